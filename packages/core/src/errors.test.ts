@@ -1,0 +1,61 @@
+import { describe, expect, it, vi } from 'vitest';
+import { BreakwaterError, errorGuard, isBreakwaterError } from './errors.js';
+
+class PoolTimeoutError extends BreakwaterError {
+  constructor(cause?: unknown) {
+    super('BREAKWATER_POOL_TIMEOUT', 'Timed out after 10 ms', { cause });
+  }
+}
+const isPoolTimeoutError = errorGuard<PoolTimeoutError>('BREAKWATER_POOL_TIMEOUT');
+
+describe('BreakwaterError', () => {
+  it('carries the subclass name, a stable code, the message and the cause', () => {
+    const cause = new Error('socket closed');
+    const error = new PoolTimeoutError(cause);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('PoolTimeoutError');
+    expect(error.code).toBe('BREAKWATER_POOL_TIMEOUT');
+    expect(error.message).toBe('Timed out after 10 ms');
+    expect(error.cause).toBe(cause);
+    expect(String(error)).toBe('PoolTimeoutError: Timed out after 10 ms');
+  });
+
+  it('keeps name and brand out of enumerable properties', () => {
+    const error = new BreakwaterError('X', 'x');
+    expect(Object.keys(error)).toEqual(['code']);
+    expect(JSON.parse(JSON.stringify(error))).toEqual({ code: 'X' });
+  });
+
+  it('is recognised by the guard, with or without a code', () => {
+    const error = new PoolTimeoutError();
+    expect(isBreakwaterError(error)).toBe(true);
+    expect(isBreakwaterError(error, 'BREAKWATER_POOL_TIMEOUT')).toBe(true);
+    expect(isBreakwaterError(error, 'OTHER')).toBe(false);
+    expect(isPoolTimeoutError(error)).toBe(true);
+    expect(isPoolTimeoutError(new BreakwaterError('OTHER', 'x'))).toBe(false);
+  });
+
+  it('is not confused with look-alikes and non-errors', () => {
+    for (const value of [
+      null,
+      undefined,
+      'BreakwaterError',
+      42,
+      new Error('plain'),
+      { code: 'BREAKWATER_POOL_TIMEOUT', name: 'PoolTimeoutError' },
+    ]) {
+      expect(isBreakwaterError(value)).toBe(false);
+    }
+  });
+
+  it('recognises errors from a duplicate copy of the package by their brand', async () => {
+    // A second, independent module instance stands in for another copy in node_modules.
+    vi.resetModules();
+    const copy = await import('./errors.js');
+    expect(copy.BreakwaterError).not.toBe(BreakwaterError);
+    const foreign = new copy.BreakwaterError('BREAKWATER_POOL_TIMEOUT', 'from the copy');
+    expect(foreign).not.toBeInstanceOf(BreakwaterError);
+    expect(isBreakwaterError(foreign)).toBe(true);
+    expect(isPoolTimeoutError(foreign)).toBe(true);
+  });
+});

@@ -1,0 +1,23 @@
+export type { LinkedSignal } from './abort.js';
+export { linkSignal, raceSignal, throwIfAborted } from './abort.js';
+export type { Clock } from './clock.js';
+export { checkClock, monotonicClock, wallClock } from './clock.js';
+export { describeValue } from './describe-value.js';
+export type { BreakwaterErrorOptions } from './errors.js';
+export { BreakwaterError, errorGuard, isBreakwaterError } from './errors.js';
+export type { ListenerErrorHandler, Unsubscribe } from './listeners.js';
+export { Listeners, rethrowAsync } from './listeners.js';
+export { stableKey } from './stable-key.js';
+export type { NumberOption, NumberRule } from './validate.js';
+export {
+  checkBoolean,
+  checkFunction,
+  checkInteger,
+  checkNumber,
+  checkOneOf,
+  checkOptionalFunction,
+  checkOptions,
+  checkSignal,
+  checkString,
+  invalidMessage,
+} from './validate.js';

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Checks every publishable package the way a user receives it:
+//   1. `pnpm pack` (workspace: ranges become real versions),
+//   2. publint --strict and @arethetypeswrong/cli on the tarball,
+//   3. installs all tarballs into an empty temporary project and loads every export
+//      path with `import` and with `require`.
+// Usage: node scripts/check-packages.mjs [package-dir ...]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+function run(command, args, cwd) {
+  try {
+    return execFileSync(command, args, {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    process.stderr.write(`\n✗ ${command} ${args.join(' ')} (in ${cwd})\n`);
+    process.stderr.write(`${error.stdout ?? ''}${error.stderr ?? ''}\n`);
+    throw new Error(`check-packages: \`${[command, ...args].join(' ')}\` failed`);
+  }
+}
+
+const requested = process.argv.slice(2).map((dir) => resolve(dir));
+const candidates =
+  requested.length > 0
+    ? requested
+    : readdirSync(join(root, 'packages')).map((name) => join(root, 'packages', name));
+const packages = candidates
+  .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) }))
+  .filter(({ manifest }) => manifest.private !== true);
+
+if (packages.length === 0) {
+  console.log('check-packages: no publishable package found');
+  process.exit(0);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'breakwater-pack-'));
+try {
+  const tarballs = [];
+  for (const { dir, manifest } of packages) {
+    const out = run(bin('pnpm'), ['pack', '--pack-destination', work], dir).trim().split('\n');
+    const tarball = out.at(-1);
+    tarballs.push(tarball);
+    run(bin('publint'), ['run', dir, '--strict', '--pack', 'pnpm'], root);
+    // ESM-only packages: `require()` of them works on Node >= 20.19 (require(esm)).
+    run(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'table-flipped'], root);
+    console.log(`✓ ${manifest.name}: publint --strict, attw (esm-only profile)`);
+  }
+
+  const consumer = join(work, 'consumer');
+  run('mkdir', ['-p', consumer], work);
+  writeFileSync(
+    join(consumer, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, version: '0.0.0' }),
+  );
+  run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs], consumer);
+
+  for (const { manifest } of packages) {
+    const subpaths = Object.keys(manifest.exports ?? { '.': null }).filter(
+      (path) => path !== './package.json',
+    );
+    for (const subpath of subpaths) {
+      const specifier = subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`;
+      const check = `if (Object.keys(m).length === 0) throw new Error('${specifier} exports nothing');`;
+      run(
+        'node',
+        ['--input-type=module', '-e', `import * as m from '${specifier}'; ${check}`],
+        consumer,
+      );
+      run('node', ['-e', `const m = require('${specifier}'); ${check}`], consumer);
+      console.log(`✓ ${specifier}: installs from its tarball; import and require load it`);
+    }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
