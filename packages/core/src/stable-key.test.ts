@@ -48,6 +48,19 @@ describe('stableKey', () => {
     expect(stableKey({ b: 1, 10: 'x', 9: 'y', '': 0 })).toBe('{"":0,"10":"x","9":"y","b":1}');
   });
 
+  it('sorts many keys the same way as few, and escapes keys that need it', () => {
+    const many: Record<string, number> = {};
+    for (let i = 40; i > 0; i--) many[`k${i}`] = i;
+    const expected = Object.keys(many)
+      .sort()
+      .map((k) => `"${k}":${many[k]}`)
+      .join(',');
+    expect(stableKey(many)).toBe(`{${expected}}`);
+    expect(stableKey({ 'say "hi"': 1, 'back\\slash': 2, 'tab\t': 3, é: 4, '\u007f': 5 })).toBe(
+      '{"back\\\\slash":2,"say \\"hi\\"":1,"tab\\t":3,"\u007f":5,"é":4}',
+    );
+  });
+
   it('sorts object keys at every level', () => {
     expect(stableKey({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: 'x' } })).toBe(
       '{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}',

@@ -10,6 +10,12 @@ const FAST_DEPTH = 64;
 /** Signals the fast pass met something it does not serialise; the careful pass explains. */
 const BAIL = Symbol('bail');
 
+/** Printable ASCII without `"` or `\\`: JSON writes such a string verbatim between quotes. */
+const VERBATIM = /^[ !#-[\]-~]*$/;
+
+/** Below this many keys an insertion sort beats `Array.prototype.sort`. */
+const INSERTION_SORT_MAX = 24;
+
 /**
  * Serialises a key-like value deterministically: plain objects with their keys sorted,
  * arrays in order, strings, finite numbers, booleans and `null`. Two values that are
@@ -37,7 +43,30 @@ export function stableKey(value: unknown): string {
 function isPlainObject(value: object): boolean {
   const proto: unknown = Object.getPrototypeOf(value);
   // Null prototype, or an `Object.prototype` from any realm (whose own prototype is null).
-  return proto === null || Object.getPrototypeOf(proto) === null;
+  return proto === Object.prototype || proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+/** JSON string literal of an object key; skips `JSON.stringify` for plain ASCII keys. */
+function quoteKey(key: string): string {
+  return VERBATIM.test(key) ? `"${key}"` : JSON.stringify(key);
+}
+
+/**
+ * Sorts keys in place by UTF-16 code units, the order of `Array.prototype.sort()`
+ * (string `>` compares the same way), with an insertion sort for the usual few keys.
+ */
+function sortKeys(keys: string[]): string[] {
+  if (keys.length > INSERTION_SORT_MAX) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
 }
 
 function fast(value: unknown, depth: number): string | typeof BAIL {
@@ -62,7 +91,7 @@ function fast(value: unknown, depth: number): string | typeof BAIL {
       }
       if (!isPlainObject(value)) return BAIL;
       const record = value as Record<string, unknown>;
-      const keys = Object.keys(record).sort();
+      const keys = sortKeys(Object.keys(record));
       let out = '{';
       let first = true;
       for (let i = 0; i < keys.length; i++) {
@@ -71,7 +100,7 @@ function fast(value: unknown, depth: number): string | typeof BAIL {
         if (field === undefined) continue;
         const item = fast(field, depth + 1);
         if (item === BAIL) return BAIL;
-        out += `${first ? '' : ','}${JSON.stringify(key)}:${item}`;
+        out += `${first ? '' : ','}${quoteKey(key)}:${item}`;
         first = false;
       }
       return `${out}}`;
@@ -126,12 +155,12 @@ function careful(value: unknown, path: string, ancestors: object[]): string {
       } else {
         const record = value as Record<string, unknown>;
         const parts: string[] = [];
-        for (const key of Object.keys(record).sort()) {
+        for (const key of sortKeys(Object.keys(record))) {
           if (record[key] === undefined) continue;
           const child = /^[A-Za-z_$][\w$]*$/.test(key)
             ? `${path}.${key}`
             : `${path}[${JSON.stringify(key)}]`;
-          parts.push(`${JSON.stringify(key)}:${careful(record[key], child, ancestors)}`);
+          parts.push(`${quoteKey(key)}:${careful(record[key], child, ancestors)}`);
         }
         out = `{${parts.join(',')}}`;
       }

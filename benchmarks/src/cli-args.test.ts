@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { parseCliArgs, UsageError, usage } from './cli-args.js';
+
+const options = {
+  available: ['core', 'cache', 'pool'],
+  defaultOutDir: '/pkg/benchmarks',
+  cwd: '/work/repo',
+};
+
+describe('parseCliArgs', () => {
+  it('runs every suite in registry order, in full mode, into the package dir by default', () => {
+    expect(parseCliArgs([], options)).toEqual({
+      suites: ['core', 'cache', 'pool'],
+      quick: false,
+      outDir: '/pkg/benchmarks',
+      help: false,
+    });
+  });
+
+  it('runs only the named suites, in registry order, once each', () => {
+    expect(parseCliArgs(['pool', 'core', 'pool'], options).suites).toEqual(['core', 'pool']);
+  });
+
+  it('reads --quick and resolves a relative --out against the working directory', () => {
+    const args = parseCliArgs(['core', '--quick', '--out', 'tmp/bench'], options);
+    expect(args.quick).toBe(true);
+    expect(args.outDir).toBe('/work/repo/tmp/bench');
+    expect(parseCliArgs(['--out=/abs/dir'], options).outDir).toBe('/abs/dir');
+  });
+
+  it('rejects an unknown suite, listing the available ones', () => {
+    expect(() => parseCliArgs(['core', 'caches'], options)).toThrow(UsageError);
+    expect(() => parseCliArgs(['caches', 'x'], options)).toThrow(
+      'Unknown suites "caches", "x". Available suites: core, cache, pool',
+    );
+    expect(() => parseCliArgs(['caches'], options)).toThrow(
+      'Unknown suite "caches". Available suites: core, cache, pool',
+    );
+  });
+
+  it('rejects unknown options, a missing --out value and an empty --out', () => {
+    expect(() => parseCliArgs(['--fast'], options)).toThrow(UsageError);
+    expect(() => parseCliArgs(['--out'], options)).toThrow(/--out/);
+    expect(() => parseCliArgs(['--out', ' '], options)).toThrow(
+      'Expected `--out` to be a directory, got an empty string',
+    );
+  });
+
+  it('reads --help and -h', () => {
+    expect(parseCliArgs(['--help'], options).help).toBe(true);
+    expect(parseCliArgs(['-h'], options).help).toBe(true);
+  });
+});
+
+describe('usage', () => {
+  it('lists the options and the available suites', () => {
+    const text = usage(['core', 'cache']);
+    expect(text).toContain('Usage: pnpm bench [<suite>...] [--quick] [--out <dir>]');
+    expect(text).toContain('Suites: core, cache');
+  });
+});

@@ -1,0 +1,85 @@
+import { isAbsolute, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+/** A command line the CLI cannot run; printed with the usage, exit code 1. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly code = 'ERR_BENCH_USAGE';
+}
+
+export interface CliArgs {
+  /** Suites to run, in registry order; every suite when none was named. */
+  readonly suites: readonly string[];
+  readonly quick: boolean;
+  /** Absolute directory receiving `results/` and `RESULTS.md`. */
+  readonly outDir: string;
+  readonly help: boolean;
+}
+
+export interface ParseCliArgsOptions {
+  /** Names of the registered suites, in run order. */
+  readonly available: readonly string[];
+  /** Where `--out` goes when it is not given. */
+  readonly defaultOutDir: string;
+  /** What a relative `--out` is resolved against. */
+  readonly cwd: string;
+}
+
+export function usage(available: readonly string[]): string {
+  return [
+    'Usage: pnpm bench [<suite>...] [--quick] [--out <dir>]',
+    '',
+    '  <suite>      run only these suites (default: all)',
+    '  --quick      short smoke pass: few short rounds, figures not for quoting',
+    '  --out <dir>  write results/<suite>.json, results/ratios.svg and RESULTS.md',
+    '               under <dir> (default: the benchmarks package)',
+    '  --help       show this help',
+    '',
+    `Suites: ${available.join(', ')}`,
+  ].join('\n');
+}
+
+/** Reads the command line; throws a `UsageError` naming what is wrong. */
+export function parseCliArgs(argv: readonly string[], options: ParseCliArgsOptions): CliArgs {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError((error as Error).message, { cause: error });
+  }
+  const { values, positionals } = parsed;
+  const unknown = positionals.filter((name) => !options.available.includes(name));
+  if (unknown.length > 0) {
+    const names = unknown.map((name) => `"${name}"`).join(', ');
+    throw new UsageError(
+      `Unknown suite${unknown.length === 1 ? '' : 's'} ${names}. ` +
+        `Available suites: ${options.available.join(', ')}`,
+    );
+  }
+  if (values.out !== undefined && values.out.trim() === '') {
+    throw new UsageError('Expected `--out` to be a directory, got an empty string');
+  }
+  const out = values.out ?? options.defaultOutDir;
+  return {
+    suites:
+      positionals.length === 0
+        ? [...options.available]
+        : options.available.filter((name) => positionals.includes(name)),
+    quick: values.quick ?? false,
+    outDir: isAbsolute(out) ? out : resolve(options.cwd, out),
+    help: values.help ?? false,
+  };
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      quick: { type: 'boolean' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}

@@ -1,0 +1,122 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type CliArgs, parseCliArgs, UsageError, usage } from './cli-args.js';
+import { type SuiteLoader, suiteRegistry } from './registry.js';
+import { caseLines } from './report/console-report.js';
+import { renderRatioChart } from './report/ratio-chart.js';
+import { readAllResults, resultsDir, writeSuiteResult } from './report/results-file.js';
+import { renderResultsMarkdown } from './report/results-markdown.js';
+import { runSettings } from './runner/run-settings.js';
+import { runSuite } from './runner/run-suite.js';
+
+/** Where the CLI prints. */
+export interface CliIo {
+  log(line: string): void;
+  error(line: string): void;
+}
+
+export interface MainOptions {
+  readonly io?: CliIo;
+  readonly registry?: Readonly<Record<string, SuiteLoader>>;
+  /** What a relative `--out` is resolved against. @default INIT_CWD (set by pnpm) or cwd */
+  readonly cwd?: string;
+  /** @default the benchmarks package directory */
+  readonly defaultOutDir?: string;
+  /** @default globalThis.gc */
+  readonly gc?: (() => unknown) | undefined;
+}
+
+/** The benchmarks package: this file sits in its `src/` or `dist/`. */
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function writeReport(outDir: string, io: CliIo): Promise<void> {
+  const results = await readAllResults(outDir);
+  await mkdir(resultsDir(outDir), { recursive: true });
+  const chart = join(resultsDir(outDir), 'ratios.svg');
+  const markdown = join(outDir, 'RESULTS.md');
+  await writeFile(chart, renderRatioChart(results));
+  await writeFile(markdown, renderResultsMarkdown(results));
+  const suites = results.map((result) => result.suite).join(', ') || 'none';
+  io.log(`\nWrote ${markdown} and ${chart} (suites: ${suites})`);
+}
+
+async function runSelected(args: CliArgs, argv: readonly string[], options: MainOptions) {
+  const io = options.io ?? console;
+  const registry = options.registry ?? suiteRegistry;
+  const gc = 'gc' in options ? options.gc : globalThis.gc;
+  const mode = args.quick ? 'quick' : 'full';
+  const settings = runSettings[mode];
+  const command = ['pnpm bench', ...argv].join(' ');
+  io.log(
+    `Breakwater benchmarks · ${mode}: ${settings.rounds} rounds × ${settings.roundMs} ms after ` +
+      `${settings.warmupRounds} warm-up · Node ${process.version} · ` +
+      `${cpus()[0]?.model.trim() ?? 'unknown CPU'}`,
+  );
+  if (typeof gc !== 'function') {
+    io.log('global.gc is not exposed: no GC between turns, and memory cases will fail.');
+  }
+  const failed: string[] = [];
+  for (const name of args.suites) {
+    try {
+      const { suite } = await registry[name]!();
+      if (suite.name !== name) {
+        throw new Error(`the registry entry "${name}" loads a suite named "${suite.name}"`);
+      }
+      io.log(`\n${suite.name}: ${suite.description}`);
+      const result = await runSuite(suite, {
+        settings,
+        mode,
+        command,
+        gc,
+        onCase: (caseResult) => {
+          for (const line of caseLines(caseResult)) {
+            io.log(line);
+          }
+        },
+      });
+      const file = await writeSuiteResult(args.outDir, result);
+      io.log(`  → ${file}`);
+    } catch (error) {
+      failed.push(name);
+      io.error(`Suite "${name}" failed: ${messageOf(error)}`);
+    }
+  }
+  await writeReport(args.outDir, io);
+  if (failed.length > 0) {
+    io.error(`${failed.length} suite(s) failed: ${failed.join(', ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+/** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
+export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
+  const io = options.io ?? console;
+  const available = Object.keys(options.registry ?? suiteRegistry);
+  const { INIT_CWD: initCwd } = process.env;
+  let args: CliArgs;
+  try {
+    args = parseCliArgs(argv, {
+      available,
+      defaultOutDir: options.defaultOutDir ?? packageDir,
+      cwd: options.cwd ?? initCwd ?? process.cwd(),
+    });
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.error(`${error.message}\n\n${usage(available)}`);
+      return 1;
+    }
+    throw error;
+  }
+  if (args.help) {
+    io.log(usage(available));
+    return 0;
+  }
+  return runSelected(args, argv, options);
+}

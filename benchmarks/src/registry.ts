@@ -1,0 +1,13 @@
+import type { SuiteDefinition } from './runner/suite-definition.js';
+
+/** Loads a suite module; each exports its definition as `suite`. */
+export type SuiteLoader = () => Promise<{ readonly suite: SuiteDefinition }>;
+
+/**
+ * Every suite `pnpm bench` knows, in the order a full run goes through them. Adding a
+ * suite is one line here. Loading is lazy, so `pnpm bench core` never loads another
+ * suite's peers.
+ */
+export const suiteRegistry: Readonly<Record<string, SuiteLoader>> = {
+  core: () => import('./suites/core.js'),
+};

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { formatBytes, formatNs, formatOpsPerSec, formatRatio, formatSpread } from './format.js';
+
+describe('formatting figures', () => {
+  it('writes ops/s with three significant digits and a unit suffix', () => {
+    expect(formatOpsPerSec(1_234_567)).toBe('1.23M');
+    expect(formatOpsPerSec(45_678)).toBe('45.7k');
+    expect(formatOpsPerSec(456_789)).toBe('457k');
+    expect(formatOpsPerSec(2.5e9)).toBe('2.50G');
+    expect(formatOpsPerSec(12.34)).toBe('12.3');
+    expect(formatOpsPerSec(Number.NaN)).toBe('n/a');
+  });
+
+  it('writes a spread as its lowest and highest round', () => {
+    expect(formatSpread({ min: 900, q1: 950, median: 1000, q3: 1050, max: 1_100 })).toBe(
+      '900–1.10k',
+    );
+  });
+
+  it('marks a ratio below 1 plainly as a loss', () => {
+    expect(formatRatio(0.62)).toBe('0.62× (slower)');
+    expect(formatRatio(1.4249)).toBe('1.42×');
+    expect(formatRatio(1)).toBe('1.00×');
+    expect(formatRatio(15.5)).toBe('15.5×');
+    expect(formatRatio(Number.POSITIVE_INFINITY)).toBe('n/a');
+    expect(formatRatio(0)).toBe('n/a');
+  });
+
+  it('writes durations in the unit that keeps them readable', () => {
+    expect(formatNs(850)).toBe('850 ns');
+    expect(formatNs(1_234)).toBe('1.23 µs');
+    expect(formatNs(4_560_000)).toBe('4.56 ms');
+    expect(formatNs(2e9)).toBe('2.00 s');
+  });
+
+  it('writes bytes per item in B or KiB', () => {
+    expect(formatBytes(84)).toBe('84.0 B');
+    expect(formatBytes(2048)).toBe('2.00 KiB');
+  });
+});

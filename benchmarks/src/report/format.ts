@@ -1,0 +1,60 @@
+import type { Spread } from '../runner/statistics.js';
+
+/** Three significant digits, without exponent notation. */
+function threeDigits(value: number): string {
+  const magnitude = Math.abs(value);
+  if (magnitude >= 100) {
+    return value.toFixed(0);
+  }
+  return magnitude >= 10 ? value.toFixed(1) : value.toFixed(2);
+}
+
+/** `1.23M`, `456k`, `789`. */
+export function formatOpsPerSec(opsPerSec: number): string {
+  if (!Number.isFinite(opsPerSec)) {
+    return 'n/a';
+  }
+  for (const [factor, suffix] of [
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ] as const) {
+    if (opsPerSec >= factor) {
+      return `${threeDigits(opsPerSec / factor)}${suffix}`;
+    }
+  }
+  return threeDigits(opsPerSec);
+}
+
+/** The min–max range of round figures, e.g. `1.20M–1.25M`. */
+export function formatSpread(figures: Spread): string {
+  return `${formatOpsPerSec(figures.min)}–${formatOpsPerSec(figures.max)}`;
+}
+
+/** `1.42×`, or `0.62× (slower)` when we lose. */
+export function formatRatio(value: number): string {
+  if (!Number.isFinite(value) || value <= 0) {
+    return 'n/a';
+  }
+  const text = `${threeDigits(value)}×`;
+  return value < 1 ? `${text} (slower)` : text;
+}
+
+/** A duration given in nanoseconds, e.g. `850 ns`, `1.23 µs`, `4.56 ms`. */
+export function formatNs(ns: number): string {
+  if (ns >= 1e9) {
+    return `${threeDigits(ns / 1e9)} s`;
+  }
+  if (ns >= 1e6) {
+    return `${threeDigits(ns / 1e6)} ms`;
+  }
+  if (ns >= 1e3) {
+    return `${threeDigits(ns / 1e3)} µs`;
+  }
+  return `${threeDigits(ns)} ns`;
+}
+
+/** Bytes per item, e.g. `84.0 B`, `1.21 KiB`. */
+export function formatBytes(bytes: number): string {
+  return Math.abs(bytes) >= 1024 ? `${threeDigits(bytes / 1024)} KiB` : `${threeDigits(bytes)} B`;
+}

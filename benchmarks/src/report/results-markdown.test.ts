@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { renderResultsMarkdown } from './results-markdown.js';
+import { sampleCase, sampleImplementation, sampleSuite } from './sample-results.fixture.js';
+
+describe('renderResultsMarkdown', () => {
+  it('writes one table per suite with a row per peer, the command and the machine', () => {
+    const markdown = renderResultsMarkdown([
+      sampleSuite('cache', [
+        sampleCase('get hit', sampleImplementation('ours', 'ours', 2e6), [
+          sampleImplementation('lru-cache', 'peer', 1e6, { note: 'default options' }),
+          sampleImplementation('lru-cache (tuned)', 'peer', 4e6),
+        ]),
+      ]),
+      sampleSuite('core', [
+        sampleCase('flat', sampleImplementation('ours', 'ours', 1e5), [
+          sampleImplementation('peer', 'peer', 1e5),
+        ]),
+      ]),
+    ]);
+    expect(markdown).toContain('## cache');
+    expect(markdown).toContain('## core');
+    expect(markdown).toContain(
+      '| case | ours ops/s | ours spread | peer | peer ops/s | peer spread | ratio |',
+    );
+    expect(markdown).toContain(
+      '| get hit | 2.00M | 1.90M–2.10M | lru-cache | 1.00M | 950k–1.05M | 2.00× |',
+    );
+    expect(markdown).toContain('| lru-cache (tuned) | 4.00M | 3.80M–4.20M | 0.50× (slower) |');
+    expect(markdown).toContain('Command: `pnpm bench cache`');
+    expect(markdown).toContain('Node v20.20.2 · Test CPU × 2 cores');
+    expect(markdown).toContain('- `lru-cache` (peer) — default options');
+    expect(markdown).toContain('(results checked equal)');
+    expect(markdown).toContain('![Ratio of ours to each peer, log scale](results/ratios.svg)');
+    expect(markdown).not.toContain('p50');
+    expect(markdown).not.toContain('bytes/item');
+  });
+
+  it('adds latency and memory columns only for suites that measured them', () => {
+    const markdown = renderResultsMarkdown([
+      sampleSuite('pool', [
+        {
+          ...sampleCase(
+            'acquire | release',
+            sampleImplementation('ours', 'ours', 1e5, {
+              latency: { p50Ns: 850, p99Ns: 12_500, samples: 100 },
+              memory: { items: 10, bytesPerItem: 120, samples: [120] },
+            }),
+            [sampleImplementation('generic-pool', 'peer', 1e5)],
+          ),
+          opsPerCall: 2,
+          checked: false,
+        },
+      ]),
+    ]);
+    expect(markdown).toContain(
+      '| ours p50 / p99 | peer p50 / p99 | ours bytes/item | peer bytes/item |',
+    );
+    expect(markdown).toContain('| acquire \\| release |');
+    expect(markdown).toContain('| 850 ns / 12.5 µs | – | 120 B | – |');
+    expect(markdown).toContain('(results not compared; 2 operations per call)');
+  });
+
+  it('warns that a quick pass is not for quoting', () => {
+    const markdown = renderResultsMarkdown([
+      sampleSuite(
+        'core',
+        [
+          sampleCase('flat', sampleImplementation('ours', 'ours', 1), [
+            sampleImplementation('p', 'peer', 1),
+          ]),
+        ],
+        'quick',
+      ),
+    ]);
+    expect(markdown).toContain('Quick smoke pass: too short to quote');
+    expect(markdown).toContain('mode quick');
+  });
+
+  it('says how to produce results when there are none', () => {
+    expect(renderResultsMarkdown([])).toContain('No results yet: run `pnpm bench`.');
+  });
+});

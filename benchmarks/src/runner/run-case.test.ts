@@ -1,0 +1,281 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it, vi } from 'vitest';
+import { CheckFailedError } from './check-results.js';
+import { MissingGcError } from './measure-memory.js';
+import { type RunCaseOptions, runCase } from './run-case.js';
+import type { RunSettings } from './run-settings.js';
+import { type BenchCase, type Implementation, implementation } from './suite-definition.js';
+
+/**
+ * A clock that only moves when an implementation "works": each call advances it by that
+ * implementation's cost, so every figure is exact and no test depends on real time.
+ */
+function fakeTime() {
+  let now = 0n;
+  return {
+    clock: () => now,
+    spend: (ns: number) => {
+      now += BigInt(ns);
+    },
+  };
+}
+
+const settings: RunSettings = { warmupRounds: 1, rounds: 3, roundMs: 0.01 };
+
+function costly(
+  name: string,
+  costNs: number,
+  time: ReturnType<typeof fakeTime>,
+  result: unknown = 'same',
+): Implementation {
+  return {
+    name,
+    fn: () => {
+      time.spend(costNs);
+      return result;
+    },
+  };
+}
+
+function options(time: ReturnType<typeof fakeTime>, extra: Partial<RunCaseOptions> = {}) {
+  return { settings, clock: time.clock, gc: undefined, ...extra };
+}
+
+describe('runCase', () => {
+  it('reports median ops/s per implementation and ratios ours over each peer', async () => {
+    const time = fakeTime();
+    const result = await runCase(
+      {
+        name: 'synthetic',
+        ours: costly('ours', 100, time),
+        peers: [costly('half as fast', 200, time), costly('four times faster', 25, time)],
+        check: true,
+      },
+      options(time),
+    );
+    expect(result.ours.medianOpsPerSec).toBe(1e7);
+    expect(result.peers.map((peer) => peer.medianOpsPerSec)).toEqual([5e6, 4e7]);
+    expect(result.comparisons).toEqual([
+      { peer: 'half as fast', ratio: 2, roundRatios: [2, 2, 2] },
+      { peer: 'four times faster', ratio: 0.25, roundRatios: [0.25, 0.25, 0.25] },
+    ]);
+    expect(result.ours.roundOpsPerSec).toHaveLength(3);
+    expect(result.ours.spread).toEqual({ min: 1e7, q1: 1e7, median: 1e7, q3: 1e7, max: 1e7 });
+    expect(result.checked).toBe(true);
+    expect(result.ours.role).toBe('ours');
+    expect(result.peers[0]?.role).toBe('peer');
+  });
+
+  it('counts opsPerCall operations for every call', async () => {
+    const time = fakeTime();
+    const result = await runCase(
+      {
+        name: 'batched',
+        opsPerCall: 10,
+        ours: costly('ours', 100, time),
+        peers: [costly('peer', 100, time)],
+      },
+      options(time),
+    );
+    expect(result.ours.medianOpsPerSec).toBe(1e8);
+    expect(result.opsPerCall).toBe(10);
+    expect(result.checked).toBe(false);
+  });
+
+  it('interleaves ours and the peers in every round, rotating who goes first', async () => {
+    const time = fakeTime();
+    const calls: string[] = [];
+    const tracked = (name: string): Implementation => ({
+      name,
+      fn: () => {
+        time.spend(100);
+        if (calls.at(-1) !== name) {
+          calls.push(name);
+        }
+      },
+    });
+    const result = await runCase(
+      { name: 'order', ours: tracked('ours'), peers: [tracked('a'), tracked('b')] },
+      options(time, { settings: { warmupRounds: 0, rounds: 3, roundMs: 0.01 } }),
+    );
+    expect(result.roundOrders).toEqual([
+      ['ours', 'a', 'b'],
+      ['a', 'b', 'ours'],
+      ['b', 'ours', 'a'],
+    ]);
+    expect(calls.slice(-9)).toEqual(result.roundOrders.flat());
+  });
+
+  it('collects garbage before every turn when gc is available', async () => {
+    const time = fakeTime();
+    const gc = vi.fn();
+    await runCase(
+      { name: 'gc', ours: costly('ours', 100, time), peers: [costly('peer', 100, time)] },
+      options(time, { gc }),
+    );
+    expect(gc).toHaveBeenCalledTimes((settings.warmupRounds + settings.rounds) * 2);
+  });
+
+  it('awaits implementations that return promises', async () => {
+    const time = fakeTime();
+    const result = await runCase(
+      {
+        name: 'async',
+        ours: {
+          name: 'ours',
+          fn: async () => {
+            time.spend(100);
+            return 'same';
+          },
+        },
+        peers: [costly('sync peer', 100, time)],
+        check: true,
+      },
+      options(time),
+    );
+    expect(result.ours.medianOpsPerSec).toBe(1e7);
+    expect(result.comparisons[0]?.ratio).toBe(1);
+  });
+
+  it('reports p50 and p99 latency per operation when the case asks for it', async () => {
+    const time = fakeTime();
+    const result = await runCase(
+      {
+        name: 'latency',
+        latency: true,
+        opsPerCall: 2,
+        ours: costly('ours', 100, time),
+        peers: [{ name: 'async peer', fn: async () => time.spend(300) }],
+      },
+      options(time),
+    );
+    expect(result.ours.latency).toEqual({ p50Ns: 50, p99Ns: 50, samples: 300 });
+    expect(result.peers[0]?.latency).toMatchObject({ p50Ns: 150, p99Ns: 150 });
+    expect(result.ours.medianOpsPerSec).toBe(2e7);
+  });
+
+  it('passes each implementation its own setup state and tears every one down', async () => {
+    const time = fakeTime();
+    const torn: string[] = [];
+    const result = await runCase(
+      {
+        name: 'state',
+        check: true,
+        ours: implementation({
+          name: 'ours',
+          note: 'tuned',
+          setup: async () => ({ answer: 42 }),
+          fn: (state) => {
+            time.spend(100);
+            return state.answer;
+          },
+          teardown: () => torn.push('ours'),
+        }),
+        peers: [
+          implementation({
+            name: 'peer',
+            setup: () => [42],
+            fn: (state) => {
+              time.spend(100);
+              return state[0];
+            },
+            teardown: () => torn.push('peer'),
+          }),
+        ],
+      },
+      options(time),
+    );
+    expect(torn).toEqual(['ours', 'peer']);
+    expect(result.ours.note).toBe('tuned');
+  });
+
+  it('fails the case loudly when a peer returns a different result, and still tears down', async () => {
+    const time = fakeTime();
+    const teardown = vi.fn();
+    const run = runCase(
+      {
+        name: 'mismatch',
+        check: true,
+        ours: { ...costly('ours', 100, time, '{"a":1,"b":2}'), teardown },
+        peers: [costly('lazy peer', 1, time, '{"b":2,"a":1}')],
+      },
+      options(time),
+    );
+    await expect(run).rejects.toThrow(CheckFailedError);
+    await expect(run).rejects.toThrow(/Case "mismatch": "lazy peer" returned a different result/);
+    expect(teardown).toHaveBeenCalledOnce();
+  });
+
+  it('fails the case when a custom check throws, keeping the reason', async () => {
+    const time = fakeTime();
+    const benchCase: BenchCase = {
+      name: 'custom',
+      check: (ours, peer) => {
+        if (typeof ours !== typeof peer) {
+          throw new Error(`expected ${typeof ours}, got ${typeof peer}`);
+        }
+      },
+      ours: costly('ours', 100, time, 'text'),
+      peers: [costly('peer', 100, time, 7)],
+    };
+    await expect(runCase(benchCase, options(time))).rejects.toThrow(
+      /check of "peer" against "ours" failed: expected string, got number/,
+    );
+  });
+
+  it('refuses cases it cannot measure fairly', async () => {
+    const time = fakeTime();
+    const ours = costly('ours', 100, time);
+    await expect(
+      runCase({ name: 'ops', opsPerCall: 0, ours, peers: [ours] }, options(time)),
+    ).rejects.toThrow(/`opsPerCall` to be an integer > 0, got `0`/);
+    await expect(runCase({ name: 'alone', ours, peers: [] }, options(time))).rejects.toThrow(
+      /at least one peer/,
+    );
+    await expect(runCase({ name: 'twins', ours, peers: [ours] }, options(time))).rejects.toThrow(
+      /unique, got "ours" twice/,
+    );
+    await expect(
+      runCase(
+        { name: 'rounds', ours, peers: [costly('peer', 100, time)] },
+        options(time, { settings: { ...settings, rounds: 0 } }),
+      ),
+    ).rejects.toThrow(/`rounds` to be an integer > 0/);
+  });
+
+  it('weighs memory per item when an implementation asks for it and gc is exposed', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const time = fakeTime();
+    const items = 20_000;
+    const result = await runCase(
+      {
+        name: 'memory',
+        ours: {
+          ...costly('ours', 100, time),
+          memory: { items, build: () => Array.from({ length: items }, (_, i) => ({ i })) },
+        },
+        peers: [costly('peer', 100, time)],
+      },
+      options(time, { gc }),
+    );
+    expect(result.ours.memory?.items).toBe(items);
+    expect(result.ours.memory?.bytesPerItem).toBeGreaterThan(0);
+    expect(result.peers[0]?.memory).toBeUndefined();
+  });
+
+  it('fails clearly when memory is asked for without gc', async () => {
+    const time = fakeTime();
+    const run = runCase(
+      {
+        name: 'memory',
+        ours: { ...costly('ours', 100, time), memory: { items: 1, build: () => [] } },
+        peers: [costly('peer', 100, time)],
+      },
+      options(time, { gc: undefined }),
+    );
+    await expect(run).rejects.toThrow(MissingGcError);
+    await expect(run).rejects.toThrow(/"ours" in case "memory" needs global.gc\(\).*--expose-gc/);
+  });
+});

@@ -1,0 +1,300 @@
+import { type BatchLoop, createBatchLoop } from './batch-loop.js';
+import { checkResults } from './check-results.js';
+import { isThenable } from './is-thenable.js';
+import { type MemoryResult, measureMemory } from './measure-memory.js';
+import type {
+  CaseResult,
+  Comparison,
+  ImplementationResult,
+  LatencyFigures,
+  Role,
+} from './results.js';
+import { roundOrder } from './round-order.js';
+import type { RunSettings } from './run-settings.js';
+import { median, quantileOfSorted, ratio, spread } from './statistics.js';
+import type { BenchCase, Implementation } from './suite-definition.js';
+
+export interface RunCaseOptions {
+  readonly settings: RunSettings;
+  /** Monotonic nanoseconds. @default process.hrtime.bigint */
+  readonly clock?: () => bigint;
+  /**
+   * Full garbage collection, run before every implementation's turn in a round (so none pays
+   * for another's garbage) and to weigh memory. @default globalThis.gc (needs --expose-gc)
+   */
+  readonly gc?: (() => unknown) | undefined;
+}
+
+/** One implementation taking part in a case run. */
+interface Contender {
+  readonly impl: Implementation;
+  readonly role: Role;
+  state: unknown;
+  ready: boolean;
+  isAsync: boolean;
+  /** Calls between two clock reads, so reading the clock costs nothing measurable. */
+  batch: number;
+  /** This implementation's own copy of the synchronous measuring loop. */
+  readonly loop: BatchLoop;
+  readonly roundOps: number[];
+  readonly latencies: number[];
+  memory?: MemoryResult;
+}
+
+/** A turn's figures: how many calls ran in how many nanoseconds. */
+interface Turn {
+  readonly calls: number;
+  readonly elapsedNs: number;
+}
+
+/** The largest batch calibration picks. */
+const maxBatch = 1 << 24;
+
+/** Results land here so the optimiser cannot drop a call whose result is unused. */
+const sink: { value: unknown } = { value: undefined };
+
+function validateCase(benchCase: BenchCase): number {
+  const opsPerCall = benchCase.opsPerCall ?? 1;
+  if (!(Number.isInteger(opsPerCall) && opsPerCall > 0)) {
+    throw new RangeError(
+      `Case "${benchCase.name}": expected \`opsPerCall\` to be an integer > 0, got \`${opsPerCall}\``,
+    );
+  }
+  if (benchCase.peers.length === 0) {
+    throw new RangeError(`Case "${benchCase.name}": expected at least one peer, got none`);
+  }
+  const names = [benchCase.ours.name, ...benchCase.peers.map((peer) => peer.name)];
+  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+  if (duplicate !== undefined) {
+    throw new RangeError(
+      `Case "${benchCase.name}": implementation names must be unique, got "${duplicate}" twice`,
+    );
+  }
+  return opsPerCall;
+}
+
+function runSyncTurn(c: Contender, clock: () => bigint, budgetNs: bigint): Turn {
+  const { impl, state, batch, loop } = c;
+  const start = clock();
+  const deadline = start + budgetNs;
+  let now = start;
+  let calls = 0;
+  do {
+    loop(impl, state, batch, sink);
+    calls += batch;
+    now = clock();
+  } while (now < deadline);
+  return { calls, elapsedNs: Number(now - start) };
+}
+
+async function runAsyncTurn(c: Contender, clock: () => bigint, budgetNs: bigint): Promise<Turn> {
+  const { impl, state, batch } = c;
+  const start = clock();
+  const deadline = start + budgetNs;
+  let now = start;
+  let calls = 0;
+  do {
+    for (let i = 0; i < batch; i++) {
+      sink.value = await impl.fn(state);
+    }
+    calls += batch;
+    now = clock();
+  } while (now < deadline);
+  return { calls, elapsedNs: Number(now - start) };
+}
+
+/** Times every call; `into` receives nanoseconds per operation. */
+async function runTimedTurn(
+  c: Contender,
+  clock: () => bigint,
+  budgetNs: bigint,
+  opsPerCall: number,
+  into: number[] | undefined,
+): Promise<Turn> {
+  const { impl, state, isAsync } = c;
+  const start = clock();
+  const deadline = start + budgetNs;
+  let now = start;
+  let calls = 0;
+  do {
+    const before = clock();
+    let result = impl.fn(state);
+    if (isAsync) {
+      result = await result;
+    }
+    now = clock();
+    sink.value = result;
+    into?.push(Number(now - before) / opsPerCall);
+    calls++;
+  } while (now < deadline);
+  return { calls, elapsedNs: Number(now - start) };
+}
+
+/** Finds a batch size whose calls take about `targetNs`. */
+async function calibrate(c: Contender, clock: () => bigint, targetNs: bigint): Promise<number> {
+  const target = Number(targetNs);
+  let batch = 1;
+  for (;;) {
+    c.batch = batch;
+    const turn = c.isAsync ? await runAsyncTurn(c, clock, 0n) : runSyncTurn(c, clock, 0n);
+    if (turn.elapsedNs * 4 >= target || batch >= maxBatch) {
+      const scaled = Math.round((batch * target) / Math.max(turn.elapsedNs, 1));
+      return Math.min(maxBatch, Math.max(1, scaled));
+    }
+    batch *= 4;
+  }
+}
+
+function latencyFigures(samples: readonly number[]): LatencyFigures | undefined {
+  if (samples.length === 0) {
+    return undefined;
+  }
+  const sorted = Float64Array.from(samples).sort();
+  return {
+    p50Ns: quantileOfSorted(sorted, 0.5),
+    p99Ns: quantileOfSorted(sorted, 0.99),
+    samples: samples.length,
+  };
+}
+
+function implementationResult(c: Contender): ImplementationResult {
+  const latency = latencyFigures(c.latencies);
+  return {
+    name: c.impl.name,
+    role: c.role,
+    ...(c.impl.note === undefined ? {} : { note: c.impl.note }),
+    medianOpsPerSec: median(c.roundOps),
+    spread: spread(c.roundOps),
+    roundOpsPerSec: c.roundOps,
+    ...(latency === undefined ? {} : { latency }),
+    ...(c.memory === undefined ? {} : { memory: c.memory }),
+  };
+}
+
+/**
+ * Runs one case: sets every implementation up, checks their results agree, calibrates,
+ * warms up, then runs the measured rounds with ours and the peers interleaved in a rotating
+ * order, each for `roundMs` per round; finally weighs memory where asked.
+ */
+export async function runCase(benchCase: BenchCase, options: RunCaseOptions): Promise<CaseResult> {
+  const opsPerCall = validateCase(benchCase);
+  const { settings } = options;
+  if (!(Number.isInteger(settings.rounds) && settings.rounds > 0)) {
+    throw new RangeError(
+      `Expected \`rounds\` to be an integer > 0, got \`${settings.rounds}\` (${typeof settings.rounds})`,
+    );
+  }
+  const clock = options.clock ?? process.hrtime.bigint;
+  const gc = 'gc' in options ? options.gc : globalThis.gc;
+  const collect = typeof gc === 'function' ? gc : () => {};
+  const budgetNs = BigInt(Math.max(1, Math.round(settings.roundMs * 1e6)));
+  const timed = benchCase.latency === true;
+
+  const contenders: Contender[] = [
+    { impl: benchCase.ours, role: 'ours' as const },
+    ...benchCase.peers.map((impl) => ({ impl, role: 'peer' as const })),
+  ].map(({ impl, role }) => ({
+    impl,
+    role,
+    state: undefined,
+    ready: false,
+    isAsync: false,
+    batch: 1,
+    loop: createBatchLoop(),
+    roundOps: [],
+    latencies: [],
+  }));
+
+  const turn = (c: Contender, latencies: number[] | undefined): Promise<Turn> | Turn => {
+    if (timed) {
+      return runTimedTurn(c, clock, budgetNs, opsPerCall, latencies);
+    }
+    return c.isAsync ? runAsyncTurn(c, clock, budgetNs) : runSyncTurn(c, clock, budgetNs);
+  };
+
+  const roundOrders: string[][] = [];
+  try {
+    for (const c of contenders) {
+      c.state = c.impl.setup === undefined ? undefined : await c.impl.setup();
+      c.ready = true;
+    }
+
+    const firstResults: unknown[] = [];
+    for (const c of contenders) {
+      let result = c.impl.fn(c.state);
+      if (isThenable(result)) {
+        c.isAsync = true;
+        result = await result;
+      }
+      firstResults.push(result);
+    }
+    if (benchCase.check !== undefined) {
+      const [ours, ...peers] = contenders.map((c, index) => ({
+        name: c.impl.name,
+        value: firstResults[index],
+      }));
+      checkResults(benchCase.name, benchCase.check, ours!, peers);
+    }
+
+    if (!timed) {
+      for (const c of contenders) {
+        c.batch = await calibrate(c, clock, budgetNs / 20n);
+      }
+    }
+
+    for (let round = 0; round < settings.warmupRounds; round++) {
+      for (const c of roundOrder(contenders, round)) {
+        collect();
+        await turn(c, undefined);
+      }
+    }
+
+    for (let round = 0; round < settings.rounds; round++) {
+      const order = roundOrder(contenders, round);
+      roundOrders.push(order.map((c) => c.impl.name));
+      for (const c of order) {
+        collect();
+        const { calls, elapsedNs } = await turn(c, c.latencies);
+        c.roundOps.push((calls * opsPerCall * 1e9) / Math.max(elapsedNs, 1));
+      }
+    }
+
+    for (const c of contenders) {
+      if (c.impl.memory !== undefined) {
+        c.memory = await measureMemory(c.impl.memory, {
+          what: `"${c.impl.name}" in case "${benchCase.name}"`,
+          gc,
+        });
+      }
+    }
+  } finally {
+    sink.value = undefined;
+    for (const c of contenders) {
+      if (c.ready && c.impl.teardown !== undefined) {
+        await c.impl.teardown(c.state);
+      }
+    }
+  }
+
+  const [ours, ...peers] = contenders.map(implementationResult) as [
+    ImplementationResult,
+    ...ImplementationResult[],
+  ];
+  const comparisons: Comparison[] = peers.map((peer) => ({
+    peer: peer.name,
+    ratio: ratio(ours.medianOpsPerSec, peer.medianOpsPerSec),
+    roundRatios: ours.roundOpsPerSec.map((opsPerSec, round) =>
+      ratio(opsPerSec, peer.roundOpsPerSec[round] as number),
+    ),
+  }));
+  return {
+    name: benchCase.name,
+    ...(benchCase.description === undefined ? {} : { description: benchCase.description }),
+    opsPerCall,
+    checked: benchCase.check !== undefined,
+    roundOrders,
+    ours,
+    peers,
+    comparisons,
+  };
+}

@@ -1,0 +1,18 @@
+/** `quick` is the smoke pass CI runs (it must run, not meet a number); `full` is for quoting. */
+export type RunMode = 'quick' | 'full';
+
+/** How long the runner measures each case. */
+export interface RunSettings {
+  /** Rounds run first and thrown away, so the JIT has settled before anything counts. */
+  readonly warmupRounds: number;
+  /** Measured rounds; each runs every implementation once, in a rotated order. */
+  readonly rounds: number;
+  /** Time budget of one implementation in one round, in milliseconds. */
+  readonly roundMs: number;
+}
+
+/** The settings of each mode. */
+export const runSettings: Readonly<Record<RunMode, RunSettings>> = Object.freeze({
+  quick: Object.freeze({ warmupRounds: 1, rounds: 3, roundMs: 20 }),
+  full: Object.freeze({ warmupRounds: 2, rounds: 10, roundMs: 200 }),
+});

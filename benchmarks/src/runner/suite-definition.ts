@@ -1,0 +1,67 @@
+/**
+ * What a suite declares. A suite is a list of cases; each case runs our implementation
+ * and one or more peers on the same workload, so the runner can put them side by side.
+ */
+
+/** Heap weight of a structure an implementation builds, reported as bytes per item. */
+export interface MemorySpec {
+  /** How many items the structure built by `build` holds; heap growth is divided by it. */
+  readonly items: number;
+  /** Builds the structure to weigh. The runner keeps the returned value alive while it measures. */
+  build(): unknown;
+}
+
+/** One side of a comparison: ours, or a peer used the way a user of that peer would use it. */
+export interface Implementation<State = unknown> {
+  /** Shown in every table, e.g. `stableKey` or `lru-cache (default)`. */
+  readonly name: string;
+  /** The options used, e.g. how a peer was tuned. Shown under the table. */
+  readonly note?: string;
+  /** Builds the state `fn` works on; runs once per case run, outside every timed section. */
+  setup?(): State | Promise<State>;
+  /** One call performs `opsPerCall` operations of the case. May return a promise. */
+  fn(state: State): unknown;
+  /** Releases what `setup` acquired (timers, sockets); runs once after the last round. */
+  teardown?(state: State): unknown;
+  /** When present, the runner also measures heap bytes per item of `memory.build()`. */
+  readonly memory?: MemorySpec;
+}
+
+/**
+ * Compares the result of one `fn` call of ours with one of a peer and throws when they
+ * differ, so that neither side can skip work. `true` means `util.isDeepStrictEqual`.
+ */
+export type ResultCheck = true | ((ours: unknown, peer: unknown, peerName: string) => void);
+
+/** One workload measured for ours and every peer. */
+export interface BenchCase {
+  /** Short and unique within the suite, e.g. `small flat object (5 keys)`. */
+  readonly name: string;
+  /** What the workload is, in a sentence. */
+  readonly description?: string;
+  /** How many operations one `fn` call performs. @default 1 */
+  readonly opsPerCall?: number;
+  readonly ours: Implementation;
+  readonly peers: readonly Implementation[];
+  /** Checks that ours and each peer return equal results; a failed check fails the case. */
+  readonly check?: ResultCheck;
+  /** Time every call to report p50/p99 latency per operation. @default false */
+  readonly latency?: boolean;
+}
+
+/** What a suite module exports as `suite`. */
+export interface SuiteDefinition {
+  /** The name `pnpm bench <name>` selects; also the results file name. */
+  readonly name: string;
+  /** One sentence shown above the suite's table. */
+  readonly description: string;
+  readonly cases: readonly BenchCase[];
+}
+
+/**
+ * Types an implementation whose `fn` takes the state its `setup` returns, and widens it to
+ * the `Implementation` a case holds.
+ */
+export function implementation<State>(definition: Implementation<State>): Implementation {
+  return definition as Implementation;
+}
