@@ -1,0 +1,742 @@
+import {
+  checkNumber,
+  checkOptions,
+  describeValue,
+  Listeners,
+  throwIfAborted,
+  type Unsubscribe,
+} from '@breakwater/core';
+import { CacheClosedError, NoLoaderError } from './errors.js';
+import type { EvictionPolicy } from './eviction-policy.js';
+import { hashKey } from './hash-key.js';
+import { LruPolicy } from './lru-policy.js';
+import { type CacheOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { FIRST_SLOT, SlotLinks } from './slot-links.js';
+import { TinyLfuPolicy } from './tinylfu-policy.js';
+
+/** Why an entry left the cache. */
+export type EvictionReason = 'capacity' | 'expired' | 'deleted' | 'replaced';
+
+/** Payload of `onEvict`. */
+export interface EvictEvent<K, V> {
+  key: K;
+  value: V;
+  reason: EvictionReason;
+}
+
+/** Payload of `onReject`: an entry heavier than `maxSize` was not stored. */
+export interface RejectEvent<K, V> {
+  key: K;
+  value: V;
+  size: number;
+  reason: 'too-large';
+}
+
+/** Payload of `onRefreshError`: a background (stale-while-revalidate) load failed. */
+export interface RefreshErrorEvent<K> {
+  key: K;
+  error: unknown;
+}
+
+/** A snapshot of the cache's counters, from `stats()`. */
+export interface CacheStats {
+  /** `get`/`fetch` calls answered from the cache with a fresh value. */
+  hits: number;
+  /** `get`/`fetch` calls that found no fresh value. */
+  misses: number;
+  /** Entries that left the cache, by reason. */
+  evictions: Record<EvictionReason, number>;
+  /** Loads started by `fetch` (foreground and background). */
+  loads: number;
+  /** Loads that threw or rejected. */
+  loadFailures: number;
+  /** `fetch` calls answered with a stale value (revalidating, or after a failed load). */
+  staleServed: number;
+  /** Entries held, expired ones not yet removed included. */
+  size: number;
+  /** Sum of the entries' weights (equals `size` without `maxSize`). */
+  weightedSize: number;
+}
+
+/** Per-entry options of `set`. */
+export interface SetOptions {
+  /** Time to live of this entry in ms; `0` never expires. @default the cache's `ttl` */
+  ttl?: number;
+  /** Weight of this entry, instead of calling `sizeOf`. */
+  size?: number;
+}
+
+/** Options of `fetch`. */
+export interface FetchOptions<C> {
+  /** Rejects this call with `signal.reason` when aborted; see `fetch` for the load. */
+  signal?: AbortSignal;
+  /** Passed to `load` as `context` when this call starts the load. */
+  context?: C;
+  /** TTL of the loaded value. @default the cache's `ttl` */
+  ttl?: number;
+  /** Load even if a fresh value is cached (joins a load already running). @default false */
+  forceRefresh?: boolean;
+}
+
+/** One in-flight load of a key, shared by every `fetch` waiting for it. */
+interface SharedLoad<V> {
+  readonly controller: AbortController;
+  readonly promise: Promise<V | undefined>;
+  resolve(value: V | undefined): void;
+  reject(error: unknown): void;
+  /** Callers still waiting (a background refresh holds no caller). */
+  waiters: number;
+  readonly background: boolean;
+  settled: boolean;
+  /** A `set`/`delete` of the key happened meanwhile: the result must not overwrite it. */
+  superseded: boolean;
+}
+
+const NEVER = Number.POSITIVE_INFINITY;
+
+/**
+ * A bounded in-memory cache: `max` entries and optionally `maxSize` total weight, with
+ * per-entry TTLs, LRU or W-TinyLFU eviction, and `fetch` that shares one load per key.
+ *
+ * Entries live in parallel arrays indexed by slot, linked by typed arrays; the arrays
+ * grow as entries arrive, so an idle cache with a large `max` stays small.
+ *
+ * `undefined` is not a storable value: `set(key, undefined)` deletes the key, so
+ * `get` returning `undefined` always means "no fresh entry".
+ */
+export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
+  readonly #options: ResolvedOptions<K, V, C>;
+  readonly #map = new Map<K, number>();
+  readonly #keys: (K | undefined)[] = [];
+  readonly #values: (V | undefined)[] = [];
+  readonly #links: SlotLinks;
+  readonly #policy: EvictionPolicy;
+  readonly #hashing: boolean;
+  /** LRU without weights: at capacity, a new entry takes over the victim's slot. */
+  readonly #recycle: boolean;
+  readonly #free: number[] = [];
+  #nextSlot = FIRST_SLOT;
+  #max: number;
+  /** Absolute expiry time per slot (`Infinity`: never); allocated with the first TTL. */
+  #expires: Float64Array | undefined;
+  /** TTL per slot, for `updateAgeOnGet`; allocated with `#expires`. */
+  #ttls: Float64Array | undefined;
+  /** Weight per slot; allocated only with `maxSize`. */
+  #sizes: Float64Array | undefined;
+  #weight = 0;
+  /** How long an expired entry is kept for stale-while-revalidate / stale-if-error. */
+  readonly #staleKeep: number;
+
+  #hits = 0;
+  #misses = 0;
+  #evictedCapacity = 0;
+  #evictedExpired = 0;
+  #evictedDeleted = 0;
+  #evictedReplaced = 0;
+  #loads = 0;
+  #loadFailures = 0;
+  #staleServed = 0;
+
+  readonly #onEvict = new Listeners<EvictEvent<K, V>>();
+  readonly #onReject = new Listeners<RejectEvent<K, V>>();
+  readonly #onRefreshError = new Listeners<RefreshErrorEvent<K>>();
+
+  readonly #inflight = new Map<K, SharedLoad<V>>();
+  readonly #failures = new Map<K, { error: unknown; until: number }>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  constructor(options: CacheOptions<K, V, C>) {
+    const resolved = resolveOptions(options);
+    this.#options = resolved;
+    this.#max = resolved.max;
+    this.#links = new SlotLinks(Math.min(FIRST_SLOT + 16, FIRST_SLOT + resolved.max + 1));
+    for (let i = 0; i < FIRST_SLOT; i++) {
+      this.#keys.push(undefined);
+      this.#values.push(undefined);
+    }
+    this.#policy =
+      resolved.policy === 'tinylfu'
+        ? new TinyLfuPolicy(this.#links, resolved.max)
+        : new LruPolicy(this.#links);
+    this.#hashing = this.#policy.usesHashes;
+    this.#recycle = resolved.policy === 'lru' && resolved.sizeOf === undefined;
+    if (resolved.sizeOf !== undefined) this.#sizes = new Float64Array(this.#links.capacity);
+    this.#staleKeep = Math.max(resolved.staleWhileRevalidate, resolved.staleIfError);
+    if (resolved.purgeInterval > 0) {
+      this.#timer = setInterval(() => this.purgeStale(), resolved.purgeInterval);
+      this.#timer.unref();
+    }
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  /**
+   * The fresh value of `key`, or `undefined`. Counts a hit or a miss, marks the entry
+   * used (and resets its TTL with `updateAgeOnGet`).
+   */
+  get(key: K): V | undefined {
+    const slot = this.#map.get(key);
+    if (slot === undefined) {
+      this.#misses++;
+      if (this.#hashing) this.#policy.miss(hashKey(key));
+      return undefined;
+    }
+    const expires = this.#expires;
+    if (expires !== undefined && expires[slot]! !== NEVER) {
+      const now = this.#options.clock.now();
+      if (expires[slot]! <= now) {
+        this.#misses++;
+        if (this.#hashing) this.#policy.miss(hashKey(key));
+        this.#expireIfDead(slot, now);
+        return undefined;
+      }
+      if (this.#options.updateAgeOnGet) expires[slot] = now + this.#ttls![slot]!;
+    }
+    this.#hits++;
+    this.#policy.touch(slot);
+    return this.#values[slot];
+  }
+
+  /** The fresh value of `key` without counting, touching or renewing anything. */
+  peek(key: K): V | undefined {
+    const slot = this.#map.get(key);
+    if (slot === undefined || this.#isExpired(slot)) return undefined;
+    return this.#values[slot];
+  }
+
+  /** True when `key` has a fresh value. Touches nothing. */
+  has(key: K): boolean {
+    const slot = this.#map.get(key);
+    return slot !== undefined && !this.#isExpired(slot);
+  }
+
+  /**
+   * Milliseconds until `key` expires: `Infinity` without a TTL, `0` once expired (while
+   * still held for stale serving), `undefined` when the key is absent.
+   */
+  remainingTtl(key: K): number | undefined {
+    const slot = this.#map.get(key);
+    if (slot === undefined) return undefined;
+    const expires = this.#expires;
+    if (expires === undefined || expires[slot] === NEVER) return NEVER;
+    return Math.max(0, expires[slot]! - this.#options.clock.now());
+  }
+
+  /** Entries held, expired ones not yet removed included. */
+  get size(): number {
+    return this.#map.size;
+  }
+
+  /** Current entry limit. */
+  get max(): number {
+    return this.#max;
+  }
+
+  /** Fresh entries, most recently used first (W-TinyLFU: window, protected, probation). */
+  *entries(): IterableIterator<[K, V]> {
+    for (const slot of this.#policy.order()) {
+      if (this.#isExpired(slot)) continue;
+      yield [this.#keys[slot] as K, this.#values[slot] as V];
+    }
+  }
+
+  /** Keys of fresh entries, in `entries()` order. */
+  *keys(): IterableIterator<K> {
+    for (const [key] of this.entries()) yield key;
+  }
+
+  /** Values of fresh entries, in `entries()` order. */
+  *values(): IterableIterator<V> {
+    for (const [, value] of this.entries()) yield value;
+  }
+
+  [Symbol.iterator](): IterableIterator<[K, V]> {
+    return this.entries();
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  /**
+   * Stores `value` under `key` and marks it most recently used, evicting what `max` and
+   * `maxSize` require. `undefined` deletes the key. An entry heavier than `maxSize` is
+   * not stored (an older value of the key is removed) and is reported by `onReject`.
+   *
+   * @throws RangeError when `options.ttl`/`options.size` or `sizeOf`'s result is invalid.
+   */
+  set(key: K, value: V | undefined, options?: SetOptions): this {
+    if (value === undefined) {
+      this.delete(key);
+      return this;
+    }
+    let ttl = this.#options.ttl;
+    let size = 1;
+    if (options !== undefined) {
+      checkOptions('options', options);
+      ttl = checkNumber('ttl', options.ttl, { min: 0, default: ttl });
+    }
+    if (this.#sizes !== undefined) {
+      size = this.#sizeOf(key, value, options?.size);
+      if (size > this.#options.maxSize) {
+        this.#remove(key, 'replaced');
+        if (this.#onReject.active) this.#onReject.emit({ key, value, size, reason: 'too-large' });
+        return this;
+      }
+    }
+    if (this.#inflight.size > 0) this.#supersede(key);
+    if (this.#failures.size > 0) this.#failures.delete(key);
+    let slot = this.#map.get(key);
+    if (slot !== undefined) {
+      const old = this.#values[slot] as V;
+      this.#values[slot] = value;
+      if (old !== value) {
+        this.#evictedReplaced++;
+        if (this.#onEvict.active) this.#onEvict.emit({ key, value: old, reason: 'replaced' });
+      }
+      this.#policy.touch(slot);
+    } else {
+      // Plain LRU at capacity: evict first and reuse the victim's slot for the new entry.
+      slot =
+        this.#recycle && this.#map.size >= this.#max ? this.#evictForReuse() : this.#allocate();
+      this.#map.set(key, slot);
+      this.#keys[slot] = key;
+      this.#values[slot] = value;
+      this.#policy.insert(slot, this.#hashing ? hashKey(key) : 0);
+    }
+    if (ttl > 0 || this.#expires !== undefined) this.#setTtl(slot, ttl);
+    if (this.#sizes !== undefined) {
+      this.#weight += size - this.#sizes[slot]!;
+      this.#sizes[slot] = size;
+    }
+    this.#evictOverflow();
+    return this;
+  }
+
+  /** Removes `key`; true when an entry (fresh or expired) was held. */
+  delete(key: K): boolean {
+    if (this.#inflight.size > 0) this.#supersede(key);
+    if (this.#failures.size > 0) this.#failures.delete(key);
+    return this.#remove(key, 'deleted');
+  }
+
+  /** Removes every entry (each counts, and is reported, as `'deleted'`). */
+  clear(): void {
+    const emit = this.#onEvict.active;
+    const order = emit ? this.#policy.order() : [];
+    const size = this.#map.size;
+    for (const slot of order) {
+      this.#onEvict.emit({
+        key: this.#keys[slot] as K,
+        value: this.#values[slot] as V,
+        reason: 'deleted',
+      });
+    }
+    for (const key of this.#inflight.keys()) this.#supersede(key);
+    this.#evictedDeleted += size;
+    this.#map.clear();
+    this.#keys.length = FIRST_SLOT;
+    this.#values.length = FIRST_SLOT;
+    this.#free.length = 0;
+    this.#nextSlot = FIRST_SLOT;
+    this.#weight = 0;
+    this.#sizes?.fill(0);
+    this.#failures.clear();
+    this.#policy.clear();
+  }
+
+  /**
+   * Changes `max`; shrinking evicts down to the new limit at once.
+   * @throws RangeError when `max` is not a positive integer.
+   */
+  resize(max: number): void {
+    this.#max = checkNumber('max', max, { min: 1, integer: true, max: 2 ** 32 - 8 });
+    this.#policy.resize(this.#max);
+    this.#evictOverflow();
+  }
+
+  /** Removes every entry that is expired and past its stale windows; returns how many. */
+  purgeStale(): number {
+    if (this.#expires === undefined) return 0;
+    const now = this.#options.clock.now();
+    let removed = 0;
+    for (const slot of [...this.#map.values()]) {
+      if (this.#expireIfDead(slot, now)) removed++;
+    }
+    return removed;
+  }
+
+  // ---------------------------------------------------------------- loading
+
+  /**
+   * The value of `key`, loading it with the `load` option when it is missing or expired.
+   *
+   * - Concurrent calls for one key share one load. Each caller rejects at once with its
+   *   own `signal.reason` when its signal aborts; the load's own signal aborts only when
+   *   every waiting caller has aborted. Later callers never join an aborted load.
+   * - Within `freshness.staleWhileRevalidate` after expiry the stale value is returned
+   *   at once and one background load refreshes it.
+   * - Within `freshness.staleIfError` after expiry a failed load returns the stale value.
+   * - With `freshness.errorTtl` a failure is remembered and rethrown for that long.
+   * - A load resolving `undefined` stores nothing and resolves `undefined`.
+   *
+   * @throws NoLoaderError without a `load` option; CacheClosedError after `close()`.
+   */
+  async fetch(key: K, options?: FetchOptions<C>): Promise<V | undefined> {
+    const load = this.#options.load;
+    if (load === undefined) throw new NoLoaderError();
+    if (this.#closed) throw new CacheClosedError();
+    const opts: FetchOptions<C> = options === undefined ? {} : checkOptions('options', options);
+    const signal = opts.signal;
+    throwIfAborted(signal);
+    const ttl = checkNumber('ttl', opts.ttl, { min: 0, default: this.#options.ttl });
+
+    const slot = this.#map.get(key);
+    let stale: V | undefined;
+    if (slot !== undefined && opts.forceRefresh !== true) {
+      const expires = this.#expires;
+      const expiry = expires === undefined ? NEVER : expires[slot]!;
+      const now = expiry === NEVER ? 0 : this.#options.clock.now();
+      if (expiry > now) {
+        this.#hits++;
+        this.#policy.touch(slot);
+        if (this.#options.updateAgeOnGet && expiry !== NEVER) {
+          expires![slot] = now + this.#ttls![slot]!;
+        }
+        return this.#values[slot];
+      }
+      if (now - expiry < this.#staleKeep) {
+        stale = this.#values[slot];
+        if (now - expiry < this.#options.staleWhileRevalidate) {
+          this.#misses++;
+          this.#staleServed++;
+          if (!this.#inflight.has(key) && !this.#failureFor(key, now)) {
+            this.#startLoad(key, stale, opts.context, ttl, true);
+          }
+          return stale;
+        }
+      } else {
+        this.#expireIfDead(slot, now);
+      }
+    } else if (slot !== undefined) {
+      stale = this.#values[slot];
+    }
+    this.#misses++;
+    if (this.#failures.size > 0) {
+      const failure = this.#failureFor(key, this.#options.clock.now());
+      if (failure !== undefined) throw failure.error;
+    }
+    let shared = this.#inflight.get(key);
+    if (shared === undefined || shared.controller.signal.aborted) {
+      shared = this.#startLoad(key, stale, opts.context, ttl, false);
+    }
+    return this.#wait(key, shared, signal);
+  }
+
+  /**
+   * Stops the purge timer and rejects every pending `fetch` with `CacheClosedError`
+   * (their loads' signals abort). Later `fetch` calls reject; `get`/`set` keep working.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    for (const shared of [...this.#inflight.values()]) {
+      const error = new CacheClosedError();
+      shared.controller.abort(error);
+      this.#settle(shared, false, error);
+    }
+    this.#inflight.clear();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---------------------------------------------------------------- observing
+
+  /** Called with every entry that leaves the cache, and why. */
+  onEvict(listener: (event: EvictEvent<K, V>) => void): Unsubscribe {
+    return this.#onEvict.on(listener);
+  }
+
+  /** Called when `set` refuses an entry heavier than `maxSize`. */
+  onReject(listener: (event: RejectEvent<K, V>) => void): Unsubscribe {
+    return this.#onReject.on(listener);
+  }
+
+  /** Called when a background (stale-while-revalidate) load fails. */
+  onRefreshError(listener: (event: RefreshErrorEvent<K>) => void): Unsubscribe {
+    return this.#onRefreshError.on(listener);
+  }
+
+  /** A snapshot of the counters. */
+  stats(): CacheStats {
+    return {
+      hits: this.#hits,
+      misses: this.#misses,
+      evictions: {
+        capacity: this.#evictedCapacity,
+        expired: this.#evictedExpired,
+        deleted: this.#evictedDeleted,
+        replaced: this.#evictedReplaced,
+      },
+      loads: this.#loads,
+      loadFailures: this.#loadFailures,
+      staleServed: this.#staleServed,
+      size: this.#map.size,
+      weightedSize: this.#sizes === undefined ? this.#map.size : this.#weight,
+    };
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** Evicts the LRU victim and hands its slot straight to the entry being added. */
+  #evictForReuse(): number {
+    const slot = this.#policy.victim(this.#weightOf);
+    this.#removeSlot(slot, this.#isExpired(slot) ? 'expired' : 'capacity');
+    return this.#free.pop()!;
+  }
+
+  #allocate(): number {
+    const reused = this.#free.pop();
+    if (reused !== undefined) return reused;
+    const slot = this.#nextSlot++;
+    if (slot >= this.#links.capacity) this.#grow(slot + 1);
+    return slot;
+  }
+
+  #grow(needed: number): void {
+    // One slot beyond `max`: a new entry is linked before the overflow is evicted.
+    this.#links.grow(needed, FIRST_SLOT + this.#max + 1);
+    const capacity = this.#links.capacity;
+    if (this.#expires !== undefined) {
+      this.#expires = growFloat(this.#expires, capacity, NEVER);
+      this.#ttls = growFloat(this.#ttls!, capacity, 0);
+    }
+    if (this.#sizes !== undefined) this.#sizes = growFloat(this.#sizes, capacity, 0);
+  }
+
+  #setTtl(slot: number, ttl: number): void {
+    if (this.#expires === undefined) {
+      this.#expires = new Float64Array(this.#links.capacity).fill(NEVER);
+      this.#ttls = new Float64Array(this.#links.capacity);
+    }
+    this.#ttls![slot] = ttl;
+    this.#expires[slot] = ttl > 0 ? this.#options.clock.now() + ttl : NEVER;
+  }
+
+  #sizeOf(key: K, value: V, given: number | undefined): number {
+    const size = given ?? this.#options.sizeOf!(value, key);
+    if (typeof size !== 'number' || !(size > 0) || size === NEVER) {
+      const source = given === undefined ? '`sizeOf`' : '`size`';
+      throw new RangeError(
+        `Expected ${source} to be a finite number > 0 for key ${describeValue(key)}, got ${describeValue(size)}`,
+      );
+    }
+    return size;
+  }
+
+  #isExpired(slot: number): boolean {
+    const expires = this.#expires;
+    return (
+      expires !== undefined &&
+      expires[slot]! !== NEVER &&
+      expires[slot]! <= this.#options.clock.now()
+    );
+  }
+
+  /** Removes an expired entry unless a stale window still needs it; true if removed. */
+  #expireIfDead(slot: number, now: number): boolean {
+    const expiry = this.#expires![slot]!;
+    if (expiry === NEVER || expiry > now || now - expiry < this.#staleKeep) return false;
+    this.#removeSlot(slot, 'expired');
+    return true;
+  }
+
+  #evictOverflow(): void {
+    const maxSize = this.#options.maxSize;
+    while (this.#map.size > this.#max || this.#weight > maxSize) {
+      const slot = this.#policy.victim(this.#weightOf);
+      this.#removeSlot(slot, this.#isExpired(slot) ? 'expired' : 'capacity');
+    }
+  }
+
+  readonly #weightOf = (slot: number): number =>
+    this.#sizes === undefined ? 1 : this.#sizes[slot]!;
+
+  #remove(key: K, reason: EvictionReason): boolean {
+    const slot = this.#map.get(key);
+    if (slot === undefined) return false;
+    this.#removeSlot(slot, reason);
+    return true;
+  }
+
+  #removeSlot(slot: number, reason: EvictionReason): void {
+    const key = this.#keys[slot] as K;
+    const value = this.#values[slot] as V;
+    this.#policy.remove(slot);
+    this.#map.delete(key);
+    this.#keys[slot] = undefined;
+    this.#values[slot] = undefined;
+    if (this.#sizes !== undefined) {
+      this.#weight -= this.#sizes[slot]!;
+      this.#sizes[slot] = 0;
+    }
+    this.#free.push(slot);
+    if (reason === 'capacity') this.#evictedCapacity++;
+    else if (reason === 'expired') this.#evictedExpired++;
+    else if (reason === 'deleted') this.#evictedDeleted++;
+    else this.#evictedReplaced++;
+    if (this.#onEvict.active) this.#onEvict.emit({ key, value, reason });
+  }
+
+  #supersede(key: K): void {
+    const shared = this.#inflight.get(key);
+    if (shared !== undefined) shared.superseded = true;
+  }
+
+  #failureFor(key: K, now: number): { error: unknown } | undefined {
+    const failure = this.#failures.get(key);
+    if (failure === undefined) return undefined;
+    if (failure.until > now) return failure;
+    this.#failures.delete(key);
+    return undefined;
+  }
+
+  #startLoad(
+    key: K,
+    stale: V | undefined,
+    context: C | undefined,
+    ttl: number,
+    background: boolean,
+  ): SharedLoad<V> {
+    let resolve!: (value: V | undefined) => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<V | undefined>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const shared: SharedLoad<V> = {
+      controller: new AbortController(),
+      promise,
+      resolve,
+      reject,
+      waiters: 0,
+      background,
+      settled: false,
+      superseded: false,
+    };
+    this.#inflight.set(key, shared);
+    this.#loads++;
+    if (background) {
+      promise.catch((error: unknown) => {
+        if (this.#onRefreshError.active) this.#onRefreshError.emit({ key, error });
+      });
+    }
+    void this.#runLoad(key, shared, stale, context, ttl);
+    return shared;
+  }
+
+  async #runLoad(
+    key: K,
+    shared: SharedLoad<V>,
+    stale: V | undefined,
+    context: C | undefined,
+    ttl: number,
+  ): Promise<void> {
+    const signal = shared.controller.signal;
+    try {
+      const value = await this.#options.load!(key, { signal, context, stale });
+      if (signal.aborted) return;
+      if (value !== undefined && !shared.superseded) {
+        this.#release(key, shared);
+        this.set(key, value, { ttl });
+      }
+      this.#settle(shared, true, value);
+    } catch (error) {
+      if (signal.aborted) return;
+      this.#loadFailures++;
+      const fallback = this.#staleIfError(key);
+      if (fallback !== undefined) {
+        this.#staleServed++;
+        this.#settle(shared, true, fallback);
+        return;
+      }
+      if (this.#options.errorTtl > 0 && !shared.superseded) {
+        this.#failures.set(key, {
+          error,
+          until: this.#options.clock.now() + this.#options.errorTtl,
+        });
+        this.#boundFailures();
+      }
+      this.#settle(shared, false, error);
+    } finally {
+      this.#release(key, shared);
+    }
+  }
+
+  /** The stale value of `key` if a failed load may fall back to it now. */
+  #staleIfError(key: K): V | undefined {
+    const window = this.#options.staleIfError;
+    const slot = this.#map.get(key);
+    if (window === 0 || slot === undefined || this.#expires === undefined) return undefined;
+    const expiry = this.#expires[slot]!;
+    const now = this.#options.clock.now();
+    return expiry <= now && now - expiry < window ? this.#values[slot] : undefined;
+  }
+
+  /** Failures are remembered for at most `max` keys, oldest forgotten first. */
+  #boundFailures(): void {
+    while (this.#failures.size > this.#max) {
+      const oldest = this.#failures.keys().next().value as K;
+      this.#failures.delete(oldest);
+    }
+  }
+
+  #release(key: K, shared: SharedLoad<V>): void {
+    if (this.#inflight.get(key) === shared) this.#inflight.delete(key);
+  }
+
+  #settle(shared: SharedLoad<V>, ok: boolean, result: unknown): void {
+    if (shared.settled) return;
+    shared.settled = true;
+    if (ok) shared.resolve(result as V | undefined);
+    else shared.reject(result);
+  }
+
+  #wait(key: K, shared: SharedLoad<V>, signal: AbortSignal | undefined): Promise<V | undefined> {
+    shared.waiters++;
+    if (signal === undefined) return shared.promise;
+    return new Promise<V | undefined>((resolve, reject) => {
+      const onAbort = (): void => {
+        reject(signal.reason);
+        if (--shared.waiters === 0 && !shared.background && !shared.settled) {
+          this.#release(key, shared);
+          shared.controller.abort(signal.reason);
+          // Nobody waits any more: settle quietly so the promise holds no rejection.
+          shared.settled = true;
+          shared.resolve(undefined);
+        }
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      shared.promise.then(
+        (value) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+}
+
+function growFloat(array: Float64Array, capacity: number, fill: number): Float64Array {
+  if (array.length >= capacity) return array;
+  const grown = new Float64Array(capacity);
+  grown.set(array);
+  if (fill !== 0) grown.fill(fill, array.length);
+  return grown;
+}

@@ -1,0 +1,134 @@
+import {
+  type Clock,
+  checkBoolean,
+  checkClock,
+  checkInteger,
+  checkNumber,
+  checkOneOf,
+  checkOptionalFunction,
+  checkOptions,
+} from '@breakwater/core';
+
+/** What `load` receives besides the key. */
+export interface LoadOptions<V, C> {
+  /** Aborted when every caller waiting for this load has aborted, or the cache closes. */
+  signal: AbortSignal;
+  /** The `context` of the `fetch` call that started this load. */
+  context: C | undefined;
+  /** The expired value still held for this key, if any (for conditional refreshes). */
+  stale: V | undefined;
+}
+
+/** Loads the value of a key for `fetch`; resolve `undefined` to store nothing. */
+export type Loader<K, V, C = unknown> = (
+  key: K,
+  options: LoadOptions<V, C>,
+) => V | undefined | PromiseLike<V | undefined>;
+
+/** How `fetch` treats entries past their TTL and failed loads. All in milliseconds. */
+export interface Freshness {
+  /**
+   * For this long after an entry expires, `fetch` returns the stale value at once and
+   * refreshes it with one background load. @default 0
+   */
+  staleWhileRevalidate?: number;
+  /**
+   * For this long after an entry expires, a failed load returns the stale value instead
+   * of rejecting. @default 0
+   */
+  staleIfError?: number;
+  /**
+   * Remember a failed load for this long: `fetch` rejects with the same error without
+   * loading again. `0` caches no failure. @default 0
+   */
+  errorTtl?: number;
+}
+
+/** Options of `new Cache(options)`. */
+export interface CacheOptions<K, V, C = unknown> {
+  /** Maximum number of entries; storage grows up to it as entries arrive. */
+  max: number;
+  /**
+   * Maximum total weight of the entries as measured by `sizeOf` (or `set`'s `size`).
+   * @default Infinity (no weight bound)
+   */
+  maxSize?: number;
+  /** Weight of an entry; must return a positive finite number. Required with `maxSize`. */
+  sizeOf?: (value: V, key: K) => number;
+  /** Default time to live of an entry in ms; `0` never expires. @default 0 */
+  ttl?: number;
+  /** Reset an entry's TTL each time `get`/`fetch` returns it. @default false */
+  updateAgeOnGet?: boolean;
+  /**
+   * Remove expired entries every this many ms with an unref'd timer; `0` only expires
+   * entries lazily, on access. @default 0
+   */
+  purgeInterval?: number;
+  /**
+   * `'lru'` evicts the least recently used entry. `'tinylfu'` (W-TinyLFU) admits new
+   * entries by their access frequency: resistant to scans and loops, adaptive to
+   * recency-heavy workloads. @default 'lru'
+   */
+  policy?: 'lru' | 'tinylfu';
+  /** Loads missing keys for `fetch`. */
+  load?: Loader<K, V, C>;
+  /** Stale-while-revalidate, stale-if-error and failure caching for `fetch`. */
+  freshness?: Freshness;
+  /** Time source in ms. @default monotonicClock (performance.now) */
+  clock?: Clock;
+}
+
+/** Resolved, validated options; never the caller's object. */
+export interface ResolvedOptions<K, V, C> {
+  readonly max: number;
+  readonly maxSize: number;
+  readonly sizeOf: ((value: V, key: K) => number) | undefined;
+  readonly ttl: number;
+  readonly updateAgeOnGet: boolean;
+  readonly purgeInterval: number;
+  readonly policy: 'lru' | 'tinylfu';
+  readonly load: Loader<K, V, C> | undefined;
+  readonly staleWhileRevalidate: number;
+  readonly staleIfError: number;
+  readonly errorTtl: number;
+  readonly clock: Clock;
+}
+
+/** Largest `max`: slot indices live in Uint32Arrays. */
+export const MAX_ENTRIES = 2 ** 32 - 8;
+
+export function resolveOptions<K, V, C>(options: CacheOptions<K, V, C>): ResolvedOptions<K, V, C> {
+  const raw = checkOptions('options', options);
+  const maxSize = checkNumber('maxSize', raw.maxSize, {
+    min: 0,
+    exclusiveMin: true,
+    allowInfinity: true,
+    default: Number.POSITIVE_INFINITY,
+  });
+  const sizeOf = checkOptionalFunction<(value: V, key: K) => number>('sizeOf', raw.sizeOf);
+  if (maxSize !== Number.POSITIVE_INFINITY && sizeOf === undefined) {
+    throw new TypeError(
+      'Expected `sizeOf` to be a function when `maxSize` is set, got `undefined`',
+    );
+  }
+  const freshness = checkOptions('freshness', raw.freshness);
+  const ms = { min: 0, default: 0 };
+  return Object.freeze({
+    max: checkInteger('max', raw.max, { min: 1, max: MAX_ENTRIES }),
+    maxSize,
+    sizeOf,
+    ttl: checkNumber('ttl', raw.ttl, ms),
+    updateAgeOnGet: checkBoolean('updateAgeOnGet', raw.updateAgeOnGet, false),
+    purgeInterval: checkNumber('purgeInterval', raw.purgeInterval, ms),
+    policy: checkOneOf('policy', raw.policy, ['lru', 'tinylfu'], 'lru'),
+    load: checkOptionalFunction<Loader<K, V, C>>('load', raw.load),
+    staleWhileRevalidate: checkNumber(
+      'freshness.staleWhileRevalidate',
+      freshness.staleWhileRevalidate,
+      ms,
+    ),
+    staleIfError: checkNumber('freshness.staleIfError', freshness.staleIfError, ms),
+    errorTtl: checkNumber('freshness.errorTtl', freshness.errorTtl, ms),
+    clock: checkClock('clock', raw.clock),
+  });
+}

@@ -1,0 +1,20 @@
+export { CacheClosedError, isCacheClosedError } from '../errors.js';
+export type { Loader, LoadOptions } from '../options.js';
+export type { RedisOperation } from './errors.js';
+export {
+  CorruptValueError,
+  isCorruptValueError,
+  isRedisTimeoutError,
+  isRedisUnavailableError,
+  RedisTimeoutError,
+  RedisUnavailableError,
+} from './errors.js';
+export type { RedisErrorEvent } from './guarded-client.js';
+export type { L1Options, RedisClient, Serializer, TieredCacheOptions } from './options.js';
+export type {
+  ReadyOptions,
+  TieredCacheStats,
+  TieredFetchOptions,
+  TieredSetOptions,
+} from './tiered-cache.js';
+export { TieredCache } from './tiered-cache.js';

@@ -1,0 +1,170 @@
+import {
+  checkFunction,
+  checkInteger,
+  checkNumber,
+  checkOptionalFunction,
+  checkOptions,
+  checkString,
+  describeValue,
+  invalidMessage,
+} from '@breakwater/core';
+import type { Cluster, Redis } from 'ioredis';
+import type { CacheOptions, Loader } from '../options.js';
+
+/** The client a `TieredCache` uses: an ioredis `Redis` or `Cluster` owned by the caller. */
+export type RedisClient = Redis | Cluster;
+
+/** Turns values into the strings stored in Redis and back. */
+export interface Serializer<V> {
+  /** Must return a string; a throw makes `set` reject before anything changes. */
+  serialize(value: V): string;
+  /** A throw (or `undefined`) marks the stored text as corrupt: it is deleted, a miss. */
+  deserialize(text: string): V;
+}
+
+/** Options of the in-memory first tier: those of `Cache`, without `load`. */
+export interface L1Options<V> extends Omit<CacheOptions<string, V>, 'load' | 'ttl'> {
+  /**
+   * Time to live of an L1 entry in ms; `0` keeps it as long as its L2 entry. An L1 entry
+   * never outlives the TTL it was written to Redis with (nor, when read from Redis, the
+   * key's remaining PTTL). @default the `ttl` option
+   */
+  ttl?: number;
+}
+
+/** Options of `new TieredCache(options)`. */
+export interface TieredCacheOptions<V, C = unknown> {
+  /**
+   * The caller's connected ioredis `Redis` or `Cluster`. The cache never closes it and
+   * never lets commands queue in it while it is not `'ready'`.
+   */
+  redis: RedisClient;
+  /** Prepended to every key in Redis, e.g. `'app:users:'`. */
+  prefix: string;
+  /** Time to live in Redis (`SET … PX`) in ms; `0` stores without expiry. */
+  ttl: number;
+  /** The in-memory tier: `max` is required, as for `Cache`. */
+  l1: L1Options<V>;
+  /**
+   * Loads a key found in neither tier; the result is stored in both. Without it, `fetch`
+   * reads through L1 and Redis only and resolves `undefined` on a miss.
+   */
+  load?: Loader<string, V, C>;
+  /** How values are stored in Redis. @default JSON (JSON.stringify / JSON.parse) */
+  serializer?: Serializer<V>;
+  /** Longest wait for any one Redis call, in ms; the cache then goes on without it. @default 250 */
+  timeout?: number;
+  /**
+   * Most commands this cache may have sent and not yet seen settle (timed-out ones
+   * included); beyond it Redis calls are skipped as unavailable. Bounds what can pile up
+   * in the client when Redis hangs without dropping the connection. @default 1000
+   */
+  maxInFlight?: number;
+  /** Pub/sub channel of the invalidation messages. @default `${prefix}invalidate` */
+  channel?: string;
+}
+
+/** Resolved, validated options; never the caller's object. */
+export interface ResolvedTieredOptions<V, C> {
+  readonly redis: RedisClient;
+  readonly prefix: string;
+  readonly ttl: number;
+  readonly l1: Readonly<Omit<CacheOptions<string, V>, 'load'>> & { readonly ttl: number };
+  readonly load: Loader<string, V, C> | undefined;
+  readonly serializer: Serializer<V>;
+  readonly timeout: number;
+  readonly maxInFlight: number;
+  readonly channel: string;
+}
+
+const json: Serializer<unknown> = Object.freeze({
+  serialize: (value: unknown): string => JSON.stringify(value),
+  deserialize: (text: string): unknown => JSON.parse(text),
+});
+
+const COMMANDS = ['get', 'set', 'del', 'publish', 'pipeline', 'duplicate'] as const;
+
+/** True for an ioredis `Cluster` (as opposed to a single-node `Redis`). */
+export function isCluster(client: RedisClient): client is Cluster {
+  return client.isCluster;
+}
+
+function checkRedis(value: unknown): RedisClient {
+  const candidate = value as
+    | {
+        [name in (typeof COMMANDS)[number] | 'nodes' | 'status' | 'isCluster']?: unknown;
+      }
+    | null;
+  const ok =
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.status === 'string' &&
+    COMMANDS.every((name) => typeof candidate[name] === 'function') &&
+    (candidate.isCluster !== true || typeof candidate.nodes === 'function');
+  if (!ok) {
+    throw new TypeError(invalidMessage('redis', 'an ioredis Redis or Cluster instance', value));
+  }
+  return value as RedisClient;
+}
+
+function checkSerializer<V>(value: Serializer<V> | undefined): Serializer<V> {
+  if (value === undefined) return json as Serializer<V>;
+  const raw = checkOptions('serializer', value);
+  const serialize = checkFunction<Serializer<V>['serialize']>(
+    'serializer.serialize',
+    raw.serialize,
+  );
+  const deserialize = checkFunction<Serializer<V>['deserialize']>(
+    'serializer.deserialize',
+    raw.deserialize,
+  );
+  // Bound to the caller's object, which may keep state on `this`.
+  return Object.freeze({
+    serialize: (item: V) => serialize.call(value, item),
+    deserialize: (text: string) => deserialize.call(value, text),
+  });
+}
+
+export function resolveTieredOptions<V, C>(
+  options: TieredCacheOptions<V, C>,
+): ResolvedTieredOptions<V, C> {
+  const raw = checkOptions('options', options);
+  const redis = checkRedis(raw.redis);
+  const prefix = checkString('prefix', raw.prefix);
+  const ttl = checkNumber('ttl', raw.ttl, { min: 0 });
+  const l1 = checkOptions('l1', raw.l1);
+  if ((l1 as { load?: unknown }).load !== undefined) {
+    throw new TypeError(
+      `Expected \`l1.load\` to be undefined (pass \`load\` to TieredCache itself), got ${describeValue((l1 as { load?: unknown }).load)}`,
+    );
+  }
+  return Object.freeze({
+    redis,
+    prefix,
+    ttl,
+    l1: Object.freeze({ ...l1, ttl: l1.ttl ?? ttl }) as ResolvedTieredOptions<V, C>['l1'],
+    load: checkOptionalFunction<Loader<string, V, C>>('load', raw.load),
+    serializer: checkSerializer(raw.serializer),
+    timeout: checkNumber('timeout', raw.timeout, { min: 0, exclusiveMin: true, default: 250 }),
+    maxInFlight: checkInteger('maxInFlight', raw.maxInFlight, { min: 1, default: 1000 }),
+    channel: checkString('channel', raw.channel, `${prefix}invalidate`),
+  });
+}
+
+/**
+ * Rewrites a validation error of the in-memory `Cache` so it names the option as the
+ * caller wrote it: ``Expected `max` …`` becomes ``Expected `l1.max` …``.
+ */
+export function asL1OptionError(error: unknown): unknown {
+  if (!(error instanceof TypeError || error instanceof RangeError)) return error;
+  const message = error.message.replace(/^Expected `([^`]+)`/, 'Expected `l1.$1`');
+  if (message === error.message) return error;
+  return error instanceof RangeError ? new RangeError(message) : new TypeError(message);
+}
+
+/** The shorter of two TTLs where `0` means "no expiry". */
+export function minTtl(a: number, b: number): number {
+  if (a === 0) return b;
+  if (b === 0) return a;
+  return Math.min(a, b);
+}

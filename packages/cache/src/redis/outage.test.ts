@@ -1,0 +1,207 @@
+import { type RedisServerHandle, startRedis } from '@breakwater/testing';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  isRedisTimeoutError,
+  isRedisUnavailableError,
+  RedisTimeoutError,
+  RedisUnavailableError,
+} from './errors.js';
+import type { RedisErrorEvent } from './guarded-client.js';
+import type { TieredCacheOptions } from './options.js';
+import { TieredCache } from './tiered-cache.js';
+
+let server: RedisServerHandle;
+let open: TieredCache<string>[] = [];
+let prefixes = 0;
+
+beforeAll(async () => {
+  server = await startRedis();
+});
+
+afterEach(async () => {
+  await Promise.all(open.map((cache) => cache.close()));
+  open = [];
+  if (!server.running) await server.restart();
+});
+
+afterAll(() => server?.stop());
+
+/** Polls `check` until it holds; fails with `what` after a generous delay. */
+async function eventually(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function connected(): Promise<Redis> {
+  const client = server.client();
+  // Reconnection errors while the server is down are expected.
+  client.on('error', () => {});
+  await client.ping();
+  return client;
+}
+
+async function tiered(
+  options: Partial<TieredCacheOptions<string>> & { redis: Redis; prefix: string },
+): Promise<TieredCache<string>> {
+  const cache = new TieredCache<string>({ ttl: 60_000, l1: { max: 1000 }, ...options });
+  open.push(cache);
+  await cache.ready();
+  return cache;
+}
+
+function newPrefix(): string {
+  return `o${++prefixes}:`;
+}
+
+/** ioredis keeps its offline queue private; it is what an outage would fill. */
+function offlineQueueLength(client: Redis): number {
+  return (client as unknown as { offlineQueue: { length: number } }).offlineQueue.length;
+}
+
+describe('TieredCache when Redis fails', () => {
+  it('keeps serving from L1 and the loader while Redis is down, queueing nothing in the client', async () => {
+    const client = await connected();
+    const load = vi.fn(async (key: string) => `loaded:${key}`);
+    const cache = await tiered({ redis: client, prefix: newPrefix(), load, timeout: 5000 });
+    await cache.set('warm', 'w');
+    const errors: RedisErrorEvent[] = [];
+    cache.onError((event) => errors.push(event));
+
+    await server.kill();
+    await eventually('the client sees the crash', () => client.status !== 'ready');
+
+    expect(cache.get('warm')).toBe('w');
+    const keys = Array.from({ length: 50 }, (_, i) => `cold-${i}`);
+    expect(await Promise.all(keys.map((key) => cache.fetch(key)))).toEqual(
+      keys.map((key) => `loaded:${key}`),
+    );
+    expect(load).toHaveBeenCalledTimes(50);
+    await cache.set('new', 'n');
+    await cache.delete('warm');
+    expect(cache.get('new')).toBe('n');
+    expect(cache.get('warm')).toBeUndefined();
+
+    expect(client.commandQueue.length).toBe(0);
+    expect(offlineQueueLength(client)).toBe(0);
+    expect(cache.stats().l2.inFlight).toBe(0);
+
+    const commands = errors.filter((event) => event.operation !== 'subscribe');
+    // Each fetch skipped its read and its write; set and delete their command and publish.
+    expect(commands).toHaveLength(50 * 2 + 4);
+    for (const event of commands) {
+      expect(event.kind).toBe('unavailable');
+      expect(event.error).toBeInstanceOf(RedisUnavailableError);
+      expect(isRedisUnavailableError(event.error)).toBe(true);
+    }
+    expect(commands.filter((event) => event.operation === 'get')).toHaveLength(50);
+    expect(commands.map((event) => event.operation)).toEqual(
+      expect.arrayContaining(['set', 'del', 'publish']),
+    );
+    expect(cache.stats().l2.errors).toBeGreaterThanOrEqual(104);
+    expect(cache.stats().l2.timeouts).toBe(0);
+    await eventually('the lost subscription is reported', () =>
+      errors.some((event) => event.operation === 'subscribe' && event.kind === 'unavailable'),
+    );
+  });
+
+  it('uses Redis again after a restart, with L1 flushed and invalidations flowing', async () => {
+    const prefix = newPrefix();
+    const loadA = vi.fn(async (key: string) => `A:${key}`);
+    const loadB = vi.fn(async (key: string) => `B:${key}`);
+    const a = await tiered({ redis: await connected(), prefix, load: loadA });
+    const b = await tiered({ redis: await connected(), prefix, load: loadB });
+    await a.set('k', 'v1');
+    expect(await b.fetch('k')).toBe('v1');
+
+    await server.kill();
+    await server.restart();
+    await eventually('both instances resubscribe and flush L1', () => {
+      return a.stats().invalidations.flushes === 1 && b.stats().invalidations.flushes === 1;
+    });
+    expect(a.peek('k')).toBeUndefined();
+    expect(b.peek('k')).toBeUndefined();
+    await a.ready();
+    await b.ready();
+
+    // The restarted server has no data: A loads and writes, B then reads Redis.
+    expect(await a.fetch('n')).toBe('A:n');
+    await eventually('Redis acknowledges the write', () => a.stats().l2.writes === 2);
+    expect(await b.fetch('n')).toBe('A:n');
+    expect(loadB).not.toHaveBeenCalled();
+
+    await a.set('n', 'v2');
+    await eventually('B drops its copy', () => b.peek('n') === undefined);
+    expect(await b.fetch('n')).toBe('v2');
+  });
+
+  it('stops waiting for a Redis call after the timeout and carries on without it', async () => {
+    const client = await connected();
+    const admin = await connected();
+    const load = vi.fn(async (key: string) => `loaded:${key}`);
+    const cache = await tiered({ redis: client, prefix: newPrefix(), load, timeout: 50 });
+    const errors: RedisErrorEvent[] = [];
+    cache.onError((event) => errors.push(event));
+
+    await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
+    expect(await cache.fetch('slow')).toBe('loaded:slow');
+    await cache.set('k', 'v');
+    expect(cache.get('k')).toBe('v');
+    await eventually('the background write times out', () => cache.stats().l2.timeouts === 4);
+
+    expect(errors.map(({ operation, kind }) => `${operation}:${kind}`)).toEqual([
+      'get:timeout',
+      'set:timeout',
+      'set:timeout',
+      'publish:timeout',
+    ]);
+    const [first] = errors;
+    expect(first!.error).toBeInstanceOf(RedisTimeoutError);
+    expect(isRedisTimeoutError(first!.error)).toBe(true);
+    expect(first!.error).toMatchObject({ operation: 'get', timeoutMs: 50 });
+    expect(first).toMatchObject({ key: 'slow' });
+    expect(cache.stats().l2).toMatchObject({ errors: 4, timeouts: 4 });
+
+    await admin.ping(); // answered once the pause is over
+    await cache.close(); // waits for nothing: every call has settled or timed out
+  });
+
+  it('skips Redis while maxInFlight commands are unsettled', async () => {
+    const client = await connected();
+    const admin = await connected();
+    const cache = await tiered({
+      redis: client,
+      prefix: newPrefix(),
+      load: async (key) => key,
+      timeout: 50,
+      maxInFlight: 2,
+    });
+    const errors: RedisErrorEvent[] = [];
+    cache.onError((event) => errors.push(event));
+
+    await admin.call('CLIENT', 'PAUSE', '500', 'ALL');
+    expect(await Promise.all(['a', 'b', 'c'].map((key) => cache.fetch(key)))).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
+    const saturated = errors.filter(
+      (event) => event.kind === 'unavailable' && event.error.reason === 'saturated',
+    );
+    // c's read at once, then every loaded value's write: a and b still hold both slots.
+    expect(saturated.map((event) => `${event.operation}:${event.key}`)).toEqual([
+      'get:c',
+      'set:c',
+      'set:a',
+      'set:b',
+    ]);
+    await admin.ping();
+    await eventually('the paused reads settle', async () => {
+      await cache.set('after', 'x');
+      return cache.stats().l2.writes > 0;
+    });
+  });
+});

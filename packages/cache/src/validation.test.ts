@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { Cache } from './cache.js';
+
+describe('Cache option validation', () => {
+  it.each([
+    [
+      { max: 0 },
+      RangeError,
+      'Expected `max` to be an integer >= 1 and <= 4294967288, got `0` (number)',
+    ],
+    [{ max: 1.5 }, RangeError, '`max`'],
+    [
+      { max: '10' },
+      TypeError,
+      'Expected `max` to be an integer >= 1 and <= 4294967288, got `"10"` (string)',
+    ],
+    [{}, TypeError, 'got `undefined`'],
+    [
+      { max: 10, ttl: -1 },
+      RangeError,
+      'Expected `ttl` to be a finite number >= 0, got `-1` (number)',
+    ],
+    [{ max: 10, ttl: Number.NaN }, TypeError, '`ttl`'],
+    [
+      { max: 10, maxSize: 0, sizeOf: () => 1 },
+      RangeError,
+      'Expected `maxSize` to be a number > 0, got `0` (number)',
+    ],
+    [
+      { max: 10, maxSize: 100 },
+      TypeError,
+      'Expected `sizeOf` to be a function when `maxSize` is set',
+    ],
+    [{ max: 10, sizeOf: 5 }, TypeError, 'Expected `sizeOf` to be a function, got `5` (number)'],
+    [
+      { max: 10, policy: 'lfu' },
+      RangeError,
+      'Expected `policy` to be one of "lru", "tinylfu", got `"lfu"` (string)',
+    ],
+    [{ max: 10, updateAgeOnGet: 1 }, TypeError, '`updateAgeOnGet`'],
+    [{ max: 10, purgeInterval: -5 }, RangeError, '`purgeInterval`'],
+    [{ max: 10, load: 'fetch' }, TypeError, '`load`'],
+    [{ max: 10, clock: {} }, TypeError, '`clock`'],
+    [
+      { max: 10, freshness: { staleWhileRevalidate: -1 } },
+      RangeError,
+      '`freshness.staleWhileRevalidate`',
+    ],
+    [{ max: 10, freshness: { staleIfError: '1s' } }, TypeError, '`freshness.staleIfError`'],
+    [{ max: 10, freshness: { errorTtl: -1 } }, RangeError, '`freshness.errorTtl`'],
+    [{ max: 10, freshness: 5 }, TypeError, '`freshness`'],
+  ])('rejects %o', (options, type, message) => {
+    expect(() => new Cache(options as never)).toThrow(type);
+    expect(() => new Cache(options as never)).toThrow(message);
+  });
+
+  it('rejects a missing options object', () => {
+    expect(() => new Cache(undefined as never)).toThrow(TypeError);
+  });
+
+  it('does not write into the caller options', () => {
+    const options = { max: 3 };
+    new Cache(options);
+    expect(options).toEqual({ max: 3 });
+  });
+
+  it('validates per-entry ttl and size, naming the key', () => {
+    const cache = new Cache<string, string>({ max: 10, maxSize: 100, sizeOf: (v) => v.length });
+    expect(() => cache.set('a', 'x', { ttl: -1 })).toThrow(
+      new RangeError('Expected `ttl` to be a finite number >= 0, got `-1` (number)'),
+    );
+    expect(() => cache.set('a', 'x', { size: 0 })).toThrow(
+      new RangeError(
+        'Expected `size` to be a finite number > 0 for key `"a"` (string), got `0` (number)',
+      ),
+    );
+    expect(() => cache.set('b', '')).toThrow(
+      new RangeError(
+        'Expected `sizeOf` to be a finite number > 0 for key `"b"` (string), got `0` (number)',
+      ),
+    );
+    const bad = new Cache<string, number>({ max: 10, maxSize: 100, sizeOf: (v) => v });
+    expect(() => bad.set('inf', Number.POSITIVE_INFINITY)).toThrow(RangeError);
+    expect(() => bad.set('nan', Number.NaN)).toThrow(RangeError);
+    expect(bad.size).toBe(0);
+  });
+
+  it('validates resize', () => {
+    const cache = new Cache({ max: 10 });
+    expect(() => cache.resize(0)).toThrow(RangeError);
+    expect(() => cache.resize(Number.NaN)).toThrow(TypeError);
+  });
+});
