@@ -123,6 +123,28 @@ describe('main', () => {
     expect(markdown).not.toContain('## broken');
   });
 
+  it("prints a suite's static tables and its notes, and renders the tables in RESULTS.md", async () => {
+    const tabled: SuiteDefinition = {
+      name: 'tabled',
+      description: 'Figures computed once.',
+      cases: [
+        { name: 'same', ours: { name: 'ours', fn: () => 1 }, peers: [{ name: 'p', fn: () => 1 }] },
+      ],
+      tables: ({ log }) => {
+        log('  computed once');
+        return [{ title: 'Hit ratio', columns: [{ label: 'trace' }], rows: [['loop']] }];
+      },
+    };
+    const { io, out } = captureIo();
+    const registry = { tabled: async () => ({ suite: tabled }) };
+    expect(await main(['--quick', '--out', outDir], { io, registry, gc: undefined })).toBe(0);
+    expect(out).toContain('  computed once');
+    expect(out).toContain('  Hit ratio');
+    expect(out).toContain('    loop');
+    const markdown = await readFile(join(outDir, 'RESULTS.md'), 'utf8');
+    expect(markdown).toContain('### Hit ratio\n\n| trace |\n| --- |\n| loop |');
+  });
+
   it('rethrows errors that are not usage errors', async () => {
     const cwd = 42 as unknown as string;
     await expect(main(['--out', 'relative'], { cwd, io: captureIo().io })).rejects.toThrow(

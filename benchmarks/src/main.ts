@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CliArgs, parseCliArgs, UsageError, usage } from './cli-args.js';
 import { type SuiteLoader, suiteRegistry } from './registry.js';
-import { caseLines } from './report/console-report.js';
+import { caseLines, tableLines } from './report/console-report.js';
 import { renderRatioChart } from './report/ratio-chart.js';
 import { readAllResults, resultsDir, writeSuiteResult } from './report/results-file.js';
 import { renderResultsMarkdown } from './report/results-markdown.js';
@@ -79,6 +79,12 @@ async function runSelected(args: CliArgs, argv: readonly string[], options: Main
             io.log(line);
           }
         },
+        onTable: (table) => {
+          for (const line of tableLines(table)) {
+            io.log(line);
+          }
+        },
+        log: (line) => io.log(line),
       });
       const file = await writeSuiteResult(args.outDir, result);
       io.log(`  → ${file}`);

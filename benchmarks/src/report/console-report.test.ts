@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { caseLines } from './console-report.js';
+import { caseLines, tableLines } from './console-report.js';
 import { sampleCase, sampleImplementation } from './sample-results.fixture.js';
+import { sampleTable } from './sample-table.fixture.js';
 
 describe('caseLines', () => {
   it('prints each implementation with its median, spread and ratio, marking losses', () => {
@@ -21,5 +22,17 @@ describe('caseLines', () => {
     expect(lines[2]).toMatch(
       /^ {4}peer {2}lru-cache +2\.00M ops\/s .*ours\/peer 0\.50× \(slower\)$/,
     );
+  });
+});
+
+describe('tableLines', () => {
+  it('prints the title, aligned columns (numbers to the right) and the notes', () => {
+    expect(tableLines(sampleTable)).toEqual([
+      '  Hit ratio',
+      '    trace   size    lru  reference  verdict',
+      '    loop     500   0.0%      48.8%  ✗ 1.2 below | reference',
+      '    multi2  2000  49.0%          –  ✓ met',
+      '    · optimum: Belady.',
+    ]);
   });
 });

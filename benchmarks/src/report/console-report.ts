@@ -1,5 +1,14 @@
 import type { CaseResult, ImplementationResult } from '../runner/results.js';
-import { formatBytes, formatNs, formatOpsPerSec, formatRatio, formatSpread } from './format.js';
+import type { StaticTable } from '../runner/static-table.js';
+import {
+  formatBytes,
+  formatCell,
+  formatNs,
+  formatOpsPerSec,
+  formatRatio,
+  formatSpread,
+  isNumericColumn,
+} from './format.js';
 
 function implementationLine(
   result: ImplementationResult,
@@ -32,5 +41,26 @@ export function caseLines(result: CaseResult): string[] {
     ...result.peers.map((peer, index) =>
       implementationLine(peer, nameWidth, result.comparisons[index]?.ratio),
     ),
+  ];
+}
+
+/** The lines printed for a static table: title, aligned columns, notes. */
+export function tableLines(table: StaticTable): string[] {
+  const texts = [
+    table.columns.map((column) => column.label),
+    ...table.rows.map((row) =>
+      table.columns.map((column, i) => formatCell(row[i] ?? null, column)),
+    ),
+  ];
+  const widths = table.columns.map((_, i) => Math.max(...texts.map((cells) => cells[i]!.length)));
+  const numeric = table.columns.map((_, i) => isNumericColumn(table.rows, i));
+  const line = (cells: readonly string[]) =>
+    `    ${cells
+      .map((text, i) => (numeric[i] ? text.padStart(widths[i]!) : text.padEnd(widths[i]!)))
+      .join('  ')}`.trimEnd();
+  return [
+    `  ${table.title}`,
+    ...texts.map(line),
+    ...(table.notes ?? []).map((note) => `    · ${note}`),
   ];
 }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatNs, formatOpsPerSec, formatRatio, formatSpread } from './format.js';
+import {
+  formatBytes,
+  formatCell,
+  formatNs,
+  formatOpsPerSec,
+  formatRatio,
+  formatSpread,
+  isNumericColumn,
+} from './format.js';
 
 describe('formatting figures', () => {
   it('writes ops/s with three significant digits and a unit suffix', () => {
@@ -36,5 +44,26 @@ describe('formatting figures', () => {
   it('writes bytes per item in B or KiB', () => {
     expect(formatBytes(84)).toBe('84.0 B');
     expect(formatBytes(2048)).toBe('2.00 KiB');
+  });
+});
+
+describe('formatting static table cells', () => {
+  it('writes numbers with their column decimals and unit, strings as they are, null as –', () => {
+    expect(formatCell(48.76, { label: 'hit', unit: '%' })).toBe('48.8%');
+    expect(formatCell(1000, { label: 'size', digits: 0 })).toBe('1000');
+    expect(formatCell(2.5, undefined)).toBe('2.5');
+    expect(formatCell('✓ met', { label: 'targets' })).toBe('✓ met');
+    expect(formatCell(null, { label: 'ref' })).toBe('–');
+  });
+
+  it('treats a column as numeric when it holds only numbers and blanks', () => {
+    const rows = [
+      ['loop', 1, null],
+      ['ps', 2, 'x'],
+    ];
+    expect(isNumericColumn(rows, 0)).toBe(false);
+    expect(isNumericColumn(rows, 1)).toBe(true);
+    expect(isNumericColumn(rows, 2)).toBe(false);
+    expect(isNumericColumn([['a']], 3)).toBe(true);
   });
 });

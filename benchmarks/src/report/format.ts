@@ -1,3 +1,4 @@
+import type { StaticTableCell, StaticTableColumn } from '../runner/static-table.js';
 import type { Spread } from '../runner/statistics.js';
 
 /** Three significant digits, without exponent notation. */
@@ -57,4 +58,20 @@ export function formatNs(ns: number): string {
 /** Bytes per item, e.g. `84.0 B`, `1.21 KiB`. */
 export function formatBytes(bytes: number): string {
   return Math.abs(bytes) >= 1024 ? `${threeDigits(bytes / 1024)} KiB` : `${threeDigits(bytes)} B`;
+}
+
+/** A static table cell: numbers with their column's decimals and unit, `null` as `–`. */
+export function formatCell(cell: StaticTableCell, column: StaticTableColumn | undefined): string {
+  if (cell === null) {
+    return '–';
+  }
+  if (typeof cell === 'string') {
+    return cell;
+  }
+  return `${cell.toFixed(column?.digits ?? 1)}${column?.unit ?? ''}`;
+}
+
+/** Whether a static table column holds numbers only (then it is right-aligned). */
+export function isNumericColumn(rows: readonly (readonly StaticTableCell[])[], index: number) {
+  return rows.every((row) => typeof (row[index] ?? null) !== 'string');
 }

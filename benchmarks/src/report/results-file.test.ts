@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readAllResults, resultsDir, writeSuiteResult } from './results-file.js';
 import { sampleCase, sampleImplementation, sampleSuite } from './sample-results.fixture.js';
+import { sampleTable } from './sample-table.fixture.js';
 
 let outDir: string;
 
@@ -29,6 +30,19 @@ describe('results files', () => {
     const results = await readAllResults(outDir);
     expect(results.map((result) => result.suite)).toEqual(['cache', 'pool']);
     expect(results[0]).toEqual(sampleSuite('cache', cases));
+  });
+
+  it("keeps a suite's static tables, and reads files written before tables existed", async () => {
+    const cases = [
+      sampleCase('c', sampleImplementation('ours', 'ours', 2), [
+        sampleImplementation('peer', 'peer', 1),
+      ]),
+    ];
+    await writeSuiteResult(outDir, { ...sampleSuite('cache', cases), tables: [sampleTable] });
+    await writeSuiteResult(outDir, sampleSuite('core', cases));
+    const [cache, core] = await readAllResults(outDir);
+    expect(cache!.tables).toEqual([sampleTable]);
+    expect(core!.tables).toBeUndefined();
   });
 
   it('reads no results from an output directory that has none yet', async () => {

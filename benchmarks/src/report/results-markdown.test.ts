@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderResultsMarkdown } from './results-markdown.js';
 import { sampleCase, sampleImplementation, sampleSuite } from './sample-results.fixture.js';
+import { sampleTable } from './sample-table.fixture.js';
 
 describe('renderResultsMarkdown', () => {
   it('writes one table per suite with a row per peer, the command and the machine', () => {
@@ -74,6 +75,44 @@ describe('renderResultsMarkdown', () => {
     ]);
     expect(markdown).toContain('Quick smoke pass: too short to quote');
     expect(markdown).toContain('mode quick');
+  });
+
+  it("renders a suite's static tables under its ops/s table, before the cases", () => {
+    const suite = sampleSuite('cache', [
+      sampleCase('get hit', sampleImplementation('ours', 'ours', 2e6), [
+        sampleImplementation('lru-cache', 'peer', 1e6),
+      ]),
+    ]);
+    const markdown = renderResultsMarkdown([{ ...suite, tables: [sampleTable] }]);
+    expect(markdown).toContain(
+      [
+        '### Hit ratio',
+        '',
+        'Replayed once per policy.',
+        '',
+        '| trace | size | lru | reference | verdict |',
+        '| --- | ---: | ---: | ---: | --- |',
+        '| loop | 500 | 0.0% | 48.8% | ✗ 1.2 below \\| reference |',
+        '| multi2 | 2000 | 49.0% | – | ✓ met |',
+        '',
+        '- optimum: Belady.',
+        '',
+        'Cases:',
+      ].join('\n'),
+    );
+    expect(markdown.indexOf('| get hit |')).toBeLessThan(markdown.indexOf('### Hit ratio'));
+  });
+
+  it('renders a static table without description or notes', () => {
+    const { description: _, notes: __, ...bare } = sampleTable;
+    const suite = sampleSuite('cache', [
+      sampleCase('c', sampleImplementation('ours', 'ours', 1), [
+        sampleImplementation('p', 'peer', 1),
+      ]),
+    ]);
+    const markdown = renderResultsMarkdown([{ ...suite, tables: [bare] }]);
+    expect(markdown).toContain('### Hit ratio\n\n| trace |');
+    expect(markdown).toContain('| multi2 | 2000 | 49.0% | – | ✓ met |\n\nCases:');
   });
 
   it('says how to produce results when there are none', () => {

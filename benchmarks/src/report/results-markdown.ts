@@ -1,5 +1,14 @@
 import type { ImplementationResult, SuiteResult } from '../runner/results.js';
-import { formatBytes, formatNs, formatOpsPerSec, formatRatio, formatSpread } from './format.js';
+import type { StaticTable } from '../runner/static-table.js';
+import {
+  formatBytes,
+  formatCell,
+  formatNs,
+  formatOpsPerSec,
+  formatRatio,
+  formatSpread,
+  isNumericColumn,
+} from './format.js';
 
 function cell(text: string): string {
   return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
@@ -21,6 +30,23 @@ function memoryCell(result: ImplementationResult): string {
 
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+function staticTableSection(table: StaticTable): string[] {
+  const lines = [`### ${table.title}`, ''];
+  if (table.description !== undefined) {
+    lines.push(table.description, '');
+  }
+  const align = table.columns.map((_, i) => (isNumericColumn(table.rows, i) ? '---:' : '---'));
+  lines.push(row(table.columns.map((column) => column.label)), `| ${align.join(' | ')} |`);
+  for (const cells of table.rows) {
+    lines.push(row(table.columns.map((column, i) => formatCell(cells[i] ?? null, column))));
+  }
+  if (table.notes !== undefined && table.notes.length > 0) {
+    lines.push('', ...table.notes.map((note) => `- ${note}`));
+  }
+  lines.push('');
+  return lines;
 }
 
 function suiteSection(result: SuiteResult): string[] {
@@ -89,7 +115,11 @@ function suiteSection(result: SuiteResult): string[] {
     });
   }
 
-  lines.push('', 'Cases:', '');
+  lines.push('');
+  for (const table of result.tables ?? []) {
+    lines.push(...staticTableSection(table));
+  }
+  lines.push('Cases:', '');
   for (const c of result.cases) {
     const checked = c.checked ? 'results checked equal' : 'results not compared';
     const ops = c.opsPerCall === 1 ? '' : `; ${c.opsPerCall} operations per call`;

@@ -1,6 +1,7 @@
 import type { Environment } from './environment.js';
 import type { MemoryResult } from './measure-memory.js';
 import type { RunMode, RunSettings } from './run-settings.js';
+import type { StaticTable } from './static-table.js';
 import type { Spread } from './statistics.js';
 
 export type Role = 'ours' | 'peer';
@@ -61,4 +62,6 @@ export interface SuiteResult {
   readonly settings: RunSettings & { readonly gcBetweenSlots: boolean };
   readonly environment: Environment;
   readonly cases: readonly CaseResult[];
+  /** The suite's static tables, when it has any (absent from files written before them). */
+  readonly tables?: readonly StaticTable[];
 }

@@ -264,6 +264,7 @@ export async function runCase(benchCase: BenchCase, options: RunCaseOptions): Pr
         c.memory = await measureMemory(c.impl.memory, {
           what: `"${c.impl.name}" in case "${benchCase.name}"`,
           gc,
+          ...(settings.memoryBuilds === undefined ? {} : { builds: settings.memoryBuilds }),
         });
       }
     }

@@ -9,10 +9,12 @@ export interface RunSettings {
   readonly rounds: number;
   /** Time budget of one implementation in one round, in milliseconds. */
   readonly roundMs: number;
+  /** Structures built and weighed per implementation with `memory`; the median counts. @default 5 */
+  readonly memoryBuilds?: number;
 }
 
 /** The settings of each mode. */
 export const runSettings: Readonly<Record<RunMode, RunSettings>> = Object.freeze({
-  quick: Object.freeze({ warmupRounds: 1, rounds: 3, roundMs: 20 }),
-  full: Object.freeze({ warmupRounds: 2, rounds: 10, roundMs: 200 }),
+  quick: Object.freeze({ warmupRounds: 1, rounds: 3, roundMs: 20, memoryBuilds: 1 }),
+  full: Object.freeze({ warmupRounds: 2, rounds: 10, roundMs: 200, memoryBuilds: 5 }),
 });

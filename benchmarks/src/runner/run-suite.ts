@@ -2,6 +2,7 @@ import { describeEnvironment } from './environment.js';
 import type { CaseResult, SuiteResult } from './results.js';
 import { type RunCaseOptions, runCase } from './run-case.js';
 import type { RunMode } from './run-settings.js';
+import type { StaticTable } from './static-table.js';
 import type { SuiteDefinition } from './suite-definition.js';
 
 export interface RunSuiteOptions extends RunCaseOptions {
@@ -10,11 +11,18 @@ export interface RunSuiteOptions extends RunCaseOptions {
   readonly command: string;
   /** Called as each case finishes, e.g. to print it. */
   readonly onCase?: (result: CaseResult) => void;
+  /** Called with each static table the suite computed, e.g. to print it. */
+  readonly onTable?: (table: StaticTable) => void;
+  /** Where a suite's `tables` function prints, e.g. why it left a table out. @default no-op */
+  readonly log?: (line: string) => void;
   /** Dates the results. @default () => new Date() */
   readonly now?: () => Date;
 }
 
-/** Runs every case of a suite in order; a case that throws fails the whole suite. */
+/**
+ * Runs every case of a suite in order, then computes its static tables; a case or table
+ * that throws fails the whole suite.
+ */
 export async function runSuite(
   suite: SuiteDefinition,
   options: RunSuiteOptions,
@@ -26,6 +34,11 @@ export async function runSuite(
     cases.push(result);
     options.onCase?.(result);
   }
+  const tables =
+    (await suite.tables?.({ mode: options.mode, log: options.log ?? (() => {}) })) ?? [];
+  for (const table of tables) {
+    options.onTable?.(table);
+  }
   return {
     schema: 1,
     suite: suite.name,
@@ -35,5 +48,6 @@ export async function runSuite(
     settings: { ...options.settings, gcBetweenSlots: typeof gc === 'function' },
     environment: describeEnvironment(options.now?.() ?? new Date()),
     cases,
+    ...(tables.length === 0 ? {} : { tables }),
   };
 }

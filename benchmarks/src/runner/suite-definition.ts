@@ -1,3 +1,5 @@
+import type { StaticTable, StaticTableContext } from './static-table.js';
+
 /**
  * What a suite declares. A suite is a list of cases; each case runs our implementation
  * and one or more peers on the same workload, so the runner can put them side by side.
@@ -56,6 +58,13 @@ export interface SuiteDefinition {
   /** One sentence shown above the suite's table. */
   readonly description: string;
   readonly cases: readonly BenchCase[];
+  /**
+   * Figures computed once rather than timed (e.g. hit ratios), run after the last case and
+   * rendered as tables of their own under the suite's ops/s table.
+   */
+  readonly tables?: (
+    context: StaticTableContext,
+  ) => readonly StaticTable[] | Promise<readonly StaticTable[]>;
 }
 
 /**

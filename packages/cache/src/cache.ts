@@ -107,8 +107,9 @@ const NEVER = Number.POSITIVE_INFINITY;
 export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
   readonly #options: ResolvedOptions<K, V, C>;
   readonly #map = new Map<K, number>();
-  readonly #keys: (K | undefined)[] = [];
-  readonly #values: (V | undefined)[] = [];
+  /** Key and value per slot; sized like the links (exactly, no push-growth slack). */
+  #keys: (K | undefined)[];
+  #values: (V | undefined)[];
   readonly #links: SlotLinks;
   readonly #policy: EvictionPolicy;
   readonly #hashing: boolean;
@@ -151,10 +152,8 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     this.#options = resolved;
     this.#max = resolved.max;
     this.#links = new SlotLinks(Math.min(FIRST_SLOT + 16, FIRST_SLOT + resolved.max + 1));
-    for (let i = 0; i < FIRST_SLOT; i++) {
-      this.#keys.push(undefined);
-      this.#values.push(undefined);
-    }
+    this.#keys = new Array<K | undefined>(this.#links.capacity).fill(undefined);
+    this.#values = new Array<V | undefined>(this.#links.capacity).fill(undefined);
     this.#policy =
       resolved.policy === 'tinylfu'
         ? new TinyLfuPolicy(this.#links, resolved.max)
@@ -296,12 +295,15 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
       this.#policy.touch(slot);
     } else {
       // Plain LRU at capacity: evict first and reuse the victim's slot for the new entry.
-      slot =
-        this.#recycle && this.#map.size >= this.#max ? this.#evictForReuse() : this.#allocate();
+      if (this.#recycle && this.#map.size >= this.#max) {
+        slot = this.#evictForReuse();
+      } else {
+        slot = this.#allocate();
+        this.#policy.insert(slot, this.#hashing ? hashKey(key) : 0);
+      }
       this.#map.set(key, slot);
       this.#keys[slot] = key;
       this.#values[slot] = value;
-      this.#policy.insert(slot, this.#hashing ? hashKey(key) : 0);
     }
     if (ttl > 0 || this.#expires !== undefined) this.#setTtl(slot, ttl);
     if (this.#sizes !== undefined) {
@@ -334,8 +336,8 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     for (const key of this.#inflight.keys()) this.#supersede(key);
     this.#evictedDeleted += size;
     this.#map.clear();
-    this.#keys.length = FIRST_SLOT;
-    this.#values.length = FIRST_SLOT;
+    this.#keys.fill(undefined);
+    this.#values.fill(undefined);
     this.#free.length = 0;
     this.#nextSlot = FIRST_SLOT;
     this.#weight = 0;
@@ -493,8 +495,18 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
   /** Evicts the LRU victim and hands its slot straight to the entry being added. */
   #evictForReuse(): number {
     const slot = this.#policy.victim(this.#weightOf);
-    this.#removeSlot(slot, this.#isExpired(slot) ? 'expired' : 'capacity');
-    return this.#free.pop()!;
+    const key = this.#keys[slot] as K;
+    const expired = this.#isExpired(slot);
+    this.#map.delete(key);
+    if (expired) this.#evictedExpired++;
+    else this.#evictedCapacity++;
+    if (this.#onEvict.active) {
+      const value = this.#values[slot] as V;
+      this.#onEvict.emit({ key, value, reason: expired ? 'expired' : 'capacity' });
+    }
+    // The slot stays linked: moving it to the head makes it the new entry's.
+    this.#policy.touch(slot);
+    return slot;
   }
 
   #allocate(): number {
@@ -509,6 +521,8 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     // One slot beyond `max`: a new entry is linked before the overflow is evicted.
     this.#links.grow(needed, FIRST_SLOT + this.#max + 1);
     const capacity = this.#links.capacity;
+    this.#keys = growArray(this.#keys, capacity);
+    this.#values = growArray(this.#values, capacity);
     if (this.#expires !== undefined) {
       this.#expires = growFloat(this.#expires, capacity, NEVER);
       this.#ttls = growFloat(this.#ttls!, capacity, 0);
@@ -738,5 +752,12 @@ function growFloat(array: Float64Array, capacity: number, fill: number): Float64
   const grown = new Float64Array(capacity);
   grown.set(array);
   if (fill !== 0) grown.fill(fill, array.length);
+  return grown;
+}
+
+/** A copy of `array` with exactly `capacity` elements (V8 adds slack when arrays push). */
+function growArray<T>(array: (T | undefined)[], capacity: number): (T | undefined)[] {
+  const grown = new Array<T | undefined>(capacity).fill(undefined);
+  for (let i = 0; i < array.length; i++) grown[i] = array[i];
   return grown;
 }

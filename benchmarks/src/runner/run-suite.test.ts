@@ -1,0 +1,59 @@
+import { describe, expect, it, vi } from 'vitest';
+import { runSuite } from './run-suite.js';
+import type { StaticTable } from './static-table.js';
+import type { SuiteDefinition } from './suite-definition.js';
+
+const table: StaticTable = {
+  title: 'Hit ratio',
+  columns: [{ label: 'trace' }, { label: 'hits', unit: '%' }],
+  rows: [['loop', 48.8]],
+};
+
+function suiteWith(tables?: SuiteDefinition['tables']): SuiteDefinition {
+  return {
+    name: 'tabled',
+    description: 'A suite with a static table.',
+    cases: [
+      { name: 'same', ours: { name: 'ours', fn: () => 1 }, peers: [{ name: 'p', fn: () => 1 }] },
+    ],
+    ...(tables === undefined ? {} : { tables }),
+  };
+}
+
+const options = {
+  settings: { warmupRounds: 0, rounds: 1, roundMs: 0.01 },
+  mode: 'quick' as const,
+  command: 'pnpm bench tabled',
+  gc: undefined,
+};
+
+describe('runSuite', () => {
+  it('computes the static tables after the last case and keeps them in the result', async () => {
+    const events: string[] = [];
+    const result = await runSuite(
+      suiteWith(async ({ mode, log }) => {
+        events.push(`tables (${mode})`);
+        log('a note');
+        return [table];
+      }),
+      {
+        ...options,
+        onCase: (c) => events.push(`case ${c.name}`),
+        onTable: (t) => events.push(`table ${t.title}`),
+        log: (line) => events.push(`log ${line}`),
+      },
+    );
+    expect(events).toEqual(['case same', 'tables (quick)', 'log a note', 'table Hit ratio']);
+    expect(result.tables).toEqual([table]);
+  });
+
+  it('writes no `tables` key when the suite has none or computes none', async () => {
+    expect(await runSuite(suiteWith(), options)).not.toHaveProperty('tables');
+    const tables = vi.fn(({ log }: { log: (line: string) => void }) => {
+      log('nothing to show');
+      return [];
+    });
+    expect(await runSuite(suiteWith(tables), options)).not.toHaveProperty('tables');
+    expect(tables).toHaveBeenCalledTimes(1);
+  });
+});
