@@ -162,10 +162,7 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     this.#recycle = resolved.policy === 'lru' && resolved.sizeOf === undefined;
     if (resolved.sizeOf !== undefined) this.#sizes = new Float64Array(this.#links.capacity);
     this.#staleKeep = Math.max(resolved.staleWhileRevalidate, resolved.staleIfError);
-    if (resolved.purgeInterval > 0) {
-      this.#timer = setInterval(() => this.purgeStale(), resolved.purgeInterval);
-      this.#timer.unref();
-    }
+    if (resolved.purgeInterval > 0) this.#timer = purgeTimer(this, resolved.purgeInterval);
   }
 
   // ---------------------------------------------------------------- reading
@@ -219,7 +216,9 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     if (slot === undefined) return undefined;
     const expires = this.#expires;
     if (expires === undefined || expires[slot] === NEVER) return NEVER;
-    return Math.max(0, expires[slot]! - this.#options.clock.now());
+    const now = this.#options.clock.now();
+    if (this.#expireIfDead(slot, now)) return undefined;
+    return Math.max(0, expires[slot]! - now);
   }
 
   /** Entries held, expired ones not yet removed included. */
@@ -235,8 +234,10 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
   /** Fresh entries, most recently used first (W-TinyLFU: window, protected, probation). */
   *entries(): IterableIterator<[K, V]> {
     for (const slot of this.#policy.order()) {
-      if (this.#isExpired(slot)) continue;
-      yield [this.#keys[slot] as K, this.#values[slot] as V];
+      const key = this.#keys[slot] as K;
+      // The snapshot may hold slots deleted or reused since it was taken.
+      if (this.#map.get(key) !== slot || this.#isExpired(slot)) continue;
+      yield [key, this.#values[slot] as V];
     }
   }
 
@@ -274,6 +275,8 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
       checkOptions('options', options);
       ttl = checkNumber('ttl', options.ttl, { min: 0, default: ttl });
     }
+    if (this.#inflight.size > 0) this.#supersede(key);
+    if (this.#failures.size > 0) this.#failures.delete(key);
     if (this.#sizes !== undefined) {
       size = this.#sizeOf(key, value, options?.size);
       if (size > this.#options.maxSize) {
@@ -282,9 +285,10 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
         return this;
       }
     }
-    if (this.#inflight.size > 0) this.#supersede(key);
-    if (this.#failures.size > 0) this.#failures.delete(key);
     let slot = this.#map.get(key);
+    let evictedKey: K | undefined;
+    let evictedValue: V | undefined;
+    let evictedExpired = false;
     if (slot !== undefined) {
       const old = this.#values[slot] as V;
       this.#values[slot] = value;
@@ -294,9 +298,17 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
       }
       this.#policy.touch(slot);
     } else {
-      // Plain LRU at capacity: evict first and reuse the victim's slot for the new entry.
       if (this.#recycle && this.#map.size >= this.#max) {
-        slot = this.#evictForReuse();
+        // Plain LRU at capacity: the victim's slot goes straight to the new entry; the
+        // eviction is reported once the new entry is fully stored.
+        slot = this.#policy.victim(this.#weightOf);
+        evictedKey = this.#keys[slot] as K;
+        evictedValue = this.#values[slot] as V;
+        evictedExpired = this.#isExpired(slot);
+        this.#map.delete(evictedKey);
+        if (evictedExpired) this.#evictedExpired++;
+        else this.#evictedCapacity++;
+        this.#policy.touch(slot);
       } else {
         slot = this.#allocate();
         this.#policy.insert(slot, this.#hashing ? hashKey(key) : 0);
@@ -311,6 +323,10 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
       this.#sizes[slot] = size;
     }
     this.#evictOverflow();
+    if (evictedValue !== undefined && this.#onEvict.active) {
+      const reason = evictedExpired ? 'expired' : 'capacity';
+      this.#onEvict.emit({ key: evictedKey as K, value: evictedValue, reason });
+    }
     return this;
   }
 
@@ -492,23 +508,6 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
 
   // ---------------------------------------------------------------- internals
 
-  /** Evicts the LRU victim and hands its slot straight to the entry being added. */
-  #evictForReuse(): number {
-    const slot = this.#policy.victim(this.#weightOf);
-    const key = this.#keys[slot] as K;
-    const expired = this.#isExpired(slot);
-    this.#map.delete(key);
-    if (expired) this.#evictedExpired++;
-    else this.#evictedCapacity++;
-    if (this.#onEvict.active) {
-      const value = this.#values[slot] as V;
-      this.#onEvict.emit({ key, value, reason: expired ? 'expired' : 'capacity' });
-    }
-    // The slot stays linked: moving it to the head makes it the new entry's.
-    this.#policy.touch(slot);
-    return slot;
-  }
-
   #allocate(): number {
     const reused = this.#free.pop();
     if (reused !== undefined) return reused;
@@ -604,9 +603,15 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     if (this.#onEvict.active) this.#onEvict.emit({ key, value, reason });
   }
 
+  /**
+   * A write or delete of `key` outdates its running load: the load's result still goes to
+   * the callers already waiting, but is not stored, and later callers start a new load.
+   */
   #supersede(key: K): void {
     const shared = this.#inflight.get(key);
-    if (shared !== undefined) shared.superseded = true;
+    if (shared === undefined) return;
+    shared.superseded = true;
+    this.#inflight.delete(key);
   }
 
   #failureFor(key: K, now: number): { error: unknown } | undefined {
@@ -644,6 +649,7 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     this.#loads++;
     if (background) {
       promise.catch((error: unknown) => {
+        if (this.#closed) return;
         if (this.#onRefreshError.active) this.#onRefreshError.emit({ key, error });
       });
     }
@@ -670,7 +676,8 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     } catch (error) {
       if (signal.aborted) return;
       this.#loadFailures++;
-      const fallback = this.#staleIfError(key);
+      // A background refresh has no caller to serve: its failure goes to onRefreshError.
+      const fallback = shared.background ? undefined : this.#staleIfError(key);
       if (fallback !== undefined) {
         this.#staleServed++;
         this.#settle(shared, true, fallback);
@@ -760,4 +767,19 @@ function growArray<T>(array: (T | undefined)[], capacity: number): (T | undefine
   const grown = new Array<T | undefined>(capacity).fill(undefined);
   for (let i = 0; i < array.length; i++) grown[i] = array[i];
   return grown;
+}
+
+/**
+ * An unref'd interval that purges `cache` and holds it only weakly, so a cache dropped
+ * without `close()` is still garbage-collected (and its timer then stops).
+ */
+function purgeTimer(cache: { purgeStale(): number }, interval: number) {
+  const ref = new WeakRef(cache);
+  const timer = setInterval(() => {
+    const target = ref.deref();
+    if (target === undefined) clearInterval(timer);
+    else target.purgeStale();
+  }, interval);
+  timer.unref();
+  return timer;
 }

@@ -23,7 +23,8 @@ export interface Serializer<V> {
 }
 
 /** Options of the in-memory first tier: those of `Cache`, without `load`. */
-export interface L1Options<V> extends Omit<CacheOptions<string, V>, 'load' | 'ttl'> {
+export interface L1Options<V>
+  extends Omit<CacheOptions<string, V>, 'load' | 'ttl' | 'updateAgeOnGet'> {
   /**
    * Time to live of an L1 entry in ms; `0` keeps it as long as its L2 entry. An L1 entry
    * never outlives the TTL it was written to Redis with (nor, when read from Redis, the
@@ -133,6 +134,12 @@ export function resolveTieredOptions<V, C>(
   const prefix = checkString('prefix', raw.prefix);
   const ttl = checkNumber('ttl', raw.ttl, { min: 0 });
   const l1 = checkOptions('l1', raw.l1);
+  const renew = (l1 as { updateAgeOnGet?: unknown }).updateAgeOnGet;
+  if (renew !== undefined && renew !== false) {
+    throw new TypeError(
+      `Expected \`l1.updateAgeOnGet\` to be false or undefined (an L1 entry must not outlive its Redis TTL), got ${describeValue(renew)}`,
+    );
+  }
   if ((l1 as { load?: unknown }).load !== undefined) {
     throw new TypeError(
       `Expected \`l1.load\` to be undefined (pass \`load\` to TieredCache itself), got ${describeValue((l1 as { load?: unknown }).load)}`,
