@@ -1,15 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Cache, type EvictEvent } from './cache.js';
-
-function clock(start = 1000) {
-  let now = start;
-  return {
-    now: () => now,
-    advance(ms: number) {
-      now += ms;
-    },
-  };
-}
+import { manualClock } from './test-support.fixture.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -125,7 +116,7 @@ describe('Cache basics', () => {
 
 describe('TTL', () => {
   it('expires entries lazily on access using the injected clock', () => {
-    const time = clock();
+    const time = manualClock();
     const cache = new Cache<string, number>({ max: 10, ttl: 100, clock: time });
     cache.set('a', 1);
     time.advance(99);
@@ -141,7 +132,7 @@ describe('TTL', () => {
   });
 
   it('supports per-entry ttl, including no expiry in a cache with a default ttl', () => {
-    const time = clock();
+    const time = manualClock();
     const cache = new Cache<string, number>({ max: 10, ttl: 100, clock: time });
     cache.set('short', 1, { ttl: 10 });
     cache.set('forever', 2, { ttl: 0 });
@@ -156,7 +147,7 @@ describe('TTL', () => {
   });
 
   it('adds a ttl to a cache without a default one, and overwriting resets the ttl', () => {
-    const time = clock();
+    const time = manualClock();
     const cache = new Cache<string, number>({ max: 10, clock: time });
     cache.set('plain', 1);
     cache.set('timed', 2, { ttl: 10 });
@@ -171,7 +162,7 @@ describe('TTL', () => {
   });
 
   it('updateAgeOnGet renews the ttl on every get', () => {
-    const time = clock();
+    const time = manualClock();
     const cache = new Cache<string, number>({
       max: 10,
       ttl: 100,
@@ -189,7 +180,7 @@ describe('TTL', () => {
   });
 
   it('skips expired entries when iterating and reports remainingTtl 0 for kept stale ones', () => {
-    const time = clock();
+    const time = manualClock();
     const cache = new Cache<string, number>({
       max: 10,
       ttl: 10,
@@ -220,7 +211,7 @@ describe('TTL', () => {
   });
 
   it('evicts expired entries first reason-wise when they are the victim', () => {
-    const time = clock();
+    const time = manualClock();
     const cache = new Cache<string, number>({ max: 2, ttl: 10, clock: time });
     cache.set('a', 1);
     time.advance(20);
@@ -271,7 +262,7 @@ describe('maxSize', () => {
 
 describe('events and stats', () => {
   it('reports evictions with their reason and counts them', () => {
-    const time = clock();
+    const time = manualClock();
     const cache = new Cache<string, number>({ max: 2, clock: time });
     const events: EvictEvent<string, number>[] = [];
     const off = cache.onEvict((e) => events.push(e));

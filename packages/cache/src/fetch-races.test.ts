@@ -1,29 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Cache } from './cache.js';
-import type { LoadOptions } from './options.js';
-
-function clock(start = 1000) {
-  let now = start;
-  return { now: () => now, advance: (ms: number) => void (now += ms) };
-}
-function deferredLoads<V>() {
-  const calls: Array<{
-    key: string;
-    options: LoadOptions<V, unknown>;
-    resolve(value: V | undefined): void;
-    reject(error: unknown): void;
-  }> = [];
-  const load = (key: string, options: LoadOptions<V, unknown>) =>
-    new Promise<V | undefined>((resolve, reject) => {
-      calls.push({ key, options, resolve, reject });
-    });
-  return { calls, load };
-}
-const tick = () => new Promise((resolve) => setImmediate(resolve));
+import { deferredLoads, manualClock, tick } from './test-support.fixture.js';
 
 describe('background refresh failures with staleIfError', () => {
   it('reports a failed stale-while-revalidate refresh to onRefreshError', async () => {
-    const time = clock();
+    const time = manualClock();
     const { calls, load } = deferredLoads<number>();
     const cache = new Cache<string, number>({
       max: 10,
@@ -47,7 +28,7 @@ describe('background refresh failures with staleIfError', () => {
   });
 
   it('counts staleServed once per fetch answered with a stale value', async () => {
-    const time = clock();
+    const time = manualClock();
     const { calls, load } = deferredLoads<number>();
     const cache = new Cache<string, number>({
       max: 10,
@@ -114,7 +95,7 @@ describe('a too-large set during a load', () => {
 
 describe('close with a background refresh running', () => {
   it('does not report CacheClosedError as a failed refresh', async () => {
-    const time = clock();
+    const time = manualClock();
     const { load } = deferredLoads<number>();
     const cache = new Cache<string, number>({
       max: 10,

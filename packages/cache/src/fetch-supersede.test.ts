@@ -1,20 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Cache } from './cache.js';
-import type { LoadOptions } from './options.js';
-
-function deferredLoads<V>() {
-  const calls: Array<{
-    key: string;
-    options: LoadOptions<V, unknown>;
-    resolve(value: V | undefined): void;
-  }> = [];
-  const load = (key: string, options: LoadOptions<V, unknown>) =>
-    new Promise<V | undefined>((resolve) => {
-      calls.push({ key, options, resolve });
-    });
-  return { calls, load };
-}
-const tick = () => new Promise((resolve) => setImmediate(resolve));
+import { deferredLoads, tick } from './test-support.fixture.js';
 
 describe('fetch after a delete/clear that superseded a running load', () => {
   it('does not hand a caller that arrived after delete() the pre-delete load result', async () => {

@@ -2,34 +2,7 @@ import { isBreakwaterError } from '@breakwater/core';
 import { describe, expect, it, vi } from 'vitest';
 import { Cache } from './cache.js';
 import { CacheClosedError, isCacheClosedError, isNoLoaderError, NoLoaderError } from './errors.js';
-import type { LoadOptions } from './options.js';
-
-function clock(start = 1000) {
-  let now = start;
-  return {
-    now: () => now,
-    advance(ms: number) {
-      now += ms;
-    },
-  };
-}
-
-/** A load the test settles by hand. */
-function deferredLoads<V>() {
-  const calls: Array<{
-    key: string;
-    options: LoadOptions<V, unknown>;
-    resolve(value: V | undefined): void;
-    reject(error: unknown): void;
-  }> = [];
-  const load = (key: string, options: LoadOptions<V, unknown>) =>
-    new Promise<V | undefined>((resolve, reject) => {
-      calls.push({ key, options, resolve, reject });
-    });
-  return { calls, load };
-}
-
-const tick = () => new Promise((resolve) => setImmediate(resolve));
+import { deferredLoads, manualClock, tick } from './test-support.fixture.js';
 
 describe('fetch', () => {
   it('loads a missing key once, stores it, then serves it from the cache', async () => {
@@ -54,7 +27,7 @@ describe('fetch', () => {
   });
 
   it('passes context and the stale value to load, with a live signal', async () => {
-    const time = clock();
+    const time = manualClock();
     const seen: unknown[] = [];
     const cache = new Cache<string, number, { user: string }>({
       max: 10,
@@ -79,7 +52,7 @@ describe('fetch', () => {
   });
 
   it('uses the ttl given to fetch for the loaded value', async () => {
-    const time = clock();
+    const time = manualClock();
     const cache = new Cache<string, number>({ max: 10, ttl: 1000, clock: time, load: () => 1 });
     await cache.fetch('k', { ttl: 10 });
     expect(cache.remainingTtl('k')).toBe(10);
@@ -246,7 +219,7 @@ describe('fetch cancellation', () => {
 
 describe('freshness', () => {
   it('serves stale while one background load revalidates', async () => {
-    const time = clock();
+    const time = manualClock();
     const { calls, load } = deferredLoads<number>();
     const cache = new Cache<string, number>({
       max: 10,
@@ -268,7 +241,7 @@ describe('freshness', () => {
   });
 
   it('past the revalidation window the caller waits for a fresh load', async () => {
-    const time = clock();
+    const time = manualClock();
     const cache = new Cache<string, number>({
       max: 10,
       ttl: 100,
@@ -283,7 +256,7 @@ describe('freshness', () => {
   });
 
   it('reports background refresh failures through onRefreshError', async () => {
-    const time = clock();
+    const time = manualClock();
     const cache = new Cache<string, number>({
       max: 10,
       ttl: 100,
@@ -304,7 +277,7 @@ describe('freshness', () => {
   });
 
   it('serves stale when the load fails within the staleIfError window', async () => {
-    const time = clock();
+    const time = manualClock();
     let fail = true;
     const cache = new Cache<string, number>({
       max: 10,
@@ -328,7 +301,7 @@ describe('freshness', () => {
   });
 
   it('caches a failure for errorTtl when set, and only then', async () => {
-    const time = clock();
+    const time = manualClock();
     const load = vi.fn(async () => {
       throw new Error('boom');
     });
@@ -349,7 +322,7 @@ describe('freshness', () => {
   });
 
   it('a cached failure suppresses background refreshes until it expires', async () => {
-    const time = clock();
+    const time = manualClock();
     const load = vi.fn(async () => {
       throw new Error('boom');
     });
