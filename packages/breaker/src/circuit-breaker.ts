@@ -1,0 +1,529 @@
+import {
+  checkFunction,
+  checkNumber,
+  checkOptions,
+  Listeners,
+  linkSignal,
+  raceSignal,
+  type Unsubscribe,
+} from '@breakwater/core';
+import { BreakerOpenError, TimeoutError } from './errors.js';
+import {
+  type CircuitBreakerOptions,
+  type ResolvedBreakerOptions,
+  resolveBreakerOptions,
+} from './options.js';
+import {
+  CountWindow,
+  type OutcomeWindow,
+  TimeWindow,
+  type WindowSnapshot,
+} from './outcome-window.js';
+import type { CallContext, ExecuteOptions, Operation, Policy } from './policy.js';
+
+/** Where the breaker stands. The last three are only entered by hand. */
+export type BreakerState =
+  | 'closed'
+  | 'open'
+  | 'half-open'
+  | 'forced-open'
+  | 'disabled'
+  | 'metrics-only';
+
+/** Why the breaker opened. */
+export type TripReason =
+  | 'consecutive-failures'
+  | 'failure-rate'
+  | 'slow-call-rate'
+  | 'probe-failed';
+
+export interface StateChangeEvent {
+  from: BreakerState;
+  to: BreakerState;
+  /** Set when the breaker opened on its own. */
+  reason?: TripReason;
+}
+export interface SuccessEvent {
+  durationMs: number;
+}
+export interface FailureEvent {
+  error: unknown;
+  durationMs: number;
+}
+export interface SlowEvent {
+  durationMs: number;
+}
+export interface RejectEvent {
+  state: 'open' | 'forced-open' | 'half-open';
+  retryAfterMs: number;
+}
+export interface TimeoutEvent {
+  timeoutMs: number;
+}
+
+/** Options of one `execute` call. */
+export interface BreakerExecuteOptions extends ExecuteOptions {
+  /** Timeout of this call in ms, instead of the breaker's `timeoutMs`. */
+  timeoutMs?: number;
+}
+
+/** A snapshot of the counters, from `stats()`. */
+export interface BreakerStats {
+  state: BreakerState;
+  /** Calls let through to the function. */
+  calls: number;
+  successes: number;
+  failures: number;
+  slowCalls: number;
+  /** Calls refused without running the function. */
+  rejected: number;
+  timeouts: number;
+  /** Calls whose outcome counted neither way (caller aborts, `isFailure` → false, stale). */
+  ignored: number;
+  consecutiveFailures: number;
+  /** Openings in a row without a successful close; drives the open-duration backoff. */
+  openings: number;
+  window: {
+    calls: number;
+    failures: number;
+    slowCalls: number;
+    failureRate: number;
+    slowCallRate: number;
+  };
+}
+
+/** What `toJSON()` returns and `restore()` takes. Times are relative, so any clock fits. */
+export interface BreakerSnapshot {
+  version: 1;
+  state: BreakerState;
+  /** With `state: 'open'`: ms until half-open. */
+  openRemainingMs: number;
+  openings: number;
+  consecutiveFailures: number;
+  window: WindowSnapshot;
+}
+
+/** A never-aborted signal handed to calls that have neither a timeout nor a caller signal. */
+const IDLE_SIGNAL = new AbortController().signal;
+
+const SUCCESS = 0;
+const FAILURE = 1;
+const IGNORED = 2;
+
+/**
+ * A circuit breaker. In `closed` it runs calls and watches their outcomes; when a trip
+ * rule fires it turns `open` and refuses calls with `BreakerOpenError` for the open
+ * duration; the next call after that turns it `half-open`, where exactly
+ * `permittedCallsInHalfOpen` probes run: all succeed → `closed`, one fails → `open`
+ * again (longer, with a backoff).
+ *
+ * Every outcome updates running sums in a ring buffer: O(1) per call, whatever the
+ * window size. No timer runs: the move from open to half-open happens on the next call
+ * (or the next read of `state`).
+ */
+export class CircuitBreaker implements Policy {
+  readonly #o: ResolvedBreakerOptions;
+  readonly #window: OutcomeWindow;
+  /** The clock is only read when durations or time buckets matter. */
+  readonly #timed: boolean;
+  #state: BreakerState = 'closed';
+  /** Bumped at every state change: outcomes of calls admitted earlier are ignored. */
+  #epoch = 0;
+  #openUntil = 0;
+  #openings = 0;
+  #consecutive = 0;
+  #probesStarted = 0;
+  #probesSucceeded = 0;
+
+  #calls = 0;
+  #successes = 0;
+  #failures = 0;
+  #slow = 0;
+  #rejected = 0;
+  #timeouts = 0;
+  #ignored = 0;
+
+  readonly #onStateChange = new Listeners<StateChangeEvent>();
+  readonly #onSuccess = new Listeners<SuccessEvent>();
+  readonly #onFailure = new Listeners<FailureEvent>();
+  readonly #onSlow = new Listeners<SlowEvent>();
+  readonly #onReject = new Listeners<RejectEvent>();
+  readonly #onTimeout = new Listeners<TimeoutEvent>();
+
+  constructor(options?: CircuitBreakerOptions) {
+    const o = resolveBreakerOptions(options);
+    this.#o = o;
+    this.#window =
+      o.window.type === 'count'
+        ? new CountWindow(o.window.size)
+        : new TimeWindow(o.window.durationMs, o.window.buckets ?? 10);
+    this.#timed = o.window.type === 'time' || o.slowCallDurationMs !== Number.POSITIVE_INFINITY;
+  }
+
+  /** The breaker's name. */
+  get name(): string {
+    return this.#o.name;
+  }
+
+  /** The current state; an open breaker whose time is up reads (and becomes) half-open. */
+  get state(): BreakerState {
+    if (this.#state === 'open' && this.#o.clock.now() >= this.#openUntil) this.#toHalfOpen();
+    return this.#state;
+  }
+
+  /**
+   * Runs `fn` through the breaker. `fn` receives `{ signal }`: aborted when the caller's
+   * signal aborts or this call's timeout fires (only this call; other calls are not
+   * affected).
+   *
+   * @throws BreakerOpenError when the breaker refuses the call (with `retryAfterMs`).
+   * @throws TimeoutError when the call outlives its timeout.
+   */
+  async execute<T>(fn: Operation<T>, options?: BreakerExecuteOptions): Promise<T> {
+    if (typeof fn !== 'function') checkFunction('fn', fn);
+    let signal: AbortSignal | undefined;
+    let timeoutMs = this.#o.timeoutMs;
+    if (options !== undefined) {
+      checkOptions('options', options);
+      signal = options.signal;
+      if (signal?.aborted === true) throw signal.reason;
+      if (options.timeoutMs !== undefined) {
+        timeoutMs = checkNumber('timeoutMs', options.timeoutMs, { min: 0, exclusiveMin: true });
+      }
+    }
+    const probe = this.#admit();
+    const epoch = this.#epoch;
+    this.#calls++;
+    const start =
+      this.#timed || this.#onSuccess.active || this.#onFailure.active ? this.#o.clock.now() : -1;
+    if (timeoutMs === Number.POSITIVE_INFINITY) {
+      const context: CallContext = { signal: signal ?? IDLE_SIGNAL };
+      let value: T;
+      try {
+        value = await (signal === undefined
+          ? fn(context)
+          : raceSignal(callAsync(fn, context), signal));
+      } catch (error) {
+        this.#settle(epoch, probe, this.#classifyError(error, signal), start, error);
+        throw error;
+      }
+      this.#settle(epoch, probe, this.#classifyResult(value), start, value);
+      return value;
+    }
+    return this.#executeWithTimeout(fn, signal, timeoutMs, epoch, probe, start);
+  }
+
+  async #executeWithTimeout<T>(
+    fn: Operation<T>,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+    epoch: number,
+    probe: boolean,
+    start: number,
+  ): Promise<T> {
+    const link = linkSignal(signal);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new TimeoutError(timeoutMs);
+        link.abort(error);
+        reject(error);
+      }, timeoutMs);
+      timer.unref?.();
+    });
+    try {
+      const value = await raceSignal(
+        Promise.race([callAsync(fn, { signal: link.signal }), timedOut]),
+        signal,
+      );
+      this.#settle(epoch, probe, this.#classifyResult(value), start, value);
+      return value;
+    } catch (error) {
+      if (
+        error instanceof TimeoutError &&
+        error.timeoutMs === timeoutMs &&
+        link.signal.reason === error
+      ) {
+        this.#timeouts++;
+        if (this.#onTimeout.active) this.#onTimeout.emit({ timeoutMs });
+        this.#settle(epoch, probe, FAILURE, start, error);
+      } else {
+        this.#settle(epoch, probe, this.#classifyError(error, signal), start, error);
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      link.dispose();
+    }
+  }
+
+  /** Lets a call through or throws `BreakerOpenError`; true when the call is a probe. */
+  #admit(): boolean {
+    switch (this.#state) {
+      case 'closed':
+      case 'disabled':
+      case 'metrics-only':
+        return false;
+      case 'open': {
+        const now = this.#o.clock.now();
+        if (now < this.#openUntil) this.#reject('open', this.#openUntil - now);
+        this.#toHalfOpen();
+        return this.#admitProbe();
+      }
+      case 'half-open':
+        return this.#admitProbe();
+      default:
+        return this.#reject('forced-open', Number.POSITIVE_INFINITY);
+    }
+  }
+
+  #admitProbe(): boolean {
+    if (this.#probesStarted >= this.#o.permittedCallsInHalfOpen) this.#reject('half-open', 0);
+    this.#probesStarted++;
+    return true;
+  }
+
+  #reject(state: 'open' | 'forced-open' | 'half-open', retryAfterMs: number): never {
+    this.#rejected++;
+    if (this.#onReject.active) this.#onReject.emit({ state, retryAfterMs });
+    throw new BreakerOpenError(this.#o.name, state, retryAfterMs);
+  }
+
+  #classifyResult(value: unknown): number {
+    const isResultFailure = this.#o.isResultFailure;
+    return isResultFailure !== undefined && isResultFailure(value) ? FAILURE : SUCCESS;
+  }
+
+  #classifyError(error: unknown, signal: AbortSignal | undefined): number {
+    // The caller gave up: says nothing about the dependency.
+    if (signal?.aborted === true && error === signal.reason) return IGNORED;
+    const isFailure = this.#o.isFailure;
+    return isFailure === undefined || isFailure(error) ? FAILURE : IGNORED;
+  }
+
+  /** Records one outcome and applies the trip and close rules; `start` < 0: not timed. */
+  #settle(epoch: number, probe: boolean, outcome: number, start: number, detail: unknown): void {
+    const o = this.#o;
+    const state = this.#state;
+    const durationMs = start < 0 ? 0 : o.clock.now() - start;
+    const slow = durationMs >= o.slowCallDurationMs;
+    if (outcome === IGNORED || state === 'disabled') {
+      this.#ignored++;
+      if (probe && epoch === this.#epoch) this.#probesStarted--;
+      return;
+    }
+    if (outcome === FAILURE) {
+      this.#failures++;
+      if (this.#onFailure.active) this.#onFailure.emit({ error: detail, durationMs });
+    } else {
+      this.#successes++;
+      if (this.#onSuccess.active) this.#onSuccess.emit({ durationMs });
+    }
+    if (slow) {
+      this.#slow++;
+      if (this.#onSlow.active) this.#onSlow.emit({ durationMs });
+    }
+    if (epoch !== this.#epoch) {
+      // Admitted under an earlier state (e.g. before the breaker opened): not counted.
+      return;
+    }
+    if (probe) {
+      const failed =
+        outcome === FAILURE || (slow && o.slowCallRateThreshold !== Number.POSITIVE_INFINITY);
+      if (failed) this.#open('probe-failed');
+      else if (++this.#probesSucceeded >= o.permittedCallsInHalfOpen) this.#close();
+      return;
+    }
+    const failed = outcome === FAILURE;
+    this.#consecutive = failed ? this.#consecutive + 1 : 0;
+    this.#window.record(failed, slow, this.#timed ? start + durationMs : 0);
+    if (state !== 'closed') return;
+    if (this.#consecutive >= o.consecutiveFailures) {
+      this.#open('consecutive-failures');
+      return;
+    }
+    if (
+      o.failureRateThreshold === Number.POSITIVE_INFINITY &&
+      o.slowCallRateThreshold === Number.POSITIVE_INFINITY
+    ) {
+      return;
+    }
+    const totals = this.#window.totals(this.#timed ? start + durationMs : 0);
+    if (totals.calls < o.minimumCalls) return;
+    if (totals.failures >= o.failureRateThreshold * totals.calls) this.#open('failure-rate');
+    else if (totals.slowCalls >= o.slowCallRateThreshold * totals.calls)
+      this.#open('slow-call-rate');
+  }
+
+  #transition(to: BreakerState, reason?: TripReason): void {
+    const from = this.#state;
+    this.#state = to;
+    this.#epoch++;
+    if (this.#onStateChange.active) {
+      this.#onStateChange.emit(reason === undefined ? { from, to } : { from, to, reason });
+    }
+  }
+
+  #open(reason: TripReason): void {
+    const backoff = this.#o.backoff;
+    const grown = backoff.initialMs * backoff.multiplier ** this.#openings;
+    let duration = Math.min(backoff.maxMs, grown);
+    if (backoff.jitter > 0) duration *= 1 + backoff.jitter * (2 * this.#o.random() - 1);
+    this.#openings++;
+    this.#openUntil = this.#o.clock.now() + duration;
+    this.#transition('open', reason);
+  }
+
+  #toHalfOpen(): void {
+    this.#probesStarted = 0;
+    this.#probesSucceeded = 0;
+    this.#transition('half-open');
+  }
+
+  #close(): void {
+    this.#openings = 0;
+    this.#consecutive = 0;
+    this.#window.reset();
+    this.#transition('closed');
+  }
+
+  // ------------------------------------------------------------- manual control
+
+  /** Refuses every call until `reset()`. */
+  forceOpen(): void {
+    if (this.#state !== 'forced-open') this.#transition('forced-open');
+  }
+
+  /** Lets every call through and records nothing until `reset()`. */
+  disable(): void {
+    if (this.#state !== 'disabled') this.#transition('disabled');
+  }
+
+  /** Lets every call through and records outcomes, but never opens, until `reset()`. */
+  metricsOnly(): void {
+    if (this.#state !== 'metrics-only') this.#transition('metrics-only');
+  }
+
+  /** Back to `closed` with an empty window and no backoff history. */
+  reset(): void {
+    this.#openings = 0;
+    this.#consecutive = 0;
+    this.#window.reset();
+    if (this.#state !== 'closed') this.#transition('closed');
+  }
+
+  // ------------------------------------------------------------- observing
+
+  onStateChange(listener: (event: StateChangeEvent) => void): Unsubscribe {
+    return this.#onStateChange.on(listener);
+  }
+  onSuccess(listener: (event: SuccessEvent) => void): Unsubscribe {
+    return this.#onSuccess.on(listener);
+  }
+  onFailure(listener: (event: FailureEvent) => void): Unsubscribe {
+    return this.#onFailure.on(listener);
+  }
+  onSlow(listener: (event: SlowEvent) => void): Unsubscribe {
+    return this.#onSlow.on(listener);
+  }
+  onReject(listener: (event: RejectEvent) => void): Unsubscribe {
+    return this.#onReject.on(listener);
+  }
+  onTimeout(listener: (event: TimeoutEvent) => void): Unsubscribe {
+    return this.#onTimeout.on(listener);
+  }
+
+  stats(): BreakerStats {
+    const state = this.state;
+    const totals = this.#window.totals(this.#timed ? this.#o.clock.now() : 0);
+    return {
+      state,
+      calls: this.#calls,
+      successes: this.#successes,
+      failures: this.#failures,
+      slowCalls: this.#slow,
+      rejected: this.#rejected,
+      timeouts: this.#timeouts,
+      ignored: this.#ignored,
+      consecutiveFailures: this.#consecutive,
+      openings: this.#openings,
+      window: {
+        ...totals,
+        failureRate: totals.calls === 0 ? 0 : totals.failures / totals.calls,
+        slowCallRate: totals.calls === 0 ? 0 : totals.slowCalls / totals.calls,
+      },
+    };
+  }
+
+  /** A serialisable snapshot of the state and the window, for `restore()`. */
+  toJSON(): BreakerSnapshot {
+    const now = this.#o.clock.now();
+    const state = this.state;
+    return {
+      version: 1,
+      state,
+      openRemainingMs: state === 'open' ? Math.max(0, this.#openUntil - now) : 0,
+      openings: this.#openings,
+      consecutiveFailures: this.#consecutive,
+      window: this.#window.snapshot(this.#timed ? now : 0),
+    };
+  }
+
+  /**
+   * Puts the breaker in the state of a snapshot from `toJSON()` (e.g. saved before a
+   * restart). Half-open resumes with no probe taken.
+   * @throws TypeError when the snapshot is malformed or its window type differs.
+   */
+  restore(snapshot: BreakerSnapshot): void {
+    checkSnapshot(snapshot, this.#o.window.type);
+    const now = this.#o.clock.now();
+    this.#window.restore(snapshot.window, this.#timed ? now : 0);
+    this.#openings = snapshot.openings;
+    this.#consecutive = snapshot.consecutiveFailures;
+    this.#openUntil = now + snapshot.openRemainingMs;
+    this.#probesStarted = 0;
+    this.#probesSucceeded = 0;
+    if (snapshot.state !== this.#state) this.#transition(snapshot.state);
+  }
+}
+
+function callAsync<T>(fn: Operation<T>, context: CallContext): Promise<T> {
+  try {
+    return Promise.resolve(fn(context));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+const STATES: readonly BreakerState[] = [
+  'closed',
+  'open',
+  'half-open',
+  'forced-open',
+  'disabled',
+  'metrics-only',
+];
+
+function checkSnapshot(
+  value: unknown,
+  windowType: 'count' | 'time',
+): asserts value is BreakerSnapshot {
+  const s = value as Partial<BreakerSnapshot> | null;
+  const fail = (what: string): never => {
+    throw new TypeError(`Expected a breaker snapshot from toJSON(): ${what}`);
+  };
+  if (typeof s !== 'object' || s === null) fail('got no object');
+  if (s!.version !== 1) fail('`version` must be 1');
+  if (!STATES.includes(s!.state as BreakerState)) fail('`state` is not a breaker state');
+  for (const key of ['openRemainingMs', 'openings', 'consecutiveFailures'] as const) {
+    const n = s![key];
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0)
+      fail(`\`${key}\` must be a finite number >= 0`);
+  }
+  const window = s!.window as WindowSnapshot | undefined;
+  if (typeof window !== 'object' || window === null || window.type !== windowType) {
+    fail(`\`window.type\` must be "${windowType}" like this breaker's window`);
+  }
+  const list = window!.type === 'count' ? window!.outcomes : window!.buckets;
+  if (!Array.isArray(list)) fail('`window` holds no outcome list');
+}

@@ -1,0 +1,194 @@
+import {
+  type Clock,
+  checkClock,
+  checkInteger,
+  checkNumber,
+  checkOneOf,
+  checkOptionalFunction,
+  checkOptions,
+  checkString,
+  invalidMessage,
+} from '@breakwater/core';
+
+/** How long the breaker stays open: fixed, or growing with each consecutive opening. */
+export interface OpenBackoff {
+  /** Open duration of the first opening, in ms. */
+  initialMs: number;
+  /** Longest open duration, in ms. */
+  maxMs: number;
+  /** Growth per consecutive opening (an opening that follows a failed probe). @default 2 */
+  multiplier?: number;
+  /** Random spread as a share of the duration, in [0, 1]: `0.2` gives ±20%. @default 0 */
+  jitter?: number;
+}
+
+/** The sliding window the failure and slow-call rates are computed over. */
+export type WindowOptions =
+  | { type: 'count'; size: number }
+  | { type: 'time'; durationMs: number; buckets?: number };
+
+/** Options of `new CircuitBreaker(options)`. */
+export interface CircuitBreakerOptions {
+  /** Shown in errors and events. @default 'breaker' */
+  name?: string;
+  /**
+   * Open after this many failures in a row. When no trip rule is given at all, the
+   * breaker uses `consecutiveFailures: 5`.
+   */
+  consecutiveFailures?: number;
+  /** Open when failures / calls in the window reach this share, in (0, 1]. */
+  failureRateThreshold?: number;
+  /** Open when slow calls / calls in the window reach this share, in (0, 1]. */
+  slowCallRateThreshold?: number;
+  /** A call taking at least this many ms is slow. Required by `slowCallRateThreshold`. */
+  slowCallDurationMs?: number;
+  /** @default { type: 'count', size: 100 } */
+  window?: WindowOptions;
+  /** Rates are only judged once the window holds this many calls. @default 10 */
+  minimumCalls?: number;
+  /** Open duration in ms, or a backoff across consecutive openings. @default 10_000 */
+  openDurationMs?: number | OpenBackoff;
+  /** Probes let through in half-open; all must succeed to close. @default 1 */
+  permittedCallsInHalfOpen?: number;
+  /** Default per-call timeout in ms; `execute`'s `timeoutMs` overrides it. */
+  timeoutMs?: number;
+  /** Whether an error counts as a failure. @default every error except the caller's abort */
+  isFailure?: (error: unknown) => boolean;
+  /** Whether a returned value counts as a failure (e.g. an HTTP 503). @default never */
+  isResultFailure?: (result: unknown) => boolean;
+  /** Time source in ms. @default monotonicClock */
+  clock?: Clock;
+  /** Random numbers in [0, 1) for the open-duration jitter. @default Math.random */
+  random?: () => number;
+}
+
+export interface ResolvedBreakerOptions {
+  readonly name: string;
+  readonly consecutiveFailures: number;
+  readonly failureRateThreshold: number;
+  readonly slowCallRateThreshold: number;
+  readonly slowCallDurationMs: number;
+  readonly window: Readonly<WindowOptions> & { readonly buckets?: number };
+  readonly minimumCalls: number;
+  readonly backoff: Readonly<Required<OpenBackoff>>;
+  readonly permittedCallsInHalfOpen: number;
+  readonly timeoutMs: number;
+  readonly isFailure: ((error: unknown) => boolean) | undefined;
+  readonly isResultFailure: ((result: unknown) => boolean) | undefined;
+  readonly clock: Clock;
+  readonly random: () => number;
+}
+
+const RATE = { min: 0, exclusiveMin: true, max: 1 } as const;
+
+function resolveWindow(value: unknown): ResolvedBreakerOptions['window'] {
+  if (value === undefined) return Object.freeze({ type: 'count', size: 100 });
+  const raw = checkOptions('window', value as WindowOptions) as Partial<{
+    type: unknown;
+    size: unknown;
+    durationMs: unknown;
+    buckets: unknown;
+  }>;
+  const type = checkOneOf('window.type', raw.type, ['count', 'time']);
+  if (type === 'count') {
+    return Object.freeze({
+      type,
+      size: checkInteger('window.size', raw.size, { min: 1, max: 2 ** 30 }),
+    });
+  }
+  const durationMs = checkNumber('window.durationMs', raw.durationMs, {
+    min: 0,
+    exclusiveMin: true,
+  });
+  const buckets = checkInteger('window.buckets', raw.buckets, { min: 1, max: 10_000, default: 10 });
+  return Object.freeze({ type, durationMs, buckets });
+}
+
+function resolveBackoff(value: unknown): Readonly<Required<OpenBackoff>> {
+  if (value === undefined || typeof value === 'number') {
+    const ms = checkNumber('openDurationMs', value, {
+      min: 0,
+      exclusiveMin: true,
+      default: 10_000,
+    });
+    return Object.freeze({ initialMs: ms, maxMs: ms, multiplier: 1, jitter: 0 });
+  }
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError(invalidMessage('openDurationMs', 'a number or a backoff object', value));
+  }
+  const raw = value as Partial<Record<keyof OpenBackoff, unknown>>;
+  const initialMs = checkNumber('openDurationMs.initialMs', raw.initialMs, {
+    min: 0,
+    exclusiveMin: true,
+  });
+  const maxMs = checkNumber('openDurationMs.maxMs', raw.maxMs, { min: initialMs });
+  return Object.freeze({
+    initialMs,
+    maxMs,
+    multiplier: checkNumber('openDurationMs.multiplier', raw.multiplier, { min: 1, default: 2 }),
+    jitter: checkNumber('openDurationMs.jitter', raw.jitter, { min: 0, max: 1, default: 0 }),
+  });
+}
+
+export function resolveBreakerOptions(
+  options: CircuitBreakerOptions | undefined,
+): ResolvedBreakerOptions {
+  const raw = checkOptions('options', options);
+  const noRule =
+    raw.consecutiveFailures === undefined &&
+    raw.failureRateThreshold === undefined &&
+    raw.slowCallRateThreshold === undefined;
+  const slowCallRateThreshold = checkNumber('slowCallRateThreshold', raw.slowCallRateThreshold, {
+    ...RATE,
+    default: Number.POSITIVE_INFINITY,
+  });
+  const slowCallDurationMs = checkNumber('slowCallDurationMs', raw.slowCallDurationMs, {
+    min: 0,
+    exclusiveMin: true,
+    default: Number.POSITIVE_INFINITY,
+  });
+  if (
+    slowCallRateThreshold !== Number.POSITIVE_INFINITY &&
+    slowCallDurationMs === Number.POSITIVE_INFINITY
+  ) {
+    throw new TypeError(
+      'Expected `slowCallDurationMs` to be a finite number > 0 when `slowCallRateThreshold` is set, got `undefined`',
+    );
+  }
+  return Object.freeze({
+    name: checkString('name', raw.name, 'breaker'),
+    consecutiveFailures: checkInteger('consecutiveFailures', raw.consecutiveFailures, {
+      min: 1,
+      default: noRule ? 5 : Number.POSITIVE_INFINITY,
+    }),
+    failureRateThreshold: checkNumber('failureRateThreshold', raw.failureRateThreshold, {
+      ...RATE,
+      default: Number.POSITIVE_INFINITY,
+    }),
+    slowCallRateThreshold,
+    slowCallDurationMs,
+    window: resolveWindow(raw.window),
+    minimumCalls: checkInteger('minimumCalls', raw.minimumCalls, { min: 1, default: 10 }),
+    backoff: resolveBackoff(raw.openDurationMs),
+    permittedCallsInHalfOpen: checkInteger(
+      'permittedCallsInHalfOpen',
+      raw.permittedCallsInHalfOpen,
+      {
+        min: 1,
+        default: 1,
+      },
+    ),
+    timeoutMs: checkNumber('timeoutMs', raw.timeoutMs, {
+      min: 0,
+      exclusiveMin: true,
+      default: Number.POSITIVE_INFINITY,
+    }),
+    isFailure: checkOptionalFunction<(error: unknown) => boolean>('isFailure', raw.isFailure),
+    isResultFailure: checkOptionalFunction<(result: unknown) => boolean>(
+      'isResultFailure',
+      raw.isResultFailure,
+    ),
+    clock: checkClock('clock', raw.clock),
+    random: checkOptionalFunction<() => number>('random', raw.random) ?? Math.random,
+  });
+}

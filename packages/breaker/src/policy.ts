@@ -1,0 +1,26 @@
+/** What a policy hands to the function it runs. */
+export interface CallContext {
+  /**
+   * Aborted when this call should stop: the caller's signal aborted, this call's
+   * timeout fired, or an outer policy gave up. Each call gets its own signal.
+   */
+  readonly signal: AbortSignal;
+}
+
+/** Options every policy's `execute` accepts. */
+export interface ExecuteOptions {
+  /** The caller's signal; when it aborts, the call rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/** The function a policy runs. */
+export type Operation<T> = (context: CallContext) => T | PromiseLike<T>;
+
+/**
+ * A resilience policy: runs an operation with some protection around it. Every
+ * Breakwater policy (`CircuitBreaker`, `retry`, `timeout`, `bulkhead`, `fallback`) and the
+ * result of `wrap(...)` implements it, so they compose.
+ */
+export interface Policy {
+  execute<T>(fn: Operation<T>, options?: ExecuteOptions): Promise<T>;
+}
