@@ -291,7 +291,7 @@ export class CircuitBreaker implements Policy {
 
   #classifyResult(value: unknown): number {
     const isResultFailure = this.#o.isResultFailure;
-    return isResultFailure !== undefined && isResultFailure(value) ? FAILURE : SUCCESS;
+    return isResultFailure?.(value) === true ? FAILURE : SUCCESS;
   }
 
   #classifyError(error: unknown, signal: AbortSignal | undefined): number {

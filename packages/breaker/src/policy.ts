@@ -17,9 +17,10 @@ export interface ExecuteOptions {
 export type Operation<T> = (context: CallContext) => T | PromiseLike<T>;
 
 /**
- * A resilience policy: runs an operation with some protection around it. Every
- * Breakwater policy (`CircuitBreaker`, `retry`, `timeout`, `bulkhead`, `fallback`) and the
- * result of `wrap(...)` implements it, so they compose.
+ * A resilience policy: runs an operation with some protection around it. `CircuitBreaker`,
+ * `retry`, `timeout`, `bulkhead` and `wrap(...)` without a fallback implement it; a
+ * `fallback` policy has the same shape but may resolve its fallback value instead, so its
+ * result type widens (and `wrap` carries that through).
  */
 export interface Policy {
   execute<T>(fn: Operation<T>, options?: ExecuteOptions): Promise<T>;
