@@ -22,7 +22,8 @@ export type WindowSnapshot =
 
 export interface OutcomeWindow {
   record(failed: boolean, slow: boolean, now: number): void;
-  totals(now: number): WindowTotals;
+  /** Totals at `now`, written into `out` when given (no allocation on the hot path). */
+  totals(now: number, out?: WindowTotals): WindowTotals;
   reset(): void;
   snapshot(now: number): WindowSnapshot;
   restore(snapshot: WindowSnapshot, now: number): void;
@@ -60,8 +61,11 @@ export class CountWindow implements OutcomeWindow {
     this.#next = index + 1 === outcomes.length ? 0 : index + 1;
   }
 
-  totals(): WindowTotals {
-    return { calls: this.#filled, failures: this.#failures, slowCalls: this.#slow };
+  totals(_now?: number, out: WindowTotals = { calls: 0, failures: 0, slowCalls: 0 }): WindowTotals {
+    out.calls = this.#filled;
+    out.failures = this.#failures;
+    out.slowCalls = this.#slow;
+    return out;
   }
 
   reset(): void {
@@ -156,9 +160,12 @@ export class TimeWindow implements OutcomeWindow {
     return ((epoch % count) + count) % count;
   }
 
-  totals(now: number): WindowTotals {
+  totals(now: number, out: WindowTotals = { calls: 0, failures: 0, slowCalls: 0 }): WindowTotals {
     this.#advance(now);
-    return { calls: this.#sumCalls, failures: this.#sumFailures, slowCalls: this.#sumSlow };
+    out.calls = this.#sumCalls;
+    out.failures = this.#sumFailures;
+    out.slowCalls = this.#sumSlow;
+    return out;
   }
 
   reset(): void {
