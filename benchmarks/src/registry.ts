@@ -11,4 +11,5 @@ export type SuiteLoader = () => Promise<{ readonly suite: SuiteDefinition }>;
 export const suiteRegistry: Readonly<Record<string, SuiteLoader>> = {
   core: () => import('./suites/core.js'),
   cache: () => import('./suites/cache.js'),
+  breaker: () => import('./suites/breaker.js'),
 };

@@ -31,8 +31,8 @@ describe('runSuite', () => {
   it('computes the static tables after the last case and keeps them in the result', async () => {
     const events: string[] = [];
     const result = await runSuite(
-      suiteWith(async ({ mode, log }) => {
-        events.push(`tables (${mode})`);
+      suiteWith(async ({ mode, cases, log }) => {
+        events.push(`tables (${mode}) after ${cases.map((c) => c.name).join(', ')}`);
         log('a note');
         return [table];
       }),
@@ -43,7 +43,12 @@ describe('runSuite', () => {
         log: (line) => events.push(`log ${line}`),
       },
     );
-    expect(events).toEqual(['case same', 'tables (quick)', 'log a note', 'table Hit ratio']);
+    expect(events).toEqual([
+      'case same',
+      'tables (quick) after same',
+      'log a note',
+      'table Hit ratio',
+    ]);
     expect(result.tables).toEqual([table]);
   });
 

@@ -35,7 +35,7 @@ export async function runSuite(
     options.onCase?.(result);
   }
   const tables =
-    (await suite.tables?.({ mode: options.mode, log: options.log ?? (() => {}) })) ?? [];
+    (await suite.tables?.({ mode: options.mode, cases, log: options.log ?? (() => {}) })) ?? [];
   for (const table of tables) {
     options.onTable?.(table);
   }

@@ -1,3 +1,4 @@
+import type { CaseResult } from './results.js';
 import type { RunMode } from './run-settings.js';
 
 /**
@@ -33,6 +34,11 @@ export interface StaticTable {
 /** What a suite's `tables` function is given. */
 export interface StaticTableContext {
   readonly mode: RunMode;
+  /**
+   * The suite's case results, in run order, for tables derived from the timed figures
+   * (e.g. time per call over a floor computed from the medians).
+   */
+  readonly cases: readonly CaseResult[];
   /** Prints a line to the console, e.g. why a table was left out. */
   log(line: string): void;
 }

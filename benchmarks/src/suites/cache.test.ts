@@ -111,14 +111,18 @@ describe('cache suite', () => {
     const definition = createCacheSuite(smallConfig({ sizes: [100], tracesDir: missing }));
     expect(definition.cases).toHaveLength(8);
     const lines: string[] = [];
-    const tables = await definition.tables!({ mode: 'quick', log: (line) => lines.push(line) });
+    const tables = await definition.tables!({
+      mode: 'quick',
+      cases: [],
+      log: (line) => lines.push(line),
+    });
     expect(tables).toEqual([]);
     expect(lines[0]).toContain(
       `Trace replay cases skipped: no ${join(missing, 'multi2.trace.gz')}`,
     );
     expect(lines[1]).toContain('Hit ratio skipped');
     const noDir = createCacheSuite(smallConfig({ sizes: [100], tracesDir: undefined }));
-    await noDir.tables!({ mode: 'quick', log: (line) => lines.push(line) });
+    await noDir.tables!({ mode: 'quick', cases: [], log: (line) => lines.push(line) });
     expect(lines[2]).toContain('no multi2.trace.gz');
   });
 
