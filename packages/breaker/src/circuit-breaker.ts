@@ -64,7 +64,7 @@ export interface TimeoutEvent {
 /** Options of one `execute` call. */
 export interface BreakerExecuteOptions extends ExecuteOptions {
   /** Timeout of this call in ms, instead of the breaker's `timeoutMs`. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** A snapshot of the counters, from `stats()`. */

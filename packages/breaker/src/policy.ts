@@ -10,7 +10,7 @@ export interface CallContext {
 /** Options every policy's `execute` accepts. */
 export interface ExecuteOptions {
   /** The caller's signal; when it aborts, the call rejects with `signal.reason`. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** The function a policy runs. */

@@ -61,21 +61,21 @@ export interface CacheStats {
 /** Per-entry options of `set`. */
 export interface SetOptions {
   /** Time to live of this entry in ms; `0` never expires. @default the cache's `ttl` */
-  ttl?: number;
+  ttl?: number | undefined;
   /** Weight of this entry, instead of calling `sizeOf`. */
-  size?: number;
+  size?: number | undefined;
 }
 
 /** Options of `fetch`. */
 export interface FetchOptions<C> {
   /** Rejects this call with `signal.reason` when aborted; see `fetch` for the load. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Passed to `load` as `context` when this call starts the load. */
-  context?: C;
+  context?: C | undefined;
   /** TTL of the loaded value. @default the cache's `ttl` */
-  ttl?: number;
+  ttl?: number | undefined;
   /** Load even if a fresh value is cached (joins a load already running). @default false */
-  forceRefresh?: boolean;
+  forceRefresh?: boolean | undefined;
 }
 
 /** One in-flight load of a key, shared by every `fetch` waiting for it. */

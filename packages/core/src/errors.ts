@@ -15,8 +15,8 @@ export interface BreakwaterErrorOptions {
 /**
  * Base class of every error a Breakwater package throws on purpose.
  *
- * - `name` is the subclass name (`'CircuitOpenError'`, ...);
- * - `code` is a stable string (`'BREAKWATER_CIRCUIT_OPEN'`, ...) safe to switch on
+ * - `name` is the subclass name (`'BreakerOpenError'`, ...);
+ * - `code` is a stable string (`'BREAKWATER_BREAKER_OPEN'`, ...) safe to switch on
  *   across versions;
  * - `cause` carries the underlying error when there is one.
  *

@@ -1,0 +1,597 @@
+import {
+  checkFunction,
+  checkNumber,
+  checkOptions,
+  Listeners,
+  type Unsubscribe,
+} from '@breakwater/core';
+import {
+  type BreakerExecuteOptions,
+  type BreakerState,
+  CircuitBreaker,
+  type FailureEvent,
+  type RejectEvent,
+  type SlowEvent,
+  type SuccessEvent,
+  type TimeoutEvent,
+  type TripReason,
+} from '../circuit-breaker.js';
+import { BreakerOpenError, TimeoutError } from '../errors.js';
+import type { Operation, Policy } from '../policy.js';
+import { BreakerDisposedError } from './errors.js';
+import type {
+  FleetBreakerStats,
+  FleetMode,
+  FleetStateChangeEvent,
+  ModeChangeEvent,
+} from './fleet-events.js';
+import { type FleetRedisErrorEvent, GuardedClient, type Outcome } from './guarded-client.js';
+import {
+  type FleetCircuitBreakerOptions,
+  type ResolvedFleetOptions,
+  resolveFleetOptions,
+} from './options.js';
+import { PendingCounts } from './pending-counts.js';
+import { ADMIT_SCRIPT, type FleetView, REPORT_SCRIPT, SYNC_SCRIPT } from './scripts.js';
+
+type FleetState = 'closed' | 'open' | 'half-open';
+
+const SUCCESS = 0;
+const FAILURE = 1;
+const IGNORED = 2;
+
+/** Cap on unsettled Redis calls (a Redis that hangs without disconnecting). */
+const MAX_IN_FLIGHT = 64;
+
+/**
+ * A circuit breaker whose window and state are shared by every instance with the same
+ * `name`, through Redis (a single node or a Cluster).
+ *
+ * - Outcomes are counted locally and pushed every `syncIntervalMs` in one script call,
+ *   which also reads the fleet's window and trips the breaker atomically when a rule
+ *   fires. A call never waits for Redis, except to ask for a half-open probe slot.
+ * - Open and half-open are fleet-wide: every instance refuses calls while open; when the
+ *   open time is up, only `permittedCallsInHalfOpen` probes run across the fleet.
+ * - When Redis fails, each instance goes on with a local `CircuitBreaker` with the same
+ *   options (`onModeChange`), and comes back to the fleet on the next successful sync.
+ */
+export class FleetCircuitBreaker implements Policy, AsyncDisposable {
+  readonly #o: ResolvedFleetOptions;
+  readonly #local: CircuitBreaker;
+  readonly #redis: GuardedClient;
+  readonly #pending: PendingCounts;
+  readonly #stateKeys: readonly [state: string, open: string, probe: string];
+
+  #mode: FleetMode = 'fleet';
+  #view: FleetState = 'closed';
+  /** Bumped at every change of the fleet view: outcomes of calls admitted earlier are dropped. */
+  #viewEpoch = 0;
+  /** The fleet's generation as last heard ('' before the first answer). */
+  #gen = '';
+  #openings = 0;
+  #openUntil = 0;
+  /** Half-open with every fleet slot taken: refuse without asking Redis until then. */
+  #busyUntil = 0;
+  #localProbes = 0;
+  #admitting = 0;
+  /** While true, the local breaker's state changes are not forwarded. */
+  #quiet = false;
+
+  #fleetCalls = 0;
+  #fleetFailures = 0;
+  #fleetSlow = 0;
+  #syncedAt = Number.NEGATIVE_INFINITY;
+  #rejected = 0;
+  #syncs = 0;
+  #errors = 0;
+  #timeouts = 0;
+
+  #chain: Promise<void> = Promise.resolve();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  readonly #onStateChange = new Listeners<FleetStateChangeEvent>();
+  readonly #onReject = new Listeners<RejectEvent>();
+  readonly #onModeChange = new Listeners<ModeChangeEvent>();
+  readonly #onError = new Listeners<FleetRedisErrorEvent>();
+
+  /**
+   * Starts syncing at once (the first sync is not awaited; `sync()` waits for it).
+   * @throws TypeError/RangeError naming the option when an option is invalid.
+   */
+  constructor(options: FleetCircuitBreakerOptions) {
+    const o = resolveFleetOptions(options);
+    this.#o = o;
+    this.#local = new CircuitBreaker(o.local);
+    this.#local.metricsOnly();
+    this.#local.onStateChange((event) => {
+      if (this.#quiet || this.#mode !== 'local' || !this.#onStateChange.active) return;
+      this.#onStateChange.emit({ ...event, mode: 'local' });
+    });
+    this.#redis = new GuardedClient(o.redis, o.redisTimeoutMs, MAX_IN_FLIGHT, this.#fail);
+    this.#pending = new PendingCounts(o.buckets);
+    this.#stateKeys = [`${o.keyBase}state`, `${o.keyBase}open`, `${o.keyBase}probe`];
+    void this.sync();
+  }
+
+  /** The fleet identity. */
+  get name(): string {
+    return this.#o.name;
+  }
+
+  /** `'fleet'` while Redis answers, `'local'` while this instance decides alone. */
+  get mode(): FleetMode {
+    return this.#mode;
+  }
+
+  /**
+   * The state as this instance sees it: the fleet's as of the last sync (an open breaker
+   * whose time is up reads half-open), or the local breaker's in local mode.
+   */
+  get state(): BreakerState {
+    if (this.#mode === 'local') return this.#local.state;
+    if (this.#view === 'open' && this.#o.breaker.clock.now() >= this.#openUntil) {
+      this.#setView('half-open');
+    }
+    return this.#view;
+  }
+
+  /**
+   * Runs `fn` through the breaker, like `CircuitBreaker.execute`: `fn` receives
+   * `{ signal }`, aborted when the caller's signal aborts or this call times out.
+   *
+   * @throws BreakerOpenError when the fleet (or, in local mode, this instance) refuses
+   *   the call, with `retryAfterMs`.
+   * @throws TimeoutError when the call outlives its timeout.
+   * @throws BreakerDisposedError after `close()`.
+   */
+  async execute<T>(fn: Operation<T>, options?: BreakerExecuteOptions): Promise<T> {
+    if (typeof fn !== 'function') checkFunction('fn', fn);
+    let signal: AbortSignal | undefined;
+    if (options !== undefined) {
+      checkOptions('options', options);
+      signal = options.signal;
+      if (signal?.aborted === true) throw signal.reason;
+      if (options.timeoutMs !== undefined) {
+        checkNumber('timeoutMs', options.timeoutMs, { min: 0, exclusiveMin: true });
+      }
+    }
+    if (this.#closed) throw new BreakerDisposedError(this.#o.name);
+    if (this.#mode === 'local' || this.#admit()) return this.#run(fn, options, signal, undefined);
+    return this.#executeHalfOpen(fn, options, signal);
+  }
+
+  /**
+   * Pushes the outcomes recorded so far, reads the fleet's window and state, and trips
+   * the fleet breaker if a rule fires; runs every `syncIntervalMs` on its own. Resolves
+   * once done (after at most `redisTimeoutMs`, and after any sync already running);
+   * never rejects. A failure moves this instance to local mode, a success back to fleet.
+   */
+  sync(): Promise<void> {
+    if (this.#closed) return this.#chain;
+    const next = this.#chain.then(() => this.#syncOnce()).catch(this.#failedSync);
+    this.#chain = next;
+    return next;
+  }
+
+  /**
+   * Stops the sync timer, pushes what is pending one last time and waits for Redis calls
+   * still running (each bounded by `redisTimeoutMs`). The caller's client is left
+   * connected. Afterwards `execute` rejects with `BreakerDisposedError`; calls running
+   * at that moment finish normally.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---------------------------------------------------------------- observing
+
+  /** This instance's view changed (fleet state, local state, or a mode switch). */
+  onStateChange(listener: (event: FleetStateChangeEvent) => void): Unsubscribe {
+    return this.#onStateChange.on(listener);
+  }
+  /** A call was refused, by the fleet's state or (in local mode) the local breaker. */
+  onReject(listener: (event: RejectEvent) => void): Unsubscribe {
+    const fleet = this.#onReject.on(listener);
+    const local = this.#local.onReject(listener);
+    const off = (): void => {
+      fleet();
+      local();
+    };
+    return Object.assign(off, { [Symbol.dispose]: off });
+  }
+  /** This instance moved to local mode (Redis failed) or back to fleet mode. */
+  onModeChange(listener: (event: ModeChangeEvent) => void): Unsubscribe {
+    return this.#onModeChange.on(listener);
+  }
+  /** Every failed Redis call: timeouts, calls skipped while unavailable, errors. */
+  onError(listener: (event: FleetRedisErrorEvent) => void): Unsubscribe {
+    return this.#onError.on(listener);
+  }
+  onSuccess(listener: (event: SuccessEvent) => void): Unsubscribe {
+    return this.#local.onSuccess(listener);
+  }
+  onFailure(listener: (event: FailureEvent) => void): Unsubscribe {
+    return this.#local.onFailure(listener);
+  }
+  onSlow(listener: (event: SlowEvent) => void): Unsubscribe {
+    return this.#local.onSlow(listener);
+  }
+  onTimeout(listener: (event: TimeoutEvent) => void): Unsubscribe {
+    return this.#local.onTimeout(listener);
+  }
+
+  stats(): FleetBreakerStats {
+    const state = this.state;
+    const local = this.#local.stats();
+    const calls = this.#fleetCalls;
+    return {
+      state,
+      mode: this.#mode,
+      calls: local.calls,
+      successes: local.successes,
+      failures: local.failures,
+      slowCalls: local.slowCalls,
+      rejected: this.#rejected + local.rejected,
+      timeouts: local.timeouts,
+      ignored: local.ignored,
+      fleet: {
+        calls,
+        failures: this.#fleetFailures,
+        slowCalls: this.#fleetSlow,
+        failureRate: calls === 0 ? 0 : this.#fleetFailures / calls,
+        slowCallRate: calls === 0 ? 0 : this.#fleetSlow / calls,
+        openings: this.#openings,
+        syncedAgoMs: this.#o.breaker.clock.now() - this.#syncedAt,
+      },
+      pending: this.#pending.totals(),
+      redis: {
+        syncs: this.#syncs,
+        errors: this.#errors,
+        timeouts: this.#timeouts,
+        inFlight: this.#redis.inFlight,
+      },
+      local,
+    };
+  }
+
+  // ---------------------------------------------------------------- admission
+
+  /** Fleet mode: true to run the call now; false to ask Redis for a probe slot; or throws. */
+  #admit(): boolean {
+    if (this.#view === 'closed') return true;
+    const now = this.#o.breaker.clock.now();
+    if (this.#view === 'open') {
+      if (now < this.#openUntil) this.#reject('open', this.#openUntil - now);
+      this.#setView('half-open');
+    }
+    const permitted = this.#o.breaker.permittedCallsInHalfOpen;
+    if (this.#localProbes + this.#admitting >= permitted || now < this.#busyUntil) {
+      this.#reject('half-open', 0);
+    }
+    return false;
+  }
+
+  async #executeHalfOpen<T>(
+    fn: Operation<T>,
+    options: BreakerExecuteOptions | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    const o = this.#o;
+    this.#admitting++;
+    let outcome: Outcome;
+    try {
+      outcome = await this.#redis.run('admit', ADMIT_SCRIPT, this.#stateKeys, [
+        ...this.#commonArgs(),
+        o.breaker.permittedCallsInHalfOpen,
+        o.probeLeaseMs,
+      ]);
+    } finally {
+      this.#admitting--;
+    }
+    if (!outcome.ok) {
+      // Redis failed us: this instance decides alone from now on, this call included.
+      this.#toLocal(outcome.event);
+      return this.#run(fn, options, signal, undefined);
+    }
+    const view = outcome.value;
+    const now = o.breaker.clock.now();
+    this.#apply(view, now);
+    switch (view.verdict) {
+      case 'probe':
+        this.#localProbes++;
+        return this.#run(fn, options, signal, view.gen);
+      case 'closed':
+        return this.#run(fn, options, signal, undefined);
+      case 'busy': {
+        const leaseLeft = Math.max(0, view.extra[0] ?? 0);
+        this.#busyUntil = now + Math.min(leaseLeft, o.syncIntervalMs);
+        return this.#reject('half-open', 0);
+      }
+      default:
+        return this.#reject('open', Math.max(0, this.#openUntil - now));
+    }
+  }
+
+  #reject(state: 'open' | 'half-open', retryAfterMs: number): never {
+    this.#rejected++;
+    if (this.#onReject.active) this.#onReject.emit({ state, retryAfterMs });
+    throw new BreakerOpenError(this.#o.name, state, retryAfterMs);
+  }
+
+  // ---------------------------------------------------------------- running and recording
+
+  /**
+   * Runs the call through the local breaker (which owns timeouts and signals, keeps this
+   * instance's window, and enforces in local mode), then records the outcome for the
+   * fleet: a probe's is reported at once, any other call's waits for the next sync.
+   */
+  async #run<T>(
+    fn: Operation<T>,
+    options: BreakerExecuteOptions | undefined,
+    signal: AbortSignal | undefined,
+    probeGen: string | undefined,
+  ): Promise<T> {
+    const epoch = this.#viewEpoch;
+    const start = this.#o.breaker.clock.now();
+    let context: AbortSignal | undefined;
+    const call: Operation<T> = (callContext) => {
+      context = callContext.signal;
+      return fn(callContext);
+    };
+    let value: T;
+    try {
+      value = await this.#local.execute(call, options);
+    } catch (error) {
+      this.#settle(this.#classifyError(error, signal, context), start, epoch, probeGen);
+      throw error;
+    }
+    const outcome = this.#o.breaker.isResultFailure?.(value) === true ? FAILURE : SUCCESS;
+    this.#settle(outcome, start, epoch, probeGen);
+    return value;
+  }
+
+  #classifyError(
+    error: unknown,
+    signal: AbortSignal | undefined,
+    context: AbortSignal | undefined,
+  ): number {
+    // Refused by the local breaker (or never started): says nothing about the dependency.
+    if (context === undefined) return IGNORED;
+    // The caller gave up.
+    if (signal?.aborted === true && error === signal.reason) return IGNORED;
+    // This call's own timeout (the local breaker aborts the call's signal with it).
+    if (error instanceof TimeoutError && context.aborted && context.reason === error) {
+      return FAILURE;
+    }
+    const isFailure = this.#o.breaker.isFailure;
+    return isFailure === undefined || isFailure(error) ? FAILURE : IGNORED;
+  }
+
+  #settle(outcome: number, start: number, epoch: number, probeGen: string | undefined): void {
+    const b = this.#o.breaker;
+    const now = b.clock.now();
+    const slow = now - start >= b.slowCallDurationMs;
+    if (probeGen !== undefined) {
+      this.#localProbes--;
+      const failed =
+        outcome === FAILURE || (slow && b.slowCallRateThreshold !== Number.POSITIVE_INFINITY);
+      this.#report(outcome === IGNORED ? 'release' : failed ? 'fail' : 'ok', probeGen).catch(
+        (error: unknown) => this.#fail({ operation: 'report', kind: 'error', error }),
+      );
+      return;
+    }
+    // An outcome admitted under an earlier fleet state (before an opening or closing) is
+    // not counted, as in CircuitBreaker.
+    if (outcome === IGNORED || epoch !== this.#viewEpoch) return;
+    this.#pending.record(Math.floor(now / this.#o.bucketMs), outcome === FAILURE, slow);
+  }
+
+  async #report(outcome: 'ok' | 'fail' | 'release', gen: string): Promise<void> {
+    const o = this.#o;
+    const current = Math.floor(o.breaker.clock.now() / o.bucketMs);
+    const result = await this.#redis.run(
+      'report',
+      REPORT_SCRIPT,
+      [...this.#stateKeys, ...this.#bucketKeys(current)],
+      [...this.#commonArgs(), outcome, gen, o.breaker.permittedCallsInHalfOpen],
+    );
+    if (!result.ok) {
+      this.#toLocal(result.event);
+      return;
+    }
+    if (this.#mode === 'fleet') this.#apply(result.value, o.breaker.clock.now());
+  }
+
+  // ---------------------------------------------------------------- syncing
+
+  /** A sync threw before or after Redis (the `clock` or `random` option threw): reported. */
+  readonly #failedSync = (error: unknown): void => {
+    this.#fail({ operation: 'sync', kind: 'error', error });
+    this.#schedule();
+  };
+
+  async #syncOnce(): Promise<void> {
+    clearTimeout(this.#timer);
+    const o = this.#o;
+    const b = o.breaker;
+    const current = Math.floor(b.clock.now() / o.bucketMs);
+    const oldest = current - o.buckets + 1;
+    const batch = this.#pending.take(current);
+    const args: Array<string | number> = [
+      ...this.#commonArgs(),
+      this.#gen,
+      o.bucketTtlMs,
+      b.minimumCalls,
+      b.failureRateThreshold === Number.POSITIVE_INFINITY ? 0 : b.failureRateThreshold,
+      b.slowCallRateThreshold === Number.POSITIVE_INFINITY ? 0 : b.slowCallRateThreshold,
+    ];
+    for (const counts of batch) {
+      args.push(counts.bucket - oldest + 1, counts.calls, counts.failures, counts.slowCalls);
+    }
+    const outcome = await this.#redis.run(
+      'sync',
+      SYNC_SCRIPT,
+      [...this.#stateKeys, ...this.#bucketKeys(current)],
+      args,
+    );
+    if (outcome.ok) {
+      this.#synced(outcome.value);
+    } else {
+      // Counts never sent wait for the next sync; counts sent may have been applied, so
+      // they are not sent twice.
+      if (!outcome.sent) this.#pending.restore(batch);
+      this.#toLocal(outcome.event);
+    }
+    this.#schedule();
+  }
+
+  #synced(view: FleetView): void {
+    const [calls = 0, failures = 0, slow = 0] = view.extra;
+    const now = this.#o.breaker.clock.now();
+    this.#syncs++;
+    this.#syncedAt = now;
+    this.#fleetCalls = calls;
+    this.#fleetFailures = failures;
+    this.#fleetSlow = slow;
+    if (this.#mode === 'fleet') {
+      this.#apply(view, now);
+    } else if (!this.#closed) {
+      this.#toFleet(view, now);
+    }
+  }
+
+  #schedule(): void {
+    if (this.#closed) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.sync(), this.#o.syncIntervalMs);
+    this.#timer.unref();
+  }
+
+  /** ARGV[1…6] of every script: the open backoff, a random number, the state's TTL. */
+  #commonArgs(): Array<string | number> {
+    const b = this.#o.breaker;
+    const backoff = b.backoff;
+    return [
+      backoff.initialMs,
+      backoff.maxMs,
+      backoff.multiplier,
+      backoff.jitter,
+      b.random(),
+      this.#o.stateTtlMs,
+    ];
+  }
+
+  #bucketKeys(current: number): string[] {
+    const o = this.#o;
+    const keys: string[] = [];
+    for (let bucket = current - o.buckets + 1; bucket <= current; bucket++) {
+      keys.push(`${o.keyBase}b:${bucket}`);
+    }
+    return keys;
+  }
+
+  // ---------------------------------------------------------------- views and modes
+
+  /** Adopts the fleet's state from a script's answer. */
+  #apply(view: FleetView, now: number, silent = false): void {
+    if (this.#gen !== '' && view.gen !== this.#gen) {
+      // The fleet opened or closed since we last heard: what waits was recorded before.
+      this.#pending.clear();
+    }
+    this.#gen = view.gen;
+    this.#openings = view.openings;
+    let next: FleetState;
+    if (view.openLeftMs !== -2) {
+      next = 'open';
+      this.#openUntil = view.openLeftMs < 0 ? Number.POSITIVE_INFINITY : now + view.openLeftMs;
+    } else {
+      next = view.openings > 0 ? 'half-open' : 'closed';
+    }
+    if (next !== this.#view) this.#setView(next, view.reason, silent);
+  }
+
+  #setView(to: FleetState, reason?: TripReason, silent = false): void {
+    const from = this.#view;
+    this.#view = to;
+    this.#viewEpoch++;
+    this.#busyUntil = 0;
+    if (silent || this.#mode !== 'fleet' || !this.#onStateChange.active) return;
+    this.#onStateChange.emit(
+      to === 'open' && reason !== undefined
+        ? { from, to, reason, mode: 'fleet' }
+        : { from, to, mode: 'fleet' },
+    );
+  }
+
+  /** Redis failed: the local breaker takes over, starting from the fleet's last state. */
+  #toLocal(event: FleetRedisErrorEvent): void {
+    if (this.#mode === 'local' || this.#closed) return;
+    const from = this.state;
+    const now = this.#o.breaker.clock.now();
+    const snapshot = this.#local.toJSON();
+    const openRemainingMs =
+      from === 'open' ? Math.min(this.#openUntil - now, this.#o.breaker.backoff.maxMs) : 0;
+    this.#mode = 'local';
+    this.#quiet = true;
+    try {
+      this.#local.restore({
+        ...snapshot,
+        state: from,
+        openRemainingMs: Math.max(0, openRemainingMs),
+        openings: this.#openings,
+        consecutiveFailures: 0,
+      });
+    } finally {
+      this.#quiet = false;
+    }
+    // The local breaker now stands where the fleet stood: no state change to report.
+    if (this.#onModeChange.active) {
+      this.#onModeChange.emit({ mode: 'local', reason: event.kind, error: event.error });
+    }
+  }
+
+  /** A sync succeeded in local mode: back to the fleet's state. */
+  #toFleet(view: FleetView, now: number): void {
+    const from = this.#local.state;
+    this.#mode = 'fleet';
+    this.#quiet = true;
+    try {
+      this.#local.metricsOnly();
+    } finally {
+      this.#quiet = false;
+    }
+    this.#apply(view, now, true);
+    if (this.#onModeChange.active) this.#onModeChange.emit({ mode: 'fleet', reason: 'resynced' });
+    const to = this.#view;
+    if (to !== from && this.#onStateChange.active) {
+      this.#onStateChange.emit(
+        to === 'open' && view.reason !== undefined
+          ? { from, to, reason: view.reason, mode: 'fleet' }
+          : { from, to, mode: 'fleet' },
+      );
+    }
+  }
+
+  readonly #fail = (event: FleetRedisErrorEvent): void => {
+    this.#errors++;
+    if (event.kind === 'timeout') this.#timeouts++;
+    if (this.#onError.active) this.#onError.emit(event);
+  };
+
+  async #shutdown(): Promise<void> {
+    // The last sync pushes what is pending; it runs after any sync already queued.
+    const last = this.#chain.then(() => this.#syncOnce()).catch(this.#failedSync);
+    this.#chain = last;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    await last;
+    await this.#redis.drain();
+  }
+}

@@ -1,0 +1,33 @@
+export type {
+  BreakerExecuteOptions,
+  BreakerState,
+  BreakerStats,
+  FailureEvent,
+  RejectEvent,
+  SlowEvent,
+  StateChangeEvent,
+  SuccessEvent,
+  TimeoutEvent,
+  TripReason,
+} from '../circuit-breaker.js';
+export { BreakerOpenError, isBreakerOpenError, isTimeoutError, TimeoutError } from '../errors.js';
+export type { OpenBackoff } from '../options.js';
+export type { CallContext, ExecuteOptions, Operation, Policy } from '../policy.js';
+export type { FleetRedisOperation } from './errors.js';
+export {
+  BreakerDisposedError,
+  isBreakerDisposedError,
+  isRedisTimeoutError,
+  isRedisUnavailableError,
+  RedisTimeoutError,
+  RedisUnavailableError,
+} from './errors.js';
+export { FleetCircuitBreaker } from './fleet-circuit-breaker.js';
+export type {
+  FleetBreakerStats,
+  FleetMode,
+  FleetStateChangeEvent,
+  ModeChangeEvent,
+} from './fleet-events.js';
+export type { FleetRedisErrorEvent } from './guarded-client.js';
+export type { FleetCircuitBreakerOptions, FleetWindowOptions, RedisClient } from './options.js';

@@ -1,0 +1,208 @@
+import {
+  type Clock,
+  checkClock,
+  checkInteger,
+  checkNumber,
+  checkOneOf,
+  checkOptions,
+  checkString,
+  describeValue,
+  invalidMessage,
+  wallClock,
+} from '@breakwater/core';
+import type { Cluster, Redis } from 'ioredis';
+import {
+  type CircuitBreakerOptions,
+  type ResolvedBreakerOptions,
+  resolveBreakerOptions,
+} from '../options.js';
+
+/** The client a `FleetCircuitBreaker` uses: an ioredis `Redis` or `Cluster` owned by the caller. */
+export type RedisClient = Redis | Cluster;
+
+/** The window of a fleet breaker: always a time window, its buckets shared through Redis. */
+export interface FleetWindowOptions {
+  type: 'time';
+  /** Length of the window in ms. */
+  durationMs: number;
+  /** Buckets the window is cut into, 1 to 100; each is one hash in Redis. @default 10 */
+  buckets?: number;
+}
+
+/** Options of `new FleetCircuitBreaker(options)`. */
+export interface FleetCircuitBreakerOptions
+  extends Pick<
+    CircuitBreakerOptions,
+    | 'slowCallRateThreshold'
+    | 'slowCallDurationMs'
+    | 'minimumCalls'
+    | 'openDurationMs'
+    | 'timeoutMs'
+    | 'isFailure'
+    | 'isResultFailure'
+    | 'random'
+  > {
+  /**
+   * The caller's connected ioredis `Redis` or `Cluster`. The breaker never closes it and
+   * never lets commands queue in it while it is not `'ready'`.
+   */
+  redis: RedisClient;
+  /**
+   * The fleet identity: every instance with this name (and prefix) shares one breaker.
+   * Shown in errors. No `{` or `}`: the breaker makes it the keys' hash tag.
+   */
+  name: string;
+  /** Prepended to every key, which reads `${prefix}{${name}}:…`. No `{` or `}`. @default 'bw:breaker:' */
+  prefix?: string;
+  /**
+   * Open when failures / calls over the fleet's window reach this share, in (0, 1].
+   * @default 0.5 when `slowCallRateThreshold` is not set either
+   */
+  failureRateThreshold?: number;
+  /** @default { type: 'time', durationMs: 10_000, buckets: 10 } */
+  window?: FleetWindowOptions;
+  /** Probes let through in half-open, fleet-wide; all must succeed to close. @default 1 */
+  permittedCallsInHalfOpen?: number;
+  /**
+   * Time source in ms. The fleet's buckets are numbered from it, so every instance must
+   * read the same time base. @default wallClock (`Date.now`)
+   */
+  clock?: Clock;
+  /**
+   * How often outcomes are pushed and the fleet's state is read, in ms: how stale this
+   * instance's view of the fleet may get. @default 200
+   */
+  syncIntervalMs?: number;
+  /** Longest wait for any one Redis call, in ms; the breaker then goes on locally. @default 200 */
+  redisTimeoutMs?: number;
+  /**
+   * How long a half-open probe slot is held in Redis, in ms. A probe whose instance died
+   * (or that outlives it) frees its slot after this long, and another instance may probe.
+   * @default `timeoutMs + 2 × redisTimeoutMs` with a `timeoutMs`, else 10_000
+   */
+  probeLeaseMs?: number;
+}
+
+/** Resolved, validated options; never the caller's object. */
+export interface ResolvedFleetOptions {
+  readonly redis: RedisClient;
+  readonly name: string;
+  /** `${prefix}{${name}}:` — every key of this breaker starts with it. */
+  readonly keyBase: string;
+  /** The trip and timing options, as the local breaker resolves them. */
+  readonly breaker: ResolvedBreakerOptions;
+  /** What the local (fallback and executing) `CircuitBreaker` is built with. */
+  readonly local: Readonly<CircuitBreakerOptions>;
+  readonly buckets: number;
+  readonly bucketMs: number;
+  readonly bucketTtlMs: number;
+  readonly stateTtlMs: number;
+  readonly syncIntervalMs: number;
+  readonly redisTimeoutMs: number;
+  readonly probeLeaseMs: number;
+}
+
+/** Longest delay a Node timer honours. */
+const MAX_TIMER_MS = 2_147_483_647;
+const POSITIVE_MS = { min: 0, exclusiveMin: true, max: MAX_TIMER_MS } as const;
+
+function checkRedis(value: unknown): RedisClient {
+  const candidate = value as { status?: unknown; evalsha?: unknown; eval?: unknown } | null;
+  const ok =
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.status === 'string' &&
+    typeof candidate.evalsha === 'function' &&
+    typeof candidate.eval === 'function';
+  if (!ok) {
+    throw new TypeError(invalidMessage('redis', 'an ioredis Redis or Cluster instance', value));
+  }
+  return value as RedisClient;
+}
+
+function checkKeyPart(name: string, value: unknown, fallback?: string): string {
+  const text = checkString(name, value, fallback);
+  if (/[{}]/.test(text)) {
+    throw new RangeError(invalidMessage(name, 'a non-empty string without `{` or `}`', text));
+  }
+  return text;
+}
+
+function checkWindow(value: unknown): Required<FleetWindowOptions> {
+  if (value === undefined) return { type: 'time', durationMs: 10_000, buckets: 10 };
+  const raw = checkOptions('window', value as FleetWindowOptions) as Partial<
+    Record<keyof FleetWindowOptions, unknown>
+  >;
+  checkOneOf('window.type', raw.type, ['time']);
+  const durationMs = checkNumber('window.durationMs', raw.durationMs, POSITIVE_MS);
+  const buckets = checkInteger('window.buckets', raw.buckets, { min: 1, max: 100, default: 10 });
+  return { type: 'time', durationMs, buckets };
+}
+
+export function resolveFleetOptions(options: FleetCircuitBreakerOptions): ResolvedFleetOptions {
+  const raw = checkOptions('options', options);
+  const redis = checkRedis(raw.redis);
+  const name = checkKeyPart('name', raw.name);
+  const prefix = checkKeyPart('prefix', raw.prefix, 'bw:breaker:');
+  const consecutive = (raw as { consecutiveFailures?: unknown }).consecutiveFailures;
+  if (consecutive !== undefined) {
+    throw new TypeError(
+      `Expected \`consecutiveFailures\` to be undefined (a fleet breaker trips on rates over its shared time window), got ${describeValue(consecutive)}`,
+    );
+  }
+  const window = checkWindow(raw.window);
+  const noRule = raw.failureRateThreshold === undefined && raw.slowCallRateThreshold === undefined;
+
+  const local: CircuitBreakerOptions = {
+    name,
+    window,
+    clock: checkClock('clock', raw.clock, wallClock),
+  };
+  if (noRule) local.failureRateThreshold = 0.5;
+  const passed = [
+    'failureRateThreshold',
+    'slowCallRateThreshold',
+    'slowCallDurationMs',
+    'minimumCalls',
+    'openDurationMs',
+    'permittedCallsInHalfOpen',
+    'timeoutMs',
+    'isFailure',
+    'isResultFailure',
+    'random',
+  ] as const;
+  for (const key of passed) {
+    if (raw[key] !== undefined) Object.assign(local, { [key]: raw[key] });
+  }
+  const breaker = resolveBreakerOptions(local);
+
+  const syncIntervalMs = checkNumber('syncIntervalMs', raw.syncIntervalMs, {
+    ...POSITIVE_MS,
+    default: 200,
+  });
+  const redisTimeoutMs = checkNumber('redisTimeoutMs', raw.redisTimeoutMs, {
+    ...POSITIVE_MS,
+    default: 200,
+  });
+  const leaseDefault =
+    breaker.timeoutMs === Number.POSITIVE_INFINITY
+      ? 10_000
+      : Math.min(MAX_TIMER_MS, Math.ceil(breaker.timeoutMs + 2 * redisTimeoutMs));
+  const probeLeaseMs = Math.ceil(
+    checkNumber('probeLeaseMs', raw.probeLeaseMs, { ...POSITIVE_MS, default: leaseDefault }),
+  );
+  return Object.freeze({
+    redis,
+    name,
+    keyBase: `${prefix}{${name}}:`,
+    breaker,
+    local: Object.freeze(local),
+    buckets: window.buckets,
+    bucketMs: window.durationMs / window.buckets,
+    bucketTtlMs: Math.ceil(2 * window.durationMs),
+    stateTtlMs: Math.ceil(Math.max(60_000, 2 * window.durationMs, 2 * breaker.backoff.maxMs)),
+    syncIntervalMs,
+    redisTimeoutMs,
+    probeLeaseMs,
+  });
+}
