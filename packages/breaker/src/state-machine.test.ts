@@ -67,6 +67,58 @@ class Reference {
   }
 }
 
+interface Real {
+  breaker: CircuitBreaker;
+  clock: { now(): number; advance(ms: number): void };
+}
+
+/** One call through the breaker; checks admission, state, backoff and window against the model. */
+class CallCommand implements fc.AsyncCommand<Reference, Real> {
+  constructor(readonly fails: boolean) {}
+  check(): boolean {
+    return true;
+  }
+  async run(model: Reference, real: Real): Promise<void> {
+    const expected = model.call(this.fails);
+    const actual = await real.breaker
+      .execute(async () => {
+        if (this.fails) throw new Error('down');
+        return 'up';
+      })
+      .then(
+        () => 'ran',
+        (error: unknown) => (isBreakerOpenError(error) ? 'rejected' : 'ran'),
+      );
+    expect(actual).toBe(expected);
+    const stats = real.breaker.stats();
+    const due = model.state === 'open' && model.now() >= model.openUntil;
+    expect(stats.state).toBe(due ? 'half-open' : model.state);
+    expect(stats.openings).toBe(model.openings);
+    if (model.state === 'closed') {
+      expect(stats.window.calls).toBe(model.outcomes.length);
+      expect(stats.window.failures).toBe(model.outcomes.filter(Boolean).length);
+      expect(stats.consecutiveFailures).toBe(model.consecutive);
+    }
+  }
+  toString(): string {
+    return this.fails ? 'fail' : 'succeed';
+  }
+}
+
+/** Lets time pass on the shared clock. */
+class WaitCommand implements fc.AsyncCommand<Reference, Real> {
+  constructor(readonly ms: number) {}
+  check(): boolean {
+    return true;
+  }
+  async run(_model: Reference, real: Real): Promise<void> {
+    real.clock.advance(this.ms);
+  }
+  toString(): string {
+    return `wait ${this.ms}`;
+  }
+}
+
 describe('CircuitBreaker state machine against a reference model', () => {
   it('agrees on every admission, state and window under random calls and time', async () => {
     await fc.assert(
@@ -79,16 +131,21 @@ describe('CircuitBreaker state machine against a reference model', () => {
           openMs: fc.integer({ min: 1, max: 50 }),
           probes: fc.integer({ min: 1, max: 3 }),
         }),
-        fc.array(
-          fc.oneof(
-            fc.record({ kind: fc.constant('call' as const), fails: fc.boolean() }),
-            fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 1, max: 40 }) }),
-          ),
-          { maxLength: 80 },
+        fc.commands(
+          [
+            fc.boolean().map((fails) => new CallCommand(fails)),
+            fc.integer({ min: 1, max: 40 }).map((ms) => new WaitCommand(ms)),
+          ],
+          { maxCommands: 80 },
         ),
-        async (rules, steps) => {
+        async (rules, commands) => {
           let now = 0;
-          const clock = { now: () => now };
+          const clock = {
+            now: () => now,
+            advance: (ms: number) => {
+              now += ms;
+            },
+          };
           const breaker = new CircuitBreaker({
             consecutiveFailures: rules.consecutive,
             failureRateThreshold: rules.rate,
@@ -98,34 +155,10 @@ describe('CircuitBreaker state machine against a reference model', () => {
             permittedCallsInHalfOpen: rules.probes,
             clock,
           });
-          const model = new Reference(rules, clock.now);
-          for (const step of steps) {
-            if (step.kind === 'wait') {
-              now += step.ms;
-              continue;
-            }
-            const expected = model.call(step.fails);
-            const actual = await breaker
-              .execute(async () => {
-                if (step.fails) throw new Error('down');
-                return 'up';
-              })
-              .then(
-                () => 'ran',
-                (error: unknown) => (isBreakerOpenError(error) ? 'rejected' : 'ran'),
-              );
-            expect(actual).toBe(expected);
-            const stats = breaker.stats();
-            expect(stats.state).toBe(
-              model.now() >= model.openUntil && model.state === 'open' ? 'half-open' : model.state,
-            );
-            expect(stats.openings).toBe(model.openings);
-            if (model.state === 'closed') {
-              expect(stats.window.calls).toBe(model.outcomes.length);
-              expect(stats.window.failures).toBe(model.outcomes.filter(Boolean).length);
-              expect(stats.consecutiveFailures).toBe(model.consecutive);
-            }
-          }
+          await fc.asyncModelRun(
+            () => ({ model: new Reference(rules, clock.now), real: { breaker, clock } }),
+            commands,
+          );
         },
       ),
       { numRuns: 300 },
