@@ -1,0 +1,26 @@
+export {
+  CreateTimeoutError,
+  isCreateTimeoutError,
+  isNotBorrowedError,
+  isPoolClosedError,
+  isPoolFullError,
+  isPoolTimeoutError,
+  NotBorrowedError,
+  PoolClosedError,
+  PoolFullError,
+  PoolTimeoutError,
+} from './errors.js';
+export type { PoolOptions } from './options.js';
+export type {
+  AcquireOptions,
+  CreateErrorEvent,
+  CreateEvent,
+  DestroyErrorEvent,
+  DestroyEvent,
+  DestroyReason,
+  LeakEvent,
+  Lease,
+  PoolStats,
+  UseContext,
+} from './pool.js';
+export { Pool } from './pool.js';

@@ -1,0 +1,159 @@
+import {
+  type Clock,
+  checkBoolean,
+  checkClock,
+  checkFunction,
+  checkInteger,
+  checkNumber,
+  checkOneOf,
+  checkOptionalFunction,
+  checkOptions,
+  invalidMessage,
+} from '@breakwater/core';
+
+/** Options of `new Pool(options)`. Durations in ms; `0` turns a feature off. */
+export interface PoolOptions<T> {
+  /** Makes a resource; abort `signal` means give up (the create timed out or the pool closed). */
+  create: (signal: AbortSignal) => T | PromiseLike<T>;
+  /** Disposes of a resource. @default nothing */
+  destroy?: ((resource: T) => void | PromiseLike<void>) | undefined;
+  /** Whether a resource is still usable; checked before lending one that sat idle. */
+  validate?: ((resource: T, signal: AbortSignal) => boolean | PromiseLike<boolean>) | undefined;
+  /** Also validate on `release`. @default false */
+  validateOnReturn?: boolean | undefined;
+  /** Resources kept even when idle; created at start and after evictions. @default 0 */
+  min?: number | undefined;
+  /** Most resources at once (idle + lent + being created). @default 10 */
+  max?: number | undefined;
+  /** Most callers waiting; beyond it `acquire` rejects at once with `PoolFullError`. @default Infinity */
+  maxWaiting?: number | undefined;
+  /** Default `acquire` timeout. @default 30_000 */
+  acquireTimeoutMs?: number | undefined;
+  /** How long one `create` may take before it is aborted. @default 10_000 */
+  createTimeoutMs?: number | undefined;
+  /** How long one `destroy` may take before the pool stops waiting for it. @default 5_000 */
+  destroyTimeoutMs?: number | undefined;
+  /** Backoff between failed creates: first delay, doubled up to `maxMs`, ± jitter. */
+  createBackoff?: { initialMs?: number | undefined; maxMs?: number | undefined } | undefined;
+  /** Destroy resources idle this long (down to `min`). @default 30_000 */
+  idleTimeoutMs?: number | undefined;
+  /** Retire resources this old (lent ones on return), ± `lifetimeJitter`. @default 1_800_000 */
+  maxLifetimeMs?: number | undefined;
+  /** Random share, in [0, 1), taken off each resource's lifetime. @default 0.1 */
+  lifetimeJitter?: number | undefined;
+  /** Validate idle resources this often in the background (needs `validate`). @default 0 */
+  keepaliveMs?: number | undefined;
+  /** Report a resource lent for longer than this (with its acquire stack). @default 0 */
+  leakDetectionMs?: number | undefined;
+  /** `'lifo'` lends the most recently returned idle resource, `'fifo'` the oldest. @default 'lifo' */
+  reuse?: 'lifo' | 'fifo' | undefined;
+  /** How often the housekeeping (idle, lifetime, keepalive) runs. @default 1_000 */
+  housekeepingIntervalMs?: number | undefined;
+  /** Time source. @default monotonicClock */
+  clock?: Clock | undefined;
+  /** Random numbers in [0, 1) for jitter. @default Math.random */
+  random?: (() => number) | undefined;
+}
+
+export interface ResolvedPoolOptions<T> {
+  readonly create: (signal: AbortSignal) => T | PromiseLike<T>;
+  readonly destroy: ((resource: T) => void | PromiseLike<void>) | undefined;
+  readonly validate:
+    | ((resource: T, signal: AbortSignal) => boolean | PromiseLike<boolean>)
+    | undefined;
+  readonly validateOnReturn: boolean;
+  readonly min: number;
+  readonly max: number;
+  readonly maxWaiting: number;
+  readonly acquireTimeoutMs: number;
+  readonly createTimeoutMs: number;
+  readonly destroyTimeoutMs: number;
+  readonly backoffInitialMs: number;
+  readonly backoffMaxMs: number;
+  readonly idleTimeoutMs: number;
+  readonly maxLifetimeMs: number;
+  readonly lifetimeJitter: number;
+  readonly keepaliveMs: number;
+  readonly leakDetectionMs: number;
+  readonly reuse: 'lifo' | 'fifo';
+  readonly housekeepingIntervalMs: number;
+  readonly clock: Clock;
+  readonly random: () => number;
+}
+
+const DURATION = { min: 0 } as const;
+const POSITIVE = { min: 0, exclusiveMin: true } as const;
+
+export function resolvePoolOptions<T>(options: PoolOptions<T>): ResolvedPoolOptions<T> {
+  const raw = checkOptions('options', options);
+  const max = checkInteger('max', raw.max, { min: 1, default: 10 });
+  const min = checkInteger('min', raw.min, { min: 0, default: 0 });
+  if (min > max) {
+    throw new RangeError(invalidMessage('min', `an integer <= max (${max})`, min));
+  }
+  const backoff = checkOptions('createBackoff', raw.createBackoff);
+  const backoffInitialMs = checkNumber('createBackoff.initialMs', backoff.initialMs, {
+    ...POSITIVE,
+    default: 100,
+  });
+  return Object.freeze({
+    create: checkFunction<(signal: AbortSignal) => T | PromiseLike<T>>('create', raw.create),
+    destroy: checkOptionalFunction<(resource: T) => void | PromiseLike<void>>(
+      'destroy',
+      raw.destroy,
+    ),
+    validate: checkOptionalFunction<
+      (resource: T, signal: AbortSignal) => boolean | PromiseLike<boolean>
+    >('validate', raw.validate),
+    validateOnReturn: checkBoolean('validateOnReturn', raw.validateOnReturn, false),
+    min,
+    max,
+    maxWaiting: checkInteger('maxWaiting', raw.maxWaiting, {
+      min: 0,
+      allowInfinity: true,
+      default: Number.POSITIVE_INFINITY,
+    }),
+    acquireTimeoutMs: checkNumber('acquireTimeoutMs', raw.acquireTimeoutMs, {
+      ...POSITIVE,
+      default: 30_000,
+    }),
+    createTimeoutMs: checkNumber('createTimeoutMs', raw.createTimeoutMs, {
+      ...POSITIVE,
+      default: 10_000,
+    }),
+    destroyTimeoutMs: checkNumber('destroyTimeoutMs', raw.destroyTimeoutMs, {
+      ...POSITIVE,
+      default: 5_000,
+    }),
+    backoffInitialMs,
+    backoffMaxMs: checkNumber('createBackoff.maxMs', backoff.maxMs, {
+      min: backoffInitialMs,
+      default: Math.max(10_000, backoffInitialMs),
+    }),
+    idleTimeoutMs: checkNumber('idleTimeoutMs', raw.idleTimeoutMs, {
+      ...DURATION,
+      default: 30_000,
+    }),
+    maxLifetimeMs: checkNumber('maxLifetimeMs', raw.maxLifetimeMs, {
+      ...DURATION,
+      default: 1_800_000,
+    }),
+    lifetimeJitter: checkNumber('lifetimeJitter', raw.lifetimeJitter, {
+      min: 0,
+      max: 0.99,
+      default: 0.1,
+    }),
+    keepaliveMs: checkNumber('keepaliveMs', raw.keepaliveMs, { ...DURATION, default: 0 }),
+    leakDetectionMs: checkNumber('leakDetectionMs', raw.leakDetectionMs, {
+      ...DURATION,
+      default: 0,
+    }),
+    reuse: checkOneOf('reuse', raw.reuse, ['lifo', 'fifo'], 'lifo'),
+    housekeepingIntervalMs: checkNumber('housekeepingIntervalMs', raw.housekeepingIntervalMs, {
+      ...POSITIVE,
+      default: 1_000,
+    }),
+    clock: checkClock('clock', raw.clock),
+    random: checkOptionalFunction<() => number>('random', raw.random) ?? Math.random,
+  });
+}

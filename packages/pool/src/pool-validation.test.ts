@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { Pool } from './pool.js';
+
+const create = () => ({});
+
+describe('Pool option validation', () => {
+  it.each([
+    [{}, TypeError, 'Expected `create` to be a function, got `undefined`'],
+    [{ create, max: 0 }, RangeError, 'Expected `max` to be an integer >= 1, got `0` (number)'],
+    [{ create, min: -1 }, RangeError, '`min`'],
+    [
+      { create, min: 5, max: 2 },
+      RangeError,
+      'Expected `min` to be an integer <= max (2), got `5` (number)',
+    ],
+    [{ create, maxWaiting: -1 }, RangeError, '`maxWaiting`'],
+    [
+      { create, acquireTimeoutMs: 0 },
+      RangeError,
+      'Expected `acquireTimeoutMs` to be a finite number > 0, got `0` (number)',
+    ],
+    [{ create, createTimeoutMs: -1 }, RangeError, '`createTimeoutMs`'],
+    [{ create, destroyTimeoutMs: 'soon' }, TypeError, '`destroyTimeoutMs`'],
+    [{ create, createBackoff: { initialMs: 0 } }, RangeError, '`createBackoff.initialMs`'],
+    [
+      { create, createBackoff: { initialMs: 500, maxMs: 100 } },
+      RangeError,
+      '`createBackoff.maxMs`',
+    ],
+    [{ create, idleTimeoutMs: -1 }, RangeError, '`idleTimeoutMs`'],
+    [{ create, maxLifetimeMs: Number.NaN }, TypeError, '`maxLifetimeMs`'],
+    [{ create, lifetimeJitter: 1 }, RangeError, '`lifetimeJitter`'],
+    [{ create, keepaliveMs: -1 }, RangeError, '`keepaliveMs`'],
+    [{ create, leakDetectionMs: -1 }, RangeError, '`leakDetectionMs`'],
+    [{ create, reuse: 'random' }, RangeError, 'Expected `reuse` to be one of "lifo", "fifo"'],
+    [{ create, destroy: 1 }, TypeError, '`destroy`'],
+    [{ create, validate: 'ping' }, TypeError, '`validate`'],
+    [{ create, validateOnReturn: 'yes' }, TypeError, '`validateOnReturn`'],
+    [{ create, housekeepingIntervalMs: 0 }, RangeError, '`housekeepingIntervalMs`'],
+    [{ create, clock: {} }, TypeError, '`clock`'],
+  ])('rejects %o', (options, type, message) => {
+    expect(() => new Pool(options as never)).toThrow(type);
+    expect(() => new Pool(options as never)).toThrow(message);
+  });
+
+  it('rejects bad acquire options with a named error', async () => {
+    const pool = new Pool({ create, idleTimeoutMs: 0, maxLifetimeMs: 0 });
+    await expect(pool.acquire({ timeoutMs: 0 })).rejects.toThrow(
+      new RangeError('Expected `timeoutMs` to be a finite number > 0, got `0` (number)'),
+    );
+    await expect(pool.acquire({ signal: 'x' as never })).rejects.toThrow(TypeError);
+    await expect(pool.acquire({ priority: Number.NaN })).rejects.toThrow(TypeError);
+    await expect(pool.acquire(5 as never)).rejects.toThrow(TypeError);
+    await expect(pool.use('fn' as never)).rejects.toThrow(
+      new TypeError('Expected `fn` to be a function, got `"fn"` (string)'),
+    );
+    await expect(pool.close({ timeoutMs: -1 })).rejects.toThrow(RangeError);
+    await pool.close();
+  });
+
+  it('never writes into the caller options', () => {
+    const options = { create, max: 3 };
+    void new Pool(options).close();
+    expect(options).toEqual({ create, max: 3 });
+  });
+});

@@ -1,0 +1,751 @@
+import {
+  checkFunction,
+  checkNumber,
+  checkOptions,
+  checkSignal,
+  Listeners,
+  type Unsubscribe,
+} from '@breakwater/core';
+import {
+  CreateTimeoutError,
+  NotBorrowedError,
+  PoolClosedError,
+  PoolFullError,
+  PoolTimeoutError,
+} from './errors.js';
+import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './options.js';
+
+/** Options of `acquire`, `lease` and `use`. */
+export interface AcquireOptions {
+  /** Gives up waiting when aborted (rejects with `signal.reason`). */
+  signal?: AbortSignal | undefined;
+  /** How long to wait for a resource. @default the pool's `acquireTimeoutMs` */
+  timeoutMs?: number | undefined;
+  /** Higher goes first; equal priorities are served in arrival order. @default 0 */
+  priority?: number | undefined;
+}
+
+/** A lent resource that returns itself to the pool with `await using`. */
+export interface Lease<T> extends AsyncDisposable {
+  readonly resource: T;
+  /** Returns the resource to the pool (idempotent). */
+  release(): Promise<void>;
+  /** Destroys the resource instead of returning it (idempotent). */
+  destroy(): Promise<void>;
+}
+
+/** What `use`'s callback receives besides the resource. */
+export interface UseContext {
+  /** Destroy the resource afterwards instead of returning it. */
+  markBroken(): void;
+}
+
+/** Why a resource was destroyed. */
+export type DestroyReason = 'idle' | 'lifetime' | 'invalid' | 'broken' | 'closed' | 'late';
+
+export interface CreateEvent<T> {
+  resource: T;
+}
+export interface DestroyEvent<T> {
+  resource: T;
+  reason: DestroyReason;
+}
+export interface CreateErrorEvent {
+  error: unknown;
+  /** Failed creates in a row. */
+  failures: number;
+  /** Delay before the next create attempt. */
+  retryInMs: number;
+}
+export interface LeakEvent<T> {
+  resource: T;
+  heldMs: number;
+  /** Stack of the `acquire` call that took the resource. */
+  stack: string | undefined;
+}
+export interface DestroyErrorEvent<T> {
+  resource: T;
+  error: unknown;
+}
+
+/** A snapshot of the pool's counters, from `stats()`. */
+export interface PoolStats {
+  /** Resources in existence: idle + borrowed + being validated. */
+  size: number;
+  idle: number;
+  borrowed: number;
+  /** Callers waiting for a resource. */
+  pending: number;
+  /** Creates in flight. */
+  creating: number;
+  created: number;
+  destroyed: number;
+  createErrors: number;
+  timeouts: number;
+  leaks: number;
+}
+
+interface Entry<T> {
+  readonly resource: T;
+  readonly retireAt: number;
+  lastUsed: number;
+  lastChecked: number;
+  lentAt: number;
+  leakTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+interface Waiter<T> {
+  readonly priority: number;
+  readonly since: number;
+  readonly timeoutMs: number;
+  readonly origin: Error | undefined;
+  resolve(entry: Entry<T>): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * An async resource pool that cannot hang: every `acquire` has a finite timeout, failed
+ * creates back off exponentially (never a busy loop) and waiters that time out carry the
+ * last create error as `cause`. Idle resources are evicted by default, resources retire
+ * after a jittered lifetime, and `close()` leaves no resource and no timer behind.
+ *
+ * Accounting invariant: `created = destroyed + idle + borrowed + being validated`.
+ */
+export class Pool<T> implements AsyncDisposable {
+  readonly #o: ResolvedPoolOptions<T>;
+  readonly #idle: Entry<T>[] = [];
+  readonly #lent = new Map<T, Entry<T>>();
+  readonly #waiters: Waiter<T>[] = [];
+  #creating = 0;
+  #checking = 0;
+  #closed = false;
+  #createFailures = 0;
+  #retryAt = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #lastCreateError: { error: unknown; at: number } | undefined;
+  readonly #housekeeping: ReturnType<typeof setInterval> | undefined;
+  readonly #pendingWork = new Set<Promise<unknown>>();
+  readonly #creates = new Set<AbortController>();
+  #drained: (() => void) | undefined;
+
+  #created = 0;
+  #destroyed = 0;
+  #createErrors = 0;
+  #timeouts = 0;
+  #leaks = 0;
+
+  readonly #onCreate = new Listeners<CreateEvent<T>>();
+  readonly #onDestroy = new Listeners<DestroyEvent<T>>();
+  readonly #onCreateError = new Listeners<CreateErrorEvent>();
+  readonly #onLeak = new Listeners<LeakEvent<T>>();
+  readonly #onDestroyError = new Listeners<DestroyErrorEvent<T>>();
+
+  constructor(options: PoolOptions<T>) {
+    this.#o = resolvePoolOptions(options);
+    const o = this.#o;
+    if (o.idleTimeoutMs > 0 || o.maxLifetimeMs > 0 || o.keepaliveMs > 0 || o.min > 0) {
+      this.#housekeeping = housekeepingTimer(this, o.housekeepingIntervalMs);
+    }
+    this.#fill();
+  }
+
+  // ------------------------------------------------------------------ borrowing
+
+  /**
+   * A resource, once one is free (or created). Rejects with `PoolTimeoutError` after
+   * `timeoutMs`, with `PoolFullError` at once when `maxWaiting` callers already wait,
+   * with `signal.reason` when aborted, and with `PoolClosedError` after `close()`.
+   */
+  acquire(options?: AcquireOptions): Promise<T> {
+    return this.#acquire(options).then((entry) => entry.resource);
+  }
+
+  /** Like `acquire`, as a `Lease` for `await using lease = await pool.lease()`. */
+  async lease(options?: AcquireOptions): Promise<Lease<T>> {
+    const entry = await this.#acquire(options);
+    let done: Promise<void> | undefined;
+    const release = (): Promise<void> => {
+      done ??= this.release(entry.resource);
+      return done;
+    };
+    return {
+      resource: entry.resource,
+      release,
+      destroy: () => {
+        done ??= this.destroy(entry.resource);
+        return done;
+      },
+      [Symbol.asyncDispose]: release,
+    };
+  }
+
+  /**
+   * Runs `fn` with a resource and returns it afterwards — also when `fn` throws an
+   * ordinary error. The resource is destroyed only if `fn` calls `markBroken()` or
+   * validation on return fails.
+   */
+  async use<R>(
+    fn: (resource: T, context: UseContext) => R | PromiseLike<R>,
+    options?: AcquireOptions,
+  ): Promise<R> {
+    checkFunction('fn', fn);
+    const resource = await this.acquire(options);
+    let broken = false;
+    const context: UseContext = {
+      markBroken: () => {
+        broken = true;
+      },
+    };
+    try {
+      return await fn(resource, context);
+    } finally {
+      await (broken ? this.destroy(resource) : this.release(resource));
+    }
+  }
+
+  /**
+   * Returns a lent resource. With `validateOnReturn` it is validated first (and
+   * destroyed if invalid); past its lifetime it is destroyed and replaced.
+   * @throws NotBorrowedError for a resource not lent out (double release, another pool's).
+   */
+  release(resource: T): Promise<void> {
+    const entry = this.#lent.get(resource);
+    if (entry === undefined) return Promise.reject(new NotBorrowedError('release'));
+    this.#unlend(entry);
+    const now = this.#o.clock.now();
+    if (this.#closed) return this.#destroy(entry, 'closed');
+    if (now >= entry.retireAt) return this.#destroy(entry, 'lifetime').then(() => this.#dispatch());
+    entry.lastUsed = now;
+    if (this.#o.validateOnReturn && this.#o.validate !== undefined) {
+      return this.#check(entry).then(() => undefined);
+    }
+    this.#returnIdle(entry);
+    return Promise.resolve();
+  }
+
+  /**
+   * Destroys a lent resource that is broken, instead of returning it.
+   * @throws NotBorrowedError for a resource not lent out.
+   */
+  destroy(resource: T): Promise<void> {
+    const entry = this.#lent.get(resource);
+    if (entry === undefined) return Promise.reject(new NotBorrowedError('destroy'));
+    this.#unlend(entry);
+    const done = this.#destroy(entry, 'broken');
+    this.#dispatch();
+    return done;
+  }
+
+  // ------------------------------------------------------------------ closing
+
+  /**
+   * Stops the pool: rejects waiting and later `acquire` calls with `PoolClosedError`,
+   * destroys idle resources, waits up to `timeoutMs` (default 30 s; `0`: not at all) for
+   * lent ones to come back (each is destroyed when it does) and for creates and destroys
+   * in flight. Keeps no timer.
+   */
+  async close(options?: { timeoutMs?: number | undefined }): Promise<void> {
+    const timeoutMs = checkNumber('timeoutMs', checkOptions('options', options).timeoutMs, {
+      min: 0,
+      default: 30_000,
+    });
+    if (!this.#closed) {
+      this.#closed = true;
+      if (this.#housekeeping !== undefined) clearInterval(this.#housekeeping);
+      if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+      this.#retryTimer = undefined;
+      for (const waiter of this.#waiters.splice(0)) waiter.reject(new PoolClosedError());
+      for (const entry of this.#idle.splice(0)) void this.#destroy(entry, 'closed');
+      for (const controller of this.#creates) controller.abort(new PoolClosedError());
+    }
+    await this.#settleWithin(timeoutMs);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Waits until nothing is lent, created, validated or destroyed, or `timeoutMs`. */
+  async #settleWithin(timeoutMs: number): Promise<void> {
+    if (timeoutMs === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    try {
+      while (
+        this.#lent.size > 0 ||
+        this.#creating > 0 ||
+        this.#checking > 0 ||
+        this.#pendingWork.size > 0
+      ) {
+        const drained = new Promise<void>((resolve) => {
+          this.#drained = resolve;
+        });
+        const work = Promise.allSettled([...this.#pendingWork]);
+        const outcome = await Promise.race([
+          deadline.then(() => 'timeout' as const),
+          this.#pendingWork.size > 0
+            ? work.then(() => 'work' as const)
+            : drained.then(() => 'work' as const),
+        ]);
+        if (outcome === 'timeout') return;
+      }
+    } finally {
+      clearTimeout(timer);
+      this.#drained = undefined;
+    }
+  }
+
+  // ------------------------------------------------------------------ observing
+
+  onCreate(listener: (event: CreateEvent<T>) => void): Unsubscribe {
+    return this.#onCreate.on(listener);
+  }
+  onDestroy(listener: (event: DestroyEvent<T>) => void): Unsubscribe {
+    return this.#onDestroy.on(listener);
+  }
+  onCreateError(listener: (event: CreateErrorEvent) => void): Unsubscribe {
+    return this.#onCreateError.on(listener);
+  }
+  onLeak(listener: (event: LeakEvent<T>) => void): Unsubscribe {
+    return this.#onLeak.on(listener);
+  }
+  onDestroyError(listener: (event: DestroyErrorEvent<T>) => void): Unsubscribe {
+    return this.#onDestroyError.on(listener);
+  }
+
+  stats(): PoolStats {
+    return {
+      size: this.#idle.length + this.#lent.size + this.#checking,
+      idle: this.#idle.length,
+      borrowed: this.#lent.size,
+      pending: this.#waiters.length,
+      creating: this.#creating,
+      created: this.#created,
+      destroyed: this.#destroyed,
+      createErrors: this.#createErrors,
+      timeouts: this.#timeouts,
+      leaks: this.#leaks,
+    };
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  #acquire(options: AcquireOptions | undefined): Promise<Entry<T>> {
+    if (this.#closed) return Promise.reject(new PoolClosedError());
+    let timeoutMs = this.#o.acquireTimeoutMs;
+    let priority = 0;
+    let signal: AbortSignal | undefined;
+    if (options !== undefined) {
+      try {
+        checkOptions('options', options);
+        signal = checkSignal('signal', options.signal);
+        timeoutMs = checkNumber('timeoutMs', options.timeoutMs, {
+          min: 0,
+          exclusiveMin: true,
+          default: timeoutMs,
+        });
+        priority = checkNumber('priority', options.priority, { default: 0 });
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (signal?.aborted === true) return Promise.reject(signal.reason);
+    }
+    // Fast path: an idle resource, nobody ahead, nothing to validate.
+    if (this.#waiters.length === 0 && this.#idle.length > 0 && this.#o.validate === undefined) {
+      const entry = this.#takeIdle()!;
+      this.#lend(
+        entry,
+        this.#o.leakDetectionMs > 0 ? new Error('Resource acquired here') : undefined,
+      );
+      return Promise.resolve(entry);
+    }
+    if (this.#waiters.length >= this.#o.maxWaiting) {
+      return Promise.reject(
+        new PoolFullError(this.#lent.size, this.#o.max, this.#waiters.length, this.#o.maxWaiting),
+      );
+    }
+    return new Promise<Entry<T>>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settle = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const waiter: Waiter<T> = {
+        priority,
+        since: this.#o.clock.now(),
+        timeoutMs,
+        origin: this.#o.leakDetectionMs > 0 ? new Error('Resource acquired here') : undefined,
+        resolve: (entry) => {
+          settle();
+          resolve(entry);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+      };
+      const onAbort = (): void => {
+        if (this.#removeWaiter(waiter)) waiter.reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      timer = setTimeout(() => {
+        if (!this.#removeWaiter(waiter)) return;
+        this.#timeouts++;
+        waiter.reject(this.#timeoutError(waiter));
+      }, timeoutMs);
+      this.#enqueue(waiter);
+      this.#dispatch();
+    });
+  }
+
+  #timeoutError(waiter: Waiter<T>): PoolTimeoutError {
+    const failure = this.#lastCreateError;
+    const detail = `${this.#lent.size}/${this.#o.max} in use, ${this.#waiters.length} waiting`;
+    if (failure !== undefined && failure.at >= waiter.since) {
+      return new PoolTimeoutError(
+        waiter.timeoutMs,
+        `${detail}; creating a resource failed ${this.#createFailures} time(s) in a row`,
+        failure.error,
+      );
+    }
+    return new PoolTimeoutError(waiter.timeoutMs, detail);
+  }
+
+  #enqueue(waiter: Waiter<T>): void {
+    const waiters = this.#waiters;
+    let i = waiters.length;
+    while (i > 0 && waiters[i - 1]!.priority < waiter.priority) i--;
+    waiters.splice(i, 0, waiter);
+  }
+
+  #removeWaiter(waiter: Waiter<T>): boolean {
+    const index = this.#waiters.indexOf(waiter);
+    if (index < 0) return false;
+    this.#waiters.splice(index, 1);
+    return true;
+  }
+
+  #takeIdle(): Entry<T> | undefined {
+    return this.#o.reuse === 'lifo' ? this.#idle.pop() : this.#idle.shift();
+  }
+
+  #lend(entry: Entry<T>, origin: Error | undefined): void {
+    const now = this.#o.clock.now();
+    entry.lentAt = now;
+    this.#lent.set(entry.resource, entry);
+    const leakMs = this.#o.leakDetectionMs;
+    if (leakMs > 0) {
+      const timer = setTimeout(() => {
+        entry.leakTimer = undefined;
+        this.#leaks++;
+        if (this.#onLeak.active) {
+          const heldMs = this.#o.clock.now() - entry.lentAt;
+          this.#onLeak.emit({ resource: entry.resource, heldMs, stack: origin?.stack });
+        }
+      }, leakMs);
+      timer.unref();
+      entry.leakTimer = timer;
+    }
+  }
+
+  #unlend(entry: Entry<T>): void {
+    this.#lent.delete(entry.resource);
+    if (entry.leakTimer !== undefined) clearTimeout(entry.leakTimer);
+    entry.leakTimer = undefined;
+    this.#maybeDrained();
+  }
+
+  #returnIdle(entry: Entry<T>): void {
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined && this.#o.validate === undefined) {
+      this.#lend(entry, waiter.origin);
+      waiter.resolve(entry);
+      return;
+    }
+    if (waiter !== undefined) this.#waiters.unshift(waiter);
+    this.#idle.push(entry);
+    this.#dispatch();
+  }
+
+  /** Serves waiters from idle resources, then starts the creates the rest need. */
+  #dispatch(): void {
+    if (this.#closed) return;
+    const o = this.#o;
+    while (this.#waiters.length > 0 && this.#idle.length > 0) {
+      const entry = this.#takeIdle()!;
+      if (o.validate !== undefined) {
+        void this.#check(entry);
+        continue;
+      }
+      const waiter = this.#waiters.shift()!;
+      this.#lend(entry, waiter.origin);
+      waiter.resolve(entry);
+    }
+    const wanted = this.#waiters.length - this.#creating - this.#checking;
+    const room = o.max - (this.#idle.length + this.#lent.size + this.#checking + this.#creating);
+    this.#startCreates(Math.min(wanted, room));
+  }
+
+  /** Tops the pool up to `min`. */
+  #fill(): void {
+    if (this.#closed) return;
+    const size = this.#idle.length + this.#lent.size + this.#checking + this.#creating;
+    this.#startCreates(this.#o.min - size);
+  }
+
+  #startCreates(count: number): void {
+    if (count <= 0) return;
+    const now = this.#o.clock.now();
+    if (now < this.#retryAt) {
+      this.#scheduleRetry(this.#retryAt - now);
+      return;
+    }
+    // After a failure, probe with one create at a time until one succeeds.
+    const allowed = this.#createFailures > 0 ? Math.min(count, 1 - this.#creating) : count;
+    for (let i = 0; i < allowed; i++) this.#create();
+  }
+
+  #scheduleRetry(delayMs: number): void {
+    if (this.#retryTimer !== undefined) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#dispatch();
+      this.#fill();
+    }, delayMs);
+    this.#retryTimer.unref();
+  }
+
+  #create(): void {
+    const o = this.#o;
+    this.#creating++;
+    const controller = new AbortController();
+    this.#creates.add(controller);
+    const timer = setTimeout(
+      () => controller.abort(new CreateTimeoutError(o.createTimeoutMs)),
+      o.createTimeoutMs,
+    );
+    timer.unref();
+    const aborted = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {
+        once: true,
+      });
+    });
+    let made: Promise<T>;
+    try {
+      made = Promise.resolve(o.create(controller.signal));
+    } catch (error) {
+      made = Promise.reject(error);
+    }
+    const work = Promise.race([made, aborted]).then(
+      (resource) => {
+        this.#finishCreate(controller, timer);
+        if (controller.signal.aborted) return; // destroyed by the late-delivery handler below
+        const now = o.clock.now();
+        const lifetime =
+          o.maxLifetimeMs > 0
+            ? o.maxLifetimeMs * (1 - o.lifetimeJitter * o.random())
+            : Number.POSITIVE_INFINITY;
+        const entry: Entry<T> = {
+          resource,
+          retireAt: now + lifetime,
+          lastUsed: now,
+          lastChecked: now,
+          lentAt: 0,
+          leakTimer: undefined,
+        };
+        this.#created++;
+        this.#createFailures = 0;
+        this.#retryAt = 0;
+        if (this.#onCreate.active) this.#onCreate.emit({ resource });
+        if (this.#closed) {
+          void this.#destroy(entry, 'closed');
+          return;
+        }
+        this.#idle.push(entry);
+        this.#dispatch();
+      },
+      (error: unknown) => {
+        this.#finishCreate(controller, timer);
+        if (this.#closed) return;
+        this.#createErrors++;
+        this.#createFailures++;
+        const now = o.clock.now();
+        this.#lastCreateError = { error, at: now };
+        const base = Math.min(o.backoffMaxMs, o.backoffInitialMs * 2 ** (this.#createFailures - 1));
+        const delay = base / 2 + (base / 2) * o.random();
+        this.#retryAt = now + delay;
+        if (this.#onCreateError.active) {
+          this.#onCreateError.emit({ error, failures: this.#createFailures, retryInMs: delay });
+        }
+        this.#dispatch();
+        this.#fill();
+      },
+    );
+    // A create that outlives its timeout may still deliver: never leak what it made.
+    made.then(
+      (resource) => {
+        if (controller.signal.aborted) void this.#destroyLate(resource);
+      },
+      () => {},
+    );
+    this.#track(work);
+  }
+
+  #finishCreate(controller: AbortController, timer: ReturnType<typeof setTimeout>): void {
+    clearTimeout(timer);
+    this.#creates.delete(controller);
+    this.#creating--;
+    this.#maybeDrained();
+  }
+
+  /** Validates an entry out of idle; valid ones go back through `#returnIdle`. */
+  #check(entry: Entry<T>): Promise<boolean> {
+    const o = this.#o;
+    this.#checking++;
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new CreateTimeoutError(o.createTimeoutMs)),
+      o.createTimeoutMs,
+    );
+    timer.unref();
+    let verdict: Promise<boolean>;
+    try {
+      verdict = Promise.resolve(o.validate!(entry.resource, controller.signal));
+    } catch (error) {
+      verdict = Promise.reject(error);
+    }
+    const aborted = new Promise<boolean>((resolve) => {
+      controller.signal.addEventListener('abort', () => resolve(false), { once: true });
+    });
+    const work = Promise.race([verdict, aborted])
+      .then(
+        (ok) => ok === true,
+        () => false,
+      )
+      .then((ok) => {
+        clearTimeout(timer);
+        this.#checking--;
+        if (ok && !this.#closed) {
+          entry.lastChecked = o.clock.now();
+          this.#waiters.length > 0 ? this.#serveChecked(entry) : this.#idle.push(entry);
+        } else {
+          void this.#destroy(entry, ok ? 'closed' : 'invalid');
+          this.#dispatch();
+          this.#fill();
+        }
+        this.#maybeDrained();
+        return ok;
+      });
+    this.#track(work);
+    return work;
+  }
+
+  #serveChecked(entry: Entry<T>): void {
+    const waiter = this.#waiters.shift()!;
+    this.#lend(entry, waiter.origin);
+    waiter.resolve(entry);
+  }
+
+  #destroy(entry: Entry<T>, reason: DestroyReason): Promise<void> {
+    this.#destroyed++;
+    if (this.#onDestroy.active) this.#onDestroy.emit({ resource: entry.resource, reason });
+    return this.#runDestroy(entry.resource);
+  }
+
+  /** A resource made by a create that had already timed out: destroyed, never counted. */
+  #destroyLate(resource: T): Promise<void> {
+    if (this.#onDestroy.active) this.#onDestroy.emit({ resource, reason: 'late' });
+    return this.#runDestroy(resource);
+  }
+
+  #runDestroy(resource: T): Promise<void> {
+    const destroy = this.#o.destroy;
+    if (destroy === undefined) return Promise.resolve();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let done: Promise<unknown>;
+    try {
+      done = Promise.resolve(destroy(resource));
+    } catch (error) {
+      done = Promise.reject(error);
+    }
+    const bounded = new Promise<unknown>((resolve) => {
+      timer = setTimeout(resolve, this.#o.destroyTimeoutMs);
+      timer.unref();
+    });
+    const work = Promise.race([done, bounded])
+      .catch((error: unknown) => {
+        if (this.#onDestroyError.active) this.#onDestroyError.emit({ resource, error });
+      })
+      .finally(() => clearTimeout(timer))
+      .then(() => undefined);
+    this.#track(work);
+    return work;
+  }
+
+  #track(work: Promise<unknown>): void {
+    this.#pendingWork.add(work);
+    void work.finally(() => {
+      this.#pendingWork.delete(work);
+      this.#maybeDrained();
+    });
+  }
+
+  #maybeDrained(): void {
+    if (
+      this.#drained !== undefined &&
+      this.#lent.size === 0 &&
+      this.#creating === 0 &&
+      this.#checking === 0
+    ) {
+      const drained = this.#drained;
+      this.#drained = undefined;
+      drained();
+    }
+  }
+
+  /** Idle eviction, retirement, keepalive validation and refilling to `min`. */
+  housekeep(): void {
+    if (this.#closed) return;
+    const o = this.#o;
+    const now = o.clock.now();
+    const keep: Entry<T>[] = [];
+    let size = this.#idle.length + this.#lent.size + this.#checking;
+    // Oldest-used first, so eviction down to `min` keeps the freshest.
+    const idle = this.#idle.splice(0).sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const entry of idle) {
+      if (now >= entry.retireAt) {
+        void this.#destroy(entry, 'lifetime');
+        size--;
+      } else if (o.idleTimeoutMs > 0 && now - entry.lastUsed >= o.idleTimeoutMs && size > o.min) {
+        void this.#destroy(entry, 'idle');
+        size--;
+      } else if (
+        o.keepaliveMs > 0 &&
+        o.validate !== undefined &&
+        now - entry.lastChecked >= o.keepaliveMs
+      ) {
+        void this.#check(entry);
+      } else {
+        keep.push(entry);
+      }
+    }
+    // Restore the reuse order: most recently used at the end.
+    keep.sort((a, b) => a.lastUsed - b.lastUsed);
+    this.#idle.push(...keep);
+    this.#fill();
+  }
+}
+
+/** An unref'd housekeeping interval that holds the pool weakly. */
+function housekeepingTimer(pool: { housekeep(): void }, intervalMs: number) {
+  const ref = new WeakRef(pool);
+  const timer = setInterval(() => {
+    const target = ref.deref();
+    if (target === undefined) clearInterval(timer);
+    else target.housekeep();
+  }, intervalMs);
+  timer.unref();
+  return timer;
+}
