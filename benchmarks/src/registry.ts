@@ -12,4 +12,5 @@ export const suiteRegistry: Readonly<Record<string, SuiteLoader>> = {
   core: () => import('./suites/core.js'),
   cache: () => import('./suites/cache.js'),
   breaker: () => import('./suites/breaker.js'),
+  pool: () => import('./suites/pool.js'),
 };

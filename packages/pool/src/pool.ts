@@ -97,6 +97,7 @@ interface Entry<T> {
 interface Waiter<T> {
   readonly priority: number;
   readonly since: number;
+  readonly deadline: number;
   readonly timeoutMs: number;
   readonly origin: Error | undefined;
   resolve(entry: Entry<T>): void;
@@ -122,6 +123,8 @@ export class Pool<T> implements AsyncDisposable {
   #createFailures = 0;
   #retryAt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  #deadlineAt = 0;
   #lastCreateError: { error: unknown; at: number } | undefined;
   readonly #housekeeping: ReturnType<typeof setInterval> | undefined;
   readonly #pendingWork = new Set<Promise<unknown>>();
@@ -157,22 +160,22 @@ export class Pool<T> implements AsyncDisposable {
    * with `signal.reason` when aborted, and with `PoolClosedError` after `close()`.
    */
   acquire(options?: AcquireOptions): Promise<T> {
-    return this.#acquire(options).then((entry) => entry.resource);
+    return this.#acquire(options);
   }
 
   /** Like `acquire`, as a `Lease` for `await using lease = await pool.lease()`. */
   async lease(options?: AcquireOptions): Promise<Lease<T>> {
-    const entry = await this.#acquire(options);
+    const resource = await this.#acquire(options);
     let done: Promise<void> | undefined;
     const release = (): Promise<void> => {
-      done ??= this.release(entry.resource);
+      done ??= this.release(resource);
       return done;
     };
     return {
-      resource: entry.resource,
+      resource,
       release,
       destroy: () => {
-        done ??= this.destroy(entry.resource);
+        done ??= this.destroy(resource);
         return done;
       },
       [Symbol.asyncDispose]: release,
@@ -254,6 +257,8 @@ export class Pool<T> implements AsyncDisposable {
       if (this.#housekeeping !== undefined) clearInterval(this.#housekeeping);
       if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
       this.#retryTimer = undefined;
+      if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
+      this.#deadlineTimer = undefined;
       for (const waiter of this.#waiters.splice(0)) waiter.reject(new PoolClosedError());
       for (const entry of this.#idle.splice(0)) void this.#destroy(entry, 'closed');
       for (const controller of this.#creates) controller.abort(new PoolClosedError());
@@ -332,7 +337,7 @@ export class Pool<T> implements AsyncDisposable {
 
   // ------------------------------------------------------------------ internals
 
-  #acquire(options: AcquireOptions | undefined): Promise<Entry<T>> {
+  #acquire(options: AcquireOptions | undefined): Promise<T> {
     if (this.#closed) return Promise.reject(new PoolClosedError());
     let timeoutMs = this.#o.acquireTimeoutMs;
     let priority = 0;
@@ -359,27 +364,27 @@ export class Pool<T> implements AsyncDisposable {
         entry,
         this.#o.leakDetectionMs > 0 ? new Error('Resource acquired here') : undefined,
       );
-      return Promise.resolve(entry);
+      return Promise.resolve(entry.resource);
     }
     if (this.#waiters.length >= this.#o.maxWaiting) {
       return Promise.reject(
         new PoolFullError(this.#lent.size, this.#o.max, this.#waiters.length, this.#o.maxWaiting),
       );
     }
-    return new Promise<Entry<T>>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+    return new Promise<T>((resolve, reject) => {
       const settle = (): void => {
-        clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
       };
+      const since = this.#o.clock.now();
       const waiter: Waiter<T> = {
         priority,
-        since: this.#o.clock.now(),
+        since,
+        deadline: since + timeoutMs,
         timeoutMs,
         origin: this.#o.leakDetectionMs > 0 ? new Error('Resource acquired here') : undefined,
         resolve: (entry) => {
           settle();
-          resolve(entry);
+          resolve(entry.resource);
         },
         reject: (error) => {
           settle();
@@ -390,14 +395,39 @@ export class Pool<T> implements AsyncDisposable {
         if (this.#removeWaiter(waiter)) waiter.reject(signal!.reason);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      timer = setTimeout(() => {
-        if (!this.#removeWaiter(waiter)) return;
-        this.#timeouts++;
-        waiter.reject(this.#timeoutError(waiter));
-      }, timeoutMs);
+      this.#armDeadline(waiter.deadline, timeoutMs);
       this.#enqueue(waiter);
       this.#dispatch();
     });
+  }
+
+  /**
+   * One timer serves every waiter's deadline: it is set for the earliest one and, when it
+   * fires, rejects the waiters whose time is up and re-arms for the next. A waiter that
+   * gets a resource costs no timer work.
+   */
+  #armDeadline(deadline: number, delayMs: number): void {
+    if (this.#deadlineTimer !== undefined && this.#deadlineAt <= deadline) return;
+    if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
+    this.#deadlineAt = deadline;
+    this.#deadlineTimer = setTimeout(() => this.#expireWaiters(), delayMs);
+  }
+
+  #expireWaiters(): void {
+    this.#deadlineTimer = undefined;
+    // Trust the timer as much as the clock (an injected clock may not follow timers).
+    const now = Math.max(this.#o.clock.now(), this.#deadlineAt);
+    let next = Number.POSITIVE_INFINITY;
+    for (const waiter of [...this.#waiters]) {
+      if (waiter.deadline <= now) {
+        this.#removeWaiter(waiter);
+        this.#timeouts++;
+        waiter.reject(this.#timeoutError(waiter));
+      } else if (waiter.deadline < next) {
+        next = waiter.deadline;
+      }
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.#armDeadline(next, next - now);
   }
 
   #timeoutError(waiter: Waiter<T>): PoolTimeoutError {
@@ -424,7 +454,22 @@ export class Pool<T> implements AsyncDisposable {
     const index = this.#waiters.indexOf(waiter);
     if (index < 0) return false;
     this.#waiters.splice(index, 1);
+    this.#noWaitersLeft();
     return true;
+  }
+
+  #nextWaiter(): Waiter<T> | undefined {
+    const waiter = this.#waiters.shift();
+    this.#noWaitersLeft();
+    return waiter;
+  }
+
+  /** With nobody waiting, the deadline timer must not hold the process open. */
+  #noWaitersLeft(): void {
+    if (this.#waiters.length === 0 && this.#deadlineTimer !== undefined) {
+      clearTimeout(this.#deadlineTimer);
+      this.#deadlineTimer = undefined;
+    }
   }
 
   #takeIdle(): Entry<T> | undefined {
@@ -458,13 +503,12 @@ export class Pool<T> implements AsyncDisposable {
   }
 
   #returnIdle(entry: Entry<T>): void {
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined && this.#o.validate === undefined) {
+    if (this.#waiters.length > 0 && this.#o.validate === undefined) {
+      const waiter = this.#nextWaiter()!;
       this.#lend(entry, waiter.origin);
       waiter.resolve(entry);
       return;
     }
-    if (waiter !== undefined) this.#waiters.unshift(waiter);
     this.#idle.push(entry);
     this.#dispatch();
   }
@@ -479,7 +523,7 @@ export class Pool<T> implements AsyncDisposable {
         void this.#check(entry);
         continue;
       }
-      const waiter = this.#waiters.shift()!;
+      const waiter = this.#nextWaiter()!;
       this.#lend(entry, waiter.origin);
       waiter.resolve(entry);
     }
@@ -643,7 +687,7 @@ export class Pool<T> implements AsyncDisposable {
   }
 
   #serveChecked(entry: Entry<T>): void {
-    const waiter = this.#waiters.shift()!;
+    const waiter = this.#nextWaiter()!;
     this.#lend(entry, waiter.origin);
     waiter.resolve(entry);
   }
