@@ -1,12 +1,16 @@
-import { type FleetRedisOperation, RedisTimeoutError, RedisUnavailableError } from './errors.js';
+import { RedisGuard, type RedisGuardCall } from '@breakwater/core';
+import {
+  type FleetRedisOperation,
+  type RedisTimeoutError,
+  RedisUnavailableError,
+} from './errors.js';
 import type { RedisClient } from './options.js';
 import { type FleetView, type LuaScript, parseReply } from './scripts.js';
 
 /*
- * The same guard as `@breakwater/cache/redis`'s GuardedClient (status check, per-call
- * timeout, a cap on unsettled commands, failures reported and never thrown), reduced to
- * what the breaker needs: running Lua scripts. Duplicated on purpose rather than shared
- * for now; a later change may move both into @breakwater/core.
+ * The guard itself (status check, per-call timeout, a cap on unsettled commands, failures
+ * reported and never thrown) is `@breakwater/core`'s RedisGuard, shared with
+ * `@breakwater/cache/redis`; this file adds what the breaker needs: running Lua scripts.
  */
 
 /** What went wrong with a Redis call, from `onError`; `kind` tells the cases apart. */
@@ -15,13 +19,13 @@ export type FleetRedisErrorEvent =
       operation: FleetRedisOperation;
       /** The call did not settle within `redisTimeoutMs`. */
       kind: 'timeout';
-      error: RedisTimeoutError;
+      error: RedisTimeoutError<FleetRedisOperation>;
     }
   | {
       operation: FleetRedisOperation;
       /** Not sent: the client was not `'ready'`, or too many commands were unsettled. */
       kind: 'unavailable';
-      error: RedisUnavailableError;
+      error: RedisUnavailableError<FleetRedisOperation>;
     }
   | {
       operation: FleetRedisOperation;
@@ -43,7 +47,8 @@ interface ScriptCommands {
 }
 
 /**
- * Runs Lua scripts on the caller's client so that nothing waits on an outage:
+ * Runs Lua scripts on the caller's client through `@breakwater/core`'s {@link RedisGuard},
+ * so that nothing waits on an outage:
  *
  * - a script is sent only while the client's `status` is `'ready'` (so it never enters
  *   ioredis's offline queue) and fewer than `maxInFlight` earlier calls are unsettled;
@@ -54,12 +59,8 @@ interface ScriptCommands {
  * - failures are reported, never thrown; `drain()` waits for every call to settle.
  */
 export class GuardedClient {
-  readonly #client: ScriptCommands;
-  readonly #timeoutMs: number;
-  readonly #maxInFlight: number;
+  readonly #guard: RedisGuard<ScriptCommands, FleetRedisOperation>;
   readonly #report: (event: FleetRedisErrorEvent) => void;
-  readonly #pending = new Set<Promise<Outcome>>();
-  #inFlight = 0;
 
   constructor(
     client: RedisClient,
@@ -67,15 +68,13 @@ export class GuardedClient {
     maxInFlight: number,
     report: (event: FleetRedisErrorEvent) => void,
   ) {
-    this.#client = client as unknown as ScriptCommands;
-    this.#timeoutMs = timeoutMs;
-    this.#maxInFlight = maxInFlight;
+    this.#guard = new RedisGuard(client as unknown as ScriptCommands, timeoutMs, maxInFlight);
     this.#report = report;
   }
 
   /** Calls sent and not settled yet, timed-out ones included. */
   get inFlight(): number {
-    return this.#inFlight;
+    return this.#guard.inFlight;
   }
 
   /** Runs `script` with `keys` and `args`, waiting at most `timeoutMs`. Never rejects. */
@@ -85,89 +84,42 @@ export class GuardedClient {
     keys: readonly string[],
     args: ReadonlyArray<string | number>,
   ): Promise<Outcome> {
-    const status = this.#client.status;
-    if (status !== 'ready' || this.#inFlight >= this.#maxInFlight) {
-      const reason = status !== 'ready' ? status : 'saturated';
-      const error = new RedisUnavailableError(operation, reason);
-      return Promise.resolve(this.#fail({ operation, kind: 'unavailable', error }, false));
-    }
-    const call = { abandoned: false };
-    const sent = this.#evaluate(operation, script, keys, args, call);
-    this.#inFlight++;
-    const done = (): void => {
-      this.#inFlight--;
-    };
-    sent.then(done, done);
-    const outcome = settleWithin(sent, this.#timeoutMs).then((settled): Outcome => {
-      this.#pending.delete(outcome);
-      if (settled.ok) return settled;
-      if (settled.timedOut) {
-        call.abandoned = true;
-        const error = new RedisTimeoutError(operation, this.#timeoutMs);
-        return this.#fail({ operation, kind: 'timeout', error }, true);
-      }
-      return this.#fail({ operation, kind: 'error', error: settled.error }, true);
-    });
-    this.#pending.add(outcome);
-    return outcome;
+    return this.#guard.run(
+      operation,
+      (client, call) => evaluate(client, operation, script, keys, args, call),
+      ({ kind, error, sent }): Outcome => {
+        const event = { operation, kind, error } as FleetRedisErrorEvent;
+        this.#report(event);
+        return { ok: false, sent, event };
+      },
+    );
   }
 
   /** Resolves once every call made so far has settled or timed out. */
-  async drain(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.all(this.#pending);
-  }
-
-  async #evaluate(
-    operation: FleetRedisOperation,
-    script: LuaScript,
-    keys: readonly string[],
-    args: ReadonlyArray<string | number>,
-    call: { abandoned: boolean },
-  ): Promise<FleetView> {
-    const client = this.#client;
-    let reply: unknown;
-    try {
-      reply = await client.evalsha(script.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      // Too late: the caller went on without this call; it must not run after all.
-      if (call.abandoned) throw error;
-      // The EVALSHA was answered, but the connection may have dropped since.
-      if (client.status !== 'ready') throw new RedisUnavailableError(operation, client.status);
-      reply = await client.eval(script.source, keys.length, ...keys, ...args);
-    }
-    return parseReply(reply);
-  }
-
-  #fail(event: FleetRedisErrorEvent, sent: boolean): Outcome {
-    this.#report(event);
-    return { ok: false, sent, event };
+  drain(): Promise<void> {
+    return this.#guard.drain();
   }
 }
 
-/** How a promise settled within a time limit. */
-type Settled<T> =
-  | { ok: true; value: T }
-  | { ok: false; timedOut: false; error: unknown }
-  | { ok: false; timedOut: true };
-
-/**
- * Waits for `promise` at most `ms` (with an unref'd timer, cleared once it settles).
- * Never rejects; a late rejection is observed so it cannot go unhandled.
- */
-function settleWithin<T>(promise: Promise<T>, ms: number): Promise<Settled<T>> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve({ ok: false, timedOut: true }), ms);
-    timer.unref();
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve({ ok: true, value });
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        resolve({ ok: false, timedOut: false, error });
-      },
-    );
-  });
+/** `EVALSHA`, then `EVAL` once on `NOSCRIPT` unless the call timed out or the client dropped. */
+async function evaluate(
+  client: ScriptCommands,
+  operation: FleetRedisOperation,
+  script: LuaScript,
+  keys: readonly string[],
+  args: ReadonlyArray<string | number>,
+  call: RedisGuardCall,
+): Promise<FleetView> {
+  let reply: unknown;
+  try {
+    reply = await client.evalsha(script.sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    // Too late: the caller went on without this call; it must not run after all.
+    if (call.timedOut) throw error;
+    // The EVALSHA was answered, but the connection may have dropped since.
+    if (client.status !== 'ready') throw new RedisUnavailableError(operation, client.status);
+    reply = await client.eval(script.source, keys.length, ...keys, ...args);
+  }
+  return parseReply(reply);
 }

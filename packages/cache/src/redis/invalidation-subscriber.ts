@@ -1,6 +1,7 @@
+import { settleWithin } from '@breakwater/core';
 import type { Redis } from 'ioredis';
 import { type RedisOperation, RedisTimeoutError, RedisUnavailableError } from './errors.js';
-import { type RedisErrorEvent, settleWithin } from './guarded-client.js';
+import type { RedisErrorEvent } from './guarded-client.js';
 import { isCluster, type RedisClient } from './options.js';
 
 /** What an {@link InvalidationSubscriber} tells its owner. */
