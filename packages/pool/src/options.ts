@@ -81,8 +81,10 @@ export interface ResolvedPoolOptions<T> {
   readonly random: () => number;
 }
 
-const DURATION = { min: 0 } as const;
-const POSITIVE = { min: 0, exclusiveMin: true } as const;
+/** The longest delay `setTimeout` honours; longer ones fire after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+const DURATION = { min: 0, max: MAX_TIMER_MS } as const;
+const POSITIVE = { min: 0, exclusiveMin: true, max: MAX_TIMER_MS } as const;
 
 export function resolvePoolOptions<T>(options: PoolOptions<T>): ResolvedPoolOptions<T> {
   const raw = checkOptions('options', options);

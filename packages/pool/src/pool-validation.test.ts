@@ -17,7 +17,7 @@ describe('Pool option validation', () => {
     [
       { create, acquireTimeoutMs: 0 },
       RangeError,
-      'Expected `acquireTimeoutMs` to be a finite number > 0, got `0` (number)',
+      'Expected `acquireTimeoutMs` to be a finite number > 0 and <= 2147483647, got `0` (number)',
     ],
     [{ create, createTimeoutMs: -1 }, RangeError, '`createTimeoutMs`'],
     [{ create, destroyTimeoutMs: 'soon' }, TypeError, '`destroyTimeoutMs`'],
@@ -46,7 +46,9 @@ describe('Pool option validation', () => {
   it('rejects bad acquire options with a named error', async () => {
     const pool = new Pool({ create, idleTimeoutMs: 0, maxLifetimeMs: 0 });
     await expect(pool.acquire({ timeoutMs: 0 })).rejects.toThrow(
-      new RangeError('Expected `timeoutMs` to be a finite number > 0, got `0` (number)'),
+      new RangeError(
+        'Expected `timeoutMs` to be a finite number > 0 and <= 2147483647, got `0` (number)',
+      ),
     );
     await expect(pool.acquire({ signal: 'x' as never })).rejects.toThrow(TypeError);
     await expect(pool.acquire({ priority: Number.NaN })).rejects.toThrow(TypeError);

@@ -13,7 +13,12 @@ import {
   PoolFullError,
   PoolTimeoutError,
 } from './errors.js';
-import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './options.js';
+import {
+  MAX_TIMER_MS,
+  type PoolOptions,
+  type ResolvedPoolOptions,
+  resolvePoolOptions,
+} from './options.js';
 
 /** Options of `acquire`, `lease` and `use`. */
 export interface AcquireOptions {
@@ -129,7 +134,7 @@ export class Pool<T> implements AsyncDisposable {
   readonly #housekeeping: ReturnType<typeof setInterval> | undefined;
   readonly #pendingWork = new Set<Promise<unknown>>();
   readonly #creates = new Set<AbortController>();
-  #drained: (() => void) | undefined;
+  readonly #drained = new Set<() => void>();
 
   #created = 0;
   #destroyed = 0;
@@ -217,7 +222,11 @@ export class Pool<T> implements AsyncDisposable {
     this.#unlend(entry);
     const now = this.#o.clock.now();
     if (this.#closed) return this.#destroy(entry, 'closed');
-    if (now >= entry.retireAt) return this.#destroy(entry, 'lifetime').then(() => this.#dispatch());
+    if (now >= entry.retireAt) {
+      const done = this.#destroy(entry, 'lifetime');
+      this.#dispatch();
+      return done;
+    }
     entry.lastUsed = now;
     if (this.#o.validateOnReturn && this.#o.validate !== undefined) {
       return this.#check(entry).then(() => undefined);
@@ -250,6 +259,7 @@ export class Pool<T> implements AsyncDisposable {
   async close(options?: { timeoutMs?: number | undefined }): Promise<void> {
     const timeoutMs = checkNumber('timeoutMs', checkOptions('options', options).timeoutMs, {
       min: 0,
+      max: MAX_TIMER_MS,
       default: 30_000,
     });
     if (!this.#closed) {
@@ -274,6 +284,7 @@ export class Pool<T> implements AsyncDisposable {
   async #settleWithin(timeoutMs: number): Promise<void> {
     if (timeoutMs === 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let notify: (() => void) | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
     });
@@ -284,8 +295,10 @@ export class Pool<T> implements AsyncDisposable {
         this.#checking > 0 ||
         this.#pendingWork.size > 0
       ) {
+        if (notify !== undefined) this.#drained.delete(notify);
         const drained = new Promise<void>((resolve) => {
-          this.#drained = resolve;
+          notify = resolve;
+          this.#drained.add(resolve);
         });
         const work = Promise.allSettled([...this.#pendingWork]);
         const outcome = await Promise.race([
@@ -298,7 +311,7 @@ export class Pool<T> implements AsyncDisposable {
       }
     } finally {
       clearTimeout(timer);
-      this.#drained = undefined;
+      if (notify !== undefined) this.#drained.delete(notify);
     }
   }
 
@@ -349,6 +362,7 @@ export class Pool<T> implements AsyncDisposable {
         timeoutMs = checkNumber('timeoutMs', options.timeoutMs, {
           min: 0,
           exclusiveMin: true,
+          max: MAX_TIMER_MS,
           default: timeoutMs,
         });
         priority = checkNumber('priority', options.priority, { default: 0 });
@@ -518,11 +532,12 @@ export class Pool<T> implements AsyncDisposable {
     if (this.#closed) return;
     const o = this.#o;
     while (this.#waiters.length > 0 && this.#idle.length > 0) {
-      const entry = this.#takeIdle()!;
       if (o.validate !== undefined) {
-        void this.#check(entry);
+        if (this.#checking >= this.#waiters.length) break;
+        void this.#check(this.#takeIdle()!);
         continue;
       }
+      const entry = this.#takeIdle()!;
       const waiter = this.#nextWaiter()!;
       this.#lend(entry, waiter.origin);
       waiter.resolve(entry);
@@ -582,10 +597,11 @@ export class Pool<T> implements AsyncDisposable {
     } catch (error) {
       made = Promise.reject(error);
     }
+    let kept = false;
     const work = Promise.race([made, aborted]).then(
       (resource) => {
+        kept = true;
         this.#finishCreate(controller, timer);
-        if (controller.signal.aborted) return; // destroyed by the late-delivery handler below
         const now = o.clock.now();
         const lifetime =
           o.maxLifetimeMs > 0
@@ -607,7 +623,12 @@ export class Pool<T> implements AsyncDisposable {
           void this.#destroy(entry, 'closed');
           return;
         }
-        this.#idle.push(entry);
+        const waiter = this.#nextWaiter();
+        if (waiter === undefined) this.#idle.push(entry);
+        else {
+          this.#lend(entry, waiter.origin);
+          waiter.resolve(entry);
+        }
         this.#dispatch();
       },
       (error: unknown) => {
@@ -629,9 +650,10 @@ export class Pool<T> implements AsyncDisposable {
     );
     // A create that outlives its timeout may still deliver: never leak what it made.
     made.then(
-      (resource) => {
-        if (controller.signal.aborted) void this.#destroyLate(resource);
-      },
+      (resource) =>
+        work.then(() => {
+          if (!kept) void this.#destroyLate(resource);
+        }),
       () => {},
     );
     this.#track(work);
@@ -738,14 +760,14 @@ export class Pool<T> implements AsyncDisposable {
 
   #maybeDrained(): void {
     if (
-      this.#drained !== undefined &&
+      this.#drained.size > 0 &&
       this.#lent.size === 0 &&
       this.#creating === 0 &&
       this.#checking === 0
     ) {
-      const drained = this.#drained;
-      this.#drained = undefined;
-      drained();
+      const drained = [...this.#drained];
+      this.#drained.clear();
+      for (const resolve of drained) resolve();
     }
   }
 
