@@ -2,12 +2,14 @@ import {
   checkFunction,
   checkNumber,
   checkOptions,
+  checkSignal,
   Listeners,
   linkSignal,
   raceSignal,
   type Unsubscribe,
 } from '@breakwater/core';
 import { BreakerOpenError, TimeoutError } from './errors.js';
+import { MAX_TIMER_MS } from './invoke-operation.js';
 import {
   type CircuitBreakerOptions,
   type ResolvedBreakerOptions,
@@ -106,6 +108,11 @@ export interface BreakerSnapshot {
 /** A never-aborted signal handed to calls that have neither a timeout nor a caller signal. */
 const IDLE_SIGNAL = new AbortController().signal;
 
+/** How a call was admitted: normally, as a half-open probe, or while disabled. */
+const NORMAL = 0;
+const PROBE = 1;
+const PASS_THROUGH = 2;
+
 const SUCCESS = 0;
 const FAILURE = 1;
 const IGNORED = 2;
@@ -185,18 +192,22 @@ export class CircuitBreaker implements Policy {
     // Not `async`: one `.then` costs less than an async frame, on the path every call takes.
     let signal: AbortSignal | undefined;
     let timeoutMs = this.#o.timeoutMs;
-    let probe: boolean;
+    let admission: number;
     try {
       if (typeof fn !== 'function') checkFunction('fn', fn);
       if (options !== undefined) {
         checkOptions('options', options);
-        signal = options.signal;
+        signal = checkSignal('signal', options.signal);
         if (signal?.aborted === true) throw signal.reason;
         if (options.timeoutMs !== undefined) {
-          timeoutMs = checkNumber('timeoutMs', options.timeoutMs, { min: 0, exclusiveMin: true });
+          timeoutMs = checkNumber('timeoutMs', options.timeoutMs, {
+            min: 0,
+            exclusiveMin: true,
+            max: MAX_TIMER_MS,
+          });
         }
       }
-      probe = this.#admit();
+      admission = this.#admit();
     } catch (error) {
       return Promise.reject(error);
     }
@@ -205,13 +216,13 @@ export class CircuitBreaker implements Policy {
     const start =
       this.#timed || this.#onSuccess.active || this.#onFailure.active ? this.#o.clock.now() : -1;
     if (timeoutMs !== Number.POSITIVE_INFINITY) {
-      return this.#executeWithTimeout(fn, signal, timeoutMs, epoch, probe, start);
+      return this.#executeWithTimeout(fn, signal, timeoutMs, epoch, admission, start);
     }
     let pending: T | PromiseLike<T>;
     try {
       pending = fn({ signal: signal ?? IDLE_SIGNAL });
     } catch (error) {
-      this.#settle(epoch, probe, this.#classifyError(error, signal), start, error);
+      this.#settle(epoch, admission, this.#classifyError(error, signal), start, error);
       return Promise.reject(error);
     }
     const settled =
@@ -220,11 +231,11 @@ export class CircuitBreaker implements Policy {
         : raceSignal(Promise.resolve(pending), signal);
     return settled.then(
       (value) => {
-        this.#settle(epoch, probe, this.#classifyResult(value), start, value);
+        this.#settle(epoch, admission, this.#classifyResult(value), start, value);
         return value;
       },
       (error: unknown) => {
-        this.#settle(epoch, probe, this.#classifyError(error, signal), start, error);
+        this.#settle(epoch, admission, this.#classifyError(error, signal), start, error);
         throw error;
       },
     );
@@ -235,7 +246,7 @@ export class CircuitBreaker implements Policy {
     signal: AbortSignal | undefined,
     timeoutMs: number,
     epoch: number,
-    probe: boolean,
+    admission: number,
     start: number,
   ): Promise<T> {
     const link = linkSignal(signal);
@@ -253,7 +264,7 @@ export class CircuitBreaker implements Policy {
         Promise.race([callAsync(fn, { signal: link.signal }), timedOut]),
         signal,
       );
-      this.#settle(epoch, probe, this.#classifyResult(value), start, value);
+      this.#settle(epoch, admission, this.#classifyResult(value), start, value);
       return value;
     } catch (error) {
       if (
@@ -263,9 +274,9 @@ export class CircuitBreaker implements Policy {
       ) {
         this.#timeouts++;
         if (this.#onTimeout.active) this.#onTimeout.emit({ timeoutMs });
-        this.#settle(epoch, probe, FAILURE, start, error);
+        this.#settle(epoch, admission, FAILURE, start, error);
       } else {
-        this.#settle(epoch, probe, this.#classifyError(error, signal), start, error);
+        this.#settle(epoch, admission, this.#classifyError(error, signal), start, error);
       }
       throw error;
     } finally {
@@ -274,13 +285,14 @@ export class CircuitBreaker implements Policy {
     }
   }
 
-  /** Lets a call through or throws `BreakerOpenError`; true when the call is a probe. */
-  #admit(): boolean {
+  /** Lets a call through (saying how) or throws `BreakerOpenError`. */
+  #admit(): number {
     switch (this.#state) {
       case 'closed':
-      case 'disabled':
       case 'metrics-only':
-        return false;
+        return NORMAL;
+      case 'disabled':
+        return PASS_THROUGH;
       case 'open': {
         const now = this.#o.clock.now();
         if (now < this.#openUntil) this.#reject('open', this.#openUntil - now);
@@ -294,10 +306,10 @@ export class CircuitBreaker implements Policy {
     }
   }
 
-  #admitProbe(): boolean {
+  #admitProbe(): number {
     if (this.#probesStarted >= this.#o.permittedCallsInHalfOpen) this.#reject('half-open', 0);
     this.#probesStarted++;
-    return true;
+    return PROBE;
   }
 
   #reject(state: 'open' | 'forced-open' | 'half-open', retryAfterMs: number): never {
@@ -319,14 +331,14 @@ export class CircuitBreaker implements Policy {
   }
 
   /** Records one outcome and applies the trip and close rules; `start` < 0: not timed. */
-  #settle(epoch: number, probe: boolean, outcome: number, start: number, detail: unknown): void {
+  #settle(epoch: number, admission: number, outcome: number, start: number, detail: unknown): void {
     const o = this.#o;
     const state = this.#state;
     const durationMs = start < 0 ? 0 : o.clock.now() - start;
     const slow = durationMs >= o.slowCallDurationMs;
-    if (outcome === IGNORED || state === 'disabled') {
+    if (outcome === IGNORED || admission === PASS_THROUGH) {
       this.#ignored++;
-      if (probe && epoch === this.#epoch) this.#probesStarted--;
+      if (admission === PROBE && epoch === this.#epoch) this.#probesStarted--;
       return;
     }
     if (outcome === FAILURE) {
@@ -344,7 +356,7 @@ export class CircuitBreaker implements Policy {
       // Admitted under an earlier state (e.g. before the breaker opened): not counted.
       return;
     }
-    if (probe) {
+    if (admission === PROBE) {
       const failed =
         outcome === FAILURE || (slow && o.slowCallRateThreshold !== Number.POSITIVE_INFINITY);
       if (failed) this.#open('probe-failed');
@@ -367,8 +379,9 @@ export class CircuitBreaker implements Policy {
     }
     const totals = this.#window.totals(this.#timed ? start + durationMs : 0, this.#totals);
     if (totals.calls < o.minimumCalls) return;
-    if (totals.failures >= o.failureRateThreshold * totals.calls) this.#open('failure-rate');
-    else if (totals.slowCalls >= o.slowCallRateThreshold * totals.calls)
+    // Compare the ratio itself (as stats() reports it): `0.55 * 100` is not exactly 55.
+    if (totals.failures / totals.calls >= o.failureRateThreshold) this.#open('failure-rate');
+    else if (totals.slowCalls / totals.calls >= o.slowCallRateThreshold)
       this.#open('slow-call-rate');
   }
 
@@ -500,6 +513,8 @@ export class CircuitBreaker implements Policy {
     this.#openUntil = now + snapshot.openRemainingMs;
     this.#probesStarted = 0;
     this.#probesSucceeded = 0;
+    // Always a new epoch: calls admitted before the restore must not count after it.
+    this.#epoch++;
     if (snapshot.state !== this.#state) this.#transition(snapshot.state);
   }
 }

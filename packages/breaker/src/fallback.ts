@@ -76,7 +76,11 @@ export class FallbackPolicy<R> {
       throwIfAborted(signal);
       if (!this.#options.shouldHandle(error)) throw error;
       if (this.#onFallback.active) this.#onFallback.emit({ error });
-      return await this.#handler(error);
+      // The caller may give up while an async handler runs: still reject at once.
+      return await raceSignal(
+        Promise.resolve().then(() => this.#handler(error)),
+        signal,
+      );
     } finally {
       link.dispose();
     }

@@ -9,6 +9,7 @@ import {
   checkString,
   invalidMessage,
 } from '@breakwater/core';
+import { MAX_TIMER_MS } from './invoke-operation.js';
 
 /** How long the breaker stays open: fixed, or growing with each consecutive opening. */
 export interface OpenBackoff {
@@ -181,6 +182,7 @@ export function resolveBreakerOptions(
     timeoutMs: checkNumber('timeoutMs', raw.timeoutMs, {
       min: 0,
       exclusiveMin: true,
+      max: MAX_TIMER_MS,
       default: Number.POSITIVE_INFINITY,
     }),
     isFailure: checkOptionalFunction<(error: unknown) => boolean>('isFailure', raw.isFailure),

@@ -88,9 +88,9 @@ local closed = redis.call('EXISTS', openKey) == 0
   and tonumber(redis.call('HGET', state, 'openings') or '0') == 0
 if closed and calls > 0 and calls >= tonumber(ARGV[9]) then
   local failureRate, slowRate = tonumber(ARGV[10]), tonumber(ARGV[11])
-  if failureRate > 0 and failures >= failureRate * calls then
+  if failureRate > 0 and failures / calls >= failureRate then
     trip('failure-rate')
-  elseif slowRate > 0 and slow >= slowRate * calls then
+  elseif slowRate > 0 and slow / calls >= slowRate then
     trip('slow-call-rate')
   end
 end
