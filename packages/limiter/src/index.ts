@@ -1,0 +1,12 @@
+export type {
+  Algorithm,
+  LimitRule,
+  RateLimiterOptions,
+  RateLimitResult,
+} from './rate-limiter.js';
+export {
+  isRateLimitedError,
+  RateLimitedError,
+  RateLimiter,
+  rateLimitHeaders,
+} from './rate-limiter.js';

@@ -1,0 +1,248 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  isRateLimitedError,
+  RateLimitedError,
+  RateLimiter,
+  rateLimitHeaders,
+} from './rate-limiter.js';
+
+function manualClock(start = 0) {
+  let now = start;
+  return {
+    now: () => now,
+    advance(ms: number) {
+      now += ms;
+    },
+  };
+}
+
+describe('RateLimiter: GCRA', () => {
+  it('allows a burst of limit, then the steady rate, with exact retryAfterMs', () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({ limits: { limit: 10, windowMs: 1000 }, clock });
+    for (let i = 9; i >= 0; i--) {
+      expect(limiter.consume('k')).toMatchObject({ allowed: true, remaining: i, limit: 10 });
+    }
+    expect(limiter.consume('k')).toEqual({
+      allowed: false,
+      limit: 10,
+      remaining: 0,
+      retryAfterMs: 100,
+      resetAfterMs: 1000,
+    });
+    clock.advance(100);
+    expect(limiter.consume('k').allowed).toBe(true);
+    expect(limiter.consume('k').allowed).toBe(false);
+  });
+
+  it('honours a smaller burst and costs above one', () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({ limits: { limit: 10, windowMs: 1000, burst: 2 }, clock });
+    expect(limiter.consume('k', 2)).toMatchObject({ allowed: true, remaining: 0 });
+    expect(limiter.consume('k')).toMatchObject({ allowed: false, retryAfterMs: 100 });
+    expect(() => limiter.consume('k', 3)).toThrow(
+      new RangeError(
+        'Expected `cost` to be an integer <= 2 (it could never be allowed), got `3` (number)',
+      ),
+    );
+  });
+
+  it('admits exactly the ideal count for a steady stream of requests', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 1, max: 20 }),
+        (limit, step) => {
+          const clock = manualClock();
+          const limiter = new RateLimiter({ limits: { limit, windowMs: 1000 }, clock });
+          let admitted = 0;
+          let requests = 0;
+          for (let t = 0; t < 10_000; t += step) {
+            requests++;
+            if (limiter.consume('k').allowed) admitted++;
+            clock.advance(step);
+          }
+          // The burst first, then one per emission interval (1000 / limit ms) — or every
+          // request when they come no faster than that.
+          const ideal = Math.min(requests, limit + Math.floor((10_000 - step) / (1000 / limit)));
+          expect(Math.abs(admitted - ideal)).toBeLessThanOrEqual(1);
+        },
+      ),
+    );
+  });
+});
+
+describe('RateLimiter: never more than the limit in any window', () => {
+  for (const algorithm of ['gcra', 'fixed-window'] as const) {
+    it(`${algorithm}: admitted units in every window stay within limit (+ burst allowance)`, () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 10 }),
+          fc.integer({ min: 10, max: 500 }),
+          fc.array(fc.tuple(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 3 })), {
+            maxLength: 200,
+          }),
+          (limit, windowMs, arrivals) => {
+            const clock = manualClock();
+            const limiter = new RateLimiter({ limits: { limit, windowMs }, algorithm, clock });
+            const admitted: Array<[number, number]> = [];
+            for (const [gap, cost] of arrivals) {
+              clock.advance(gap);
+              if (cost > limiter.maxCost) continue;
+              if (limiter.consume('k', cost).allowed) admitted.push([clock.now(), cost]);
+            }
+            for (const [start] of admitted) {
+              const inWindow = admitted
+                .filter(([t]) => t >= start && t < start + windowMs)
+                .reduce((sum, [, c]) => sum + c, 0);
+              // A full burst plus what refills within the window (GCRA), or two adjacent
+              // fixed windows' worth across a boundary.
+              expect(inWindow).toBeLessThanOrEqual(2 * limit);
+            }
+            if (algorithm === 'fixed-window') {
+              const perWindow = new Map<number, number>();
+              for (const [t, c] of admitted) {
+                const w = Math.floor(t / windowMs);
+                perWindow.set(w, (perWindow.get(w) ?? 0) + c);
+              }
+              for (const used of perWindow.values()) expect(used).toBeLessThanOrEqual(limit);
+            }
+          },
+        ),
+      );
+    });
+  }
+});
+
+describe('RateLimiter: multi-window quotas', () => {
+  it('checks every limit and consumes from all or none', () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({
+      limits: [
+        { limit: 3, windowMs: 1000 },
+        { limit: 5, windowMs: 60_000 },
+      ],
+      clock,
+    });
+    for (let i = 0; i < 3; i++) expect(limiter.consume('k').allowed).toBe(true);
+    const denied = limiter.consume('k');
+    expect(denied).toMatchObject({ allowed: false, limit: 3 });
+    clock.advance(1000);
+    expect(limiter.consume('k', 2)).toMatchObject({ allowed: true, remaining: 0, limit: 5 });
+    clock.advance(1000);
+    const hourly = limiter.consume('k');
+    expect(hourly).toMatchObject({ allowed: false, limit: 5 });
+    expect(hourly.retryAfterMs).toBeGreaterThan(1000);
+    // Nothing was consumed from the per-second limit by the denied request.
+    clock.advance(60_000);
+    for (let i = 0; i < 3; i++) expect(limiter.consume('k').allowed).toBe(true);
+  });
+
+  it('fixed windows reset at their boundaries, all-or-nothing across limits', () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({
+      limits: [
+        { limit: 2, windowMs: 100 },
+        { limit: 3, windowMs: 1000 },
+      ],
+      algorithm: 'fixed-window',
+      clock,
+    });
+    expect(limiter.consume('k', 2)).toMatchObject({
+      allowed: true,
+      remaining: 0,
+      resetAfterMs: 100,
+    });
+    expect(limiter.consume('k')).toMatchObject({ allowed: false, retryAfterMs: 100 });
+    clock.advance(100);
+    expect(limiter.consume('k')).toMatchObject({ allowed: true, remaining: 0, limit: 3 });
+    clock.advance(100);
+    expect(limiter.consume('k')).toMatchObject({ allowed: false, limit: 3, retryAfterMs: 800 });
+  });
+});
+
+describe('RateLimiter: keys, errors and headers', () => {
+  it('keeps keys apart and drops idle keys as decisions go by, without timers', () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({ limits: { limit: 1, windowMs: 100 }, clock });
+    for (let i = 0; i < 50; i++) expect(limiter.consume(`user:${i}`).allowed).toBe(true);
+    expect(limiter.size).toBe(50);
+    clock.advance(1000);
+    for (let i = 0; i < 30; i++) limiter.consume('hot');
+    expect(limiter.size).toBeLessThanOrEqual(1);
+    limiter.reset('hot');
+    expect(limiter.size).toBe(0);
+  });
+
+  it('limit() throws RateLimitedError with retryAfterMs', () => {
+    const limiter = new RateLimiter({ limits: { limit: 1, windowMs: 1000 }, clock: manualClock() });
+    limiter.limit('k');
+    let error: unknown;
+    try {
+      limiter.limit('k');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect(isRateLimitedError(error)).toBe(true);
+    expect((error as RateLimitedError).retryAfterMs).toBe(1000);
+    expect((error as Error).message).toBe('Rate limit of 1 exceeded for key "k"; retry in 1000 ms');
+  });
+
+  it('produces RateLimit-* and Retry-After headers', () => {
+    const limiter = new RateLimiter({
+      limits: { limit: 2, windowMs: 60_000 },
+      clock: manualClock(),
+    });
+    expect(rateLimitHeaders(limiter.consume('k'))).toEqual({
+      'RateLimit-Limit': '2',
+      'RateLimit-Remaining': '1',
+      'RateLimit-Reset': '30',
+    });
+    limiter.consume('k');
+    expect(rateLimitHeaders(limiter.consume('k'))).toEqual({
+      'RateLimit-Limit': '2',
+      'RateLimit-Remaining': '0',
+      'RateLimit-Reset': '60',
+      'Retry-After': '30',
+    });
+  });
+
+  it.each([
+    [{}, TypeError, '`limits`'],
+    [{ limits: [] }, RangeError, 'Expected `limits` to be at least one limit'],
+    [
+      { limits: 5 },
+      TypeError,
+      'Expected `limits` to be a { limit, windowMs } object, got `5` (number)',
+    ],
+    [
+      { limits: { limit: 0, windowMs: 1000 } },
+      RangeError,
+      'Expected `limits.limit` to be an integer >= 1, got `0` (number)',
+    ],
+    [{ limits: { limit: 1.5, windowMs: 1000 } }, RangeError, '`limits.limit`'],
+    [
+      { limits: [{ limit: 1, windowMs: 0 }] },
+      RangeError,
+      'Expected `limits[0].windowMs` to be a finite number > 0, got `0` (number)',
+    ],
+    [{ limits: { limit: 5, windowMs: 1000, burst: 0 } }, RangeError, '`limits.burst`'],
+    [{ limits: { limit: 5, windowMs: 1000 }, algorithm: 'leaky' }, RangeError, '`algorithm`'],
+    [{ limits: { limit: 5, windowMs: 1000 }, clock: {} }, TypeError, '`clock`'],
+  ])('rejects options %o', (options, type, message) => {
+    expect(() => new RateLimiter(options as never)).toThrow(type);
+    expect(() => new RateLimiter(options as never)).toThrow(message);
+  });
+
+  it('rejects an empty key and a cost that is not a positive integer', () => {
+    const limiter = new RateLimiter({ limits: { limit: 5, windowMs: 1000 } });
+    expect(() => limiter.consume('')).toThrow(
+      new RangeError('Expected `key` to be a non-empty string, got `""` (string)'),
+    );
+    expect(() => limiter.consume(5 as never)).toThrow(TypeError);
+    expect(() => limiter.consume('k', 0)).toThrow(RangeError);
+    expect(() => limiter.consume('k', 1.5)).toThrow(RangeError);
+  });
+});
