@@ -2,24 +2,32 @@ import { describe, expect, it } from 'vitest';
 import { fallback } from './fallback.js';
 
 describe('fallback and a caller abort during the handler', () => {
-  it('rejects at once with signal.reason, not with the fallback value', async () => {
+  it('rejects with signal.reason, not with the fallback value, while the handler still runs', async () => {
     const controller = new AbortController();
-    const policy = fallback(
-      () => new Promise<string>((resolve) => setTimeout(() => resolve('fallback'), 100)),
-    );
-    const started = Date.now();
+    let handlerStarted: () => void = () => {};
+    const started = new Promise<void>((resolve) => {
+      handlerStarted = resolve;
+    });
+    let finishHandler: (value: string) => void = () => {};
+    const policy = fallback(() => {
+      handlerStarted();
+      return new Promise<string>((resolve) => {
+        finishHandler = resolve;
+      });
+    });
     const result = policy.execute(
       async () => {
         throw new Error('boom');
       },
       { signal: controller.signal },
     );
-    setTimeout(() => controller.abort(new Error('caller gave up')), 20);
+    await started;
+    controller.abort(new Error('caller gave up'));
     const outcome = await result.then(
       (value) => ({ value }),
       (error: unknown) => ({ error }),
     );
     expect(outcome).toEqual({ error: new Error('caller gave up') });
-    expect(Date.now() - started).toBeLessThan(80);
+    finishHandler('fallback'); // the handler finishing later changes nothing
   });
 });

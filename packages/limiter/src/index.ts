@@ -1,4 +1,5 @@
 export type {
+  AcquireOptions,
   Algorithm,
   LimitRule,
   RateLimiterOptions,

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   isRateLimitedError,
   RateLimitedError,
@@ -74,7 +74,7 @@ describe('RateLimiter: GCRA', () => {
 });
 
 describe('RateLimiter: never more than the limit in any window', () => {
-  for (const algorithm of ['gcra', 'fixed-window'] as const) {
+  for (const algorithm of ['gcra', 'token-bucket', 'sliding-window', 'fixed-window'] as const) {
     it(`${algorithm}: admitted units in every window stay within limit (+ burst allowance)`, () => {
       fc.assert(
         fc.property(
@@ -100,7 +100,7 @@ describe('RateLimiter: never more than the limit in any window', () => {
               // fixed windows' worth across a boundary.
               expect(inWindow).toBeLessThanOrEqual(2 * limit);
             }
-            if (algorithm === 'fixed-window') {
+            if (algorithm === 'fixed-window' || algorithm === 'sliding-window') {
               const perWindow = new Map<number, number>();
               for (const [t, c] of admitted) {
                 const w = Math.floor(t / windowMs);
@@ -244,5 +244,140 @@ describe('RateLimiter: keys, errors and headers', () => {
     expect(() => limiter.consume(5 as never)).toThrow(TypeError);
     expect(() => limiter.consume('k', 0)).toThrow(RangeError);
     expect(() => limiter.consume('k', 1.5)).toThrow(RangeError);
+  });
+});
+
+describe('RateLimiter: token bucket and sliding window', () => {
+  it('token bucket: burst tokens at once, refilled at limit / windowMs', () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({
+      limits: { limit: 10, windowMs: 1000, burst: 3 },
+      algorithm: 'token-bucket',
+      clock,
+    });
+    expect(limiter.consume('k', 3)).toMatchObject({
+      allowed: true,
+      remaining: 0,
+      resetAfterMs: 300,
+    });
+    expect(limiter.consume('k')).toMatchObject({ allowed: false, retryAfterMs: 100 });
+    clock.advance(100);
+    expect(limiter.consume('k')).toMatchObject({ allowed: true, remaining: 0 });
+    clock.advance(10_000);
+    expect(limiter.consume('k')).toMatchObject({ allowed: true, remaining: 2 });
+  });
+
+  it('sliding window: weighs the previous window by its remaining overlap', () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({
+      limits: { limit: 10, windowMs: 1000 },
+      algorithm: 'sliding-window',
+      clock,
+    });
+    expect(limiter.consume('k', 10)).toMatchObject({ allowed: true, remaining: 0 });
+    clock.advance(1500); // half of the previous window still overlaps: estimate 5
+    expect(limiter.consume('k', 5)).toMatchObject({ allowed: true, remaining: 0 });
+    const denied = limiter.consume('k');
+    expect(denied.allowed).toBe(false);
+    expect(denied.retryAfterMs).toBeGreaterThan(0);
+    clock.advance(denied.retryAfterMs);
+    expect(limiter.consume('k').allowed).toBe(true);
+  });
+
+  it('sliding window: waits for the next window when this one is full', () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({
+      limits: { limit: 4, windowMs: 1000 },
+      algorithm: 'sliding-window',
+      clock,
+    });
+    limiter.consume('k', 4);
+    const denied = limiter.consume('k');
+    expect(denied).toMatchObject({ allowed: false, retryAfterMs: 1250 });
+    clock.advance(1250);
+    expect(limiter.consume('k').allowed).toBe(true);
+  });
+
+  it('refund gives units back, never beyond a fresh allowance', () => {
+    for (const algorithm of ['gcra', 'token-bucket', 'sliding-window', 'fixed-window'] as const) {
+      const clock = manualClock(5000);
+      const limiter = new RateLimiter({ limits: { limit: 2, windowMs: 1000 }, algorithm, clock });
+      limiter.consume('k', 2);
+      expect(limiter.consume('k').allowed).toBe(false);
+      limiter.refund('k');
+      expect(limiter.consume('k').allowed).toBe(true);
+      limiter.refund('k', 2);
+      limiter.refund('k', 2);
+      limiter.refund('unknown');
+      expect(limiter.consume('k', 2).allowed).toBe(true);
+      expect(limiter.consume('k').allowed).toBe(false);
+    }
+  });
+});
+
+describe('RateLimiter: acquire', () => {
+  it('waits until allowed, serving one key in arrival order, with no timer left', async () => {
+    vi.useFakeTimers();
+    try {
+      const limiter = new RateLimiter({ limits: { limit: 1, windowMs: 100 } });
+      const order: string[] = [];
+      await limiter.acquire('k');
+      const a = limiter.acquire('k').then(() => order.push('a'));
+      const b = limiter.acquire('k', { cost: 1 }).then(() => order.push('b'));
+      await vi.advanceTimersByTimeAsync(99);
+      expect(order).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(order).toEqual(['a']);
+      await vi.advanceTimersByTimeAsync(100);
+      await Promise.all([a, b]);
+      expect(order).toEqual(['a', 'b']);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('rejects at once when the wait would exceed maxWaitMs, and at the deadline while queued', async () => {
+    vi.useFakeTimers();
+    try {
+      const limiter = new RateLimiter({ limits: { limit: 1, windowMs: 1000 } });
+      await limiter.acquire('k');
+      await expect(limiter.acquire('k', { maxWaitMs: 10 })).rejects.toSatisfy(isRateLimitedError);
+      const first = limiter.acquire('k');
+      const second = limiter.acquire('k', { maxWaitMs: 1500 });
+      const secondOutcome = second.then(
+        () => 'served',
+        (e: unknown) => (isRateLimitedError(e) ? 'limited' : 'other'),
+      );
+      await vi.advanceTimersByTimeAsync(1000);
+      await first;
+      await vi.advanceTimersByTimeAsync(500);
+      expect(await secondOutcome).toBe('limited');
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('an aborted waiter leaves the queue and the next one is served', async () => {
+    vi.useFakeTimers();
+    try {
+      const limiter = new RateLimiter({ limits: { limit: 1, windowMs: 100 } });
+      await limiter.acquire('k');
+      const controller = new AbortController();
+      const first = limiter.acquire('k', { signal: controller.signal });
+      const second = limiter.acquire('k');
+      controller.abort('gave up');
+      await expect(first).rejects.toBe('gave up');
+      await vi.advanceTimersByTimeAsync(100);
+      await expect(second).resolves.toMatchObject({ allowed: true });
+      await expect(limiter.acquire('k', { signal: AbortSignal.abort('early') })).rejects.toBe(
+        'early',
+      );
+      await expect(limiter.acquire('k', { cost: 5 })).rejects.toThrow(RangeError);
+      await expect(limiter.acquire('k', { maxWaitMs: -1 })).rejects.toThrow(RangeError);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

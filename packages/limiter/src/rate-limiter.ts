@@ -6,6 +6,7 @@ import {
   checkNumber,
   checkOneOf,
   checkOptions,
+  checkSignal,
   errorGuard,
   invalidMessage,
 } from '@breakwater/core';
@@ -24,7 +25,7 @@ export interface LimitRule {
 }
 
 /** How decisions are made. */
-export type Algorithm = 'gcra' | 'fixed-window';
+export type Algorithm = 'gcra' | 'token-bucket' | 'sliding-window' | 'fixed-window';
 
 /** Options of `new RateLimiter(options)`. */
 export interface RateLimiterOptions {
@@ -32,6 +33,9 @@ export interface RateLimiterOptions {
   limits: LimitRule | readonly LimitRule[];
   /**
    * `'gcra'`: one timestamp per key and limit, smooth (the steady rate, plus `burst`).
+   * `'token-bucket'`: `burst` tokens refilled at `limit / windowMs`.
+   * `'sliding-window'`: this window's count plus the previous window's, weighted by how
+   * much of it still overlaps the sliding window.
    * `'fixed-window'`: a counter per key and limit, reset at window boundaries.
    * @default 'gcra'
    */
@@ -71,6 +75,31 @@ export class RateLimitedError extends BreakwaterError {
 
 export const isRateLimitedError = errorGuard<RateLimitedError>(RateLimitedError.code);
 
+/** Options of `acquire`. */
+export interface AcquireOptions {
+  /** Units to take. @default 1 */
+  cost?: number | undefined;
+  /** Stops waiting when aborted (rejects with `signal.reason`). */
+  signal?: AbortSignal | undefined;
+  /**
+   * Longest wait in ms; a request that could not be allowed within it rejects with
+   * `RateLimitedError` (at once when that is already known). @default Infinity
+   */
+  maxWaitMs?: number | undefined;
+}
+
+interface Waiter {
+  readonly cost: number;
+  readonly deadline: number;
+  resolve(result: RateLimitResult): void;
+  reject(error: unknown): void;
+}
+
+interface Queue {
+  readonly waiters: Waiter[];
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
 interface Rule {
   readonly limit: number;
   readonly windowMs: number;
@@ -83,6 +112,9 @@ interface Rule {
 
 /** Slack for floating-point drift of timestamps built from fractional intervals (ms). */
 const EPSILON = 1e-6;
+
+/** Numbers of state per key and limit. */
+const STRIDE = 3;
 
 /** Entries checked for expiry per decision: idle keys go without any timer. */
 const SWEEP_PER_CALL = 2;
@@ -98,7 +130,7 @@ const SWEEP_PER_CALL = 2;
  */
 export class RateLimiter {
   readonly #rules: readonly Rule[];
-  readonly #gcra: boolean;
+  readonly #algorithm: Algorithm;
   readonly #clock: Clock;
   /**
    * Per key, per rule: GCRA → [tat]; fixed window → [windowStart, count]. The value is
@@ -106,11 +138,17 @@ export class RateLimiter {
    */
   readonly #state = new Map<string, Float64Array>();
   #sweep: IterableIterator<[string, Float64Array]> | undefined;
+  /** Callers waiting in `acquire`, per key, first come first served. */
+  readonly #queues = new Map<string, Queue>();
 
   constructor(options: RateLimiterOptions) {
     const raw = checkOptions('options', options);
-    this.#gcra =
-      checkOneOf('algorithm', raw.algorithm, ['gcra', 'fixed-window'], 'gcra') === 'gcra';
+    this.#algorithm = checkOneOf(
+      'algorithm',
+      raw.algorithm,
+      ['gcra', 'token-bucket', 'sliding-window', 'fixed-window'],
+      'gcra',
+    );
     this.#clock = checkClock('clock', raw.clock);
     const list = Array.isArray(raw.limits) ? raw.limits : [raw.limits];
     if (list.length === 0)
@@ -129,7 +167,8 @@ export class RateLimiter {
         });
         const burst = checkInteger(`${name}.burst`, r.burst, { min: 1, default: limit });
         const interval = windowMs / limit;
-        const capacity = this.#gcra ? burst : limit;
+        const bursty = this.#algorithm === 'gcra' || this.#algorithm === 'token-bucket';
+        const capacity = bursty ? burst : limit;
         return Object.freeze({ limit, windowMs, interval, tolerance: interval * burst, capacity });
       }),
     );
@@ -152,17 +191,9 @@ export class RateLimiter {
     this.#check(key, cost);
     const now = this.#clock.now();
     this.#sweepSome(now);
-    const rules = this.#rules;
     let state = this.#state.get(key);
-    if (state === undefined) {
-      state = new Float64Array(this.#gcra ? rules.length : rules.length * 2).fill(
-        Number.NEGATIVE_INFINITY,
-      );
-      if (!this.#gcra) for (let i = 0; i < rules.length; i++) state[i * 2 + 1] = 0;
-    }
-    const result = this.#gcra
-      ? this.#decideGcra(state, cost, now)
-      : this.#decideFixed(state, cost, now);
+    state ??= this.#fresh(now);
+    const result = this.#decide(state, cost, now);
     if (result.allowed) this.#state.set(key, state);
     return result;
   }
@@ -175,6 +206,110 @@ export class RateLimiter {
     const result = this.consume(key, cost);
     if (!result.allowed) throw new RateLimitedError(key, result);
     return result;
+  }
+
+  /**
+   * Waits until `cost` units of `key` are allowed, then takes them. Callers waiting for
+   * one key are served in arrival order; the only timer is one per key that has waiters.
+   * @throws RateLimitedError when the wait would exceed `maxWaitMs`.
+   */
+  acquire(key: string, options?: AcquireOptions): Promise<RateLimitResult> {
+    let cost = 1;
+    let signal: AbortSignal | undefined;
+    let maxWaitMs = Number.POSITIVE_INFINITY;
+    try {
+      const raw = checkOptions('options', options);
+      cost = checkInteger('cost', raw.cost, { min: 1, default: 1 });
+      signal = checkSignal('signal', raw.signal);
+      maxWaitMs = checkNumber('maxWaitMs', raw.maxWaitMs, {
+        min: 0,
+        allowInfinity: true,
+        default: Number.POSITIVE_INFINITY,
+      });
+      this.#check(key, cost);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    if (!this.#queues.has(key)) {
+      const result = this.consume(key, cost);
+      if (result.allowed) return Promise.resolve(result);
+      if (result.retryAfterMs > maxWaitMs) return Promise.reject(new RateLimitedError(key, result));
+    }
+    return new Promise<RateLimitResult>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const waiter: Waiter = {
+        cost,
+        deadline: this.#clock.now() + maxWaitMs,
+        resolve: (result) => {
+          done();
+          resolve(result);
+        },
+        reject: (error) => {
+          done();
+          reject(error);
+        },
+      };
+      const leave = (error: unknown): void => {
+        const queue = this.#queues.get(key);
+        const index = queue?.waiters.indexOf(waiter) ?? -1;
+        if (index < 0) return;
+        queue!.waiters.splice(index, 1);
+        waiter.reject(error);
+        if (index === 0) this.#serve(key);
+      };
+      const onAbort = (): void => leave(signal!.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (maxWaitMs !== Number.POSITIVE_INFINITY) {
+        timer = setTimeout(
+          () => leave(new RateLimitedError(key, this.#peek(key, cost))),
+          maxWaitMs,
+        );
+      }
+      let queue = this.#queues.get(key);
+      if (queue === undefined) {
+        queue = { waiters: [], timer: undefined };
+        this.#queues.set(key, queue);
+      }
+      queue.waiters.push(waiter);
+      if (queue.waiters.length === 1) this.#serve(key);
+    });
+  }
+
+  /** Serves the waiters of `key` in order; re-arms the key's timer for the first one left. */
+  #serve(key: string): void {
+    const queue = this.#queues.get(key);
+    if (queue === undefined) return;
+    if (queue.timer !== undefined) clearTimeout(queue.timer);
+    queue.timer = undefined;
+    while (queue.waiters.length > 0) {
+      const head = queue.waiters[0]!;
+      const result = this.consume(key, head.cost);
+      if (result.allowed) {
+        queue.waiters.shift();
+        head.resolve(result);
+        continue;
+      }
+      if (this.#clock.now() + result.retryAfterMs > head.deadline) {
+        queue.waiters.shift();
+        head.reject(new RateLimitedError(key, result));
+        continue;
+      }
+      queue.timer = setTimeout(() => this.#serve(key), Math.max(1, Math.ceil(result.retryAfterMs)));
+      return;
+    }
+    this.#queues.delete(key);
+  }
+
+  /** The decision a request would get now, without taking anything. */
+  #peek(key: string, cost: number): RateLimitResult {
+    const now = this.#clock.now();
+    const state = this.#state.get(key) ?? this.#fresh(now);
+    return this.#decide(state.slice(), cost, now);
   }
 
   /** Forgets everything about `key`. */
@@ -201,83 +336,161 @@ export class RateLimiter {
     }
   }
 
-  #decideGcra(tats: Float64Array, cost: number, now: number): RateLimitResult {
+  /** Empty state: three numbers per limit, their meaning set by the algorithm. */
+  #fresh(now: number): Float64Array {
     const rules = this.#rules;
-    let denied = false;
-    let retryAfterMs = 0;
-    let worst = -1;
-    let worstRemaining = Number.POSITIVE_INFINITY;
+    const state = new Float64Array(rules.length * STRIDE);
     for (let i = 0; i < rules.length; i++) {
-      const rule = rules[i]!;
-      const tat = Math.max(tats[i]!, now);
-      const next = tat + rule.interval * cost;
-      const allowAt = next - rule.tolerance;
-      const fits = allowAt <= now + EPSILON;
-      if (!fits) {
-        denied = true;
-        retryAfterMs = Math.max(retryAfterMs, allowAt - now);
-      }
-      const after = fits ? next : tat;
-      const remaining = Math.max(
-        0,
-        Math.floor((rule.tolerance - (after - now)) / rule.interval + EPSILON),
-      );
-      if (remaining < worstRemaining) {
-        worstRemaining = remaining;
-        worst = i;
+      const at = i * STRIDE;
+      switch (this.#algorithm) {
+        case 'gcra':
+          state[at] = Number.NEGATIVE_INFINITY; // theoretical arrival time
+          break;
+        case 'token-bucket':
+          state[at] = rules[i]!.capacity; // tokens
+          state[at + 1] = now; // last refill
+          break;
+        default:
+          state[at] = Number.NEGATIVE_INFINITY; // window start; [at+1] count, [at+2] previous count
       }
     }
-    const rule = rules[worst]!;
-    if (!denied) {
-      for (let i = 0; i < rules.length; i++) {
-        tats[i] = Math.max(tats[i]!, now) + rules[i]!.interval * cost;
-      }
-    }
-    const tat = Math.max(tats[worst]!, now);
-    return {
-      allowed: !denied,
-      limit: rule.limit,
-      remaining: worstRemaining,
-      retryAfterMs,
-      resetAfterMs: tat - now,
-    };
+    return state;
   }
 
-  #decideFixed(state: Float64Array, cost: number, now: number): RateLimitResult {
+  /** Checks every limit; consumes from all when all fit, from none otherwise. */
+  #decide(state: Float64Array, cost: number, now: number): RateLimitResult {
     const rules = this.#rules;
     let denied = false;
     let retryAfterMs = 0;
     let worst = 0;
     let worstRemaining = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < rules.length; i++) {
-      const rule = rules[i]!;
-      const start = Math.floor(now / rule.windowMs) * rule.windowMs;
-      if (state[i * 2] !== start) {
-        state[i * 2] = start;
-        state[i * 2 + 1] = 0;
+    let worstReset = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      // Pass 0 decides; pass 1 (only when every limit fits) consumes.
+      for (let i = 0; i < rules.length; i++) {
+        const outcome = this.#limitOutcome(rules[i]!, state, i * STRIDE, cost, now, pass === 1);
+        if (pass === 1) continue;
+        if (!outcome.fits) {
+          denied = true;
+          retryAfterMs = Math.max(retryAfterMs, outcome.retryAfterMs);
+        }
+        if (outcome.remaining < worstRemaining) {
+          worstRemaining = outcome.remaining;
+          worst = i;
+          worstReset = outcome.resetAfterMs;
+        }
       }
-      const used = state[i * 2 + 1]!;
-      const fits = used + cost <= rule.limit;
-      if (!fits) {
-        denied = true;
-        retryAfterMs = Math.max(retryAfterMs, start + rule.windowMs - now);
-      }
-      const remaining = rule.limit - used - (fits ? cost : 0);
-      if (remaining < worstRemaining) {
-        worstRemaining = remaining;
-        worst = i;
-      }
+      if (denied) break;
     }
-    if (!denied) for (let i = 0; i < rules.length; i++) state[i * 2 + 1]! += cost;
-    const rule = rules[worst]!;
     return {
       allowed: !denied,
-      limit: rule.limit,
+      limit: rules[worst]!.limit,
       remaining: worstRemaining,
-      retryAfterMs,
-      resetAfterMs: state[worst * 2]! + rule.windowMs - now,
+      retryAfterMs: denied ? retryAfterMs : 0,
+      resetAfterMs: worstReset,
     };
   }
+
+  /**
+   * One limit's view of a request: whether it fits, what would remain after it (or now,
+   * when it does not fit), and the waits. With `commit`, records the request.
+   */
+  #limitOutcome(
+    rule: Rule,
+    state: Float64Array,
+    at: number,
+    cost: number,
+    now: number,
+    commit: boolean,
+  ) {
+    const out = this.#outcome;
+    switch (this.#algorithm) {
+      case 'gcra': {
+        const tat = Math.max(state[at]!, now);
+        const next = tat + rule.interval * cost;
+        const allowAt = next - rule.tolerance;
+        out.fits = allowAt <= now + EPSILON;
+        const after = out.fits ? next : tat;
+        out.remaining = Math.max(
+          0,
+          Math.floor((rule.tolerance - (after - now)) / rule.interval + EPSILON),
+        );
+        out.retryAfterMs = Math.max(0, allowAt - now);
+        out.resetAfterMs = after - now;
+        if (commit) state[at] = next;
+        return out;
+      }
+      case 'token-bucket': {
+        const rate = 1 / rule.interval; // tokens per ms
+        const tokens = Math.min(rule.capacity, state[at]! + (now - state[at + 1]!) * rate);
+        out.fits = tokens + EPSILON >= cost;
+        const left = out.fits ? tokens - cost : tokens;
+        out.remaining = Math.max(0, Math.floor(left + EPSILON));
+        out.retryAfterMs = out.fits ? 0 : (cost - tokens) / rate;
+        out.resetAfterMs = (rule.capacity - left) / rate;
+        if (commit) {
+          state[at] = tokens - cost;
+          state[at + 1] = now;
+        }
+        return out;
+      }
+      case 'fixed-window': {
+        const start = Math.floor(now / rule.windowMs) * rule.windowMs;
+        const used = state[at] === start ? state[at + 1]! : 0;
+        out.fits = used + cost <= rule.limit;
+        out.remaining = rule.limit - used - (out.fits ? cost : 0);
+        out.retryAfterMs = out.fits ? 0 : start + rule.windowMs - now;
+        out.resetAfterMs = start + rule.windowMs - now;
+        if (commit) {
+          state[at] = start;
+          state[at + 1] = used + cost;
+        }
+        return out;
+      }
+      default: {
+        // Sliding window counter.
+        const w = rule.windowMs;
+        const start = Math.floor(now / w) * w;
+        let count = 0;
+        let previous = 0;
+        if (state[at] === start) {
+          count = state[at + 1]!;
+          previous = state[at + 2]!;
+        } else if (state[at] === start - w) {
+          previous = state[at + 1]!;
+        }
+        const elapsed = now - start;
+        const weight = 1 - elapsed / w;
+        const estimate = previous * weight + count;
+        out.fits = estimate + cost <= rule.limit + EPSILON;
+        out.remaining = Math.max(
+          0,
+          Math.floor(rule.limit - estimate - (out.fits ? cost : 0) + EPSILON),
+        );
+        if (out.fits) out.retryAfterMs = 0;
+        else if (count + cost <= rule.limit && previous > 0) {
+          // Later in this window the previous window's share has shrunk enough.
+          out.retryAfterMs = Math.max(
+            0,
+            w * (1 - (rule.limit - count - cost) / previous) - elapsed,
+          );
+        } else {
+          // Next window, once this window's count (then "previous") has shrunk enough.
+          const share = count > 0 ? Math.max(0, 1 - (rule.limit - cost) / count) : 0;
+          out.retryAfterMs = w - elapsed + w * share;
+        }
+        out.resetAfterMs = w - elapsed + (count > 0 ? w : 0);
+        if (commit) {
+          state[at] = start;
+          state[at + 1] = count + cost;
+          state[at + 2] = previous;
+        }
+        return out;
+      }
+    }
+  }
+
+  readonly #outcome = { fits: false, remaining: 0, retryAfterMs: 0, resetAfterMs: 0 };
 
   /** Drops a couple of keys whose state no longer matters; O(1) per decision. */
   #sweepSome(now: number): void {
@@ -293,13 +506,53 @@ export class RateLimiter {
     }
   }
 
+  /** True when a fresh state would decide the same as this one. */
   #idle(state: Float64Array, now: number): boolean {
     const rules = this.#rules;
     for (let i = 0; i < rules.length; i++) {
-      // GCRA: a TAT in the past says nothing. Fixed window: a window that has ended.
-      if (this.#gcra ? state[i]! > now : state[i * 2]! + rules[i]!.windowMs > now) return false;
+      const rule = rules[i]!;
+      const at = i * STRIDE;
+      switch (this.#algorithm) {
+        case 'gcra':
+          if (state[at]! > now) return false;
+          break;
+        case 'token-bucket':
+          if (state[at]! + (now - state[at + 1]!) / rule.interval < rule.capacity) return false;
+          break;
+        case 'fixed-window':
+          if (state[at]! + rule.windowMs > now) return false;
+          break;
+        default:
+          if (state[at]! + 2 * rule.windowMs > now) return false;
+      }
     }
     return true;
+  }
+
+  /**
+   * Gives `cost` units back to `key` (e.g. the work was cancelled before it used them),
+   * never beyond a fresh key's allowance.
+   */
+  refund(key: string, cost = 1): void {
+    this.#check(key, cost);
+    const state = this.#state.get(key);
+    if (state === undefined) return;
+    const now = this.#clock.now();
+    const rules = this.#rules;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      const at = i * STRIDE;
+      switch (this.#algorithm) {
+        case 'gcra':
+          state[at] = Math.max(now, state[at]! - rule.interval * cost);
+          break;
+        case 'token-bucket':
+          state[at] = Math.min(rule.capacity, state[at]! + cost);
+          break;
+        default:
+          state[at + 1] = Math.max(0, state[at + 1]! - cost);
+      }
+    }
   }
 }
 
