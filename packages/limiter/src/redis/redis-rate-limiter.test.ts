@@ -1,0 +1,360 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { wallClock } from '@breakwater/core';
+import { startRedis } from '@breakwater/testing';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type LimitRule,
+  RateLimitedError,
+  RateLimiter,
+  type RateLimitResult,
+} from '../rate-limiter.js';
+import {
+  type RedisAlgorithm as Algorithm,
+  CONSUME_SCRIPT,
+  consumeArgs,
+  type OutageEvent,
+  RedisRateLimiter,
+} from './index.js';
+
+let server: Awaited<ReturnType<typeof startRedis>>;
+let client: Redis;
+let n = 0;
+const fresh = (): string => `key-${++n}`;
+
+beforeAll(async () => {
+  server = await startRedis();
+  client = server.client({ retryStrategy: () => 20 });
+  client.on('error', () => {}); // the outage test kills the server
+  await client.ping();
+});
+afterAll(() => server.stop());
+
+async function until<T>(probe: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function sameDecision(remote: RateLimitResult, local: RateLimitResult): void {
+  expect({ allowed: remote.allowed, limit: remote.limit, remaining: remote.remaining }).toEqual({
+    allowed: local.allowed,
+    limit: local.limit,
+    remaining: local.remaining,
+  });
+  // Two clocks (Redis TIME and this process) read a few ms apart.
+  expect(Math.abs(remote.retryAfterMs - local.retryAfterMs)).toBeLessThan(1_000);
+  expect(Math.abs(remote.resetAfterMs - local.resetAfterMs)).toBeLessThan(1_000);
+}
+
+describe('decisions', () => {
+  const cases: Array<[Algorithm, LimitRule[]]> = [
+    [
+      'gcra',
+      [
+        { limit: 5, windowMs: 3_600_000 },
+        { limit: 8, windowMs: 7_200_000, burst: 4 },
+      ],
+    ],
+    [
+      'fixed-window',
+      [
+        { limit: 5, windowMs: 1e12 },
+        { limit: 7, windowMs: 2e12 },
+      ],
+    ],
+  ];
+  it.each(cases)('match the in-process limiter (%s)', async (algorithm, limits) => {
+    const remote = new RedisRateLimiter({ redis: client, limits, algorithm, blockCache: false });
+    const local = new RateLimiter({ limits, algorithm, clock: wallClock });
+    const key = fresh();
+    for (const cost of [1, 2, 1, 3, 1, 1, 2, 1, 4, 1, 1]) {
+      const r = await remote.consume(key, cost);
+      const l = local.consume(key, cost);
+      sameDecision(r, l);
+    }
+    expect(remote.stats()).toMatchObject({ decisions: 11, redisErrors: 0, outageDecisions: 0 });
+  });
+
+  it('shares state between instances and keeps it in one hash with a TTL', async () => {
+    const options = { redis: client, limits: { limit: 2, windowMs: 60_000 }, prefix: 'p:' };
+    const a = new RedisRateLimiter(options);
+    const b = new RedisRateLimiter(options);
+    const key = fresh();
+    expect((await a.consume(key)).allowed).toBe(true);
+    expect((await b.consume(key)).allowed).toBe(true);
+    expect((await a.consume(key)).allowed).toBe(false);
+    expect(await client.keys(`p:{${key}}*`)).toEqual([`p:{${key}}`]);
+    const ttl = await client.pttl(`p:{${key}}`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
+  it('limit() throws RateLimitedError, reset() forgets the key', async () => {
+    const limiter = new RedisRateLimiter({ redis: client, limits: { limit: 1, windowMs: 60_000 } });
+    const key = fresh();
+    expect((await limiter.limit(key)).remaining).toBe(0);
+    const error = await limiter.limit(key).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect((error as RateLimitedError).retryAfterMs).toBeGreaterThan(0);
+    expect(await limiter.reset(key)).toBe(true);
+    expect((await limiter.consume(key)).allowed).toBe(true);
+    expect(limiter.maxCost).toBe(1);
+  });
+
+  it('the block cache denies known-limited keys without asking Redis', async () => {
+    const limiter = new RedisRateLimiter({
+      redis: client,
+      limits: { limit: 3, windowMs: 3_600_000 },
+    });
+    const key = fresh();
+    await limiter.consume(key, 3);
+    const denied = await limiter.consume(key, 2);
+    expect(denied.allowed).toBe(false);
+    await client.del(`bw:limit:{${key}}`); // Redis would now allow it, the cache does not
+    const cached = await limiter.consume(key, 2);
+    expect(cached).toMatchObject({ allowed: false, limit: 3, remaining: 0 });
+    expect(cached.retryAfterMs).toBeGreaterThan(0);
+    expect(limiter.stats().blockCacheHits).toBe(1);
+    // A smaller cost than the one denied is still asked of Redis.
+    expect((await limiter.consume(key, 1)).allowed).toBe(true);
+    for (let i = 0; i < 5; i++) await limiter.consume(fresh()); // sweeps go by
+    expect(limiter.stats().blockCacheHits).toBe(1);
+  });
+
+  it('block cache entries expire', async () => {
+    const limiter = new RedisRateLimiter({ redis: client, limits: { limit: 1, windowMs: 30 } });
+    const key = fresh();
+    await limiter.consume(key);
+    expect((await limiter.consume(key)).allowed).toBe(false);
+    await until(async () => (await limiter.consume(key)).allowed);
+  });
+});
+
+describe('concurrency', () => {
+  it.each<Algorithm>(['gcra', 'fixed-window'])(
+    '4 processes hammering one key admit exactly the limit (%s)',
+    async (algorithm) => {
+      const limit = 37;
+      const limiter = new RedisRateLimiter({
+        redis: client,
+        algorithm,
+        limits: { limit, windowMs: 3_600_000 },
+      });
+      const key = fresh();
+      const hash = `bw:limit:{${key}}`;
+      const rules = [
+        { limit, windowMs: 3_600_000, interval: 3_600_000 / limit, tolerance: 3_600_000 },
+      ];
+      const fixture = fileURLToPath(new URL('./hammer.fixture.mjs', import.meta.url));
+      const counts = await Promise.all(
+        Array.from(
+          { length: 4 },
+          () =>
+            new Promise<number>((resolve, reject) => {
+              const child = fork(fixture, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+              child.once('message', (m: { admitted: number }) => resolve(m.admitted));
+              child.once('error', reject);
+              child.once('exit', (code) => {
+                if (code !== 0) reject(new Error(`fixture exited with ${code}`));
+              });
+              child.send({
+                url: server.url,
+                source: CONSUME_SCRIPT.source,
+                keys: [hash],
+                args: consumeArgs(algorithm === 'gcra', rules, 1),
+                requests: 25,
+              });
+            }),
+        ),
+      );
+      const total = counts.reduce((a, b) => a + b, 0);
+      expect(total).toBe(limit);
+      expect((await limiter.consume(key)).allowed).toBe(false);
+    },
+  );
+});
+
+describe('outages', () => {
+  it('follows each policy while Redis is down, then reloads the script', async () => {
+    const limits = { limit: 3, windowMs: 3_600_000 };
+    const make = (outage: 'fail-open' | 'fail-closed' | 'local') =>
+      new RedisRateLimiter({ redis: client, limits, outage });
+    const open = make('fail-open');
+    const closed = make('fail-closed');
+    const local = make('local');
+    const events: OutageEvent[] = [];
+    const off = local.onOutage((event) => events.push(event));
+    local.onOutage(() => {
+      throw new Error('ignored');
+    });
+    const key = fresh();
+    for (const limiter of [open, closed, local]) {
+      expect((await limiter.consume(`${key}:warm`)).allowed).toBe(true);
+    }
+    expect(await client.script('EXISTS', CONSUME_SCRIPT.sha)).toEqual([1]);
+
+    await server.kill();
+    await until(() => client.status !== 'ready');
+
+    const decide = async (limiter: RedisRateLimiter) => {
+      const results: boolean[] = [];
+      for (let i = 0; i < 5; i++) results.push((await limiter.consume(key)).allowed);
+      return results;
+    };
+    expect(await decide(open)).toEqual([true, true, true, true, true]);
+    expect(await decide(closed)).toEqual([false, false, false, false, false]);
+    expect(await decide(local)).toEqual([true, true, true, false, false]);
+    for (const limiter of [open, closed, local]) {
+      expect(limiter.mode).toBe('outage');
+      expect(limiter.stats().outageDecisions).toBe(5);
+      expect(limiter.stats().redisErrors).toBeGreaterThanOrEqual(5);
+    }
+    expect(await local.reset(key)).toBe(false);
+    expect(events[0]).toMatchObject({ mode: 'outage' });
+    expect(events[0]?.reason).toMatch(/unavailable|closed/i);
+
+    await server.restart();
+    await until(() => client.status === 'ready');
+    // The restarted server lost the script: EVALSHA → NOSCRIPT → EVAL, transparently.
+    expect(await client.script('EXISTS', CONSUME_SCRIPT.sha)).toEqual([0]);
+    const result = await until(async () => {
+      const r = await local.consume(key);
+      return local.mode === 'redis' ? r : undefined;
+    });
+    expect(result).toMatchObject({ allowed: true, remaining: 2 });
+    expect(await client.script('EXISTS', CONSUME_SCRIPT.sha)).toEqual([1]);
+    expect(events.at(-1)).toEqual({ mode: 'redis', reason: 'recovered' });
+    off();
+  });
+
+  it('recovers from SCRIPT FLUSH', async () => {
+    const limiter = new RedisRateLimiter({ redis: client, limits: { limit: 2, windowMs: 60_000 } });
+    const key = fresh();
+    await limiter.consume(key);
+    await client.script('FLUSH');
+    expect(await limiter.consume(key)).toMatchObject({ allowed: true, remaining: 0 });
+    expect(limiter.stats().redisErrors).toBe(0);
+  });
+
+  it('treats timeouts, errors and bad replies as outages', async () => {
+    const never = new Promise<never>(() => {});
+    const fake = (evalsha: () => Promise<unknown>, status = 'ready') =>
+      ({ status, evalsha, eval: evalsha, del: evalsha }) as unknown as Redis;
+    const slow = new RedisRateLimiter({
+      redis: fake(() => never),
+      limits: { limit: 1, windowMs: 1_000 },
+      timeoutMs: 5,
+      outage: 'fail-closed',
+    });
+    const events: OutageEvent[] = [];
+    slow.onOutage((e) => events.push(e));
+    expect(await slow.consume('k')).toMatchObject({ allowed: false, retryAfterMs: 1_000 });
+    expect(slow.stats().timeouts).toBe(1);
+    expect(events).toEqual([{ mode: 'outage', reason: 'timeout' }]);
+
+    const failing = new RedisRateLimiter({
+      redis: fake(() => Promise.reject(new Error('WRONGTYPE boom'))),
+      limits: [
+        { limit: 4, windowMs: 1_000 },
+        { limit: 2, windowMs: 10 },
+      ],
+      outage: 'fail-open',
+    });
+    failing.onOutage((e) => events.push(e));
+    expect(await failing.consume('k')).toEqual({
+      allowed: true,
+      limit: 2,
+      remaining: 1,
+      retryAfterMs: 0,
+      resetAfterMs: 0,
+    });
+    expect(events.at(-1)).toEqual({ mode: 'outage', reason: 'WRONGTYPE boom' });
+    expect(await failing.consume('k')).toMatchObject({ allowed: true });
+
+    const odd = new RedisRateLimiter({
+      redis: fake(() => Promise.resolve(['x'])),
+      limits: { limit: 1, windowMs: 1_000 },
+    });
+    expect(await odd.consume('k')).toMatchObject({ allowed: true });
+    expect(odd.stats().redisErrors).toBe(1);
+    const nan = new RedisRateLimiter({
+      redis: fake(() => Promise.resolve([1, 1, 'x', '0', '0'])),
+      limits: { limit: 1, windowMs: 1_000 },
+    });
+    expect((await nan.consume('k')).allowed).toBe(true);
+    expect(nan.mode).toBe('outage');
+
+    const rejectsOther = new RedisRateLimiter({
+      redis: fake(() => Promise.reject('not an error')),
+      limits: { limit: 1, windowMs: 1_000 },
+    });
+    rejectsOther.onOutage((e) => events.push(e));
+    await rejectsOther.consume('k');
+    expect(events.at(-1)).toEqual({ mode: 'outage', reason: 'not an error' });
+    await rejectsOther.drain();
+  });
+
+  it('does not EVAL after NOSCRIPT once the client dropped', async () => {
+    let status = 'ready';
+    let evals = 0;
+    const redis = {
+      get status() {
+        return status;
+      },
+      evalsha: () => {
+        status = 'reconnecting';
+        return Promise.reject(new Error('NOSCRIPT No matching script'));
+      },
+      eval: () => {
+        evals++;
+        return Promise.resolve([1, 1, 0, '0', '0']);
+      },
+      del: () => Promise.resolve(1),
+    } as unknown as Redis;
+    const limiter = new RedisRateLimiter({ redis, limits: { limit: 1, windowMs: 1_000 } });
+    await limiter.consume('k');
+    expect(evals).toBe(0);
+    expect(limiter.stats().redisErrors).toBe(1);
+  });
+});
+
+describe('validation', () => {
+  const limits = { limit: 2, windowMs: 1_000 };
+  it('refuses bad options with named errors', () => {
+    expect(() => new RedisRateLimiter({ redis: {} as Redis, limits })).toThrow(/redis/);
+    expect(() => new RedisRateLimiter({ redis: null as unknown as Redis, limits })).toThrow(
+      TypeError,
+    );
+    expect(() => new RedisRateLimiter({ redis: client, limits, timeoutMs: 0 })).toThrow(RangeError);
+    expect(
+      () => new RedisRateLimiter({ redis: client, limits, outage: 'maybe' as 'local' }),
+    ).toThrow(/outage/);
+    expect(
+      () => new RedisRateLimiter({ redis: client, limits, algorithm: 'token-bucket' as 'gcra' }),
+    ).toThrow(/algorithm/);
+    expect(
+      () =>
+        new RedisRateLimiter({ redis: client, limits, blockCache: 'yes' as unknown as boolean }),
+    ).toThrow(/blockCache/);
+    expect(() => new RedisRateLimiter({ redis: client, limits: [] })).toThrow(RangeError);
+    expect(
+      () => new RedisRateLimiter({ redis: client, limits: { limit: 0, windowMs: 1 } }),
+    ).toThrow(/limits\.limit/);
+  });
+
+  it('refuses bad keys and costs synchronously', () => {
+    const limiter = new RedisRateLimiter({ redis: client, limits });
+    expect(() => limiter.consume('')).toThrow(RangeError);
+    expect(() => limiter.consume(1 as unknown as string)).toThrow(TypeError);
+    expect(() => limiter.consume('k', 3)).toThrow(/cost/);
+    expect(() => limiter.consume('k', 1.5)).toThrow(RangeError);
+    expect(() => limiter.consume('k', '2' as unknown as number)).toThrow(TypeError);
+    expect(() => limiter.onOutage(5 as unknown as () => void)).toThrow(TypeError);
+  });
+});

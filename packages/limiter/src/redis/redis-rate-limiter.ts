@@ -1,0 +1,388 @@
+import {
+  checkBoolean,
+  checkFunction,
+  checkNumber,
+  checkOneOf,
+  checkOptions,
+  checkString,
+  invalidMessage,
+  RedisGuard,
+  type RedisGuardCall,
+  type RedisGuardFailure,
+  RedisUnavailableError,
+} from '@breakwater/core';
+import type { Cluster, Redis } from 'ioredis';
+import {
+  type LimitRule,
+  RateLimitedError,
+  RateLimiter,
+  type RateLimitResult,
+} from '../rate-limiter.js';
+import { CONSUME_SCRIPT, consumeArgs, parseConsumeReply, type ScriptRule } from './script.js';
+
+/** The algorithms the Redis store runs. */
+export type RedisAlgorithm = 'gcra' | 'fixed-window';
+
+/** What to decide while Redis cannot answer (down, not ready, too slow, or an error). */
+export type OutagePolicy = 'fail-open' | 'fail-closed' | 'local';
+
+/** Options of `new RedisRateLimiter(options)`. */
+export interface RedisRateLimiterOptions {
+  /** An ioredis client or Cluster; never queued behind: calls are skipped unless it is ready. */
+  redis: Redis | Cluster;
+  /** Prefix of the Redis keys; a key's hash is `<prefix>{<key>}`. @default 'bw:limit:' */
+  prefix?: string | undefined;
+  /** One limit or several, as for `RateLimiter`: a request must fit all of them. */
+  limits: LimitRule | readonly LimitRule[];
+  /** `'gcra'` or `'fixed-window'`, as for `RateLimiter`. @default 'gcra' */
+  algorithm?: RedisAlgorithm | undefined;
+  /** How long one decision waits for Redis (ms). @default 100 */
+  timeoutMs?: number | undefined;
+  /**
+   * While Redis cannot answer: `'fail-open'` allows, `'fail-closed'` denies, `'local'`
+   * decides with an in-process `RateLimiter` built with the same limits. @default 'local'
+   */
+  outage?: OutagePolicy | undefined;
+  /**
+   * Remember keys Redis denied until their `retryAfterMs` and deny them (for the same or a
+   * larger cost) without asking Redis. @default true
+   */
+  blockCache?: boolean | undefined;
+}
+
+/** Emitted when decisions move from Redis to the outage policy and back. */
+export interface OutageEvent {
+  mode: 'redis' | 'outage';
+  /** Why: the failure (`'unavailable: reconnecting'`, `'timeout'`, an error message) or `'recovered'`. */
+  reason: string;
+}
+
+/** Counters since construction. */
+export interface RedisRateLimiterStats {
+  /** Every `consume`/`limit` call that got past validation. */
+  decisions: number;
+  /** Redis calls that failed or were skipped (not ready, saturated, errors). */
+  redisErrors: number;
+  /** Redis calls that did not answer within `timeoutMs`. */
+  timeouts: number;
+  /** Decisions made by the outage policy. */
+  outageDecisions: number;
+  /** Decisions answered from the block cache. */
+  blockCacheHits: number;
+}
+
+/** Commands used, present on both ioredis `Redis` and `Cluster`. */
+interface ScriptClient {
+  readonly status: string;
+  evalsha(sha: string, numKeys: number, ...keysAndArgs: Array<string | number>): Promise<unknown>;
+  eval(source: string, numKeys: number, ...keysAndArgs: Array<string | number>): Promise<unknown>;
+  del(...keys: string[]): Promise<number>;
+}
+
+type Operation = 'consume' | 'reset';
+
+/** Unsettled Redis calls above which new ones are skipped (outage policy). */
+const MAX_IN_FLIGHT = 1_000;
+/** Block cache entries checked for expiry per decision. */
+const SWEEP_PER_CALL = 2;
+/** Longest `retryAfterMs` of a `'fail-closed'` denial. */
+const FAIL_CLOSED_RETRY_MS = 1_000;
+
+interface Block {
+  readonly until: number;
+  readonly cost: number;
+  readonly limit: number;
+  readonly resetAt: number;
+}
+
+/**
+ * A rate limiter whose state lives in Redis, shared by every instance of a fleet. Each
+ * decision is one Lua script round trip (EVALSHA, EVAL when the server lost the script)
+ * evaluated on the server's clock, all-or-nothing over the key's limits exactly like the
+ * in-process `RateLimiter`. A key's state is one hash, `<prefix>{<key>}`, so it works
+ * on Redis Cluster.
+ */
+export class RedisRateLimiter {
+  readonly #guard: RedisGuard<ScriptClient, Operation>;
+  readonly #client: ScriptClient;
+  readonly #prefix: string;
+  readonly #gcra: boolean;
+  readonly #rules: readonly ScriptRule[];
+  readonly #outage: OutagePolicy;
+  readonly #blockCache: boolean;
+  readonly #local: RateLimiter;
+  readonly #blocks = new Map<string, Block>();
+  #sweep: IterableIterator<[string, Block]> | undefined;
+  readonly #listeners = new Set<(event: OutageEvent) => void>();
+  #mode: 'redis' | 'outage' = 'redis';
+  readonly #stats: RedisRateLimiterStats = {
+    decisions: 0,
+    redisErrors: 0,
+    timeouts: 0,
+    outageDecisions: 0,
+    blockCacheHits: 0,
+  };
+
+  constructor(options: RedisRateLimiterOptions) {
+    const raw = checkOptions('options', options);
+    const redis = raw.redis as unknown;
+    if (
+      typeof redis !== 'object' ||
+      redis === null ||
+      typeof (redis as Partial<ScriptClient>).status !== 'string' ||
+      typeof (redis as Partial<ScriptClient>).evalsha !== 'function' ||
+      typeof (redis as Partial<ScriptClient>).eval !== 'function'
+    ) {
+      throw new TypeError(invalidMessage('redis', 'an ioredis Redis or Cluster', redis));
+    }
+    this.#client = redis as ScriptClient;
+    this.#prefix = checkString('prefix', raw.prefix, 'bw:limit:');
+    const timeoutMs = checkNumber('timeoutMs', raw.timeoutMs, {
+      min: 0,
+      exclusiveMin: true,
+      default: 100,
+    });
+    this.#outage = checkOneOf('outage', raw.outage, ['fail-open', 'fail-closed', 'local'], 'local');
+    this.#blockCache = checkBoolean('blockCache', raw.blockCache, true);
+    const algorithm = checkOneOf('algorithm', raw.algorithm, ['gcra', 'fixed-window'], 'gcra');
+    // Validates `limits` with the very same messages.
+    this.#local = new RateLimiter({ limits: raw.limits as LimitRule, algorithm });
+    this.#gcra = algorithm === 'gcra';
+    const list = (Array.isArray(raw.limits) ? raw.limits : [raw.limits]) as LimitRule[];
+    this.#rules = Object.freeze(
+      list.map((rule) => {
+        const interval = rule.windowMs / rule.limit;
+        return Object.freeze({
+          limit: rule.limit,
+          windowMs: rule.windowMs,
+          interval,
+          tolerance: interval * (rule.burst ?? rule.limit),
+        });
+      }),
+    );
+    this.#guard = new RedisGuard(this.#client, timeoutMs, MAX_IN_FLIGHT);
+  }
+
+  /** The largest cost any request could ever be allowed. */
+  get maxCost(): number {
+    return this.#local.maxCost;
+  }
+
+  /**
+   * Decides one request of `cost` units for `key` and consumes them if allowed: one Redis
+   * round trip, or the outage policy when Redis cannot answer within `timeoutMs`. Never
+   * rejects for "limited" (check `allowed`) nor for Redis failures.
+   * @throws TypeError/RangeError (synchronously) for an empty key or a bad cost.
+   */
+  consume(key: string, cost = 1): Promise<RateLimitResult> {
+    this.#check(key, cost);
+    this.#stats.decisions++;
+    if (this.#blockCache) {
+      const now = Date.now();
+      this.#sweepSome(now);
+      const block = this.#blocks.get(key);
+      if (block !== undefined) {
+        if (block.until > now && cost >= block.cost) {
+          this.#stats.blockCacheHits++;
+          return Promise.resolve({
+            allowed: false,
+            limit: block.limit,
+            remaining: 0,
+            retryAfterMs: block.until - now,
+            resetAfterMs: Math.max(0, block.resetAt - now),
+          });
+        }
+        if (block.until <= now) this.#blocks.delete(key);
+      }
+    }
+    const args = consumeArgs(this.#gcra, this.#rules, cost);
+    return this.#guard
+      .run(
+        'consume',
+        (client, call) => evaluate(client, call, [this.#hashKey(key)], args),
+        (failure) => this.#fail(failure),
+      )
+      .then((outcome) => {
+        if (outcome.ok) {
+          this.#recovered();
+          const result = outcome.value;
+          if (!result.allowed && this.#blockCache && result.retryAfterMs > 0) {
+            const now = Date.now();
+            this.#blocks.set(key, {
+              until: now + result.retryAfterMs,
+              cost,
+              limit: result.limit,
+              resetAt: now + result.resetAfterMs,
+            });
+          }
+          return result;
+        }
+        this.#stats.outageDecisions++;
+        return this.#decideLocally(key, cost);
+      });
+  }
+
+  /**
+   * Like `consume`, but rejects when limited.
+   * @throws RateLimitedError with `retryAfterMs` when the request does not fit.
+   */
+  async limit(key: string, cost = 1): Promise<RateLimitResult> {
+    const result = await this.consume(key, cost);
+    if (!result.allowed) throw new RateLimitedError(key, result);
+    return result;
+  }
+
+  /**
+   * Forgets `key` in Redis, in the block cache and in the local fallback. Resolves `true`
+   * once Redis deleted it, `false` when Redis could not be reached; never rejects.
+   */
+  async reset(key: string): Promise<boolean> {
+    this.#check(key, 1);
+    this.#blocks.delete(key);
+    this.#local.reset(key);
+    const outcome = await this.#guard.run(
+      'reset',
+      (client) => client.del(this.#hashKey(key)),
+      (failure) => this.#fail(failure),
+    );
+    if (!outcome.ok) return false;
+    this.#recovered();
+    return true;
+  }
+
+  /** Calls `listener` whenever decisions move to the outage policy or back; returns an unsubscribe. */
+  onOutage(listener: (event: OutageEvent) => void): () => void {
+    checkFunction('listener', listener);
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /** `'outage'` while the last Redis call failed. */
+  get mode(): 'redis' | 'outage' {
+    return this.#mode;
+  }
+
+  /** A snapshot of the counters. */
+  stats(): RedisRateLimiterStats {
+    return { ...this.#stats };
+  }
+
+  /** Resolves once every Redis call made so far has settled or timed out. */
+  drain(): Promise<void> {
+    return this.#guard.drain();
+  }
+
+  #hashKey(key: string): string {
+    return `${this.#prefix}{${key}}`;
+  }
+
+  #check(key: string, cost: number): void {
+    if (typeof key !== 'string')
+      throw new TypeError(invalidMessage('key', 'a non-empty string', key));
+    if (key === '') throw new RangeError(invalidMessage('key', 'a non-empty string', key));
+    if (cost !== 1) {
+      if (typeof cost !== 'number')
+        throw new TypeError(invalidMessage('cost', 'a positive integer', cost));
+      if (!Number.isInteger(cost) || cost < 1 || cost > this.maxCost) {
+        throw new RangeError(
+          invalidMessage(
+            'cost',
+            `an integer in [1, ${this.maxCost}] (it could never be allowed)`,
+            cost,
+          ),
+        );
+      }
+    }
+  }
+
+  #fail(failure: RedisGuardFailure<Operation>): { ok: false } {
+    if (failure.kind === 'timeout') this.#stats.timeouts++;
+    else this.#stats.redisErrors++;
+    if (this.#mode === 'redis') {
+      const reason =
+        failure.kind === 'unavailable'
+          ? `unavailable: ${failure.error.reason}`
+          : failure.kind === 'timeout'
+            ? 'timeout'
+            : failure.error instanceof Error
+              ? failure.error.message
+              : String(failure.error);
+      this.#setMode('outage', reason);
+    }
+    return { ok: false };
+  }
+
+  #recovered(): void {
+    if (this.#mode === 'outage') this.#setMode('redis', 'recovered');
+  }
+
+  #setMode(mode: 'redis' | 'outage', reason: string): void {
+    this.#mode = mode;
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener({ mode, reason });
+      } catch {
+        // A listener's failure must not change a decision.
+      }
+    }
+  }
+
+  #decideLocally(key: string, cost: number): RateLimitResult {
+    if (this.#outage === 'local') return this.#local.consume(key, cost);
+    let rule = this.#rules[0]!;
+    for (const r of this.#rules) if (r.limit < rule.limit) rule = r;
+    if (this.#outage === 'fail-open') {
+      return {
+        allowed: true,
+        limit: rule.limit,
+        remaining: Math.max(0, rule.limit - cost),
+        retryAfterMs: 0,
+        resetAfterMs: 0,
+      };
+    }
+    const retryAfterMs = Math.min(FAIL_CLOSED_RETRY_MS, rule.windowMs);
+    return {
+      allowed: false,
+      limit: rule.limit,
+      remaining: 0,
+      retryAfterMs,
+      resetAfterMs: retryAfterMs,
+    };
+  }
+
+  /** Drops a couple of expired block cache entries; O(1) per decision. */
+  #sweepSome(now: number): void {
+    for (let n = 0; n < SWEEP_PER_CALL; n++) {
+      this.#sweep ??= this.#blocks.entries();
+      const next = this.#sweep.next();
+      if (next.done === true) {
+        this.#sweep = undefined;
+        return;
+      }
+      const [key, block] = next.value;
+      if (block.until <= now) this.#blocks.delete(key);
+    }
+  }
+}
+
+/** `EVALSHA`, then `EVAL` once on `NOSCRIPT` unless the call timed out or the client dropped. */
+async function evaluate(
+  client: ScriptClient,
+  call: RedisGuardCall,
+  keys: readonly string[],
+  args: ReadonlyArray<string | number>,
+): Promise<RateLimitResult> {
+  let reply: unknown;
+  try {
+    reply = await client.evalsha(CONSUME_SCRIPT.sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    // Too late: the caller went on without this call; it must not run after all.
+    if (call.timedOut) throw error;
+    if (client.status !== 'ready') throw new RedisUnavailableError('consume', client.status);
+    reply = await client.eval(CONSUME_SCRIPT.source, keys.length, ...keys, ...args);
+  }
+  return parseConsumeReply(reply);
+}
