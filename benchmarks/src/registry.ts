@@ -13,4 +13,5 @@ export const suiteRegistry: Readonly<Record<string, SuiteLoader>> = {
   cache: () => import('./suites/cache.js'),
   breaker: () => import('./suites/breaker.js'),
   pool: () => import('./suites/pool.js'),
+  limiter: () => import('./suites/limiter.js'),
 };

@@ -169,7 +169,7 @@ describe('RateLimiter: keys, errors and headers', () => {
     for (let i = 0; i < 50; i++) expect(limiter.consume(`user:${i}`).allowed).toBe(true);
     expect(limiter.size).toBe(50);
     clock.advance(1000);
-    for (let i = 0; i < 30; i++) limiter.consume('hot');
+    for (let i = 0; i < 300; i++) limiter.consume('hot');
     expect(limiter.size).toBeLessThanOrEqual(1);
     limiter.reset('hot');
     expect(limiter.size).toBe(0);

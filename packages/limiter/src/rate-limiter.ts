@@ -138,6 +138,7 @@ export class RateLimiter {
    */
   readonly #state = new Map<string, Float64Array>();
   #sweep: IterableIterator<[string, Float64Array]> | undefined;
+  #sweepPause = 0;
   /** Callers waiting in `acquire`, per key, first come first served. */
   readonly #queues = new Map<string, Queue>();
 
@@ -494,11 +495,17 @@ export class RateLimiter {
 
   /** Drops a couple of keys whose state no longer matters; O(1) per decision. */
   #sweepSome(now: number): void {
+    if (this.#sweepPause > 0) {
+      this.#sweepPause--;
+      return;
+    }
     for (let n = 0; n < SWEEP_PER_CALL; n++) {
       this.#sweep ??= this.#state.entries();
       const next = this.#sweep.next();
       if (next.done === true) {
+        // A full pass is done: rest for as many decisions as there are keys (at least 64).
         this.#sweep = undefined;
+        this.#sweepPause = Math.max(64, this.#state.size);
         return;
       }
       const [key, state] = next.value;
@@ -513,10 +520,13 @@ export class RateLimiter {
       const rule = rules[i]!;
       const at = i * STRIDE;
       switch (this.#algorithm) {
+        // A key used within the last window is kept even when it holds no information,
+        // so a hot key is not dropped and re-created on every decision.
         case 'gcra':
-          if (state[at]! > now) return false;
+          if (state[at]! + rule.windowMs > now) return false;
           break;
         case 'token-bucket':
+          if (state[at + 1]! + rule.windowMs > now) return false;
           if (state[at]! + (now - state[at + 1]!) / rule.interval < rule.capacity) return false;
           break;
         case 'fixed-window':
