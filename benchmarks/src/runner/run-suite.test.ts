@@ -61,4 +61,48 @@ describe('runSuite', () => {
     expect(await runSuite(suiteWith(tables), options)).not.toHaveProperty('tables');
     expect(tables).toHaveBeenCalledTimes(1);
   });
+
+  it('runs the suite setup before the first case and its teardown last, even on a throw', async () => {
+    const events: string[] = [];
+    const base = suiteWith(() => {
+      events.push('tables');
+      return [];
+    });
+    const suite: SuiteDefinition = {
+      ...base,
+      setup: async () => {
+        events.push('setup');
+      },
+      teardown: () => {
+        events.push('teardown');
+      },
+      cases: [
+        {
+          name: 'logged',
+          ours: { name: 'ours', fn: () => 1, setup: () => events.push('case') },
+          peers: [{ name: 'p', fn: () => 1 }],
+        },
+      ],
+    };
+    await runSuite(suite, options);
+    expect(events).toEqual(['setup', 'case', 'tables', 'teardown']);
+    events.length = 0;
+    const failing: SuiteDefinition = {
+      ...suite,
+      cases: [
+        {
+          name: 'boom',
+          ours: {
+            name: 'ours',
+            fn: () => {
+              throw new Error('boom');
+            },
+          },
+          peers: [{ name: 'p', fn: () => 1 }],
+        },
+      ],
+    };
+    await expect(runSuite(failing, options)).rejects.toThrow('boom');
+    expect(events).toEqual(['setup', 'teardown']);
+  });
 });

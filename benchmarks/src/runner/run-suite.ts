@@ -20,8 +20,9 @@ export interface RunSuiteOptions extends RunCaseOptions {
 }
 
 /**
- * Runs every case of a suite in order, then computes its static tables; a case or table
- * that throws fails the whole suite.
+ * Runs the suite's `setup`, every case in order, then its static tables, and finally its
+ * `teardown` (also when a case or table threw); a case or table that throws fails the
+ * whole suite.
  */
 export async function runSuite(
   suite: SuiteDefinition,
@@ -29,13 +30,19 @@ export async function runSuite(
 ): Promise<SuiteResult> {
   const gc = 'gc' in options ? options.gc : globalThis.gc;
   const cases: CaseResult[] = [];
-  for (const benchCase of suite.cases) {
-    const result = await runCase(benchCase, { ...options, gc });
-    cases.push(result);
-    options.onCase?.(result);
+  let tables: readonly StaticTable[] = [];
+  await suite.setup?.();
+  try {
+    for (const benchCase of suite.cases) {
+      const result = await runCase(benchCase, { ...options, gc });
+      cases.push(result);
+      options.onCase?.(result);
+    }
+    tables =
+      (await suite.tables?.({ mode: options.mode, cases, log: options.log ?? (() => {}) })) ?? [];
+  } finally {
+    await suite.teardown?.();
   }
-  const tables =
-    (await suite.tables?.({ mode: options.mode, cases, log: options.log ?? (() => {}) })) ?? [];
   for (const table of tables) {
     options.onTable?.(table);
   }

@@ -58,6 +58,10 @@ export interface SuiteDefinition {
   /** One sentence shown above the suite's table. */
   readonly description: string;
   readonly cases: readonly BenchCase[];
+  /** Runs once before the first case, e.g. to start a server every case uses. */
+  readonly setup?: () => unknown;
+  /** Runs once after the last case and table, even when one threw (when `setup` succeeded). */
+  readonly teardown?: () => unknown;
   /**
    * Figures computed once rather than timed (e.g. hit ratios), run after the last case and
    * rendered as tables of their own under the suite's ops/s table.

@@ -1,8 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import { runSuite } from '../runner/run-suite.js';
 import { expectedAllowed, keyList, verifyBatch } from './limiter/cases.js';
+import { hasRedisServer } from './limiter/redis.js';
 import { caseNames, createLimiterSuite, defaultLimiterSuiteConfig, suite } from './limiter.js';
 
+/** CI has redis-server; elsewhere the Redis cases are skipped. */
+const redis = hasRedisServer();
 const quickSettings = { warmupRounds: 0, rounds: 1, roundMs: 1, memoryBuilds: 1 };
 
 describe('limiter helpers', () => {
@@ -20,7 +23,7 @@ describe('limiter helpers', () => {
 
 describe('limiter suite', () => {
   it('runs every case at tiny sizes with equal counts, weighs keys, then the targets', async () => {
-    const result = await runSuite(createLimiterSuite({ batch: 20, keys: 50 }), {
+    const result = await runSuite(createLimiterSuite({ batch: 20, keys: 50, redis }), {
       settings: quickSettings,
       mode: 'quick',
       command: 'test',
@@ -33,23 +36,48 @@ describe('limiter suite', () => {
       caseNames.hotDenied('gcra'),
       '50 new keys · ours fixed-window',
       '50 new keys · ours gcra',
+      ...(redis
+        ? [
+            caseNames.redis('fixed-window'),
+            caseNames.redis('gcra'),
+            caseNames.redisMulti('fixed-window'),
+            caseNames.redisMulti('gcra'),
+          ]
+        : []),
     ]);
     for (const c of result.cases) {
       for (const impl of [c.ours, ...c.peers]) expect(impl.medianOpsPerSec).toBeGreaterThan(0);
     }
-    expect(result.cases.map((c) => c.checked)).toEqual([true, true, true, false, true, true]);
-    const [targets] = result.tables!;
+    expect(result.cases.map((c) => c.checked)).toEqual([
+      true,
+      true,
+      true,
+      false,
+      true,
+      true,
+      ...(redis ? [true, true, true, true] : []),
+    ]);
+    const [targets, latency] = result.tables!;
     expect(targets!.rows.map((row) => [row[0], row[5]])).toEqual([
       [caseNames.hotAllowed('fixed-window'), '≥ 5×'],
       [caseNames.hotDenied('fixed-window'), '≥ 5×'],
       ['50 new keys · ours fixed-window', '≥ 10×'],
+      ...(redis ? [[caseNames.redis('fixed-window'), '≥ 1.5×']] : []),
     ]);
+    if (redis) {
+      expect(latency!.rows).toHaveLength(8);
+      for (const row of latency!.rows) expect(row[3]).toBeGreaterThan(0);
+    } else {
+      expect(latency).toBeUndefined();
+    }
     for (const row of targets!.rows) expect(['met', 'missed']).toContain(row[6]);
   });
 
   it('is registered as `limiter` with 1M keys', () => {
     expect(suite.name).toBe('limiter');
-    expect(defaultLimiterSuiteConfig).toEqual({ batch: 1_000, keys: 1_000_000 });
+    expect(defaultLimiterSuiteConfig).toEqual({ batch: 1_000, keys: 1_000_000, redis: true });
+    expect(suite.setup).toBeTypeOf('function');
+    expect(suite.teardown).toBeTypeOf('function');
     expect(suite.cases[4]!.name).toBe('1M new keys · ours fixed-window');
   });
 });

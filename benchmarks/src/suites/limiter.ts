@@ -10,6 +10,14 @@ import {
   rlflxKeysImpl,
 } from './limiter/cases.js';
 import type { LimitConfig } from './limiter/contenders.js';
+import {
+  type BatchLatencies,
+  oursRedisImpl,
+  type RedisHotOptions,
+  redisLatencyTable,
+  rlflxRedisImpl,
+  SharedRedis,
+} from './limiter/redis.js';
 import { limiterTargetsTable } from './limiter/targets.js';
 import type { SpeedTarget } from './pool/targets-table.js';
 
@@ -18,26 +26,41 @@ export interface LimiterSuiteConfig {
   readonly batch: number;
   /** Distinct keys of the new-keys cases, and keys a memory build holds. */
   readonly keys: number;
+  /** Whether to run the Redis cases (they start a redis-server). */
+  readonly redis: boolean;
 }
 
-export const defaultLimiterSuiteConfig: LimiterSuiteConfig = { batch: 1_000, keys: 1_000_000 };
+export const defaultLimiterSuiteConfig: LimiterSuiteConfig = {
+  batch: 1_000,
+  keys: 1_000_000,
+  redis: true,
+};
+
+/** Concurrent `consume` calls per batch of the Redis cases. */
+export const redisConcurrency = 64;
 
 /** Limits: high enough that every hot-key decision is allowed; low so nearly all are denied. */
 export const limits = {
   allowed: { limit: 1e9, windowMs: 60_000 },
   denied: { limit: 100, windowMs: 3_600_000 },
   keys: { limit: 10, windowMs: 60_000 },
+  /** The second limit of the multi-window Redis cases. */
+  allowedHourly: { limit: 1e10, windowMs: 3_600_000 },
 } as const satisfies Record<string, LimitConfig>;
 
 export const caseNames = {
   hotAllowed: (algorithm: string) => `hot key · mostly allowed · ours ${algorithm}`,
   hotDenied: (algorithm: string) => `hot key · mostly denied · ours ${algorithm}`,
   keys: (count: number, algorithm: string) => `${countLabel(count)} new keys · ours ${algorithm}`,
+  redis: (algorithm: string) =>
+    `Redis · hot key · ${redisConcurrency} concurrent · ours ${algorithm}`,
+  redisMulti: (algorithm: string) =>
+    `Redis · hot key · 2 windows · ${redisConcurrency} concurrent · ours ${algorithm}`,
 } as const;
 
 const peer = 'rate-limiter-flexible';
 
-export const targetMins = { hot: 5, keys: 10 } as const;
+export const targetMins = { hot: 5, keys: 10, redis: 1.5 } as const;
 
 /** The limiter suite for `config`; tests build it small. */
 export function createLimiterSuite(config: LimiterSuiteConfig): SuiteDefinition {
@@ -106,14 +129,59 @@ export function createLimiterSuite(config: LimiterSuiteConfig): SuiteDefinition 
     { caseName: caseNames.hotDenied('fixed-window'), peer, min: targetMins.hot },
     { caseName: caseNames.keys(config.keys, 'fixed-window'), peer, min: targetMins.keys },
   ];
+  const redis = new SharedRedis();
+  const latencies: BatchLatencies = new Map();
+  if (config.redis) {
+    const on = (caseName: string, two: boolean): RedisHotOptions => ({
+      redis,
+      caseName,
+      limits: two ? [limits.allowed, limits.allowedHourly] : [limits.allowed],
+      concurrency: redisConcurrency,
+      latencies,
+    });
+    const redisRate = `${rate(limits.allowed)}`;
+    const both = `${rate(limits.allowed)} and ${rate(limits.allowedHourly)}`;
+    const what = `${redisConcurrency} concurrent \`consume\` calls per call, awaited with \`Promise.all\`, on one key of a local redis-server (one for the suite, the same ioredis options on both sides)`;
+    for (const algorithm of ['fixed-window', 'gcra'] as const) {
+      const name = caseNames.redis(algorithm);
+      cases.push({
+        name,
+        description: `${what}, ${redisRate}: all allowed (every batch checked on both sides, counts compared)`,
+        opsPerCall: redisConcurrency,
+        check: true,
+        ours: oursRedisImpl(algorithm, on(name, false)),
+        peers: [rlflxRedisImpl(on(name, false))],
+      });
+    }
+    for (const algorithm of ['fixed-window', 'gcra'] as const) {
+      const name = caseNames.redisMulti(algorithm);
+      cases.push({
+        name,
+        description: `The same with two limits, ${both}: ours decides both in one script, atomically; the peer is a \`RateLimiterUnion\` of two \`RateLimiterRedis\`, not atomic (all allowed, checked and compared)`,
+        opsPerCall: redisConcurrency,
+        check: true,
+        ours: oursRedisImpl(algorithm, on(name, true)),
+        peers: [rlflxRedisImpl(on(name, true))],
+      });
+    }
+    targets.push({ caseName: caseNames.redis('fixed-window'), peer, min: targetMins.redis });
+  }
   return {
     name: 'limiter',
     description:
       '`RateLimiter` (`@breakwater/limiter`) against rate-limiter-flexible’s `RateLimiterMemory`: ' +
       'one hot key (mostly allowed, mostly denied) and a new key per decision, ours as a fixed ' +
-      'window (its semantics) and as GCRA.',
+      'window (its semantics) and as GCRA; and `RedisRateLimiter` (`@breakwater/limiter/redis`) ' +
+      'against `RateLimiterRedis` on a local redis-server, 64 calls at once.',
     cases,
-    tables: ({ cases: results }) => [limiterTargetsTable(results, targets)],
+    ...(config.redis && {
+      setup: () => redis.start(),
+      teardown: () => redis.stop(),
+    }),
+    tables: ({ cases: results }) => [
+      limiterTargetsTable(results, targets),
+      ...(config.redis ? [redisLatencyTable(latencies, redisConcurrency)] : []),
+    ],
   };
 }
 
