@@ -19,7 +19,7 @@ import {
   SharedRedis,
 } from './limiter/redis.js';
 import { limiterTargetsTable } from './limiter/targets.js';
-import type { SpeedTarget } from './pool/targets-table.js';
+import type { SpeedTarget } from './speed-targets.js';
 
 export interface LimiterSuiteConfig {
   /** Decisions per measured call. */

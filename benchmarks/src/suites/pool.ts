@@ -2,7 +2,7 @@ import type { SuiteDefinition } from '../runner/suite-definition.js';
 import { countLabel } from './cache/count-label.js';
 import { poolCase } from './pool/pool-cases.js';
 import { genericPool, ours, poolPeers } from './pool/pool-contenders.js';
-import { type SpeedTarget, targetsTable } from './pool/targets-table.js';
+import { type SpeedTarget, targetsTable } from './speed-targets.js';
 
 export interface PoolSuiteConfig {
   /** Resources each pool may hold (`max`), all created before measuring. */

@@ -1,5 +1,5 @@
-import type { CaseResult, ImplementationResult } from '../../runner/results.js';
-import type { StaticTable, StaticTableCell } from '../../runner/static-table.js';
+import type { CaseResult, ImplementationResult } from '../runner/results.js';
+import type { StaticTable, StaticTableCell } from '../runner/static-table.js';
 
 /** Our median ops/s must be at least `min` times `peer`'s in case `caseName`. */
 export interface SpeedTarget {
@@ -27,6 +27,15 @@ function findPeer(result: CaseResult, name: string): ImplementationResult | unde
   return result.peers.find((peer) => peer.name === name);
 }
 
+/** How a suite labels its targets table. */
+export interface TargetsTableOptions {
+  /** What one operation is, e.g. `'pair'` for an acquire/release pair. @default 'pair' */
+  readonly unit?: string;
+  /** Replaces the default description. */
+  readonly description?: string;
+  readonly notes?: readonly string[];
+}
+
 /**
  * One row per target: ns per operation of ours and the peer (from the medians of the ops/s
  * table), our speed over theirs, the target and whether it was met. Reported, not asserted.
@@ -34,7 +43,9 @@ function findPeer(result: CaseResult, name: string): ImplementationResult | unde
 export function targetsTable(
   cases: readonly CaseResult[],
   targets: readonly SpeedTarget[],
+  options: TargetsTableOptions = {},
 ): StaticTable {
+  const unit = options.unit ?? 'pair';
   const rows = targets.map(({ caseName, peer, min }): StaticTableCell[] => {
     const result = cases.find((c) => c.name === caseName);
     const theirs = result === undefined ? undefined : findPeer(result, peer);
@@ -56,18 +67,20 @@ export function targetsTable(
   return {
     title: 'Targets',
     description:
+      options.description ??
       'Our speed over the peer’s (median ops/s ÷ median ops/s, as in the table above) in the ' +
-      'cases with a target, with ns per acquire/release pair. Reported, not asserted: a quick ' +
-      'run’s figures are not for quoting.',
+        'cases with a target, with ns per acquire/release pair. Reported, not asserted: a quick ' +
+        'run’s figures are not for quoting.',
     columns: [
       { label: 'case' },
       { label: 'peer' },
-      { label: 'ours ns/pair', digits: 0 },
-      { label: 'peer ns/pair', digits: 0 },
+      { label: `ours ns/${unit}`, digits: 0 },
+      { label: `peer ns/${unit}`, digits: 0 },
       { label: 'ours ÷ peer (speed)', digits: 2, unit: '×' },
       { label: 'target' },
       { label: 'verdict' },
     ],
     rows,
+    ...(options.notes === undefined ? {} : { notes: [...options.notes] }),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CaseResult, ImplementationResult } from '../../runner/results.js';
-import { nsPerOp, speedVerdict, targetsTable } from './targets-table.js';
+import type { CaseResult, ImplementationResult } from '../runner/results.js';
+import { nsPerOp, speedVerdict, targetsTable } from './speed-targets.js';
 
 function impl(name: string, opsPerSec: number, role: 'ours' | 'peer'): ImplementationResult {
   return {
