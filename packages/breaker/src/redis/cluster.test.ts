@@ -7,6 +7,7 @@ import {
   caught,
   eventually,
   fleetFactory,
+  fleetRules,
   gated,
   ok,
   settling,
@@ -32,17 +33,6 @@ beforeAll(async () => {
 afterEach(() => fleet.closeAll());
 
 afterAll(() => handle?.stop());
-
-function rules(name: string, clock = testClock()) {
-  return {
-    name,
-    clock,
-    failureRateThreshold: 0.5,
-    minimumCalls: 10,
-    window: { type: 'time' as const, durationMs: 60_000, buckets: 6 },
-    openDurationMs: 200,
-  };
-}
 
 /** The index in `nodes` of the master serving `slot`. */
 async function ownerOf(slot: number): Promise<number> {
@@ -74,8 +64,8 @@ describe('FleetCircuitBreaker on a Redis Cluster', () => {
     const names = await namePerMaster();
     for (const [index, name] of names.entries()) {
       const clock = testClock();
-      const a = fleet.create(clusterA, rules(name, clock));
-      const b = fleet.create(clusterB, rules(name, clock));
+      const a = fleet.create(clusterA, fleetRules(name, clock, 200));
+      const b = fleet.create(clusterB, fleetRules(name, clock, 200));
       for (let i = 0; i < 5; i++) await caught(a.execute(boom));
       for (let i = 0; i < 5; i++) await caught(b.execute(boom));
       await a.sync();
@@ -99,8 +89,8 @@ describe('FleetCircuitBreaker on a Redis Cluster', () => {
   it('lets exactly one probe through across instances on different connections', async () => {
     const name = uniqueName('cl');
     const clock = testClock();
-    const a = fleet.create(clusterA, rules(name, clock));
-    const b = fleet.create(clusterB, rules(name, clock));
+    const a = fleet.create(clusterA, fleetRules(name, clock, 200));
+    const b = fleet.create(clusterB, fleetRules(name, clock, 200));
     for (let i = 0; i < 10; i++) await caught(a.execute(boom));
     await a.sync();
     await b.sync();

@@ -9,6 +9,7 @@ import {
   caught,
   eventually,
   fleetFactory,
+  fleetRules,
   gated,
   ok,
   settling,
@@ -32,18 +33,6 @@ afterEach(() => fleet.closeAll());
 
 afterAll(() => server?.stop());
 
-/** Base options: a 60 s window (the manual clock never leaves it), rules at 50% over 10 calls. */
-function rules(name: string, clock = testClock()) {
-  return {
-    name,
-    clock,
-    failureRateThreshold: 0.5,
-    minimumCalls: 10,
-    window: { type: 'time' as const, durationMs: 60_000, buckets: 6 },
-    openDurationMs: 60_000,
-  };
-}
-
 async function failTimes(breaker: { execute(fn: typeof boom): Promise<unknown> }, n: number) {
   for (let i = 0; i < n; i++) await caught(breaker.execute(boom));
 }
@@ -66,8 +55,8 @@ describe('FleetCircuitBreaker on one Redis', () => {
   it('trips every instance when failures split across two instances exceed the threshold only together', async () => {
     const name = uniqueName();
     const clock = testClock();
-    const a = fleet.create(clientA, rules(name, clock));
-    const b = fleet.create(clientB, rules(name, clock));
+    const a = fleet.create(clientA, fleetRules(name, clock));
+    const b = fleet.create(clientB, fleetRules(name, clock));
     const events: FleetStateChangeEvent[] = [];
     a.onStateChange((event) => events.push(event));
     await Promise.all([a.sync(), b.sync()]);
@@ -116,7 +105,7 @@ describe('FleetCircuitBreaker on one Redis', () => {
   it('lets exactly one probe through fleet-wide, then closes everywhere when it succeeds', async () => {
     const name = uniqueName();
     const clock = testClock();
-    const options = { ...rules(name, clock), openDurationMs: 200 };
+    const options = { ...fleetRules(name, clock), openDurationMs: 200 };
     const a = fleet.create(clientA, options);
     const b = fleet.create(clientB, options);
     const openKey = `bw:breaker:{${name}}:open`;
@@ -159,7 +148,7 @@ describe('FleetCircuitBreaker on one Redis', () => {
     const name = uniqueName();
     const clock = testClock();
     const options = {
-      ...rules(name, clock),
+      ...fleetRules(name, clock),
       openDurationMs: { initialMs: 200, maxMs: 60_000, multiplier: 100 },
       permittedCallsInHalfOpen: 2,
     };
@@ -205,7 +194,7 @@ describe('FleetCircuitBreaker on one Redis', () => {
   it('gives a probe slot back when the caller aborts, and another instance probes', async () => {
     const name = uniqueName();
     const clock = testClock();
-    const options = { ...rules(name, clock), openDurationMs: 200 };
+    const options = { ...fleetRules(name, clock), openDurationMs: 200 };
     const a = fleet.create(clientA, options);
     const b = fleet.create(clientB, options);
     await tripAndExpire([a, b], `bw:breaker:{${name}}:open`);
@@ -237,7 +226,7 @@ describe('FleetCircuitBreaker on one Redis', () => {
   it('learns the fleet state from the probe-slot answer when its own view is stale', async () => {
     const name = uniqueName();
     const clock = testClock();
-    const options = { ...rules(name, clock), openDurationMs: 200 };
+    const options = { ...fleetRules(name, clock), openDurationMs: 200 };
     const a = fleet.create(clientA, options);
     const b = fleet.create(clientB, options);
     await tripAndExpire([a, b], `bw:breaker:{${name}}:open`);
@@ -254,7 +243,7 @@ describe('FleetCircuitBreaker on one Redis', () => {
   it('refuses with the time Redis has left when the local clock ran past the open time', async () => {
     const name = uniqueName();
     const clock = testClock();
-    const a = fleet.create(clientA, rules(name, clock));
+    const a = fleet.create(clientA, fleetRules(name, clock));
     await failTimes(a, 10);
     await a.sync();
     clock.advance(120_000); // the 60 s open time is over for this clock, not for Redis
@@ -300,7 +289,7 @@ describe('FleetCircuitBreaker on one Redis', () => {
     const name = uniqueName();
     const clock = testClock();
     const a = fleet.create(clientA, {
-      ...rules(name, clock),
+      ...fleetRules(name, clock),
       minimumCalls: 6,
       isFailure: (error) => !(error instanceof RangeError),
       isResultFailure: (result) => result === 503,
@@ -339,8 +328,8 @@ describe('FleetCircuitBreaker on one Redis', () => {
   it('does not count calls admitted before the fleet opened', async () => {
     const name = uniqueName();
     const clock = testClock();
-    const a = fleet.create(clientA, rules(name, clock));
-    const b = fleet.create(clientB, rules(name, clock));
+    const a = fleet.create(clientA, fleetRules(name, clock));
+    const b = fleet.create(clientB, fleetRules(name, clock));
     await a.sync();
     const late = gated();
     const running = Array.from({ length: 5 }, () => caught(a.execute(late.fn)));
@@ -357,7 +346,7 @@ describe('FleetCircuitBreaker on one Redis', () => {
   it('pushes pending outcomes on close, then refuses calls with BreakerDisposedError', async () => {
     const name = uniqueName();
     const clock = testClock();
-    const a = fleet.create(clientA, rules(name, clock));
+    const a = fleet.create(clientA, fleetRules(name, clock));
     await a.sync();
     await failTimes(a, 3);
     await a.close();
@@ -368,15 +357,15 @@ describe('FleetCircuitBreaker on one Redis', () => {
     expect((error as Error).message).toContain(name);
     await a.sync(); // a no-op
 
-    const b = fleet.create(clientB, rules(name, clock));
+    const b = fleet.create(clientB, fleetRules(name, clock));
     await b.sync();
     expect(b.stats().fleet).toMatchObject({ calls: 3, failures: 3 });
   });
 
   it('keeps separate breakers apart and honours the prefix', async () => {
     const clock = testClock();
-    const one = fleet.create(clientA, { ...rules(uniqueName(), clock), prefix: 'app:cb:' });
-    const two = fleet.create(clientB, { ...rules(uniqueName(), clock), prefix: 'app:cb:' });
+    const one = fleet.create(clientA, { ...fleetRules(uniqueName(), clock), prefix: 'app:cb:' });
+    const two = fleet.create(clientB, { ...fleetRules(uniqueName(), clock), prefix: 'app:cb:' });
     await failTimes(one, 10);
     await Promise.all([one.sync(), two.sync()]);
     expect(one.state).toBe('open');
@@ -387,7 +376,7 @@ describe('FleetCircuitBreaker on one Redis', () => {
   it('reports a sync that throws (a faulty random option) and keeps syncing', async () => {
     let broken = true;
     const a = fleet.create(clientA, {
-      ...rules(uniqueName()),
+      ...fleetRules(uniqueName()),
       random: () => {
         if (broken) throw new Error('bad random');
         return 0.5;
@@ -407,7 +396,7 @@ describe('FleetCircuitBreaker on one Redis', () => {
   });
 
   it('validates execute arguments like CircuitBreaker', async () => {
-    const a = fleet.create(clientA, rules(uniqueName()));
+    const a = fleet.create(clientA, fleetRules(uniqueName()));
     await expect(a.execute(5 as never)).rejects.toThrow(TypeError);
     await expect(a.execute(ok, 5 as never)).rejects.toThrow(TypeError);
     await expect(a.execute(ok, { timeoutMs: 0 })).rejects.toThrow(RangeError);

@@ -77,3 +77,18 @@ export function fleetFactory() {
 export function testClock(): ManualClock {
   return createManualClock(1_700_000_000_000);
 }
+
+/**
+ * Base options of the fleet tests: a 60 s window (a manual clock never leaves it), rules
+ * at 50% failures over at least 10 calls.
+ */
+export function fleetRules(name: string, clock = testClock(), openDurationMs = 60_000) {
+  return {
+    name,
+    clock,
+    failureRateThreshold: 0.5,
+    minimumCalls: 10,
+    window: { type: 'time' as const, durationMs: 60_000, buckets: 6 },
+    openDurationMs,
+  };
+}
