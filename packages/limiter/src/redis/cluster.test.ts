@@ -17,7 +17,7 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(() => handle.stop());
 
-it.each<RedisAlgorithm>(['gcra', 'fixed-window'])(
+it.each<RedisAlgorithm>(['gcra', 'token-bucket', 'sliding-window', 'fixed-window'])(
   'multi-window limits on a 3-master Cluster (%s)',
   async (algorithm) => {
     const limiter = new RedisRateLimiter({
@@ -35,8 +35,15 @@ it.each<RedisAlgorithm>(['gcra', 'fixed-window'])(
       for (let i = 0; i < 4; i++) allowed.push((await limiter.consume(key)).allowed);
       expect(allowed).toEqual([true, true, true, false]);
     }
+    // Requests of one turn for several keys: one call per key (one slot each), all at once.
+    const more = keys.map((key) => `${key}:batch`);
+    const batch = await Promise.all(
+      more.flatMap((key) => [1, 2, 3, 4].map(() => limiter.consume(key))),
+    );
+    expect(batch.map((r) => r.allowed)).toEqual(more.flatMap(() => [true, true, true, false]));
     const stats = limiter.stats();
     expect(stats.redisErrors + stats.timeouts + stats.outageDecisions).toBe(0);
+    expect(stats.scriptCalls).toBe(keys.length * 4 + more.length);
     // The second window still counts the 3 admitted: after a reset of the key, 3 again.
     expect(await limiter.reset(keys[0]!)).toBe(true);
     expect(await limiter.consume(keys[0]!)).toMatchObject({ allowed: true, remaining: 2 });

@@ -6,4 +6,11 @@ export {
   type RedisRateLimiterOptions,
   type RedisRateLimiterStats,
 } from './redis-rate-limiter.js';
-export { CONSUME_SCRIPT, consumeArgs, type LuaScript, type ScriptRule } from './script.js';
+export {
+  CONSUME_SCRIPT,
+  type LuaScript,
+  parseScriptReply,
+  type ScriptDecision,
+  type ScriptRule,
+  scriptArgs,
+} from './script.js';

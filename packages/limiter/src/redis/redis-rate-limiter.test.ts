@@ -13,9 +13,9 @@ import {
 import {
   type RedisAlgorithm as Algorithm,
   CONSUME_SCRIPT,
-  consumeArgs,
   type OutageEvent,
   RedisRateLimiter,
+  scriptArgs,
 } from './index.js';
 
 let server: Awaited<ReturnType<typeof startRedis>>;
@@ -63,6 +63,20 @@ describe('decisions', () => {
     ],
     [
       'fixed-window',
+      [
+        { limit: 5, windowMs: 1e12 },
+        { limit: 7, windowMs: 2e12 },
+      ],
+    ],
+    [
+      'token-bucket',
+      [
+        { limit: 5, windowMs: 3_600_000 },
+        { limit: 8, windowMs: 7_200_000, burst: 4 },
+      ],
+    ],
+    [
+      'sliding-window',
       [
         { limit: 5, windowMs: 1e12 },
         { limit: 7, windowMs: 2e12 },
@@ -137,7 +151,7 @@ describe('decisions', () => {
 });
 
 describe('concurrency', () => {
-  it.each<Algorithm>(['gcra', 'fixed-window'])(
+  it.each<Algorithm>(['gcra', 'token-bucket', 'sliding-window', 'fixed-window'])(
     '4 processes hammering one key admit exactly the limit (%s)',
     async (algorithm) => {
       const limit = 37;
@@ -148,9 +162,7 @@ describe('concurrency', () => {
       });
       const key = fresh();
       const hash = `bw:limit:{${key}}`;
-      const rules = [
-        { limit, windowMs: 3_600_000, interval: 3_600_000 / limit, tolerance: 3_600_000 },
-      ];
+      const rules = [{ limit, windowMs: 3_600_000, burst: limit }];
       const fixture = fileURLToPath(new URL('./hammer.fixture.mjs', import.meta.url));
       const counts = await Promise.all(
         Array.from(
@@ -167,7 +179,7 @@ describe('concurrency', () => {
                 url: server.url,
                 source: CONSUME_SCRIPT.source,
                 keys: [hash],
-                args: consumeArgs(algorithm === 'gcra', rules, 1),
+                args: [...scriptArgs(algorithm, rules), '1', '1', '1'],
                 requests: 25,
               });
             }),
@@ -178,6 +190,86 @@ describe('concurrency', () => {
       expect((await limiter.consume(key)).allowed).toBe(false);
     },
   );
+});
+
+describe('batching', () => {
+  it('decides requests of one turn in one script call, in call order', async () => {
+    const limiter = new RedisRateLimiter({ redis: client, limits: { limit: 3, windowMs: 60_000 } });
+    const key = fresh();
+    const results = await Promise.all(Array.from({ length: 5 }, () => limiter.consume(key)));
+    expect(results.map((r) => [r.allowed, r.remaining])).toEqual([
+      [true, 2],
+      [true, 1],
+      [true, 0],
+      [false, 0],
+      [false, 0],
+    ]);
+    expect(limiter.stats()).toMatchObject({ decisions: 5, scriptCalls: 1 });
+  });
+
+  it('mixes keys and costs in one call on a single node', async () => {
+    const limiter = new RedisRateLimiter({
+      redis: client,
+      limits: { limit: 4, windowMs: 60_000 },
+      blockCache: false,
+    });
+    const [a, b] = [fresh(), fresh()];
+    const results = await Promise.all([
+      limiter.consume(a, 3),
+      limiter.consume(b, 4),
+      limiter.consume(a, 2),
+      limiter.consume(b),
+      limiter.consume(a),
+    ]);
+    expect(results.map((r) => r.allowed)).toEqual([true, true, false, false, true]);
+    expect(limiter.stats().scriptCalls).toBe(1);
+    expect(await client.exists(`bw:limit:{${a}}`, `bw:limit:{${b}}`)).toBe(2);
+  });
+
+  it('splits at maxBatch; maxBatch 1 sends one call per request', async () => {
+    const key = fresh();
+    const three = new RedisRateLimiter({
+      redis: client,
+      limits: { limit: 100, windowMs: 60_000 },
+      maxBatch: 3,
+    });
+    const results = await Promise.all(Array.from({ length: 7 }, () => three.consume(key)));
+    expect(results.map((r) => r.remaining)).toEqual([99, 98, 97, 96, 95, 94, 93]);
+    expect(three.stats().scriptCalls).toBe(3);
+    const one = new RedisRateLimiter({
+      redis: client,
+      limits: { limit: 100, windowMs: 60_000 },
+      maxBatch: 1,
+    });
+    await Promise.all(Array.from({ length: 4 }, () => one.consume(key)));
+    expect(one.stats().scriptCalls).toBe(4);
+  });
+
+  it('a reset goes to Redis after the requests made before it', async () => {
+    const limiter = new RedisRateLimiter({ redis: client, limits: { limit: 1, windowMs: 60_000 } });
+    const key = fresh();
+    const before = limiter.consume(key);
+    const reset = limiter.reset(key);
+    expect(await before).toMatchObject({ allowed: true });
+    expect(await reset).toBe(true);
+    expect(await limiter.consume(key)).toMatchObject({ allowed: true });
+    const pending = limiter.consume(key);
+    await limiter.drain();
+    expect(await pending).toMatchObject({ allowed: false });
+  });
+
+  it('an outage answers every request of the batch by the policy, in order', async () => {
+    const never = new Promise<never>(() => {});
+    const redis = { status: 'ready', evalsha: () => never, eval: () => never } as unknown as Redis;
+    const limiter = new RedisRateLimiter({
+      redis,
+      limits: { limit: 2, windowMs: 60_000 },
+      timeoutMs: 5,
+    });
+    const results = await Promise.all(Array.from({ length: 3 }, () => limiter.consume('k')));
+    expect(results.map((r) => r.allowed)).toEqual([true, true, false]);
+    expect(limiter.stats()).toMatchObject({ scriptCalls: 1, timeouts: 1, outageDecisions: 3 });
+  });
 });
 
 describe('outages', () => {
@@ -336,8 +428,15 @@ describe('validation', () => {
       () => new RedisRateLimiter({ redis: client, limits, outage: 'maybe' as 'local' }),
     ).toThrow(/outage/);
     expect(
-      () => new RedisRateLimiter({ redis: client, limits, algorithm: 'token-bucket' as 'gcra' }),
+      () => new RedisRateLimiter({ redis: client, limits, algorithm: 'leaky' as 'gcra' }),
     ).toThrow(/algorithm/);
+    for (const maxBatch of [0, 1.5, 1_001]) {
+      expect(() => new RedisRateLimiter({ redis: client, limits, maxBatch })).toThrow(
+        new RangeError(
+          `Expected \`maxBatch\` to be an integer >= 1 and <= 1000, got \`${maxBatch}\` (number)`,
+        ),
+      );
+    }
     expect(
       () =>
         new RedisRateLimiter({ redis: client, limits, blockCache: 'yes' as unknown as boolean }),

@@ -1,6 +1,7 @@
 import {
   checkBoolean,
   checkFunction,
+  checkInteger,
   checkNumber,
   checkOneOf,
   checkOptions,
@@ -13,15 +14,22 @@ import {
 } from '@breakwater/core';
 import type { Cluster, Redis } from 'ioredis';
 import {
+  type Algorithm,
   type LimitRule,
   RateLimitedError,
   RateLimiter,
   type RateLimitResult,
 } from '../rate-limiter.js';
-import { CONSUME_SCRIPT, consumeArgs, parseConsumeReply, type ScriptRule } from './script.js';
+import {
+  CONSUME_SCRIPT,
+  parseScriptReply,
+  type ScriptDecision,
+  type ScriptRule,
+  scriptArgs,
+} from './script.js';
 
-/** The algorithms the Redis store runs. */
-export type RedisAlgorithm = 'gcra' | 'fixed-window';
+/** The algorithms the Redis store runs: all of `RateLimiter`'s. */
+export type RedisAlgorithm = Algorithm;
 
 /** What to decide while Redis cannot answer (down, not ready, too slow, or an error). */
 export type OutagePolicy = 'fail-open' | 'fail-closed' | 'local';
@@ -34,7 +42,7 @@ export interface RedisRateLimiterOptions {
   prefix?: string | undefined;
   /** One limit or several, as for `RateLimiter`: a request must fit all of them. */
   limits: LimitRule | readonly LimitRule[];
-  /** `'gcra'` or `'fixed-window'`, as for `RateLimiter`. @default 'gcra' */
+  /** Any of `RateLimiter`'s algorithms, with the same decisions. @default 'gcra' */
   algorithm?: RedisAlgorithm | undefined;
   /** How long one decision waits for Redis (ms). @default 100 */
   timeoutMs?: number | undefined;
@@ -48,6 +56,12 @@ export interface RedisRateLimiterOptions {
    * larger cost) without asking Redis. @default true
    */
   blockCache?: boolean | undefined;
+  /**
+   * Most requests one script call decides. Requests made in the same turn of the event
+   * loop share calls: on a single Redis node any keys, on a Cluster the requests of one
+   * key. `1` sends one call per request. @default 100
+   */
+  maxBatch?: number | undefined;
 }
 
 /** Emitted when decisions move from Redis to the outage policy and back. */
@@ -69,11 +83,15 @@ export interface RedisRateLimiterStats {
   outageDecisions: number;
   /** Decisions answered from the block cache. */
   blockCacheHits: number;
+  /** Script calls sent to Redis (several decisions may share one). */
+  scriptCalls: number;
 }
 
 /** Commands used, present on both ioredis `Redis` and `Cluster`. */
 interface ScriptClient {
   readonly status: string;
+  /** ioredis: `true` on a `Cluster`. */
+  readonly isCluster?: boolean;
   evalsha(sha: string, numKeys: number, ...keysAndArgs: Array<string | number>): Promise<unknown>;
   eval(source: string, numKeys: number, ...keysAndArgs: Array<string | number>): Promise<unknown>;
   del(...keys: string[]): Promise<number>;
@@ -87,6 +105,27 @@ const MAX_IN_FLIGHT = 1_000;
 const SWEEP_PER_CALL = 2;
 /** Longest `retryAfterMs` of a `'fail-closed'` denial. */
 const FAIL_CLOSED_RETRY_MS = 1_000;
+
+/** A request waiting for its script call. */
+interface Request {
+  readonly key: string;
+  readonly cost: number;
+  readonly resolve: (result: RateLimitResult) => void;
+}
+
+/** Requests that go to Redis in one script call. */
+interface Batch {
+  /** Distinct Redis keys (KEYS of the call). */
+  readonly keys: string[];
+  /** Index in `keys` of each user key of the batch. */
+  readonly index: Map<string, number>;
+  /**
+   * ARGV: the fixed head, then runs of requests: key index (1-based), cost, and how many
+   * requests in a row have that key and cost.
+   */
+  readonly args: Array<string | number>;
+  readonly requests: Request[];
+}
 
 interface Block {
   readonly until: number;
@@ -106,8 +145,17 @@ export class RedisRateLimiter {
   readonly #guard: RedisGuard<ScriptClient, Operation>;
   readonly #client: ScriptClient;
   readonly #prefix: string;
-  readonly #gcra: boolean;
   readonly #rules: readonly ScriptRule[];
+  /** ARGV head of every call: algorithm, TTL, server clock, limits. */
+  readonly #head: readonly string[];
+  readonly #maxBatch: number;
+  readonly #cluster: boolean;
+  /** Batches still taking requests: one per key on a Cluster, one in all otherwise. */
+  readonly #open = new Map<string, Batch>();
+  /** Batches to send at the end of this turn of the event loop, in order. */
+  #ready: Batch[] = [];
+  #flushScheduled = false;
+  readonly #flush = (): void => this.#sendReady();
   readonly #outage: OutagePolicy;
   readonly #blockCache: boolean;
   readonly #local: RateLimiter;
@@ -121,6 +169,7 @@ export class RedisRateLimiter {
     timeouts: 0,
     outageDecisions: 0,
     blockCacheHits: 0,
+    scriptCalls: 0,
   };
 
   constructor(options: RedisRateLimiterOptions) {
@@ -144,22 +193,27 @@ export class RedisRateLimiter {
     });
     this.#outage = checkOneOf('outage', raw.outage, ['fail-open', 'fail-closed', 'local'], 'local');
     this.#blockCache = checkBoolean('blockCache', raw.blockCache, true);
-    const algorithm = checkOneOf('algorithm', raw.algorithm, ['gcra', 'fixed-window'], 'gcra');
+    this.#maxBatch = checkInteger('maxBatch', raw.maxBatch, { min: 1, max: 1_000, default: 100 });
+    const algorithm = checkOneOf(
+      'algorithm',
+      raw.algorithm,
+      ['gcra', 'token-bucket', 'sliding-window', 'fixed-window'],
+      'gcra',
+    );
     // Validates `limits` with the very same messages.
     this.#local = new RateLimiter({ limits: raw.limits as LimitRule, algorithm });
-    this.#gcra = algorithm === 'gcra';
     const list = (Array.isArray(raw.limits) ? raw.limits : [raw.limits]) as LimitRule[];
     this.#rules = Object.freeze(
-      list.map((rule) => {
-        const interval = rule.windowMs / rule.limit;
-        return Object.freeze({
+      list.map((rule) =>
+        Object.freeze({
           limit: rule.limit,
           windowMs: rule.windowMs,
-          interval,
-          tolerance: interval * (rule.burst ?? rule.limit),
-        });
-      }),
+          burst: rule.burst ?? rule.limit,
+        }),
+      ),
     );
+    this.#head = Object.freeze(scriptArgs(algorithm, this.#rules));
+    this.#cluster = this.#client.isCluster === true;
     this.#guard = new RedisGuard(this.#client, timeoutMs, MAX_IN_FLIGHT);
   }
 
@@ -195,31 +249,91 @@ export class RedisRateLimiter {
         if (block.until <= now) this.#blocks.delete(key);
       }
     }
-    const args = consumeArgs(this.#gcra, this.#rules, cost);
-    return this.#guard
+    return new Promise((resolve) => this.#enqueue({ key, cost, resolve }));
+  }
+
+  /** Adds a request to the open batch of its group; batches go out at the end of this turn. */
+  #enqueue(request: Request): void {
+    const group = this.#cluster ? request.key : '';
+    let batch = this.#open.get(group);
+    if (batch === undefined || batch.requests.length >= this.#maxBatch) {
+      batch = { keys: [], index: new Map(), args: [...this.#head], requests: [] };
+      this.#open.set(group, batch);
+      this.#ready.push(batch);
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        process.nextTick(this.#flush);
+      }
+    }
+    let index = batch.index.get(request.key);
+    if (index === undefined) {
+      index = batch.keys.push(this.#hashKey(request.key));
+      batch.index.set(request.key, index);
+    }
+    const { args } = batch;
+    const last = args.length - 1;
+    if (args[last - 2] === index && args[last - 1] === request.cost && batch.requests.length > 0) {
+      (args[last] as number)++;
+    } else {
+      args.push(index, request.cost, 1);
+    }
+    batch.requests.push(request);
+  }
+
+  /** Sends every batch made in this turn, in order. */
+  #sendReady(): void {
+    this.#flushScheduled = false;
+    const ready = this.#ready;
+    this.#ready = [];
+    this.#open.clear();
+    for (const batch of ready) this.#send(batch);
+  }
+
+  #send(batch: Batch): void {
+    const { requests } = batch;
+    this.#stats.scriptCalls++;
+    void this.#guard
       .run(
         'consume',
-        (client, call) => evaluate(client, call, [this.#hashKey(key)], args),
+        (client, call) =>
+          evaluate(client, call, batch.keys, batch.args, requests.length, this.#rules.length),
         (failure) => this.#fail(failure),
       )
       .then((outcome) => {
-        if (outcome.ok) {
-          this.#recovered();
-          const result = outcome.value;
-          if (!result.allowed && this.#blockCache && result.retryAfterMs > 0) {
-            const now = Date.now();
-            this.#blocks.set(key, {
-              until: now + result.retryAfterMs,
-              cost,
-              limit: result.limit,
-              resetAt: now + result.resetAfterMs,
-            });
+        if (!outcome.ok) {
+          this.#stats.outageDecisions += requests.length;
+          for (const request of requests) {
+            request.resolve(this.#decideLocally(request.key, request.cost));
           }
-          return result;
+          return;
         }
-        this.#stats.outageDecisions++;
-        return this.#decideLocally(key, cost);
+        this.#recovered();
+        const decisions = outcome.value;
+        for (let i = 0; i < requests.length; i++) {
+          const request = requests[i]!;
+          request.resolve(this.#result(request, decisions[i]!));
+        }
       });
+  }
+
+  #result(request: Request, decision: ScriptDecision): RateLimitResult {
+    const result: RateLimitResult = {
+      allowed: decision.allowed,
+      limit: this.#rules[decision.rule]!.limit,
+      remaining: decision.remaining,
+      retryAfterMs: decision.retryAfterMs,
+      resetAfterMs: decision.resetAfterMs,
+    };
+    if (!result.allowed && this.#blockCache && result.retryAfterMs > 0) {
+      const now = Date.now();
+      this.#blocks.set(request.key, {
+        until: now + result.retryAfterMs,
+        cost: request.cost,
+        limit: result.limit,
+        resetAt: now + result.resetAfterMs,
+      });
+    }
+    return result;
   }
 
   /**
@@ -238,6 +352,8 @@ export class RedisRateLimiter {
    */
   async reset(key: string): Promise<boolean> {
     this.#check(key, 1);
+    // Requests made before the reset go to Redis before it.
+    if (this.#flushScheduled) this.#sendReady();
     this.#blocks.delete(key);
     this.#local.reset(key);
     const outcome = await this.#guard.run(
@@ -271,6 +387,7 @@ export class RedisRateLimiter {
 
   /** Resolves once every Redis call made so far has settled or timed out. */
   drain(): Promise<void> {
+    if (this.#flushScheduled) this.#sendReady();
     return this.#guard.drain();
   }
 
@@ -373,7 +490,9 @@ async function evaluate(
   call: RedisGuardCall,
   keys: readonly string[],
   args: ReadonlyArray<string | number>,
-): Promise<RateLimitResult> {
+  requests: number,
+  rules: number,
+): Promise<ScriptDecision[]> {
   let reply: unknown;
   try {
     reply = await client.evalsha(CONSUME_SCRIPT.sha, keys.length, ...keys, ...args);
@@ -384,5 +503,5 @@ async function evaluate(
     if (client.status !== 'ready') throw new RedisUnavailableError('consume', client.status);
     reply = await client.eval(CONSUME_SCRIPT.source, keys.length, ...keys, ...args);
   }
-  return parseConsumeReply(reply);
+  return parseScriptReply(reply, requests, rules);
 }
