@@ -23,12 +23,15 @@ describe('limiter helpers', () => {
 
 describe('limiter suite', () => {
   it('runs every case at tiny sizes with equal counts, weighs keys, then the targets', async () => {
-    const result = await runSuite(createLimiterSuite({ batch: 20, keys: 50, redis }), {
-      settings: quickSettings,
-      mode: 'quick',
-      command: 'test',
-      gc: vi.fn(),
-    });
+    const result = await runSuite(
+      createLimiterSuite({ batch: 20, keys: 50, acquireBatch: 4, redis }),
+      {
+        settings: quickSettings,
+        mode: 'quick',
+        command: 'test',
+        gc: vi.fn(),
+      },
+    );
     expect(result.cases.map((c) => c.name)).toEqual([
       caseNames.hotAllowed('fixed-window'),
       caseNames.hotAllowed('gcra'),
@@ -36,6 +39,8 @@ describe('limiter suite', () => {
       caseNames.hotDenied('gcra'),
       '50 new keys · ours fixed-window',
       '50 new keys · ours gcra',
+      caseNames.acquire(4, 'in-turn'),
+      caseNames.acquire(4, 'at-once'),
       ...(redis
         ? [
             caseNames.redis('fixed-window'),
@@ -53,6 +58,8 @@ describe('limiter suite', () => {
       true,
       true,
       false,
+      true,
+      true,
       true,
       true,
       ...(redis ? [true, true, true, true] : []),
@@ -75,7 +82,15 @@ describe('limiter suite', () => {
 
   it('is registered as `limiter` with 1M keys', () => {
     expect(suite.name).toBe('limiter');
-    expect(defaultLimiterSuiteConfig).toEqual({ batch: 1_000, keys: 1_000_000, redis: true });
+    expect(defaultLimiterSuiteConfig).toEqual({
+      batch: 1_000,
+      keys: 1_000_000,
+      acquireBatch: 32,
+      redis: true,
+    });
+    expect(caseNames.acquire(32, 'in-turn')).toBe(
+      'acquire · mostly allowed · 32 in turn · ours fixed-window',
+    );
     expect(suite.setup).toBeTypeOf('function');
     expect(suite.teardown).toBeTypeOf('function');
     expect(suite.cases[4]!.name).toBe('1M new keys · ours fixed-window');

@@ -1,6 +1,12 @@
 import type { BenchCase, SuiteDefinition } from '../runner/suite-definition.js';
 import { countLabel } from './cache/count-label.js';
 import {
+  type AcquireCaseOptions,
+  type AcquireMode,
+  bottleneckImpl,
+  oursAcquireImpl,
+} from './limiter/acquire.js';
+import {
   type HotOptions,
   type KeysOptions,
   keyList,
@@ -26,6 +32,11 @@ export interface LimiterSuiteConfig {
   readonly batch: number;
   /** Distinct keys of the new-keys cases, and keys a memory build holds. */
   readonly keys: number;
+  /**
+   * `acquire` calls per measured call of the waiting cases (ours against bottleneck, which
+   * takes milliseconds per job, so far fewer than `batch`).
+   */
+  readonly acquireBatch: number;
   /** Whether to run the Redis cases (they start a redis-server). */
   readonly redis: boolean;
 }
@@ -33,6 +44,7 @@ export interface LimiterSuiteConfig {
 export const defaultLimiterSuiteConfig: LimiterSuiteConfig = {
   batch: 1_000,
   keys: 1_000_000,
+  acquireBatch: 32,
   redis: true,
 };
 
@@ -52,6 +64,8 @@ export const caseNames = {
   hotAllowed: (algorithm: string) => `hot key · mostly allowed · ours ${algorithm}`,
   hotDenied: (algorithm: string) => `hot key · mostly denied · ours ${algorithm}`,
   keys: (count: number, algorithm: string) => `${countLabel(count)} new keys · ours ${algorithm}`,
+  acquire: (count: number, mode: AcquireMode) =>
+    `acquire · mostly allowed · ${count} ${mode === 'in-turn' ? 'in turn' : 'at once'} · ours fixed-window`,
   redis: (algorithm: string) =>
     `Redis · hot key · ${redisConcurrency} concurrent · ours ${algorithm}`,
   redisMulti: (algorithm: string) =>
@@ -124,6 +138,34 @@ export function createLimiterSuite(config: LimiterSuiteConfig): SuiteDefinition 
       peers: [rlflxKeysImpl(keyed, false)],
     },
   ];
+  const { acquireBatch } = config;
+  const waiting = (mode: AcquireMode): AcquireCaseOptions => ({
+    config: limits.allowed,
+    batch: acquireBatch,
+    mode,
+  });
+  const bottleneckWhy =
+    'bottleneck in local mode yields to the event loop with `setTimeout(0)` (1 ms in Node) on ' +
+    'each submit, register and free of a job and runs the job from a timer too; no option ' +
+    'turns that off, so its figure is mostly timer latency, not CPU';
+  cases.push(
+    {
+      name: caseNames.acquire(acquireBatch, 'in-turn'),
+      description: `The waiting API, one key, ${rate(limits.allowed)} (nothing waits): ${acquireBatch} calls per call, each awaited before the next: ours \`await acquire(key)\` (fixed window, no options), bottleneck \`await schedule(job)\` with a reservoir of the limit refreshed every window (\`maxConcurrent: null\`, \`minTime: 0\`); each grant counted (by the job for bottleneck), every batch checked all granted, counts compared. ${bottleneckWhy}`,
+      opsPerCall: acquireBatch,
+      check: true,
+      ours: oursAcquireImpl('RateLimiter#acquire (fixed-window)', waiting('in-turn')),
+      peers: [bottleneckImpl(waiting('in-turn'))],
+    },
+    {
+      name: caseNames.acquire(acquireBatch, 'at-once'),
+      description: `The same ${acquireBatch} calls started at once and awaited with \`Promise.all\` (same options; all granted, checked and compared); bottleneck takes the jobs one after another through its submit lock`,
+      opsPerCall: acquireBatch,
+      check: true,
+      ours: oursAcquireImpl('RateLimiter#acquire (fixed-window)', waiting('at-once')),
+      peers: [bottleneckImpl(waiting('at-once'))],
+    },
+  );
   const targets: SpeedTarget[] = [
     { caseName: caseNames.hotAllowed('fixed-window'), peer, min: targetMins.hot },
     { caseName: caseNames.hotDenied('fixed-window'), peer, min: targetMins.hot },
@@ -171,8 +213,12 @@ export function createLimiterSuite(config: LimiterSuiteConfig): SuiteDefinition 
     description:
       '`RateLimiter` (`@breakwater/limiter`) against rate-limiter-flexible’s `RateLimiterMemory`: ' +
       'one hot key (mostly allowed, mostly denied) and a new key per decision, ours as a fixed ' +
-      'window (its semantics) and as GCRA; and `RedisRateLimiter` (`@breakwater/limiter/redis`) ' +
-      'against `RateLimiterRedis` on a local redis-server, 64 calls at once.',
+      'window (its semantics) and as GCRA; the waiting API, `acquire`, against bottleneck’s ' +
+      '`schedule` in local mode on one key where nothing waits (no case where calls really ' +
+      'wait: its time would be the limit’s windows, spent sleeping, and bottleneck refreshes its ' +
+      'reservoir from a 250 ms heartbeat, so neither speed nor fairness could be read off it in ' +
+      'a run of seconds); and `RedisRateLimiter` (`@breakwater/limiter/redis`) against ' +
+      '`RateLimiterRedis` on a local redis-server, 64 calls at once.',
     cases,
     ...(config.redis && {
       setup: () => redis.start(),

@@ -16,10 +16,8 @@ export function limiterTargetsTable(
       'Our speed over the peer’s (median ops/s ÷ median ops/s, as in the table above), with ns ' +
       'per decision. Reported, not asserted: a quick run’s figures are not for quoting.',
     notes: [
-      'bottleneck is not measured: it is a scheduler. Its `check()` only asks whether a job ' +
-        'would run now (a promise, nothing consumed) and its reservoir is only drawn from by ' +
-        'jobs run through `schedule()`, which queue (wait) instead of being refused; it has ' +
-        'no call that decides and consumes without waiting.',
+      'bottleneck is measured only through the waiting API (`acquire` against its `schedule`): ' +
+        'it is a scheduler, and has no call that decides and consumes without waiting.',
     ],
   });
 }
