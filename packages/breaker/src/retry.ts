@@ -7,6 +7,7 @@ import {
   Listeners,
   linkSignal,
   raceSignal,
+  sleep,
   throwIfAborted,
   type Unsubscribe,
 } from '@breakwater/core';
@@ -131,24 +132,6 @@ function resolveRetryOptions(options: RetryOptions): ResolvedRetryOptions {
         raw.shouldRetry,
       ) ?? retryUnlessBreakerOpen,
     random: checkOptionalFunction<() => number>('random', raw.random) ?? Math.random,
-  });
-}
-
-/**
- * Waits `ms` milliseconds, or rejects with `signal.reason` as soon as the signal aborts
- * (the timer is then cleared). The timer is not unref'd: the caller is waiting for it.
- */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 

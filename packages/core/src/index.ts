@@ -1,5 +1,5 @@
 export type { LinkedSignal } from './abort.js';
-export { linkSignal, raceSignal, throwIfAborted } from './abort.js';
+export { linkSignal, raceSignal, sleep, throwIfAborted } from './abort.js';
 export type { Clock } from './clock.js';
 export { checkClock, monotonicClock, wallClock } from './clock.js';
 export { describeValue } from './describe-value.js';
