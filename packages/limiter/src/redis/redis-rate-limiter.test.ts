@@ -192,6 +192,56 @@ describe('concurrency', () => {
   );
 });
 
+describe('acquire', () => {
+  it('waits for the next allowance, then takes it', async () => {
+    const limiter = new RedisRateLimiter({ redis: client, limits: { limit: 1, windowMs: 40 } });
+    const key = fresh();
+    expect(await limiter.acquire(key)).toMatchObject({ allowed: true });
+    // Denied now (and remembered by the block cache), allowed after the wait.
+    expect((await limiter.consume(key)).allowed).toBe(false);
+    expect(await limiter.acquire(key, { maxWaitMs: 5_000 })).toMatchObject({ allowed: true });
+  });
+
+  it('refuses at once what would take longer than maxWaitMs', async () => {
+    const limiter = new RedisRateLimiter({
+      redis: client,
+      limits: { limit: 1, windowMs: 3_600_000 },
+    });
+    const key = fresh();
+    await limiter.acquire(key);
+    const error = await limiter.acquire(key, { maxWaitMs: 1_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect((error as RateLimitedError).retryAfterMs).toBeGreaterThan(1_000);
+  });
+
+  it('stops waiting when aborted, before or during the wait', async () => {
+    const limiter = new RedisRateLimiter({
+      redis: client,
+      limits: { limit: 1, windowMs: 3_600_000 },
+    });
+    const key = fresh();
+    await limiter.acquire(key);
+    const reason = new Error('gave up');
+    await expect(limiter.acquire(key, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    const controller = new AbortController();
+    const waiting = limiter.acquire(key, { signal: controller.signal });
+    await until(() => limiter.stats().decisions >= 2);
+    controller.abort(reason);
+    await expect(waiting).rejects.toBe(reason);
+  });
+
+  it('refuses bad options', async () => {
+    const limiter = new RedisRateLimiter({ redis: client, limits: { limit: 2, windowMs: 1_000 } });
+    await expect(limiter.acquire('k', { cost: 0 })).rejects.toThrow(/cost/);
+    await expect(limiter.acquire('k', { cost: 3 })).rejects.toThrow(/could never be allowed/);
+    await expect(limiter.acquire('k', { maxWaitMs: -1 })).rejects.toThrow(/maxWaitMs/);
+    await expect(limiter.acquire('k', { signal: 'x' as unknown as AbortSignal })).rejects.toThrow(
+      TypeError,
+    );
+    await expect(limiter.acquire('')).rejects.toThrow(RangeError);
+  });
+});
+
 describe('batching', () => {
   it('decides requests of one turn in one script call, in call order', async () => {
     const limiter = new RedisRateLimiter({ redis: client, limits: { limit: 3, windowMs: 60_000 } });

@@ -11,9 +11,13 @@ import {
   type RedisGuardCall,
   type RedisGuardFailure,
   RedisUnavailableError,
+  sleep,
+  throwIfAborted,
 } from '@breakwater/core';
 import type { Cluster, Redis } from 'ioredis';
+import { readAcquireOptions } from '../acquire-options.js';
 import {
+  type AcquireOptions,
   type Algorithm,
   type LimitRule,
   RateLimitedError,
@@ -344,6 +348,28 @@ export class RedisRateLimiter {
     const result = await this.consume(key, cost);
     if (!result.allowed) throw new RateLimitedError(key, result);
     return result;
+  }
+
+  /**
+   * Waits until `cost` units of `key` are allowed, then takes them: decides, and when
+   * denied sleeps for the `retryAfterMs` Redis reported (at least 1 ms) and asks again.
+   * Callers are not queued: instances across a fleet compete, so there is no arrival
+   * order to keep, and a waiting caller holds no Redis call open.
+   * @throws RateLimitedError when the wait would exceed `maxWaitMs`; `signal.reason`
+   *   when aborted; TypeError/RangeError for bad options, a bad key or cost.
+   */
+  async acquire(key: string, options?: AcquireOptions): Promise<RateLimitResult> {
+    const { cost, signal, maxWaitMs } = readAcquireOptions(options);
+    this.#check(key, cost);
+    const deadline = Date.now() + maxWaitMs;
+    for (;;) {
+      throwIfAborted(signal);
+      const result = await this.consume(key, cost);
+      if (result.allowed) return result;
+      throwIfAborted(signal);
+      if (Date.now() + result.retryAfterMs > deadline) throw new RateLimitedError(key, result);
+      await sleep(Math.max(1, Math.ceil(result.retryAfterMs)), signal);
+    }
   }
 
   /**
