@@ -375,6 +375,39 @@ describe('outages', () => {
     off();
   });
 
+  it('a frozen Redis costs each call its timeout, then the policy; no call waits longer', async () => {
+    const frozen = await startRedis();
+    const redis = frozen.client();
+    try {
+      await redis.ping();
+      const limiter = new RedisRateLimiter({
+        redis,
+        limits: { limit: 2, windowMs: 3_600_000 },
+        timeoutMs: 30,
+      });
+      const key = fresh();
+      expect((await limiter.consume(key)).allowed).toBe(true);
+      process.kill(frozen.pid!, 'SIGSTOP');
+      // The connection stays up ('ready'): the calls are sent and time out one by one.
+      const during = [];
+      for (let i = 0; i < 4; i++) during.push((await limiter.consume(key)).allowed);
+      // The local fallback has seen none of Redis's decisions: 2 more, then denied.
+      expect(during).toEqual([true, true, false, false]);
+      expect(limiter.stats()).toMatchObject({ timeouts: 4, outageDecisions: 4 });
+      expect(limiter.mode).toBe('outage');
+      process.kill(frozen.pid!, 'SIGCONT');
+      await until(async () => {
+        await limiter.consume(fresh());
+        return limiter.mode === 'redis';
+      });
+      // Calls that timed out still ran once Redis woke up; nothing else was lost.
+      expect((await limiter.consume(key)).allowed).toBe(false);
+    } finally {
+      if (frozen.pid !== undefined) process.kill(frozen.pid, 'SIGCONT');
+      await frozen.stop();
+    }
+  });
+
   it('recovers from SCRIPT FLUSH', async () => {
     const limiter = new RedisRateLimiter({ redis: client, limits: { limit: 2, windowMs: 60_000 } });
     const key = fresh();
