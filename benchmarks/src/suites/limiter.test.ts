@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { runSuite } from '../runner/run-suite.js';
 import { expectedAllowed, keyList, verifyBatch } from './limiter/cases.js';
-import { hasRedisServer } from './limiter/redis.js';
+import { hasRedisServer, redisKeyList, rlflxAutoPipeliningName } from './limiter/redis.js';
 import { caseNames, createLimiterSuite, defaultLimiterSuiteConfig, suite } from './limiter.js';
 
 /** CI has redis-server; elsewhere the Redis cases are skipped. */
@@ -18,13 +18,19 @@ describe('limiter helpers', () => {
     const keys = keyList(3);
     expect(keys()).toEqual(['key:0', 'key:1', 'key:2']);
     expect(keys()).toBe(keys());
+    expect(redisKeyList(2)).toEqual(['user:0', 'user:1']);
   });
 });
+
+/** Every Redis case, in run order: each kind and algorithm batched, then at maxBatch 1. */
+const redisCases = [caseNames.redis, caseNames.redisKeys, caseNames.redisMulti].flatMap((name) =>
+  (['fixed-window', 'gcra'] as const).flatMap((algorithm) => [name(algorithm), name(algorithm, 1)]),
+);
 
 describe('limiter suite', () => {
   it('runs every case at tiny sizes with equal counts, weighs keys, then the targets', async () => {
     const result = await runSuite(
-      createLimiterSuite({ batch: 20, keys: 50, acquireBatch: 4, redis }),
+      createLimiterSuite({ batch: 20, keys: 50, acquireBatch: 4, redis, redisKeys: 100 }),
       {
         settings: quickSettings,
         mode: 'quick',
@@ -41,14 +47,7 @@ describe('limiter suite', () => {
       '50 new keys · ours gcra',
       caseNames.acquire(4, 'in-turn'),
       caseNames.acquire(4, 'at-once'),
-      ...(redis
-        ? [
-            caseNames.redis('fixed-window'),
-            caseNames.redis('gcra'),
-            caseNames.redisMulti('fixed-window'),
-            caseNames.redisMulti('gcra'),
-          ]
-        : []),
+      ...(redis ? redisCases : []),
     ]);
     for (const c of result.cases) {
       for (const impl of [c.ours, ...c.peers]) expect(impl.medianOpsPerSec).toBeGreaterThan(0);
@@ -62,18 +61,46 @@ describe('limiter suite', () => {
       true,
       true,
       true,
-      ...(redis ? [true, true, true, true] : []),
+      ...(redis ? redisCases.map(() => true) : []),
     ]);
+    for (const c of result.cases.filter((r) => r.name.startsWith('Redis'))) {
+      expect([c.ours.name, ...c.peers.map((p) => p.name)]).toEqual([
+        c.name.endsWith('maxBatch 1')
+          ? `RedisRateLimiter (${c.name.includes('gcra') ? 'gcra' : 'fixed-window'}, maxBatch 1)`
+          : `RedisRateLimiter (${c.name.includes('gcra') ? 'gcra' : 'fixed-window'})`,
+        'rate-limiter-flexible',
+        rlflxAutoPipeliningName,
+      ]);
+    }
     const [targets, latency] = result.tables!;
     expect(targets!.rows.map((row) => [row[0], row[5]])).toEqual([
       [caseNames.hotAllowed('fixed-window'), '≥ 5×'],
       [caseNames.hotDenied('fixed-window'), '≥ 5×'],
       ['50 new keys · ours fixed-window', '≥ 10×'],
-      ...(redis ? [[caseNames.redis('fixed-window'), '≥ 1.5×']] : []),
+      ...(redis
+        ? [
+            [caseNames.redis('fixed-window'), '≥ 1.5×'],
+            [caseNames.redisKeys('fixed-window'), '≥ 1.5×'],
+          ]
+        : []),
     ]);
     if (redis) {
-      expect(latency!.rows).toHaveLength(8);
+      // One row per implementation of every Redis case: ours and the two peers.
+      expect(latency!.rows).toHaveLength(redisCases.length * 3);
       for (const row of latency!.rows) expect(row[3]).toBeGreaterThan(0);
+      // Ours batches the 64 calls of a batch into one script call, on one key or on many;
+      // at maxBatch 1 it sends one per decision; the peers have no such figure.
+      const perCall = new Map(latency!.rows.map((row) => [row[0], row[4]]));
+      for (const name of redisCases) {
+        const algorithm = name.includes('gcra') ? 'gcra' : 'fixed-window';
+        if (name.endsWith('maxBatch 1')) {
+          expect(perCall.get(`${name} · RedisRateLimiter (${algorithm}, maxBatch 1)`)).toBe(1);
+        } else {
+          expect(perCall.get(`${name} · RedisRateLimiter (${algorithm})`)).toBe(64);
+        }
+        expect(perCall.get(`${name} · rate-limiter-flexible`)).toBeNull();
+        expect(perCall.get(`${name} · ${rlflxAutoPipeliningName}`)).toBeNull();
+      }
     } else {
       expect(latency).toBeUndefined();
     }
@@ -87,6 +114,7 @@ describe('limiter suite', () => {
       keys: 1_000_000,
       acquireBatch: 32,
       redis: true,
+      redisKeys: 100_000,
     });
     expect(caseNames.acquire(32, 'in-turn')).toBe(
       'acquire · mostly allowed · 32 in turn · ours fixed-window',
@@ -94,5 +122,9 @@ describe('limiter suite', () => {
     expect(suite.setup).toBeTypeOf('function');
     expect(suite.teardown).toBeTypeOf('function');
     expect(suite.cases[4]!.name).toBe('1M new keys · ours fixed-window');
+    expect(caseNames.redisKeys('gcra', 1)).toBe(
+      'Redis · distinct keys · 64 concurrent · ours gcra · maxBatch 1',
+    );
+    expect(suite.cases).toHaveLength(8 + 12);
   });
 });

@@ -19,7 +19,8 @@ import type { LimitConfig } from './limiter/contenders.js';
 import {
   type BatchLatencies,
   oursRedisImpl,
-  type RedisHotOptions,
+  type RedisCaseOptions,
+  redisKeyList,
   redisLatencyTable,
   rlflxRedisImpl,
   SharedRedis,
@@ -39,6 +40,8 @@ export interface LimiterSuiteConfig {
   readonly acquireBatch: number;
   /** Whether to run the Redis cases (they start a redis-server). */
   readonly redis: boolean;
+  /** Keys of the distinct-keys Redis cases (`user:0` …), cycled through. */
+  readonly redisKeys: number;
 }
 
 export const defaultLimiterSuiteConfig: LimiterSuiteConfig = {
@@ -46,6 +49,7 @@ export const defaultLimiterSuiteConfig: LimiterSuiteConfig = {
   keys: 1_000_000,
   acquireBatch: 32,
   redis: true,
+  redisKeys: 100_000,
 };
 
 /** Concurrent `consume` calls per batch of the Redis cases. */
@@ -66,13 +70,24 @@ export const caseNames = {
   keys: (count: number, algorithm: string) => `${countLabel(count)} new keys · ours ${algorithm}`,
   acquire: (count: number, mode: AcquireMode) =>
     `acquire · mostly allowed · ${count} ${mode === 'in-turn' ? 'in turn' : 'at once'} · ours fixed-window`,
-  redis: (algorithm: string) =>
-    `Redis · hot key · ${redisConcurrency} concurrent · ours ${algorithm}`,
-  redisMulti: (algorithm: string) =>
-    `Redis · hot key · 2 windows · ${redisConcurrency} concurrent · ours ${algorithm}`,
+  redis: (algorithm: string, maxBatch?: number) =>
+    `Redis · hot key · ${redisConcurrency} concurrent · ours ${algorithm}${maxBatchLabel(maxBatch)}`,
+  redisKeys: (algorithm: string, maxBatch?: number) =>
+    `Redis · distinct keys · ${redisConcurrency} concurrent · ours ${algorithm}${maxBatchLabel(maxBatch)}`,
+  redisMulti: (algorithm: string, maxBatch?: number) =>
+    `Redis · hot key · 2 windows · ${redisConcurrency} concurrent · ours ${algorithm}${maxBatchLabel(maxBatch)}`,
 } as const;
 
+function maxBatchLabel(maxBatch: number | undefined): string {
+  return maxBatch === undefined ? '' : ` · maxBatch ${maxBatch}`;
+}
+
+/** Ours' `maxBatch` in the unbatched twin of every Redis case: one script call per decision. */
+export const redisUnbatched = 1;
+
 const peer = 'rate-limiter-flexible';
+
+type RedisKind = 'hot' | 'keys' | 'multi';
 
 export const targetMins = { hot: 5, keys: 10, redis: 1.5 } as const;
 
@@ -174,39 +189,50 @@ export function createLimiterSuite(config: LimiterSuiteConfig): SuiteDefinition 
   const redis = new SharedRedis();
   const latencies: BatchLatencies = new Map();
   if (config.redis) {
-    const on = (caseName: string, two: boolean): RedisHotOptions => ({
+    const redisKeys = redisKeyList(config.redisKeys);
+    const on = (caseName: string, kind: RedisKind): RedisCaseOptions => ({
       redis,
       caseName,
-      limits: two ? [limits.allowed, limits.allowedHourly] : [limits.allowed],
+      limits: kind === 'multi' ? [limits.allowed, limits.allowedHourly] : [limits.allowed],
       concurrency: redisConcurrency,
       latencies,
+      keys: kind === 'keys' ? redisKeys : undefined,
     });
-    const redisRate = `${rate(limits.allowed)}`;
-    const both = `${rate(limits.allowed)} and ${rate(limits.allowedHourly)}`;
-    const what = `${redisConcurrency} concurrent \`consume\` calls per call, awaited with \`Promise.all\`, on one key of a local redis-server (one for the suite, the same ioredis options on both sides)`;
-    for (const algorithm of ['fixed-window', 'gcra'] as const) {
-      const name = caseNames.redis(algorithm);
-      cases.push({
-        name,
-        description: `${what}, ${redisRate}: all allowed (every batch checked on both sides, counts compared)`,
-        opsPerCall: redisConcurrency,
-        check: true,
-        ours: oursRedisImpl(algorithm, on(name, false)),
-        peers: [rlflxRedisImpl(on(name, false))],
-      });
+    const what = `${redisConcurrency} concurrent \`consume\` calls per call, awaited with \`Promise.all\`, on a local redis-server (one for the suite; each implementation has its own ioredis client and key prefix)`;
+    const peers = `against rate-limiter-flexible on a client without and with ioredis auto-pipelining`;
+    const describe: Record<RedisKind, string> = {
+      hot: `${what}, one key, ${rate(limits.allowed)}, ${peers}: all allowed (every batch checked on every side, counts compared)`,
+      keys: `${what}, each call on the next of ${countLabel(config.redisKeys)} keys \`user:0\` … \`user:${config.redisKeys - 1}\` (from the start again after the last; each implementation keeps its own place in the list), ${rate(limits.allowed)}, ${peers}: all allowed (every batch checked on every side, counts compared)`,
+      multi: `The hot key with two limits, ${rate(limits.allowed)} and ${rate(limits.allowedHourly)}: ours decides both in one script, atomically; the peer is a \`RateLimiterUnion\` of two \`RateLimiterRedis\`, not atomic (all allowed, checked and compared)`,
+    };
+    const name: Record<RedisKind, (algorithm: string, maxBatch?: number) => string> = {
+      hot: caseNames.redis,
+      keys: caseNames.redisKeys,
+      multi: caseNames.redisMulti,
+    };
+    for (const kind of ['hot', 'keys', 'multi'] as const) {
+      for (const algorithm of ['fixed-window', 'gcra'] as const) {
+        for (const maxBatch of [undefined, redisUnbatched]) {
+          const caseName = name[kind](algorithm, maxBatch);
+          const options = on(caseName, kind);
+          cases.push({
+            name: caseName,
+            description:
+              maxBatch === undefined
+                ? describe[kind]
+                : `The same with ours at \`maxBatch: ${maxBatch}\`: one script call per decision, so what our batching buys shows against the case above`,
+            opsPerCall: redisConcurrency,
+            check: true,
+            ours: oursRedisImpl(algorithm, options, maxBatch),
+            peers: [rlflxRedisImpl(options, false), rlflxRedisImpl(options, true)],
+          });
+        }
+      }
     }
-    for (const algorithm of ['fixed-window', 'gcra'] as const) {
-      const name = caseNames.redisMulti(algorithm);
-      cases.push({
-        name,
-        description: `The same with two limits, ${both}: ours decides both in one script, atomically; the peer is a \`RateLimiterUnion\` of two \`RateLimiterRedis\`, not atomic (all allowed, checked and compared)`,
-        opsPerCall: redisConcurrency,
-        check: true,
-        ours: oursRedisImpl(algorithm, on(name, true)),
-        peers: [rlflxRedisImpl(on(name, true))],
-      });
-    }
-    targets.push({ caseName: caseNames.redis('fixed-window'), peer, min: targetMins.redis });
+    targets.push(
+      { caseName: caseNames.redis('fixed-window'), peer, min: targetMins.redis },
+      { caseName: caseNames.redisKeys('fixed-window'), peer, min: targetMins.redis },
+    );
   }
   return {
     name: 'limiter',
@@ -218,7 +244,9 @@ export function createLimiterSuite(config: LimiterSuiteConfig): SuiteDefinition 
       'wait: its time would be the limit’s windows, spent sleeping, and bottleneck refreshes its ' +
       'reservoir from a 250 ms heartbeat, so neither speed nor fairness could be read off it in ' +
       'a run of seconds); and `RedisRateLimiter` (`@breakwater/limiter/redis`) against ' +
-      '`RateLimiterRedis` on a local redis-server, 64 calls at once.',
+      '`RateLimiterRedis` on a local redis-server, 64 calls at once on one key or on distinct ' +
+      'keys, the peer without and with ioredis auto-pipelining, ours batching (its default) and ' +
+      'not (`maxBatch: 1`).',
     cases,
     ...(config.redis && {
       setup: () => redis.start(),
