@@ -7,10 +7,10 @@ export {
   type RedisRateLimiterStats,
 } from './redis-rate-limiter.js';
 export {
-  CONSUME_SCRIPT,
+  buildConsumeScript,
   type LuaScript,
   parseScriptReply,
   type ScriptDecision,
   type ScriptRule,
-  scriptArgs,
+  scriptTtl,
 } from './script.js';

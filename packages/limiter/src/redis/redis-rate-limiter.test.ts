@@ -12,10 +12,9 @@ import {
 } from '../rate-limiter.js';
 import {
   type RedisAlgorithm as Algorithm,
-  CONSUME_SCRIPT,
+  buildConsumeScript,
   type OutageEvent,
   RedisRateLimiter,
-  scriptArgs,
 } from './index.js';
 
 let server: Awaited<ReturnType<typeof startRedis>>;
@@ -177,9 +176,9 @@ describe('concurrency', () => {
               });
               child.send({
                 url: server.url,
-                source: CONSUME_SCRIPT.source,
+                source: buildConsumeScript(algorithm, rules).source,
                 keys: [hash],
-                args: [...scriptArgs(algorithm, rules), '1', '1', '1'],
+                args: ['', '1', '1', '1'],
                 requests: 25,
               });
             }),
@@ -339,7 +338,7 @@ describe('outages', () => {
     for (const limiter of [open, closed, local]) {
       expect((await limiter.consume(`${key}:warm`)).allowed).toBe(true);
     }
-    expect(await client.script('EXISTS', CONSUME_SCRIPT.sha)).toEqual([1]);
+    expect(await client.script('EXISTS', local.script.sha)).toEqual([1]);
 
     await server.kill();
     await until(() => client.status !== 'ready');
@@ -364,13 +363,13 @@ describe('outages', () => {
     await server.restart();
     await until(() => client.status === 'ready');
     // The restarted server lost the script: EVALSHA → NOSCRIPT → EVAL, transparently.
-    expect(await client.script('EXISTS', CONSUME_SCRIPT.sha)).toEqual([0]);
+    expect(await client.script('EXISTS', local.script.sha)).toEqual([0]);
     const result = await until(async () => {
       const r = await local.consume(key);
       return local.mode === 'redis' ? r : undefined;
     });
     expect(result).toMatchObject({ allowed: true, remaining: 2 });
-    expect(await client.script('EXISTS', CONSUME_SCRIPT.sha)).toEqual([1]);
+    expect(await client.script('EXISTS', local.script.sha)).toEqual([1]);
     expect(events.at(-1)).toEqual({ mode: 'redis', reason: 'recovered' });
     off();
   });

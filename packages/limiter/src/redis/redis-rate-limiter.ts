@@ -25,11 +25,11 @@ import {
   type RateLimitResult,
 } from '../rate-limiter.js';
 import {
-  CONSUME_SCRIPT,
+  buildConsumeScript,
+  type LuaScript,
   parseScriptReply,
   type ScriptDecision,
   type ScriptRule,
-  scriptArgs,
 } from './script.js';
 
 /** The algorithms the Redis store runs: all of `RateLimiter`'s. */
@@ -124,7 +124,7 @@ interface Batch {
   /** Index in `keys` of each user key of the batch. */
   readonly index: Map<string, number>;
   /**
-   * ARGV: the fixed head, then runs of requests: key index (1-based), cost, and how many
+   * ARGV: `''` (the server's clock), then runs of requests: key index (1-based), cost, and how many
    * requests in a row have that key and cost.
    */
   readonly args: Array<string | number>;
@@ -150,8 +150,8 @@ export class RedisRateLimiter {
   readonly #client: ScriptClient;
   readonly #prefix: string;
   readonly #rules: readonly ScriptRule[];
-  /** ARGV head of every call: algorithm, TTL, server clock, limits. */
-  readonly #head: readonly string[];
+  /** The decision script, built for this algorithm and these limits. */
+  readonly #script: LuaScript;
   readonly #maxBatch: number;
   readonly #cluster: boolean;
   /** Batches still taking requests: one per key on a Cluster, one in all otherwise. */
@@ -216,9 +216,14 @@ export class RedisRateLimiter {
         }),
       ),
     );
-    this.#head = Object.freeze(scriptArgs(algorithm, this.#rules));
+    this.#script = buildConsumeScript(algorithm, this.#rules);
     this.#cluster = this.#client.isCluster === true;
     this.#guard = new RedisGuard(this.#client, timeoutMs, MAX_IN_FLIGHT);
+  }
+
+  /** The decision script this limiter runs (built for its algorithm and limits). */
+  get script(): LuaScript {
+    return this.#script;
   }
 
   /** The largest cost any request could ever be allowed. */
@@ -261,7 +266,8 @@ export class RedisRateLimiter {
     const group = this.#cluster ? request.key : '';
     let batch = this.#open.get(group);
     if (batch === undefined || batch.requests.length >= this.#maxBatch) {
-      batch = { keys: [], index: new Map(), args: [...this.#head], requests: [] };
+      // ARGV[1] empty: the server's clock.
+      batch = { keys: [], index: new Map(), args: [''], requests: [] };
       this.#open.set(group, batch);
       this.#ready.push(batch);
       if (!this.#flushScheduled) {
@@ -300,7 +306,15 @@ export class RedisRateLimiter {
       .run(
         'consume',
         (client, call) =>
-          evaluate(client, call, batch.keys, batch.args, requests.length, this.#rules.length),
+          evaluate(
+            client,
+            call,
+            this.#script,
+            batch.keys,
+            batch.args,
+            requests.length,
+            this.#rules.length,
+          ),
         (failure) => this.#fail(failure),
       )
       .then((outcome) => {
@@ -514,6 +528,7 @@ export class RedisRateLimiter {
 async function evaluate(
   client: ScriptClient,
   call: RedisGuardCall,
+  script: LuaScript,
   keys: readonly string[],
   args: ReadonlyArray<string | number>,
   requests: number,
@@ -521,13 +536,13 @@ async function evaluate(
 ): Promise<ScriptDecision[]> {
   let reply: unknown;
   try {
-    reply = await client.evalsha(CONSUME_SCRIPT.sha, keys.length, ...keys, ...args);
+    reply = await client.evalsha(script.sha, keys.length, ...keys, ...args);
   } catch (error) {
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
     // Too late: the caller went on without this call; it must not run after all.
     if (call.timedOut) throw error;
     if (client.status !== 'ready') throw new RedisUnavailableError('consume', client.status);
-    reply = await client.eval(CONSUME_SCRIPT.source, keys.length, ...keys, ...args);
+    reply = await client.eval(script.source, keys.length, ...keys, ...args);
   }
   return parseScriptReply(reply, requests, rules);
 }

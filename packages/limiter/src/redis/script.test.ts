@@ -8,7 +8,7 @@ import {
   RateLimiter,
   type RateLimitResult,
 } from '../rate-limiter.js';
-import { CONSUME_SCRIPT, parseScriptReply, scriptArgs, scriptTtl } from './script.js';
+import { buildConsumeScript, parseScriptReply, scriptTtl } from './script.js';
 
 let server: Awaited<ReturnType<typeof startRedis>>;
 let client: Redis;
@@ -33,12 +33,12 @@ async function script(
   longTtl = true,
 ): Promise<RateLimitResult[]> {
   const normalized = rules.map((r) => ({ ...r, burst: r.burst ?? r.limit }));
-  const args = scriptArgs(algorithm, normalized, now);
   // `now` is virtual here, the TTL real: keep the state for the whole test (a longer TTL
   // never changes a decision; the TTL itself is tested below).
-  if (longTtl) args[1] = '600000';
+  const { source } = buildConsumeScript(algorithm, normalized, longTtl ? 600_000 : undefined);
+  const args = [String(now)];
   for (const [key, cost] of requests) args.push(String(key + 1), String(cost), '1');
-  const reply = await client.eval(CONSUME_SCRIPT.source, keys.length, ...keys, ...args);
+  const reply = await client.eval(source, keys.length, ...keys, ...args);
   return parseScriptReply(reply, requests.length, rules.length).map((d) => ({
     allowed: d.allowed,
     limit: rules[d.rule]!.limit,
@@ -116,12 +116,23 @@ describe('the Lua script decides exactly as the in-process RateLimiter', () => {
   });
 });
 
+/** The numbers of state stored for `key`, after its tag. */
+async function stored(key: string): Promise<{ tag: string; numbers: number[] } | null> {
+  const value = await client.getBuffer(key);
+  if (value === null) return null;
+  const colon = value.indexOf(':');
+  const numbers: number[] = [];
+  for (let at = colon + 1; at < value.length; at += 8) numbers.push(value.readDoubleLE(at));
+  return { tag: value.subarray(0, colon + 1).toString(), numbers };
+}
+
 describe('the stored state', () => {
-  it('is one hash per key with a TTL after which a fresh key decides the same', async () => {
+  it('is one value per key, tagged, with a TTL after which a fresh key decides the same', async () => {
     const rules = [
       { limit: 10, windowMs: 1_000 },
       { limit: 100, windowMs: 60_000, burst: 5 },
     ];
+    const numbers = { gcra: 2, 'token-bucket': 4, 'sliding-window': 6, 'fixed-window': 4 };
     for (const algorithm of algorithms) {
       const key = `ttl:${algorithm}`;
       await script(algorithm, rules, [key], 5_000, [[0, 1]], false);
@@ -132,18 +143,9 @@ describe('the stored state', () => {
       );
       expect(ttl).toBeGreaterThan(expected - 1_000);
       expect(ttl).toBeLessThanOrEqual(expected);
-      expect(Object.keys(await client.hgetall(key)).sort()).toEqual(
-        algorithm === 'gcra'
-          ? ['g1.1', 'g2.1']
-          : algorithm === 'sliding-window'
-            ? ['s1.1', 's1.2', 's1.3', 's2.1', 's2.2', 's2.3']
-            : [
-                `${algorithm[0]}1.1`,
-                `${algorithm[0]}1.2`,
-                `${algorithm[0]}2.1`,
-                `${algorithm[0]}2.2`,
-              ],
-      );
+      const state = await stored(key);
+      expect(state?.tag).toBe(`${algorithm[0]}2:`);
+      expect(state?.numbers).toHaveLength(numbers[algorithm]);
     }
     // GCRA/token bucket: a full bucket (60 s / 100 × 5 = 3 s); windows: the window or two.
     expect(scriptTtl('gcra', [{ limit: 100, windowMs: 60_000, burst: 5 }])).toBe(3_000);
@@ -151,29 +153,70 @@ describe('the stored state', () => {
     expect(scriptTtl('sliding-window', [{ limit: 100, windowMs: 60_000, burst: 5 }])).toBe(120_000);
   });
 
+  it('keeps full precision: a GCRA timestamp reads back as the same double', async () => {
+    const key = 'precise:1';
+    const now = 1_733_338_800_123.456;
+    await script('gcra', [{ limit: 3, windowMs: 1_000 }], [key], now, [[0, 1]]);
+    expect((await stored(key))?.numbers).toEqual([now + 1_000 / 3]);
+  });
+
   it('a denied request writes nothing', async () => {
     const key = 'denied:1';
     await script('fixed-window', [{ limit: 1, windowMs: 10_000 }], [key], 20_000, [[0, 1]]);
-    const before = await client.hgetall(key);
+    const before = await stored(key);
+    expect(before?.numbers).toEqual([20_000, 1]);
     const [denied] = await script('fixed-window', [{ limit: 1, windowMs: 10_000 }], [key], 21_000, [
       [0, 1],
     ]);
     expect(denied).toMatchObject({ allowed: false, retryAfterMs: 9_000 });
-    expect(await client.hgetall(key)).toEqual(before);
+    expect(await stored(key)).toEqual(before);
+  });
+
+  it('state of another configuration under the same key counts as fresh', async () => {
+    const key = 'other:1';
+    await script('fixed-window', [{ limit: 1, windowMs: 10_000 }], [key], 20_000, [[0, 1]]);
+    // Same size (two numbers), other algorithm; then another number of limits.
+    const [gcra] = await script(
+      'gcra',
+      [
+        { limit: 1, windowMs: 10_000 },
+        { limit: 2, windowMs: 20_000 },
+      ],
+      [key],
+      20_000,
+      [[0, 1]],
+    );
+    expect(gcra).toMatchObject({ allowed: true });
+    const [fixed] = await script('fixed-window', [{ limit: 1, windowMs: 10_000 }], [key], 20_000, [
+      [0, 1],
+    ]);
+    expect(fixed).toMatchObject({ allowed: true });
+    await client.set(key, 'f1:garbage');
+    const [again] = await script('fixed-window', [{ limit: 1, windowMs: 10_000 }], [key], 20_000, [
+      [0, 1],
+    ]);
+    expect(again).toMatchObject({ allowed: true });
   });
 
   it('uses the server clock unless told otherwise', async () => {
     const [seconds] = await client.time();
     const key = 'clock:1';
-    const args = [
-      ...scriptArgs('fixed-window', [{ limit: 5, windowMs: 1_000, burst: 5 }]),
-      '1',
-      '1',
-      '1',
-    ];
-    await client.eval(CONSUME_SCRIPT.source, 1, key, ...args);
-    const start = Number(await client.hget(key, 'f1.1'));
+    const { source } = buildConsumeScript('fixed-window', [
+      { limit: 5, windowMs: 1_000, burst: 5 },
+    ]);
+    await client.eval(source, 1, key, '', '1', '1', '1');
+    const start = (await stored(key))!.numbers[0]!;
     expect(Math.abs(start - Number(seconds) * 1000)).toBeLessThan(5_000);
+  });
+
+  it('builds one script per configuration, with the limits as constants', () => {
+    const a = buildConsumeScript('gcra', [{ limit: 3, windowMs: 1_000, burst: 3 }]);
+    const b = buildConsumeScript('gcra', [{ limit: 3, windowMs: 1_000, burst: 3 }]);
+    const c = buildConsumeScript('gcra', [{ limit: 3, windowMs: 1_000, burst: 2 }]);
+    expect(a).toEqual(b);
+    expect(a.sha).not.toBe(c.sha);
+    expect(a.sha).toMatch(/^[0-9a-f]{40}$/);
+    expect(a.source).toContain(String(1_000 / 3));
   });
 });
 
