@@ -1,7 +1,9 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { startRedisCluster } from '@breakwater/testing';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type RedisAlgorithm, RedisRateLimiter } from './index.js';
+import { type OutageEvent, type RedisAlgorithm, RedisRateLimiter } from './index.js';
 
 let handle: Awaited<ReturnType<typeof startRedisCluster>>;
 let cluster: Cluster;
@@ -9,6 +11,7 @@ let cluster: Cluster;
 beforeAll(async () => {
   handle = await startRedisCluster({ masters: 3 });
   cluster = handle.cluster();
+  cluster.on('error', () => {}); // one test kills a master
   await cluster.ping();
   const deadline = Date.now() + 10_000;
   while (cluster.status !== 'ready' && Date.now() < deadline) {
@@ -16,6 +19,13 @@ beforeAll(async () => {
   }
 }, 30_000);
 afterAll(() => handle.stop());
+
+/** A client of one node that stays quiet while the node is down (one test kills one). */
+function nodeClient(node: (typeof handle.nodes)[number]) {
+  const client = node.client({ retryStrategy: () => 50 });
+  client.on('error', () => {});
+  return client;
+}
 
 it.each<RedisAlgorithm>(['gcra', 'token-bucket', 'sliding-window', 'fixed-window'])(
   'multi-window limits on a 3-master Cluster (%s)',
@@ -50,8 +60,101 @@ it.each<RedisAlgorithm>(['gcra', 'token-bucket', 'sliding-window', 'fixed-window
     // The keys really are spread over several masters.
     let holding = 0;
     for (const node of handle.nodes) {
-      if ((await node.client().keys(`bw:limit:{${algorithm}:*`)).length > 0) holding++;
+      if ((await nodeClient(node).keys(`bw:limit:{${algorithm}:*`)).length > 0) holding++;
     }
     expect(holding).toBeGreaterThan(1);
   },
 );
+
+const twoLimits = [
+  { limit: 30, windowMs: 3_600_000 },
+  { limit: 1_000, windowMs: 1e12 },
+];
+
+it.each<RedisAlgorithm>(['gcra', 'sliding-window'])(
+  '4 processes hammering one Cluster key admit exactly the smaller limit (%s)',
+  async (algorithm) => {
+    const limiter = new RedisRateLimiter({ redis: cluster, algorithm, limits: twoLimits });
+    const key = `hammer:${algorithm}`;
+    const fixture = fileURLToPath(new URL('./hammer.fixture.mjs', import.meta.url));
+    const counts = await Promise.all(
+      Array.from(
+        { length: 4 },
+        () =>
+          new Promise<number>((resolve, reject) => {
+            const child = fork(fixture, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+            child.once('message', (m: { admitted: number }) => resolve(m.admitted));
+            child.once('error', reject);
+            child.once('exit', (code) => {
+              if (code !== 0) reject(new Error(`fixture exited with ${code}`));
+            });
+            child.send({
+              startupNodes: handle.startupNodes,
+              source: limiter.script.source,
+              keys: [`bw:limit:{${key}}`],
+              args: ['', '1', '1', '1'],
+              requests: 20,
+            });
+          }),
+      ),
+    );
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(30);
+    expect(await limiter.consume(key)).toMatchObject({ allowed: false, limit: 30 });
+  },
+);
+
+it('a killed master: its keys follow the outage policy, the others stay on Redis; then back', async () => {
+  const limiter = new RedisRateLimiter({
+    redis: cluster,
+    limits: { limit: 3, windowMs: 3_600_000 },
+    timeoutMs: 200,
+    prefix: 'kill:',
+  });
+  const events: OutageEvent[] = [];
+  limiter.onOutage((event) => events.push(event));
+  // The master that serves a key: the others answer MOVED.
+  const clients = handle.nodes.map(nodeClient);
+  const owner = async (key: string) => {
+    for (const [i, client] of clients.entries()) {
+      const served = await client.exists(`kill:{${key}}`).then(
+        (n) => n === 1,
+        () => false,
+      );
+      if (served) return i;
+    }
+    return -1;
+  };
+  const keys = Array.from({ length: 12 }, (_, i) => `k${i}`);
+  for (const key of keys) await limiter.consume(key);
+  const owners = await Promise.all(keys.map(owner));
+  const victimIndex = owners[0]!;
+  const survivor = keys[owners.findIndex((o) => o !== victimIndex)]!;
+  const doomed = keys[0]!;
+
+  await handle.nodes[victimIndex]!.kill();
+  // The doomed key's decisions come from the local fallback, which starts afresh.
+  const local = [];
+  for (let i = 0; i < 4; i++) local.push((await limiter.consume(doomed)).allowed);
+  expect(local).toEqual([true, true, true, false]);
+  expect(events[0]).toMatchObject({ mode: 'outage' });
+  // The survivor's node still answers: its count went on from Redis (1 used, 2 left).
+  const before = limiter.stats().outageDecisions;
+  expect(await limiter.consume(survivor)).toMatchObject({ allowed: true, remaining: 1 });
+  expect(limiter.stats().outageDecisions).toBe(before);
+
+  await handle.nodes[victimIndex]!.restart();
+  await handle.waitUntilOk();
+  // The restarted master lost its data and its scripts: NOSCRIPT → EVAL, a fresh key.
+  const deadline = Date.now() + 20_000;
+  let back: Awaited<ReturnType<typeof limiter.consume>> | undefined;
+  while (Date.now() < deadline) {
+    const result = await limiter.consume(`${doomed}`);
+    if (limiter.mode === 'redis') {
+      back = result;
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(back).toMatchObject({ allowed: true, remaining: 2 });
+  expect(events.at(-1)).toEqual({ mode: 'redis', reason: 'recovered' });
+}, 60_000);
