@@ -229,6 +229,21 @@ describe('acquire', () => {
     await expect(waiting).rejects.toBe(reason);
   });
 
+  it('a wait longer than a timer can hold does not turn into polling', async () => {
+    const limiter = new RedisRateLimiter({
+      redis: client,
+      limits: { limit: 1, windowMs: 100 * 86_400_000 },
+    });
+    const key = fresh();
+    await limiter.acquire(key);
+    const controller = new AbortController();
+    const waiting = limiter.acquire(key, { signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(limiter.stats().decisions).toBeLessThanOrEqual(3);
+    controller.abort(new Error('done'));
+    await expect(waiting).rejects.toThrow('done');
+  });
+
   it('refuses bad options', async () => {
     const limiter = new RedisRateLimiter({ redis: client, limits: { limit: 2, windowMs: 1_000 } });
     await expect(limiter.acquire('k', { cost: 0 })).rejects.toThrow(/cost/);
@@ -305,6 +320,42 @@ describe('batching', () => {
     const pending = limiter.consume(key);
     await limiter.drain();
     expect(await pending).toMatchObject({ allowed: false });
+  });
+
+  it('a reset is not undone by the block cache entry of a denial made before it', async () => {
+    const limiter = new RedisRateLimiter({ redis: client, limits: { limit: 1, windowMs: 60_000 } });
+    const key = fresh();
+    await limiter.consume(key);
+    const denied = limiter.consume(key);
+    const reset = limiter.reset(key);
+    expect(await denied).toMatchObject({ allowed: false });
+    expect(await reset).toBe(true);
+    expect(await limiter.consume(key)).toMatchObject({ allowed: true });
+    expect(limiter.stats().blockCacheHits).toBe(0);
+  });
+
+  it('a reset during an outage forgets the local decisions of requests made before it', async () => {
+    const redis = { status: 'reconnecting', evalsha: () => {}, eval: () => {} } as unknown as Redis;
+    const limiter = new RedisRateLimiter({ redis, limits: { limit: 1, windowMs: 60_000 } });
+    expect(await limiter.consume('k')).toMatchObject({ allowed: true });
+    const before = limiter.consume('k');
+    const reset = limiter.reset('k');
+    expect(await before).toMatchObject({ allowed: false });
+    expect(await reset).toBe(false);
+    expect(await limiter.consume('k')).toMatchObject({ allowed: true });
+  });
+
+  it('a reset stays after the requests made before it when the script must be reloaded', async () => {
+    const limiter = new RedisRateLimiter({ redis: client, limits: { limit: 2, windowMs: 60_000 } });
+    const key = fresh();
+    expect(await limiter.consume(key)).toMatchObject({ remaining: 1 });
+    await client.script('FLUSH');
+    // EVALSHA → NOSCRIPT → EVAL: the earlier request must still run before the reset.
+    const before = limiter.consume(key);
+    const reset = limiter.reset(key);
+    expect(await before).toMatchObject({ allowed: true, remaining: 0 });
+    expect(await reset).toBe(true);
+    expect(await limiter.consume(key)).toMatchObject({ allowed: true, remaining: 1 });
   });
 
   it('an outage answers every request of the batch by the policy, in order', async () => {
@@ -512,6 +563,10 @@ describe('validation', () => {
     expect(
       () => new RedisRateLimiter({ redis: client, limits, algorithm: 'leaky' as 'gcra' }),
     ).toThrow(/algorithm/);
+    // Longer than a Node timer can hold (it would fire after 1 ms).
+    expect(() => new RedisRateLimiter({ redis: client, limits, timeoutMs: 2 ** 31 })).toThrow(
+      /timeoutMs/,
+    );
     for (const maxBatch of [0, 1.5, 1_001]) {
       expect(() => new RedisRateLimiter({ redis: client, limits, maxBatch })).toThrow(
         new RangeError(

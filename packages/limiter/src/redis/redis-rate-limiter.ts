@@ -98,10 +98,9 @@ interface ScriptClient {
   readonly isCluster?: boolean;
   evalsha(sha: string, numKeys: number, ...keysAndArgs: Array<string | number>): Promise<unknown>;
   eval(source: string, numKeys: number, ...keysAndArgs: Array<string | number>): Promise<unknown>;
-  del(...keys: string[]): Promise<number>;
 }
 
-type Operation = 'consume' | 'reset';
+type Operation = 'consume';
 
 /** Unsettled Redis calls above which new ones are skipped (outage policy). */
 const MAX_IN_FLIGHT = 1_000;
@@ -109,13 +108,26 @@ const MAX_IN_FLIGHT = 1_000;
 const SWEEP_PER_CALL = 2;
 /** Longest `retryAfterMs` of a `'fail-closed'` denial. */
 const FAIL_CLOSED_RETRY_MS = 1_000;
+/** Longest delay of a Node timer (a longer one fires after 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
 
-/** A request waiting for its script call. */
-interface Request {
+/** A decision waiting for its script call. */
+interface Decision {
   readonly key: string;
   readonly cost: number;
+  readonly reset?: undefined;
   readonly resolve: (result: RateLimitResult) => void;
 }
+
+/** A reset waiting for its script call (cost 0 in ARGV). */
+interface Reset {
+  readonly key: string;
+  readonly cost: 0;
+  /** `true` once Redis forgot the key. */
+  readonly reset: (done: boolean) => void;
+}
+
+type Request = Decision | Reset;
 
 /** Requests that go to Redis in one script call. */
 interface Batch {
@@ -142,7 +154,7 @@ interface Block {
  * A rate limiter whose state lives in Redis, shared by every instance of a fleet. Each
  * decision is one Lua script round trip (EVALSHA, EVAL when the server lost the script)
  * evaluated on the server's clock, all-or-nothing over the key's limits exactly like the
- * in-process `RateLimiter`. A key's state is one hash, `<prefix>{<key>}`, so it works
+ * in-process `RateLimiter`. A key's state is one string, `<prefix>{<key>}`, so it works
  * on Redis Cluster.
  */
 export class RedisRateLimiter {
@@ -164,6 +176,8 @@ export class RedisRateLimiter {
   readonly #blockCache: boolean;
   readonly #local: RateLimiter;
   readonly #blocks = new Map<string, Block>();
+  /** Keys with a reset sent and not answered yet: how many. */
+  readonly #resetting = new Map<string, number>();
   #sweep: IterableIterator<[string, Block]> | undefined;
   readonly #listeners = new Set<(event: OutageEvent) => void>();
   #mode: 'redis' | 'outage' = 'redis';
@@ -193,6 +207,7 @@ export class RedisRateLimiter {
     const timeoutMs = checkNumber('timeoutMs', raw.timeoutMs, {
       min: 0,
       exclusiveMin: true,
+      max: MAX_TIMER_MS,
       default: 100,
     });
     this.#outage = checkOneOf('outage', raw.outage, ['fail-open', 'fail-closed', 'local'], 'local');
@@ -318,23 +333,24 @@ export class RedisRateLimiter {
         (failure) => this.#fail(failure),
       )
       .then((outcome) => {
-        if (!outcome.ok) {
-          this.#stats.outageDecisions += requests.length;
-          for (const request of requests) {
-            request.resolve(this.#decideLocally(request.key, request.cost));
-          }
-          return;
-        }
-        this.#recovered();
-        const decisions = outcome.value;
+        if (outcome.ok) this.#recovered();
+        // In call order: a reset forgets what the requests before it left behind.
         for (let i = 0; i < requests.length; i++) {
           const request = requests[i]!;
-          request.resolve(this.#result(request, decisions[i]!));
+          if (request.reset !== undefined) {
+            this.#forget(request.key);
+            request.reset(outcome.ok);
+          } else if (outcome.ok) {
+            request.resolve(this.#result(request, outcome.value[i]!));
+          } else {
+            this.#stats.outageDecisions++;
+            request.resolve(this.#decideLocally(request.key, request.cost));
+          }
         }
       });
   }
 
-  #result(request: Request, decision: ScriptDecision): RateLimitResult {
+  #result(request: Decision, decision: ScriptDecision): RateLimitResult {
     const result: RateLimitResult = {
       allowed: decision.allowed,
       limit: this.#rules[decision.rule]!.limit,
@@ -342,7 +358,13 @@ export class RedisRateLimiter {
       retryAfterMs: decision.retryAfterMs,
       resetAfterMs: decision.resetAfterMs,
     };
-    if (!result.allowed && this.#blockCache && result.retryAfterMs > 0) {
+    // Not while a reset of the key made after this request is on its way.
+    if (
+      !result.allowed &&
+      this.#blockCache &&
+      result.retryAfterMs > 0 &&
+      !this.#resetting.has(request.key)
+    ) {
       const now = Date.now();
       this.#blocks.set(request.key, {
         until: now + result.retryAfterMs,
@@ -382,28 +404,30 @@ export class RedisRateLimiter {
       if (result.allowed) return result;
       throwIfAborted(signal);
       if (Date.now() + result.retryAfterMs > deadline) throw new RateLimitedError(key, result);
-      await sleep(Math.max(1, Math.ceil(result.retryAfterMs)), signal);
+      await sleep(Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(result.retryAfterMs))), signal);
     }
   }
 
   /**
-   * Forgets `key` in Redis, in the block cache and in the local fallback. Resolves `true`
-   * once Redis deleted it, `false` when Redis could not be reached; never rejects.
+   * Forgets `key` in Redis, in the block cache and in the local fallback, after every
+   * request made before it: it is sent in the script call of its turn, in call order (so
+   * an `EVAL` after `NOSCRIPT` keeps that order too). Resolves `true` once Redis forgot
+   * it, `false` when Redis could not be reached; never rejects.
    */
   async reset(key: string): Promise<boolean> {
     this.#check(key, 1);
-    // Requests made before the reset go to Redis before it.
-    if (this.#flushScheduled) this.#sendReady();
+    this.#blocks.delete(key);
+    this.#resetting.set(key, (this.#resetting.get(key) ?? 0) + 1);
+    return new Promise<boolean>((reset) => this.#enqueue({ key, cost: 0, reset }));
+  }
+
+  /** A reset's turn in the order of answers: the block cache and the local fallback forget `key`. */
+  #forget(key: string): void {
+    const pending = this.#resetting.get(key)!;
+    if (pending > 1) this.#resetting.set(key, pending - 1);
+    else this.#resetting.delete(key);
     this.#blocks.delete(key);
     this.#local.reset(key);
-    const outcome = await this.#guard.run(
-      'reset',
-      (client) => client.del(this.#hashKey(key)),
-      (failure) => this.#fail(failure),
-    );
-    if (!outcome.ok) return false;
-    this.#recovered();
-    return true;
   }
 
   /** Calls `listener` whenever decisions move to the outage policy or back; returns an unsubscribe. */

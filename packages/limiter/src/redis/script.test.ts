@@ -209,6 +209,27 @@ describe('the stored state', () => {
     expect(Math.abs(start - Number(seconds) * 1000)).toBeLessThan(5_000);
   });
 
+  it('stores state of windows too long for a Redis TTL', async () => {
+    const rules = [{ limit: 1, windowMs: 1e21, burst: 1 }];
+    expect(scriptTtl('fixed-window', rules)).toBeLessThanOrEqual(Number.MAX_SAFE_INTEGER);
+    const { source } = buildConsumeScript('fixed-window', rules);
+    const reply = await client.eval(source, 1, 'long:1', '', '1', '1', '1');
+    expect(parseScriptReply(reply, 1, 1)[0]).toMatchObject({ allowed: true, remaining: 0 });
+    expect(await client.pttl('long:1')).toBeGreaterThan(1e15);
+  });
+
+  it('a cost of 0 resets the key at its place in the order', async () => {
+    const { source } = buildConsumeScript('fixed-window', [{ limit: 2, windowMs: 1e9, burst: 2 }]);
+    const key = 'reset:1';
+    // A request, a reset, a request: the last one sees a fresh key.
+    let reply = await client.eval(source, 1, key, '', '1', '1', '1', '1', '0', '1', '1', '1', '1');
+    expect(parseScriptReply(reply, 3, 1).map((d) => d.remaining)).toEqual([1, 0, 1]);
+    // A reset last: the key is gone.
+    reply = await client.eval(source, 1, key, '', '1', '1', '1', '1', '0', '1');
+    expect(parseScriptReply(reply, 2, 1)[1]).toMatchObject({ allowed: true, rule: 0 });
+    expect(await client.exists(key)).toBe(0);
+  });
+
   it('builds one script per configuration, with the limits as constants', () => {
     const a = buildConsumeScript('gcra', [{ limit: 3, windowMs: 1_000, burst: 3 }]);
     const b = buildConsumeScript('gcra', [{ limit: 3, windowMs: 1_000, burst: 3 }]);

@@ -173,7 +173,9 @@ function freshState(algorithm: Algorithm, rules: readonly ScriptRule[]): string 
  * ARGV: 1. `now` in ms — empty: the server's `TIME` (what the store always sends; a value
  * is for tests that compare the script with the in-process limiter at chosen instants);
  * then runs of requests, in order: the index of their key in KEYS (1-based), their cost,
- * and how many requests in a row have that key and cost.
+ * and how many requests in a row have that key and cost. A cost of 0 is a reset: the key
+ * starts afresh at that point of the order (and is deleted at the end unless a later
+ * request of the call wrote it); its reply is `1, 1, 0, 0, 0`.
  *
  * State: one string per key, a tag naming the configuration (`g2:` = GCRA with two limits)
  * and the numbers of state packed as little-endian doubles: GCRA the theoretical arrival
@@ -205,7 +207,7 @@ if ARGV[1] == '' then
 else
   now = tonumber(ARGV[1])
 end
-local states, dirty, pend, reply = {}, {}, {}, {}
+local states, dirty, cleared, pend, reply = {}, {}, {}, {}, {}
 local function duration(ms)
   local ns = floor(ms * 1e6 + 0.5)
   if ns < 9e15 then return ns end
@@ -214,6 +216,12 @@ end
 for d = 2, #ARGV, 3 do
   local k = tonumber(ARGV[d])
   local cost = tonumber(ARGV[d + 1])
+  if cost == 0 then
+    -- A reset: what came before it in the call is forgotten too.
+    states[k] = ${freshState(algorithm, rules)}
+    dirty[k] = nil
+    cleared[k] = true
+  end
   local st = states[k]
   if not st then
     local stored = redis.call('GET', KEYS[k])
@@ -225,7 +233,7 @@ for d = 2, #ARGV, 3 do
     end
     states[k] = st
   end
-  for _ = 1, tonumber(ARGV[d + 2]) do
+  for _ = 1, cost > 0 and tonumber(ARGV[d + 2]) or 0 do
     local denied, retry, worst, worstRemaining, worstReset = false, 0, 1, huge, 0
 ${rules.map((rule, i) => `    do${limitBlock(algorithm, rule, i).replaceAll('\n    ', '\n      ')}\n    end`).join('\n')}
     local r = #reply
@@ -242,9 +250,16 @@ ${rules.map((rule, i) => `    do${limitBlock(algorithm, rule, i).replaceAll('\n 
     reply[r + 3] = worstRemaining
     reply[r + 5] = duration(worstReset)
   end
+  for _ = 1, cost == 0 and tonumber(ARGV[d + 2]) or 0 do
+    local r = #reply
+    reply[r + 1], reply[r + 2], reply[r + 3], reply[r + 4], reply[r + 5] = 1, 1, 0, 0, 0
+  end
 end
 for k in pairs(dirty) do
   redis.call('SET', KEYS[k], '${tag}' .. struct.pack('${format}', unpack(states[k])), 'PX', ${ttlMs})
+end
+for k in pairs(cleared) do
+  if not dirty[k] then redis.call('DEL', KEYS[k]) end
 end
 return reply
 `;
@@ -255,7 +270,8 @@ return reply
  * How long a key's state must live after a write: past it a fresh state decides the same.
  * GCRA and token bucket: the largest tolerance (`windowMs / limit * burst`: a full
  * bucket); fixed window: the largest window; sliding window: twice it (the previous
- * window still counts).
+ * window still counts). At most 2^53 - 1 ms (285,000 years): Redis refuses a `PX` it cannot
+ * add to its clock, and a longer one would be written in exponent form.
  */
 export function scriptTtl(algorithm: Algorithm, rules: readonly ScriptRule[]): number {
   let ttl = 1;
@@ -268,7 +284,7 @@ export function scriptTtl(algorithm: Algorithm, rules: readonly ScriptRule[]): n
           : rule.windowMs;
     ttl = Math.max(ttl, Math.ceil(span));
   }
-  return ttl;
+  return Math.min(ttl, Number.MAX_SAFE_INTEGER);
 }
 
 /** One decision as the script reports it; `rule` is the 0-based index of its limit. */
