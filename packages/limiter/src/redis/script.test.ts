@@ -191,6 +191,13 @@ describe('the stored state', () => {
       [0, 1],
     ]);
     expect(fixed).toMatchObject({ allowed: true });
+    await client.del(key);
+    await client.rpush(key, 'a list');
+    const [list] = await script('fixed-window', [{ limit: 1, windowMs: 10_000 }], [key], 20_000, [
+      [0, 1],
+    ]);
+    expect(list).toMatchObject({ allowed: true });
+    expect(await client.type(key)).toBe('string');
     await client.set(key, 'f1:garbage');
     const [again] = await script('fixed-window', [{ limit: 1, windowMs: 10_000 }], [key], 20_000, [
       [0, 1],
@@ -228,6 +235,12 @@ describe('the stored state', () => {
     reply = await client.eval(source, 1, key, '', '1', '1', '1', '1', '0', '1');
     expect(parseScriptReply(reply, 2, 1)[1]).toMatchObject({ allowed: true, rule: 0 });
     expect(await client.exists(key)).toBe(0);
+  });
+
+  it('refuses limits whose constants overflow', () => {
+    expect(() => buildConsumeScript('gcra', [{ limit: 1, windowMs: 1e308, burst: 10 }])).toThrow(
+      new RangeError('The limits give a constant that is not finite: Infinity'),
+    );
   });
 
   it('builds one script per configuration, with the limits as constants', () => {

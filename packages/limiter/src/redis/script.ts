@@ -29,8 +29,16 @@ const STRIDES: Readonly<Record<Algorithm, number>> = Object.freeze({
   'fixed-window': 2,
 });
 
-/** A double as a Lua literal that reads back as exactly the same double. */
-const lua = (value: number): string => String(value);
+/**
+ * A double as a Lua literal that reads back as exactly the same double.
+ * @throws RangeError for a value that is not finite (limits whose products overflow).
+ */
+function lua(value: number): string {
+  if (!Number.isFinite(value)) {
+    throw new RangeError(`The limits give a constant that is not finite: ${value}`);
+  }
+  return String(value);
+}
 
 /**
  * One limit's part of a decision: the in-process `RateLimiter`'s arithmetic, step by step,
@@ -224,8 +232,9 @@ for d = 2, #ARGV, 3 do
   end
   local st = states[k]
   if not st then
-    local stored = redis.call('GET', KEYS[k])
-    if stored and #stored == ${tag.length + 8 * count} and string.sub(stored, 1, ${tag.length}) == '${tag}' then
+    -- pcall: a value of another type under the key counts as a fresh key (SET replaces it).
+    local stored = redis.pcall('GET', KEYS[k])
+    if type(stored) == 'string' and #stored == ${tag.length + 8 * count} and string.sub(stored, 1, ${tag.length}) == '${tag}' then
       st = { struct.unpack('${format}', stored, ${tag.length + 1}) }
       st[${count + 1}] = nil
     else
