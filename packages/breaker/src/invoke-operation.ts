@@ -7,7 +7,7 @@ import type { CallContext, ExecuteOptions, Operation } from './policy.js';
  */
 
 /** Longest delay a Node timer honours; larger values fire after 1 ms. */
-export const MAX_TIMER_MS = 2_147_483_647;
+export { MAX_TIMER_MS } from '@breakwater/core';
 
 /**
  * Validates the arguments of `execute(fn, options)` and returns the caller's signal.

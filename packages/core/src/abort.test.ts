@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
-import { describe, expect, it, vi } from 'vitest';
-import { linkSignal, raceSignal, sleep, throwIfAborted } from './abort.js';
+import { describe, expect, it } from 'vitest';
+import { linkSignal, raceSignal, throwIfAborted } from './abort.js';
 
 describe('throwIfAborted', () => {
   it('does nothing without a signal or with a live one', () => {
@@ -111,42 +111,5 @@ describe('raceSignal', () => {
     const value = await raceSignal(Promise.resolve(7), controller.signal);
     controller.abort();
     expect(value).toBe(7);
-  });
-});
-
-describe('sleep', () => {
-  it('resolves after the delay and leaves no listener', async () => {
-    vi.useFakeTimers();
-    try {
-      const controller = new AbortController();
-      let done = false;
-      const slept = sleep(50, controller.signal).then(() => {
-        done = true;
-      });
-      await vi.advanceTimersByTimeAsync(49);
-      expect(done).toBe(false);
-      await vi.advanceTimersByTimeAsync(1);
-      await slept;
-      expect(done).toBe(true);
-      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
-    } finally {
-      vi.useRealTimers();
-    }
-  });
-
-  it('rejects with the reason when aborted, at once when already aborted', async () => {
-    vi.useFakeTimers();
-    try {
-      const controller = new AbortController();
-      const slept = sleep(1_000, controller.signal);
-      const reason = new Error('stop');
-      controller.abort(reason);
-      await expect(slept).rejects.toBe(reason);
-      expect(vi.getTimerCount()).toBe(0);
-      await expect(sleep(10, controller.signal)).rejects.toBe(reason);
-      expect(vi.getTimerCount()).toBe(0);
-    } finally {
-      vi.useRealTimers();
-    }
   });
 });

@@ -1,5 +1,5 @@
 export type { LinkedSignal } from './abort.js';
-export { linkSignal, raceSignal, sleep, throwIfAborted } from './abort.js';
+export { linkSignal, raceSignal, throwIfAborted } from './abort.js';
 export type { Clock } from './clock.js';
 export { checkClock, monotonicClock, wallClock } from './clock.js';
 export { describeValue } from './describe-value.js';
@@ -22,6 +22,7 @@ export {
   settleWithin,
 } from './redis-guard.js';
 export { stableKey } from './stable-key.js';
+export { MAX_TIMER_MS, sleep } from './timers.js';
 export type { NumberOption, NumberRule } from './validate.js';
 export {
   checkBoolean,

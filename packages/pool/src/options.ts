@@ -9,7 +9,10 @@ import {
   checkOptionalFunction,
   checkOptions,
   invalidMessage,
+  MAX_TIMER_MS,
 } from '@breakwater/core';
+
+export { MAX_TIMER_MS };
 
 /** Options of `new Pool(options)`. Durations in ms; `0` turns a feature off. */
 export interface PoolOptions<T> {
@@ -81,8 +84,6 @@ export interface ResolvedPoolOptions<T> {
   readonly random: () => number;
 }
 
-/** The longest delay `setTimeout` honours; longer ones fire after 1 ms. */
-export const MAX_TIMER_MS = 2_147_483_647;
 const DURATION = { min: 0, max: MAX_TIMER_MS } as const;
 const POSITIVE = { min: 0, exclusiveMin: true, max: MAX_TIMER_MS } as const;
 

@@ -8,6 +8,7 @@ import {
   checkString,
   describeValue,
   invalidMessage,
+  MAX_TIMER_MS,
   wallClock,
 } from '@breakwater/core';
 import type { Cluster, Redis } from 'ioredis';
@@ -103,7 +104,6 @@ export interface ResolvedFleetOptions {
 }
 
 /** Longest delay a Node timer honours. */
-const MAX_TIMER_MS = 2_147_483_647;
 const POSITIVE_MS = { min: 0, exclusiveMin: true, max: MAX_TIMER_MS } as const;
 
 function checkRedis(value: unknown): RedisClient {

@@ -7,6 +7,7 @@ import {
   checkOptions,
   checkString,
   invalidMessage,
+  MAX_TIMER_MS,
   RedisGuard,
   type RedisGuardCall,
   type RedisGuardFailure,
@@ -108,8 +109,6 @@ const MAX_IN_FLIGHT = 1_000;
 const SWEEP_PER_CALL = 2;
 /** Longest `retryAfterMs` of a `'fail-closed'` denial. */
 const FAIL_CLOSED_RETRY_MS = 1_000;
-/** Longest delay of a Node timer (a longer one fires after 1 ms). */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /** A decision waiting for its script call. */
 interface Decision {
