@@ -1,5 +1,17 @@
 import { checkInteger, checkNumber, checkOptions, checkSignal } from '@breakwater/core';
-import type { AcquireOptions } from './rate-limiter.js';
+
+/** Options of `acquire`. */
+export interface AcquireOptions {
+  /** Units to take. @default 1 */
+  cost?: number | undefined;
+  /** Stops waiting when aborted (rejects with `signal.reason`). */
+  signal?: AbortSignal | undefined;
+  /**
+   * Longest wait in ms; a request that could not be allowed within it rejects with
+   * `RateLimitedError` (at once when that is already known). @default Infinity
+   */
+  maxWaitMs?: number | undefined;
+}
 
 /** `acquire`'s options, validated, with their defaults. */
 export interface ResolvedAcquireOptions {

@@ -1,3 +1,5 @@
+export { isRateLimitedError, RateLimitedError } from './errors.js';
+export { rateLimitHeaders } from './rate-limit-headers.js';
 export type {
   AcquireOptions,
   Algorithm,
@@ -5,9 +7,4 @@ export type {
   RateLimiterOptions,
   RateLimitResult,
 } from './rate-limiter.js';
-export {
-  isRateLimitedError,
-  RateLimitedError,
-  RateLimiter,
-  rateLimitHeaders,
-} from './rate-limiter.js';
+export { RateLimiter } from './rate-limiter.js';

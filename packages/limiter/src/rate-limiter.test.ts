@@ -1,11 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  isRateLimitedError,
-  RateLimitedError,
-  RateLimiter,
-  rateLimitHeaders,
-} from './rate-limiter.js';
+import { isRateLimitedError, RateLimitedError } from './errors.js';
+import { rateLimitHeaders } from './rate-limit-headers.js';
+import { RateLimiter } from './rate-limiter.js';
 
 function manualClock(start = 0) {
   let now = start;
@@ -376,6 +373,196 @@ describe('RateLimiter: acquire', () => {
       );
       await expect(limiter.acquire('k', { cost: 5 })).rejects.toThrow(RangeError);
       await expect(limiter.acquire('k', { maxWaitMs: -1 })).rejects.toThrow(RangeError);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('RateLimiter: acquire beyond the range of a timer', () => {
+  it('a maxWaitMs above 2^31 - 1 ms does not fire at once', async () => {
+    vi.useFakeTimers();
+    try {
+      const limiter = new RateLimiter({
+        limits: { limit: 1, windowMs: 1_000 },
+        clock: { now: () => Date.now() },
+      });
+      limiter.consume('k');
+      let settled = '';
+      const waiting = limiter.acquire('k', { maxWaitMs: 2 ** 31 }).then(
+        () => {
+          settled = 'allowed';
+        },
+        () => {
+          settled = 'rejected';
+        },
+      );
+      await vi.advanceTimersByTimeAsync(10);
+      expect(settled).toBe('');
+      await vi.advanceTimersByTimeAsync(1_000);
+      await waiting;
+      expect(settled).toBe('allowed');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a wait above 2^31 - 1 ms sleeps in the longest timer, not in 1 ms polls', async () => {
+    vi.useFakeTimers();
+    try {
+      let reads = 0;
+      const limiter = new RateLimiter({
+        limits: { limit: 1, windowMs: 1e11 },
+        clock: {
+          now: () => {
+            reads++;
+            return Date.now();
+          },
+        },
+      });
+      limiter.consume('k');
+      const controller = new AbortController();
+      const waiting = limiter.acquire('k', { signal: controller.signal }).catch((e: unknown) => e);
+      const before = reads;
+      await vi.advanceTimersByTimeAsync(100);
+      expect(reads).toBe(before);
+      controller.abort(new Error('stop'));
+      expect(await waiting).toEqual(new Error('stop'));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('RateLimiter: per-key storage', () => {
+  const algorithms = ['gcra', 'token-bucket', 'sliding-window', 'fixed-window'] as const;
+
+  it('one shared limiter decides every key as a limiter of its own would, through sweeps, slot reuse and resets', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...algorithms),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 150 }), // keys seen once at first (then swept and compacted)
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: 99 }), // key
+            fc.constantFrom(0, 0, 0, 1, 7, 50, 400), // ms to wait before
+            fc.integer({ min: 1, max: 2 }), // cost
+            fc.constantFrom('consume', 'consume', 'consume', 'refund', 'reset'),
+          ),
+          { minLength: 250, maxLength: 400 },
+        ),
+        (algorithm, twoLimits, burst, ops) => {
+          const limits = twoLimits
+            ? [
+                { limit: 3, windowMs: 100 },
+                { limit: 5, windowMs: 300 },
+              ]
+            : { limit: 3, windowMs: 100 };
+          const clock = manualClock(1000);
+          const shared = new RateLimiter({ limits, algorithm, clock });
+          const own = new Map<number, RateLimiter>();
+          const steps = [
+            ...Array.from({ length: burst }, (_, k) => [k, 0, 1, 'consume'] as const),
+            ...ops,
+          ];
+          for (const [k, wait, cost, op] of steps) {
+            clock.advance(wait);
+            let alone = own.get(k);
+            if (alone === undefined) {
+              alone = new RateLimiter({ limits, algorithm, clock });
+              own.set(k, alone);
+            }
+            const key = `user:${k}`;
+            if (op === 'consume')
+              expect(shared.consume(key, cost)).toEqual(alone.consume(key, cost));
+            else if (op === 'refund') {
+              shared.refund(key, cost);
+              alone.refund(key, cost);
+            } else {
+              shared.reset(key);
+              alone.reset(key);
+            }
+          }
+          let kept = 0;
+          for (const alone of own.values()) kept += alone.size;
+          expect(shared.size).toBeLessThanOrEqual(own.size);
+          expect(kept).toBeLessThanOrEqual(own.size);
+        },
+      ),
+    );
+  });
+
+  it('a limit given twice decides exactly as that limit alone (the one-limit fast path matches the general one)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...algorithms),
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 10, max: 500 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 80 }), fc.integer({ min: 1, max: 3 })), {
+          minLength: 20,
+          maxLength: 150,
+        }),
+        (algorithm, limit, windowMs, arrivals) => {
+          const clock = manualClock();
+          const rule = { limit, windowMs };
+          const one = new RateLimiter({ limits: rule, algorithm, clock });
+          const twice = new RateLimiter({ limits: [rule, rule], algorithm, clock });
+          for (const [gap, cost] of arrivals) {
+            clock.advance(gap);
+            if (cost > one.maxCost) continue;
+            expect(twice.consume('k', cost)).toEqual(one.consume('k', cost));
+          }
+        },
+      ),
+    );
+  });
+
+  it('reuses the slots of swept keys and compacts the store once most keys are gone, keeping the rest', () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({
+      limits: { limit: 10_000, windowMs: 100 },
+      algorithm: 'fixed-window',
+      clock,
+    });
+    for (let i = 0; i < 1000; i++) limiter.consume(`old:${i}`);
+    clock.advance(150);
+    expect(limiter.consume('keep', 3)).toMatchObject({ remaining: 9997 });
+    // Every old key is idle now; sweeping drops them as decisions go by, then compacts.
+    for (let i = 0; i < 3000; i++) limiter.consume('driver');
+    expect(limiter.size).toBe(2);
+    expect(limiter.consume('keep')).toMatchObject({ allowed: true, remaining: 9996 });
+    expect(limiter.consume('driver')).toMatchObject({ allowed: true, remaining: 6999 });
+    // New keys start fresh in the reused slots; the kept ones are untouched.
+    for (let i = 0; i < 100; i++) {
+      expect(limiter.consume(`new:${i}`, 2)).toMatchObject({ allowed: true, remaining: 9998 });
+    }
+    expect(limiter.consume('keep')).toMatchObject({ remaining: 9995 });
+    expect(limiter.size).toBe(102);
+    // Freed slots (not compacted: most keys are still in use) go to new keys.
+    for (let i = 0; i < 50; i++) limiter.reset(`new:${i}`);
+    for (let i = 0; i < 50; i++) {
+      expect(limiter.consume(`newer:${i}`)).toMatchObject({ allowed: true, remaining: 9999 });
+    }
+    expect(limiter.consume('new:99')).toMatchObject({ remaining: 9997 });
+    expect(limiter.consume('new:0')).toMatchObject({ remaining: 9999 });
+  });
+
+  it('a waiter timing out on a key that was reset meanwhile rejects without creating state', async () => {
+    vi.useFakeTimers();
+    try {
+      const limiter = new RateLimiter({ limits: { limit: 1, windowMs: 1000 } });
+      await limiter.acquire('a');
+      const first = limiter.acquire('a');
+      const second = limiter.acquire('a', { maxWaitMs: 500 });
+      const secondOutcome = second.catch((e: unknown) => e);
+      limiter.reset('a');
+      await vi.advanceTimersByTimeAsync(500);
+      expect(isRateLimitedError(await secondOutcome)).toBe(true);
+      expect(limiter.size).toBe(0);
+      await vi.advanceTimersByTimeAsync(500);
+      await expect(first).resolves.toMatchObject({ allowed: true });
+      expect(limiter.size).toBe(1);
     } finally {
       vi.useRealTimers();
     }

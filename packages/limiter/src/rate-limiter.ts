@@ -1,15 +1,38 @@
 import {
-  BreakwaterError,
   type Clock,
   checkClock,
   checkInteger,
   checkNumber,
   checkOneOf,
   checkOptions,
-  checkSignal,
-  errorGuard,
   invalidMessage,
+  MAX_TIMER_MS,
 } from '@breakwater/core';
+import {
+  type AcquireOptions,
+  type ResolvedAcquireOptions,
+  readAcquireOptions,
+} from './acquire-options.js';
+import {
+  type Decide,
+  decideFixedWindow,
+  decideGcra,
+  decideSlidingWindow,
+  decideTokenBucket,
+  fixedWindowOutcome,
+  gcraOutcome,
+  type Outcome,
+  type OutcomeOf,
+  type Rule,
+  slidingWindowOutcome,
+  tokenBucketOutcome,
+} from './algorithms.js';
+import { RateLimitedError } from './errors.js';
+
+export type { AcquireOptions } from './acquire-options.js';
+
+// `src/redis` imports the error from here.
+export { RateLimitedError } from './errors.js';
 
 /** One limit: at most `limit` units per `windowMs`. */
 export interface LimitRule {
@@ -57,37 +80,6 @@ export interface RateLimitResult {
   resetAfterMs: number;
 }
 
-/** `limit()` refused the request. */
-export class RateLimitedError extends BreakwaterError {
-  static readonly code = 'BREAKWATER_RATE_LIMITED';
-  readonly retryAfterMs: number;
-  readonly result: RateLimitResult;
-
-  constructor(key: string, result: RateLimitResult) {
-    super(
-      RateLimitedError.code,
-      `Rate limit of ${result.limit} exceeded for key "${key}"; retry in ${Math.ceil(result.retryAfterMs)} ms`,
-    );
-    this.retryAfterMs = result.retryAfterMs;
-    this.result = result;
-  }
-}
-
-export const isRateLimitedError = errorGuard<RateLimitedError>(RateLimitedError.code);
-
-/** Options of `acquire`. */
-export interface AcquireOptions {
-  /** Units to take. @default 1 */
-  cost?: number | undefined;
-  /** Stops waiting when aborted (rejects with `signal.reason`). */
-  signal?: AbortSignal | undefined;
-  /**
-   * Longest wait in ms; a request that could not be allowed within it rejects with
-   * `RateLimitedError` (at once when that is already known). @default Infinity
-   */
-  maxWaitMs?: number | undefined;
-}
-
 interface Waiter {
   readonly cost: number;
   readonly deadline: number;
@@ -100,21 +92,45 @@ interface Queue {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
-interface Rule {
-  readonly limit: number;
-  readonly windowMs: number;
-  /** GCRA emission interval: ms per unit. */
-  readonly interval: number;
-  /** GCRA tolerance: how far the theoretical arrival time may run ahead of now. */
-  readonly tolerance: number;
-  readonly capacity: number;
+// The algorithms as small integers, for the switches off the hot path.
+const GCRA = 0;
+const TOKEN_BUCKET = 1;
+const SLIDING_WINDOW = 2;
+const FIXED_WINDOW = 3;
+
+/** What a limiter needs of its algorithm, picked once in the constructor. */
+interface AlgorithmParts {
+  readonly kind: number;
+  /** Numbers of state per key and limit (see `algorithms.ts` for their meaning). */
+  readonly width: number;
+  readonly decide: Decide;
+  readonly outcome: OutcomeOf;
 }
 
-/** Slack for floating-point drift of timestamps built from fractional intervals (ms). */
-const EPSILON = 1e-6;
+const ALGORITHMS: Readonly<Record<Algorithm, AlgorithmParts>> = {
+  gcra: { kind: GCRA, width: 1, decide: decideGcra, outcome: gcraOutcome },
+  'token-bucket': {
+    kind: TOKEN_BUCKET,
+    width: 2,
+    decide: decideTokenBucket,
+    outcome: tokenBucketOutcome,
+  },
+  'sliding-window': {
+    kind: SLIDING_WINDOW,
+    width: 3,
+    decide: decideSlidingWindow,
+    outcome: slidingWindowOutcome,
+  },
+  'fixed-window': {
+    kind: FIXED_WINDOW,
+    width: 2,
+    decide: decideFixedWindow,
+    outcome: fixedWindowOutcome,
+  },
+};
 
-/** Numbers of state per key and limit. */
-const STRIDE = 3;
+/** Slots the state store starts with (and never shrinks below). */
+const MIN_SLOTS = 64;
 
 /** Entries checked for expiry per decision: idle keys go without any timer. */
 const SWEEP_PER_CALL = 2;
@@ -127,33 +143,59 @@ const SWEEP_PER_CALL = 2;
  * window a counter and a window start; every decision is O(limits). Keys whose state no
  * longer matters are dropped as decisions go by, so memory stays bounded without a timer
  * per key.
+ *
+ * Storage: each key owns a slot, a Smi in `#slots`; its numbers are `#stride` doubles
+ * of one shared `Float64Array` from `slot * #stride`. `#keys` maps slots back to keys so
+ * the sweeper walks slots in order; freed slots are reused, and the store is compacted
+ * when most of it is free. A key costs a map entry, a `#keys` entry and its numbers, no
+ * object of its own; a decision allocates only the result it returns.
  */
 export class RateLimiter {
   readonly #rules: readonly Rule[];
-  readonly #algorithm: Algorithm;
+  /** The algorithm, as one of `GCRA` … `FIXED_WINDOW`. */
+  readonly #kind: number;
+  /** The algorithm's decision on one limit, returning the result (one-limit limiters). */
+  readonly #decideOne: Decide;
+  /** The algorithm's view of one limit, into `#outcome` (limiters with several limits). */
+  readonly #outcomeOf: OutcomeOf;
   readonly #clock: Clock;
-  /**
-   * Per key, per rule: GCRA → [tat]; fixed window → [windowStart, count]. The value is
-   * also when the state stops mattering, kept in `#expires`.
-   */
-  readonly #state = new Map<string, Float64Array>();
-  #sweep: IterableIterator<[string, Float64Array]> | undefined;
+  /** Numbers per limit. */
+  readonly #width: number;
+  /** Numbers per key: `#width` × limits. */
+  readonly #stride: number;
+  readonly #maxCost: number;
+  /** Key → slot. */
+  readonly #slots = new Map<string, number>();
+  /** Slot → key; `''` (never a valid key) for a free slot. Its length is the slots in use or freed. */
+  #keys: string[] = [];
+  /** Free slots below `#keys.length`, reused first. */
+  #free: number[] = [];
+  /** The state of every slot, `#stride` numbers each. */
+  #data: Float64Array;
+  /** The next slot the sweeper looks at. */
+  #sweepAt = 0;
   #sweepPause = 0;
   /** Callers waiting in `acquire`, per key, first come first served. */
   readonly #queues = new Map<string, Queue>();
 
   constructor(options: RateLimiterOptions) {
     const raw = checkOptions('options', options);
-    this.#algorithm = checkOneOf(
+    const algorithm = checkOneOf(
       'algorithm',
       raw.algorithm,
       ['gcra', 'token-bucket', 'sliding-window', 'fixed-window'],
       'gcra',
     );
+    const parts = ALGORITHMS[algorithm];
+    this.#kind = parts.kind;
+    this.#width = parts.width;
+    this.#decideOne = parts.decide;
+    this.#outcomeOf = parts.outcome;
     this.#clock = checkClock('clock', raw.clock);
     const list = Array.isArray(raw.limits) ? raw.limits : [raw.limits];
     if (list.length === 0)
       throw new RangeError(invalidMessage('limits', 'at least one limit', raw.limits));
+    const bursty = algorithm === 'gcra' || algorithm === 'token-bucket';
     this.#rules = Object.freeze(
       list.map((rule: unknown, i: number) => {
         const name = list.length === 1 && !Array.isArray(raw.limits) ? 'limits' : `limits[${i}]`;
@@ -168,18 +210,20 @@ export class RateLimiter {
         });
         const burst = checkInteger(`${name}.burst`, r.burst, { min: 1, default: limit });
         const interval = windowMs / limit;
-        const bursty = this.#algorithm === 'gcra' || this.#algorithm === 'token-bucket';
         const capacity = bursty ? burst : limit;
         return Object.freeze({ limit, windowMs, interval, tolerance: interval * burst, capacity });
       }),
     );
+    let maxCost = Number.POSITIVE_INFINITY;
+    for (const rule of this.#rules) maxCost = Math.min(maxCost, rule.capacity);
+    this.#maxCost = maxCost;
+    this.#stride = this.#width * this.#rules.length;
+    this.#data = new Float64Array(MIN_SLOTS * this.#stride);
   }
 
   /** The smallest capacity of the limits: a cost above it can never be allowed. */
   get maxCost(): number {
-    let max = Number.POSITIVE_INFINITY;
-    for (const rule of this.#rules) max = Math.min(max, rule.capacity);
-    return max;
+    return this.#maxCost;
   }
 
   /**
@@ -191,11 +235,15 @@ export class RateLimiter {
   consume(key: string, cost = 1): RateLimitResult {
     this.#check(key, cost);
     const now = this.#clock.now();
-    this.#sweepSome(now);
-    let state = this.#state.get(key);
-    state ??= this.#fresh(now);
-    const result = this.#decide(state, cost, now);
-    if (result.allowed) this.#state.set(key, state);
+    if (this.#sweepPause > 0) this.#sweepPause--;
+    else this.#sweepSome(now);
+    const slot = this.#slots.get(key);
+    if (slot !== undefined) return this.#decide(slot * this.#stride, cost, now, true);
+    // A new key: its fresh state goes into the next free slot, which it takes only when
+    // allowed (a denied first request leaves no state behind).
+    const free = this.#nextSlot();
+    const result = this.#decide(this.#fresh(free, now), cost, now, true);
+    if (result.allowed) this.#take(free, key);
     return result;
   }
 
@@ -215,22 +263,14 @@ export class RateLimiter {
    * @throws RateLimitedError when the wait would exceed `maxWaitMs`.
    */
   acquire(key: string, options?: AcquireOptions): Promise<RateLimitResult> {
-    let cost = 1;
-    let signal: AbortSignal | undefined;
-    let maxWaitMs = Number.POSITIVE_INFINITY;
+    let resolved: ResolvedAcquireOptions;
     try {
-      const raw = checkOptions('options', options);
-      cost = checkInteger('cost', raw.cost, { min: 1, default: 1 });
-      signal = checkSignal('signal', raw.signal);
-      maxWaitMs = checkNumber('maxWaitMs', raw.maxWaitMs, {
-        min: 0,
-        allowInfinity: true,
-        default: Number.POSITIVE_INFINITY,
-      });
-      this.#check(key, cost);
+      resolved = readAcquireOptions(options);
+      this.#check(key, resolved.cost);
     } catch (error) {
       return Promise.reject(error);
     }
+    const { cost, signal, maxWaitMs } = resolved;
     if (signal?.aborted === true) return Promise.reject(signal.reason);
     if (!this.#queues.has(key)) {
       const result = this.consume(key, cost);
@@ -265,7 +305,8 @@ export class RateLimiter {
       };
       const onAbort = (): void => leave(signal!.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
-      if (maxWaitMs !== Number.POSITIVE_INFINITY) {
+      // A longer wait is bounded by the deadline check of each attempt instead.
+      if (maxWaitMs <= MAX_TIMER_MS) {
         timer = setTimeout(
           () => leave(new RateLimitedError(key, this.#peek(key, cost))),
           maxWaitMs,
@@ -300,7 +341,8 @@ export class RateLimiter {
         head.reject(new RateLimitedError(key, result));
         continue;
       }
-      queue.timer = setTimeout(() => this.#serve(key), Math.max(1, Math.ceil(result.retryAfterMs)));
+      const wait = Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(result.retryAfterMs)));
+      queue.timer = setTimeout(() => this.#serve(key), wait);
       return;
     }
     this.#queues.delete(key);
@@ -309,18 +351,20 @@ export class RateLimiter {
   /** The decision a request would get now, without taking anything. */
   #peek(key: string, cost: number): RateLimitResult {
     const now = this.#clock.now();
-    const state = this.#state.get(key) ?? this.#fresh(now);
-    return this.#decide(state.slice(), cost, now);
+    const slot = this.#slots.get(key);
+    const at = slot === undefined ? this.#fresh(this.#nextSlot(), now) : slot * this.#stride;
+    return this.#decide(at, cost, now, false);
   }
 
   /** Forgets everything about `key`. */
   reset(key: string): void {
-    this.#state.delete(key);
+    const slot = this.#slots.get(key);
+    if (slot !== undefined) this.#release(key, slot);
   }
 
   /** Keys with state that still matters (idle ones are dropped as decisions go by). */
   get size(): number {
-    return this.#state.size;
+    return this.#slots.size;
   }
 
   #check(key: string, cost: number): void {
@@ -329,59 +373,115 @@ export class RateLimiter {
     if (key === '') throw new RangeError(invalidMessage('key', 'a non-empty string', key));
     if (cost !== 1) {
       checkInteger('cost', cost, { min: 1 });
-      if (cost > this.maxCost) {
+      if (cost > this.#maxCost) {
         throw new RangeError(
-          invalidMessage('cost', `an integer <= ${this.maxCost} (it could never be allowed)`, cost),
+          invalidMessage(
+            'cost',
+            `an integer <= ${this.#maxCost} (it could never be allowed)`,
+            cost,
+          ),
         );
       }
     }
   }
 
-  /** Empty state: three numbers per limit, their meaning set by the algorithm. */
-  #fresh(now: number): Float64Array {
-    const rules = this.#rules;
-    const state = new Float64Array(rules.length * STRIDE);
-    for (let i = 0; i < rules.length; i++) {
-      const at = i * STRIDE;
-      switch (this.#algorithm) {
-        case 'gcra':
-          state[at] = Number.NEGATIVE_INFINITY; // theoretical arrival time
-          break;
-        case 'token-bucket':
-          state[at] = rules[i]!.capacity; // tokens
-          state[at + 1] = now; // last refill
-          break;
-        default:
-          state[at] = Number.NEGATIVE_INFINITY; // window start; [at+1] count, [at+2] previous count
-      }
+  /** The slot a new key would take: a freed one, else the next one (room made for it). */
+  #nextSlot(): number {
+    const free = this.#free;
+    if (free.length > 0) return free[free.length - 1]!;
+    const slot = this.#keys.length;
+    const end = (slot + 1) * this.#stride;
+    if (end > this.#data.length) {
+      const data = new Float64Array(this.#data.length * 2);
+      data.set(this.#data);
+      this.#data = data;
     }
-    return state;
+    return slot;
   }
 
-  /** Checks every limit; consumes from all when all fit, from none otherwise. */
-  #decide(state: Float64Array, cost: number, now: number): RateLimitResult {
+  /** Gives `key` the slot `#nextSlot()` returned. */
+  #take(slot: number, key: string): void {
+    if (this.#free.length > 0) {
+      this.#free.pop();
+      this.#keys[slot] = key;
+    } else this.#keys.push(key);
+    this.#slots.set(key, slot);
+  }
+
+  #release(key: string, slot: number): void {
+    this.#slots.delete(key);
+    this.#keys[slot] = '';
+    this.#free.push(slot);
+  }
+
+  /** Writes an empty state into `slot`; returns where it starts. */
+  #fresh(slot: number, now: number): number {
+    const data = this.#data;
     const rules = this.#rules;
+    const width = this.#width;
+    const base = slot * this.#stride;
+    for (let i = 0; i < rules.length; i++) {
+      const at = base + i * width;
+      switch (this.#kind) {
+        case GCRA:
+          data[at] = Number.NEGATIVE_INFINITY; // theoretical arrival time
+          break;
+        case TOKEN_BUCKET:
+          data[at] = rules[i]!.capacity; // tokens
+          data[at + 1] = now; // last refill
+          break;
+        case SLIDING_WINDOW:
+          data[at] = Number.NEGATIVE_INFINITY; // window start
+          data[at + 1] = 0; // count
+          data[at + 2] = 0; // previous window's count
+          break;
+        default:
+          data[at] = Number.NEGATIVE_INFINITY; // window start
+          data[at + 1] = 0; // count
+      }
+    }
+    return base;
+  }
+
+  /**
+   * Checks every limit of the state at `base`; with `commit`, consumes from all when all
+   * fit, from none otherwise.
+   */
+  #decide(base: number, cost: number, now: number, commit: boolean): RateLimitResult {
+    const rules = this.#rules;
+    // The common case, one limit: decided, recorded and returned in one call.
+    if (rules.length === 1) return this.#decideOne(rules[0]!, this.#data, base, cost, now, commit);
+    return this.#decideAll(base, cost, now, commit);
+  }
+
+  /** Several limits: a first pass decides, a second (only when every limit fits) records. */
+  #decideAll(base: number, cost: number, now: number, commit: boolean): RateLimitResult {
+    const rules = this.#rules;
+    const width = this.#width;
+    const data = this.#data;
+    const out = this.#outcome;
+    const outcomeOf = this.#outcomeOf;
     let denied = false;
     let retryAfterMs = 0;
     let worst = 0;
     let worstRemaining = Number.POSITIVE_INFINITY;
     let worstReset = 0;
-    for (let pass = 0; pass < 2; pass++) {
-      // Pass 0 decides; pass 1 (only when every limit fits) consumes.
-      for (let i = 0; i < rules.length; i++) {
-        const outcome = this.#limitOutcome(rules[i]!, state, i * STRIDE, cost, now, pass === 1);
-        if (pass === 1) continue;
-        if (!outcome.fits) {
-          denied = true;
-          retryAfterMs = Math.max(retryAfterMs, outcome.retryAfterMs);
-        }
-        if (outcome.remaining < worstRemaining) {
-          worstRemaining = outcome.remaining;
-          worst = i;
-          worstReset = outcome.resetAfterMs;
-        }
+    for (let i = 0; i < rules.length; i++) {
+      outcomeOf(rules[i]!, data, base + i * width, cost, now, false, out);
+      if (!out.fits) {
+        denied = true;
+        retryAfterMs = Math.max(retryAfterMs, out.retryAfterMs);
       }
-      if (denied) break;
+      if (out.remaining < worstRemaining) {
+        worstRemaining = out.remaining;
+        worst = i;
+        worstReset = out.resetAfterMs;
+      }
+    }
+    if (commit && !denied) {
+      for (let i = 0; i < rules.length; i++) {
+        outcomeOf(rules[i]!, data, base + i * width, cost, now, true, out);
+      }
     }
     return {
       allowed: !denied,
@@ -392,144 +492,72 @@ export class RateLimiter {
     };
   }
 
+  readonly #outcome: Outcome = { fits: false, remaining: 0, retryAfterMs: 0, resetAfterMs: 0 };
+
   /**
-   * One limit's view of a request: whether it fits, what would remain after it (or now,
-   * when it does not fit), and the waits. With `commit`, records the request.
+   * Drops a couple of keys whose state no longer matters, walking the slots in order;
+   * O(1) per decision. After a full pass it rests, and compacts the slots when most of
+   * them are free.
    */
-  #limitOutcome(
-    rule: Rule,
-    state: Float64Array,
-    at: number,
-    cost: number,
-    now: number,
-    commit: boolean,
-  ) {
-    const out = this.#outcome;
-    switch (this.#algorithm) {
-      case 'gcra': {
-        const tat = Math.max(state[at]!, now);
-        const next = tat + rule.interval * cost;
-        const allowAt = next - rule.tolerance;
-        out.fits = allowAt <= now + EPSILON;
-        const after = out.fits ? next : tat;
-        out.remaining = Math.max(
-          0,
-          Math.floor((rule.tolerance - (after - now)) / rule.interval + EPSILON),
-        );
-        out.retryAfterMs = Math.max(0, allowAt - now);
-        out.resetAfterMs = after - now;
-        if (commit) state[at] = next;
-        return out;
-      }
-      case 'token-bucket': {
-        const rate = 1 / rule.interval; // tokens per ms
-        const tokens = Math.min(rule.capacity, state[at]! + (now - state[at + 1]!) * rate);
-        out.fits = tokens + EPSILON >= cost;
-        const left = out.fits ? tokens - cost : tokens;
-        out.remaining = Math.max(0, Math.floor(left + EPSILON));
-        out.retryAfterMs = out.fits ? 0 : (cost - tokens) / rate;
-        out.resetAfterMs = (rule.capacity - left) / rate;
-        if (commit) {
-          state[at] = tokens - cost;
-          state[at + 1] = now;
-        }
-        return out;
-      }
-      case 'fixed-window': {
-        const start = Math.floor(now / rule.windowMs) * rule.windowMs;
-        const used = state[at] === start ? state[at + 1]! : 0;
-        out.fits = used + cost <= rule.limit;
-        out.remaining = rule.limit - used - (out.fits ? cost : 0);
-        out.retryAfterMs = out.fits ? 0 : start + rule.windowMs - now;
-        out.resetAfterMs = start + rule.windowMs - now;
-        if (commit) {
-          state[at] = start;
-          state[at + 1] = used + cost;
-        }
-        return out;
-      }
-      default: {
-        // Sliding window counter.
-        const w = rule.windowMs;
-        const start = Math.floor(now / w) * w;
-        let count = 0;
-        let previous = 0;
-        if (state[at] === start) {
-          count = state[at + 1]!;
-          previous = state[at + 2]!;
-        } else if (state[at] === start - w) {
-          previous = state[at + 1]!;
-        }
-        const elapsed = now - start;
-        const weight = 1 - elapsed / w;
-        const estimate = previous * weight + count;
-        out.fits = estimate + cost <= rule.limit + EPSILON;
-        out.remaining = Math.max(
-          0,
-          Math.floor(rule.limit - estimate - (out.fits ? cost : 0) + EPSILON),
-        );
-        if (out.fits) out.retryAfterMs = 0;
-        else if (count + cost <= rule.limit && previous > 0) {
-          // Later in this window the previous window's share has shrunk enough.
-          out.retryAfterMs = Math.max(
-            0,
-            w * (1 - (rule.limit - count - cost) / previous) - elapsed,
-          );
-        } else {
-          // Next window, once this window's count (then "previous") has shrunk enough.
-          const share = count > 0 ? Math.max(0, 1 - (rule.limit - cost) / count) : 0;
-          out.retryAfterMs = w - elapsed + w * share;
-        }
-        out.resetAfterMs = w - elapsed + (count > 0 ? w : 0);
-        if (commit) {
-          state[at] = start;
-          state[at + 1] = count + cost;
-          state[at + 2] = previous;
-        }
-        return out;
-      }
-    }
-  }
-
-  readonly #outcome = { fits: false, remaining: 0, retryAfterMs: 0, resetAfterMs: 0 };
-
-  /** Drops a couple of keys whose state no longer matters; O(1) per decision. */
   #sweepSome(now: number): void {
-    if (this.#sweepPause > 0) {
-      this.#sweepPause--;
-      return;
-    }
+    const keys = this.#keys;
     for (let n = 0; n < SWEEP_PER_CALL; n++) {
-      this.#sweep ??= this.#state.entries();
-      const next = this.#sweep.next();
-      if (next.done === true) {
+      const slot = this.#sweepAt;
+      if (slot >= keys.length) {
         // A full pass is done: rest for as many decisions as there are keys (at least 64).
-        this.#sweep = undefined;
-        this.#sweepPause = Math.max(64, this.#state.size);
+        this.#sweepAt = 0;
+        this.#sweepPause = Math.max(64, this.#slots.size);
+        if (this.#slots.size * 4 < keys.length && keys.length > MIN_SLOTS) this.#compact();
         return;
       }
-      const [key, state] = next.value;
-      if (this.#idle(state, now)) this.#state.delete(key);
+      this.#sweepAt = slot + 1;
+      const key = keys[slot]!;
+      if (key !== '' && this.#idle(slot * this.#stride, now)) this.#release(key, slot);
     }
   }
 
-  /** True when a fresh state would decide the same as this one. */
-  #idle(state: Float64Array, now: number): boolean {
+  /**
+   * Moves the keys in use to the lowest slots, in order, and shrinks the store to twice
+   * their number: memory follows the keys in use, not the most there ever were.
+   */
+  #compact(): void {
+    const keys = this.#keys;
+    const stride = this.#stride;
+    const old = this.#data;
+    const data = new Float64Array(Math.max(MIN_SLOTS, 2 * this.#slots.size) * stride);
+    const kept: string[] = [];
+    for (let slot = 0; slot < keys.length; slot++) {
+      const key = keys[slot]!;
+      if (key === '') continue;
+      const to = kept.length;
+      for (let j = 0; j < stride; j++) data[to * stride + j] = old[slot * stride + j]!;
+      kept.push(key);
+      this.#slots.set(key, to);
+    }
+    this.#keys = kept;
+    this.#free = [];
+    this.#data = data;
+  }
+
+  /** True when a fresh state would decide the same as the one at `base`. */
+  #idle(base: number, now: number): boolean {
     const rules = this.#rules;
+    const state = this.#data;
+    const width = this.#width;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
-      const at = i * STRIDE;
-      switch (this.#algorithm) {
+      const at = base + i * width;
+      switch (this.#kind) {
         // A key used within the last window is kept even when it holds no information,
         // so a hot key is not dropped and re-created on every decision.
-        case 'gcra':
+        case GCRA:
           if (state[at]! + rule.windowMs > now) return false;
           break;
-        case 'token-bucket':
+        case TOKEN_BUCKET:
           if (state[at + 1]! + rule.windowMs > now) return false;
           if (state[at]! + (now - state[at + 1]!) / rule.interval < rule.capacity) return false;
           break;
-        case 'fixed-window':
+        case FIXED_WINDOW:
           if (state[at]! + rule.windowMs > now) return false;
           break;
         default:
@@ -545,18 +573,20 @@ export class RateLimiter {
    */
   refund(key: string, cost = 1): void {
     this.#check(key, cost);
-    const state = this.#state.get(key);
-    if (state === undefined) return;
+    const slot = this.#slots.get(key);
+    if (slot === undefined) return;
     const now = this.#clock.now();
     const rules = this.#rules;
+    const state = this.#data;
+    const base = slot * this.#stride;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
-      const at = i * STRIDE;
-      switch (this.#algorithm) {
-        case 'gcra':
+      const at = base + i * this.#width;
+      switch (this.#kind) {
+        case GCRA:
           state[at] = Math.max(now, state[at]! - rule.interval * cost);
           break;
-        case 'token-bucket':
+        case TOKEN_BUCKET:
           state[at] = Math.min(rule.capacity, state[at]! + cost);
           break;
         default:
@@ -564,19 +594,4 @@ export class RateLimiter {
       }
     }
   }
-}
-
-/**
- * HTTP headers for a decision: `RateLimit-Limit`, `RateLimit-Remaining`,
- * `RateLimit-Reset` (seconds, rounded up) and, when denied, `Retry-After` (seconds).
- */
-export function rateLimitHeaders(result: RateLimitResult): Record<string, string> {
-  const headers: Record<string, string> = {
-    'RateLimit-Limit': String(result.limit),
-    'RateLimit-Remaining': String(result.remaining),
-    'RateLimit-Reset': String(Math.ceil(result.resetAfterMs / 1000)),
-  };
-  if (!result.allowed)
-    headers['Retry-After'] = String(Math.max(1, Math.ceil(result.retryAfterMs / 1000)));
-  return headers;
 }

@@ -1,0 +1,276 @@
+import type { RateLimitResult } from './rate-limiter.js';
+
+/**
+ * The decision formulas of each algorithm, on one limit's numbers in a shared
+ * `Float64Array` (`state[at]`, `state[at + 1]`, …). Each algorithm comes twice, side by
+ * side and kept identical: `decideX` for a limiter with one limit (the common case),
+ * which returns the result directly — the fastest shape V8 gets to inline — and `xOutcome`,
+ * which writes one limit's view into a reused `Outcome` for the all-or-nothing decision
+ * over several limits. With `commit`, both record the request when it fits.
+ */
+
+/** One limit, resolved from a `LimitRule`. */
+export interface Rule {
+  readonly limit: number;
+  readonly windowMs: number;
+  /** GCRA emission interval: ms per unit. */
+  readonly interval: number;
+  /** GCRA tolerance: how far the theoretical arrival time may run ahead of now. */
+  readonly tolerance: number;
+  readonly capacity: number;
+}
+
+/** One limit's view of a request: whether it fits, what would remain, and the waits. */
+export interface Outcome {
+  fits: boolean;
+  /** Units left after the request when it fits, else now. */
+  remaining: number;
+  /** When it does not fit: ms until it would. */
+  retryAfterMs: number;
+  resetAfterMs: number;
+}
+
+/** Slack for floating-point drift of timestamps built from fractional intervals (ms). */
+export const EPSILON = 1e-6;
+
+/** GCRA: [tat], the theoretical arrival time, at most `tolerance` ahead of now. */
+export function decideGcra(
+  rule: Rule,
+  state: Float64Array,
+  at: number,
+  cost: number,
+  now: number,
+  commit: boolean,
+): RateLimitResult {
+  const tat = Math.max(state[at]!, now);
+  const next = tat + rule.interval * cost;
+  const allowAt = next - rule.tolerance;
+  const fits = allowAt <= now + EPSILON;
+  const after = fits ? next : tat;
+  if (commit && fits) state[at] = next;
+  return {
+    allowed: fits,
+    limit: rule.limit,
+    remaining: Math.max(0, Math.floor((rule.tolerance - (after - now)) / rule.interval + EPSILON)),
+    retryAfterMs: fits ? 0 : Math.max(0, allowAt - now),
+    resetAfterMs: after - now,
+  };
+}
+
+export function gcraOutcome(
+  rule: Rule,
+  state: Float64Array,
+  at: number,
+  cost: number,
+  now: number,
+  commit: boolean,
+  out: Outcome,
+): void {
+  const tat = Math.max(state[at]!, now);
+  const next = tat + rule.interval * cost;
+  const allowAt = next - rule.tolerance;
+  const fits = allowAt <= now + EPSILON;
+  const after = fits ? next : tat;
+  if (commit && fits) state[at] = next;
+  out.fits = fits;
+  out.remaining = Math.max(
+    0,
+    Math.floor((rule.tolerance - (after - now)) / rule.interval + EPSILON),
+  );
+  out.retryAfterMs = Math.max(0, allowAt - now);
+  out.resetAfterMs = after - now;
+}
+
+/** Token bucket: [tokens, last refill], `capacity` tokens refilled at `1 / interval` per ms. */
+export function decideTokenBucket(
+  rule: Rule,
+  state: Float64Array,
+  at: number,
+  cost: number,
+  now: number,
+  commit: boolean,
+): RateLimitResult {
+  const rate = 1 / rule.interval; // tokens per ms
+  const tokens = Math.min(rule.capacity, state[at]! + (now - state[at + 1]!) * rate);
+  const fits = tokens + EPSILON >= cost;
+  const left = fits ? tokens - cost : tokens;
+  if (commit && fits) {
+    state[at] = tokens - cost;
+    state[at + 1] = now;
+  }
+  return {
+    allowed: fits,
+    limit: rule.limit,
+    remaining: Math.max(0, Math.floor(left + EPSILON)),
+    retryAfterMs: fits ? 0 : Math.max(0, (cost - tokens) / rate),
+    resetAfterMs: (rule.capacity - left) / rate,
+  };
+}
+
+export function tokenBucketOutcome(
+  rule: Rule,
+  state: Float64Array,
+  at: number,
+  cost: number,
+  now: number,
+  commit: boolean,
+  out: Outcome,
+): void {
+  const rate = 1 / rule.interval; // tokens per ms
+  const tokens = Math.min(rule.capacity, state[at]! + (now - state[at + 1]!) * rate);
+  const fits = tokens + EPSILON >= cost;
+  const left = fits ? tokens - cost : tokens;
+  if (commit && fits) {
+    state[at] = tokens - cost;
+    state[at + 1] = now;
+  }
+  out.fits = fits;
+  out.remaining = Math.max(0, Math.floor(left + EPSILON));
+  out.retryAfterMs = fits ? 0 : (cost - tokens) / rate;
+  out.resetAfterMs = (rule.capacity - left) / rate;
+}
+
+/** Fixed window: [window start, count], reset at multiples of `windowMs`. */
+export function decideFixedWindow(
+  rule: Rule,
+  state: Float64Array,
+  at: number,
+  cost: number,
+  now: number,
+  commit: boolean,
+): RateLimitResult {
+  const w = rule.windowMs;
+  const start = Math.floor(now / w) * w;
+  const used = state[at] === start ? state[at + 1]! : 0;
+  const fits = used + cost <= rule.limit;
+  if (commit && fits) {
+    state[at] = start;
+    state[at + 1] = used + cost;
+  }
+  return {
+    allowed: fits,
+    limit: rule.limit,
+    remaining: rule.limit - used - (fits ? cost : 0),
+    retryAfterMs: fits ? 0 : Math.max(0, start + w - now),
+    resetAfterMs: start + w - now,
+  };
+}
+
+export function fixedWindowOutcome(
+  rule: Rule,
+  state: Float64Array,
+  at: number,
+  cost: number,
+  now: number,
+  commit: boolean,
+  out: Outcome,
+): void {
+  const w = rule.windowMs;
+  const start = Math.floor(now / w) * w;
+  const used = state[at] === start ? state[at + 1]! : 0;
+  const fits = used + cost <= rule.limit;
+  if (commit && fits) {
+    state[at] = start;
+    state[at + 1] = used + cost;
+  }
+  out.fits = fits;
+  out.remaining = rule.limit - used - (fits ? cost : 0);
+  out.retryAfterMs = fits ? 0 : start + w - now;
+  out.resetAfterMs = start + w - now;
+}
+
+/**
+ * Sliding window counter: [window start, count, previous window's count]; the previous
+ * count weighs by how much of its window still overlaps the sliding window.
+ */
+export function decideSlidingWindow(
+  rule: Rule,
+  state: Float64Array,
+  at: number,
+  cost: number,
+  now: number,
+  commit: boolean,
+): RateLimitResult {
+  const w = rule.windowMs;
+  const start = Math.floor(now / w) * w;
+  let count = 0;
+  let previous = 0;
+  if (state[at] === start) {
+    count = state[at + 1]!;
+    previous = state[at + 2]!;
+  } else if (state[at] === start - w) {
+    previous = state[at + 1]!;
+  }
+  const elapsed = now - start;
+  const estimate = previous * (1 - elapsed / w) + count;
+  const fits = estimate + cost <= rule.limit + EPSILON;
+  if (commit && fits) {
+    state[at] = start;
+    state[at + 1] = count + cost;
+    state[at + 2] = previous;
+  }
+  return {
+    allowed: fits,
+    limit: rule.limit,
+    remaining: Math.max(0, Math.floor(rule.limit - estimate - (fits ? cost : 0) + EPSILON)),
+    retryAfterMs: fits ? 0 : slidingRetry(rule, count, previous, elapsed, cost),
+    resetAfterMs: w - elapsed + (count > 0 ? w : 0),
+  };
+}
+
+export function slidingWindowOutcome(
+  rule: Rule,
+  state: Float64Array,
+  at: number,
+  cost: number,
+  now: number,
+  commit: boolean,
+  out: Outcome,
+): void {
+  const w = rule.windowMs;
+  const start = Math.floor(now / w) * w;
+  let count = 0;
+  let previous = 0;
+  if (state[at] === start) {
+    count = state[at + 1]!;
+    previous = state[at + 2]!;
+  } else if (state[at] === start - w) {
+    previous = state[at + 1]!;
+  }
+  const elapsed = now - start;
+  const estimate = previous * (1 - elapsed / w) + count;
+  const fits = estimate + cost <= rule.limit + EPSILON;
+  if (commit && fits) {
+    state[at] = start;
+    state[at + 1] = count + cost;
+    state[at + 2] = previous;
+  }
+  out.fits = fits;
+  out.remaining = Math.max(0, Math.floor(rule.limit - estimate - (fits ? cost : 0) + EPSILON));
+  out.retryAfterMs = fits ? 0 : slidingRetry(rule, count, previous, elapsed, cost);
+  out.resetAfterMs = w - elapsed + (count > 0 ? w : 0);
+}
+
+/** Sliding window, denied: ms until `cost` more units would fit. */
+function slidingRetry(
+  rule: Rule,
+  count: number,
+  previous: number,
+  elapsed: number,
+  cost: number,
+): number {
+  const w = rule.windowMs;
+  if (count + cost <= rule.limit && previous > 0) {
+    // Later in this window the previous window's share has shrunk enough.
+    return Math.max(0, w * (1 - (rule.limit - count - cost) / previous) - elapsed);
+  }
+  // Next window, once this window's count (then "previous") has shrunk enough.
+  const share = count > 0 ? Math.max(0, 1 - (rule.limit - cost) / count) : 0;
+  return w - elapsed + w * share;
+}
+
+/** A one-limit decision: `decideGcra`, `decideTokenBucket`, … */
+export type Decide = typeof decideGcra;
+
+/** One limit's view of a request, into `out`: `gcraOutcome`, `tokenBucketOutcome`, … */
+export type OutcomeOf = typeof gcraOutcome;
