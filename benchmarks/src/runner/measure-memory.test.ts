@@ -21,6 +21,17 @@ describe('measureMemory', () => {
     expect(result.samples).toHaveLength(5);
   });
 
+  it('counts the contents of typed arrays, which live outside the V8 heap', async () => {
+    const items = 100_000;
+    const result = await measureMemory(
+      { items, build: () => new Float64Array(items) },
+      { gc: exposedGc(), builds: 3 },
+    );
+    // 8 bytes per number; the heap alone holds only the array's small header.
+    expect(result.bytesPerItem).toBeGreaterThan(7.5);
+    expect(result.bytesPerItem).toBeLessThan(9);
+  });
+
   it('awaits a build that returns a promise', async () => {
     const result = await measureMemory(
       { items: 1000, build: async () => Array.from({ length: 1000 }, (_, i) => ({ i })) },

@@ -15,7 +15,10 @@ export class MissingGcError extends Error {
   }
 }
 
-/** Heap bytes per item of one structure, the median of a few builds. */
+/**
+ * Bytes per item of one structure, the median of a few builds: the V8 heap plus the
+ * memory of ArrayBuffers (typed arrays keep their contents outside the heap).
+ */
 export interface MemoryResult {
   readonly items: number;
   readonly bytesPerItem: number;
@@ -45,9 +48,15 @@ async function buildAndKeep(spec: MemorySpec): Promise<void> {
   kept.value = isThenable(built) ? await built : built;
 }
 
+/** Used heap plus ArrayBuffer memory (typed arrays' contents live outside the heap). */
+function usedBytes(): number {
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
+}
+
 /**
- * Builds the structure `builds` times and weighs each: collects garbage, reads the used heap,
- * builds, collects again while the structure is still referenced, reads the heap again.
+ * Builds the structure `builds` times and weighs each: collects garbage, reads the used
+ * memory, builds, collects again while the structure is still referenced, reads it again.
  */
 export async function measureMemory(
   spec: MemorySpec,
@@ -67,11 +76,11 @@ export async function measureMemory(
   for (let i = 0; i < builds; i++) {
     gc();
     gc();
-    const before = process.memoryUsage().heapUsed;
+    const before = usedBytes();
     await buildAndKeep(spec);
     gc();
     gc();
-    const after = process.memoryUsage().heapUsed;
+    const after = usedBytes();
     kept.value = undefined;
     samples.push((after - before) / spec.items);
   }
