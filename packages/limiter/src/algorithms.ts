@@ -2,11 +2,11 @@ import type { RateLimitResult } from './rate-limiter.js';
 
 /**
  * The decision formulas of each algorithm, on one limit's numbers in a shared
- * `Float64Array` (`state[at]`, `state[at + 1]`, …). Each algorithm comes twice, side by
- * side and kept identical: `decideX` for a limiter with one limit (the common case),
- * which returns the result directly — the fastest shape V8 gets to inline — and `xOutcome`,
- * which writes one limit's view into a reused `Outcome` for the all-or-nothing decision
- * over several limits. With `commit`, both record the request when it fits.
+ * `Float64Array` (`state[at]`, `state[at + 1]`, …). `xOutcome` writes one limit's view into
+ * a reused `Outcome` (the all-or-nothing decision over several limits reads them);
+ * `decideX`, for a limiter with one limit (the common case), runs it and returns the
+ * result — one small function per algorithm, so that each call site stays monomorphic.
+ * With `commit`, both record the request when it fits.
  */
 
 /** One limit, resolved from a `LimitRule`. */
@@ -33,6 +33,20 @@ export interface Outcome {
 /** Slack for floating-point drift of timestamps built from fractional intervals (ms). */
 export const EPSILON = 1e-6;
 
+/** The outcome of the one-limit decision being made (filled and read at once, never kept). */
+const scratch: Outcome = { fits: false, remaining: 0, retryAfterMs: 0, resetAfterMs: 0 };
+
+/** The result of a one-limit decision from its outcome. */
+function resultOf(rule: Rule, out: Outcome): RateLimitResult {
+  return {
+    allowed: out.fits,
+    limit: rule.limit,
+    remaining: out.remaining,
+    retryAfterMs: out.fits ? 0 : out.retryAfterMs,
+    resetAfterMs: out.resetAfterMs,
+  };
+}
+
 /** GCRA: [tat], the theoretical arrival time, at most `tolerance` ahead of now. */
 export function decideGcra(
   rule: Rule,
@@ -42,19 +56,8 @@ export function decideGcra(
   now: number,
   commit: boolean,
 ): RateLimitResult {
-  const tat = Math.max(state[at]!, now);
-  const next = tat + rule.interval * cost;
-  const allowAt = next - rule.tolerance;
-  const fits = allowAt <= now + EPSILON;
-  const after = fits ? next : tat;
-  if (commit && fits) state[at] = next;
-  return {
-    allowed: fits,
-    limit: rule.limit,
-    remaining: Math.max(0, Math.floor((rule.tolerance - (after - now)) / rule.interval + EPSILON)),
-    retryAfterMs: fits ? 0 : Math.max(0, allowAt - now),
-    resetAfterMs: after - now,
-  };
+  gcraOutcome(rule, state, at, cost, now, commit, scratch);
+  return resultOf(rule, scratch);
 }
 
 export function gcraOutcome(
@@ -90,21 +93,8 @@ export function decideTokenBucket(
   now: number,
   commit: boolean,
 ): RateLimitResult {
-  const rate = 1 / rule.interval; // tokens per ms
-  const tokens = Math.min(rule.capacity, state[at]! + (now - state[at + 1]!) * rate);
-  const fits = tokens + EPSILON >= cost;
-  const left = fits ? tokens - cost : tokens;
-  if (commit && fits) {
-    state[at] = tokens - cost;
-    state[at + 1] = now;
-  }
-  return {
-    allowed: fits,
-    limit: rule.limit,
-    remaining: Math.max(0, Math.floor(left + EPSILON)),
-    retryAfterMs: fits ? 0 : Math.max(0, (cost - tokens) / rate),
-    resetAfterMs: (rule.capacity - left) / rate,
-  };
+  tokenBucketOutcome(rule, state, at, cost, now, commit, scratch);
+  return resultOf(rule, scratch);
 }
 
 export function tokenBucketOutcome(
@@ -139,21 +129,8 @@ export function decideFixedWindow(
   now: number,
   commit: boolean,
 ): RateLimitResult {
-  const w = rule.windowMs;
-  const start = Math.floor(now / w) * w;
-  const used = state[at] === start ? state[at + 1]! : 0;
-  const fits = used + cost <= rule.limit;
-  if (commit && fits) {
-    state[at] = start;
-    state[at + 1] = used + cost;
-  }
-  return {
-    allowed: fits,
-    limit: rule.limit,
-    remaining: rule.limit - used - (fits ? cost : 0),
-    retryAfterMs: fits ? 0 : Math.max(0, start + w - now),
-    resetAfterMs: start + w - now,
-  };
+  fixedWindowOutcome(rule, state, at, cost, now, commit, scratch);
+  return resultOf(rule, scratch);
 }
 
 export function fixedWindowOutcome(
@@ -191,31 +168,8 @@ export function decideSlidingWindow(
   now: number,
   commit: boolean,
 ): RateLimitResult {
-  const w = rule.windowMs;
-  const start = Math.floor(now / w) * w;
-  let count = 0;
-  let previous = 0;
-  if (state[at] === start) {
-    count = state[at + 1]!;
-    previous = state[at + 2]!;
-  } else if (state[at] === start - w) {
-    previous = state[at + 1]!;
-  }
-  const elapsed = now - start;
-  const estimate = previous * (1 - elapsed / w) + count;
-  const fits = estimate + cost <= rule.limit + EPSILON;
-  if (commit && fits) {
-    state[at] = start;
-    state[at + 1] = count + cost;
-    state[at + 2] = previous;
-  }
-  return {
-    allowed: fits,
-    limit: rule.limit,
-    remaining: Math.max(0, Math.floor(rule.limit - estimate - (fits ? cost : 0) + EPSILON)),
-    retryAfterMs: fits ? 0 : slidingRetry(rule, count, previous, elapsed, cost),
-    resetAfterMs: w - elapsed + (count > 0 ? w : 0),
-  };
+  slidingWindowOutcome(rule, state, at, cost, now, commit, scratch);
+  return resultOf(rule, scratch);
 }
 
 export function slidingWindowOutcome(
