@@ -1,4 +1,4 @@
-import type { RateLimitResult } from './rate-limiter.js';
+import type { Algorithm, RateLimitResult } from './rate-limiter.js';
 
 /**
  * The decision formulas of each algorithm, on one limit's numbers in a shared
@@ -32,6 +32,14 @@ export interface Outcome {
 
 /** Slack for floating-point drift of timestamps built from fractional intervals (ms). */
 export const EPSILON = 1e-6;
+
+/** Numbers of state per key and limit, per algorithm (their meaning: see each below). */
+export const STATE_WIDTH: Readonly<Record<Algorithm, number>> = Object.freeze({
+  gcra: 1,
+  'token-bucket': 2,
+  'sliding-window': 3,
+  'fixed-window': 2,
+});
 
 /** The outcome of the one-limit decision being made (filled and read at once, never kept). */
 const scratch: Outcome = { fits: false, remaining: 0, retryAfterMs: 0, resetAfterMs: 0 };

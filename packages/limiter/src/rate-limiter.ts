@@ -24,6 +24,7 @@ import {
   type Outcome,
   type OutcomeOf,
   type Rule,
+  STATE_WIDTH,
   slidingWindowOutcome,
   tokenBucketOutcome,
 } from './algorithms.js';
@@ -108,22 +109,22 @@ interface AlgorithmParts {
 }
 
 const ALGORITHMS: Readonly<Record<Algorithm, AlgorithmParts>> = {
-  gcra: { kind: GCRA, width: 1, decide: decideGcra, outcome: gcraOutcome },
+  gcra: { kind: GCRA, width: STATE_WIDTH.gcra, decide: decideGcra, outcome: gcraOutcome },
   'token-bucket': {
     kind: TOKEN_BUCKET,
-    width: 2,
+    width: STATE_WIDTH['token-bucket'],
     decide: decideTokenBucket,
     outcome: tokenBucketOutcome,
   },
   'sliding-window': {
     kind: SLIDING_WINDOW,
-    width: 3,
+    width: STATE_WIDTH['sliding-window'],
     decide: decideSlidingWindow,
     outcome: slidingWindowOutcome,
   },
   'fixed-window': {
     kind: FIXED_WINDOW,
-    width: 2,
+    width: STATE_WIDTH['fixed-window'],
     decide: decideFixedWindow,
     outcome: fixedWindowOutcome,
   },

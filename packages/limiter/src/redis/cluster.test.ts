@@ -1,8 +1,7 @@
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { startRedisCluster } from '@breakwater/testing';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { hammer } from './hammer.fixture.js';
 import { type OutageEvent, type RedisAlgorithm, RedisRateLimiter } from './index.js';
 
 let handle: Awaited<ReturnType<typeof startRedisCluster>>;
@@ -76,29 +75,11 @@ it.each<RedisAlgorithm>(['gcra', 'sliding-window'])(
   async (algorithm) => {
     const limiter = new RedisRateLimiter({ redis: cluster, algorithm, limits: twoLimits });
     const key = `hammer:${algorithm}`;
-    const fixture = fileURLToPath(new URL('./hammer.fixture.mjs', import.meta.url));
-    const counts = await Promise.all(
-      Array.from(
-        { length: 4 },
-        () =>
-          new Promise<number>((resolve, reject) => {
-            const child = fork(fixture, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-            child.once('message', (m: { admitted: number }) => resolve(m.admitted));
-            child.once('error', reject);
-            child.once('exit', (code) => {
-              if (code !== 0) reject(new Error(`fixture exited with ${code}`));
-            });
-            child.send({
-              startupNodes: handle.startupNodes,
-              source: limiter.script.source,
-              keys: [`bw:limit:{${key}}`],
-              args: ['', '1', '1', '1'],
-              requests: 20,
-            });
-          }),
-      ),
-    );
-    expect(counts.reduce((a, b) => a + b, 0)).toBe(30);
+    const target = { startupNodes: handle.startupNodes };
+    const admitted = await hammer(target, limiter.script.source, `bw:limit:{${key}}`, {
+      requests: 20,
+    });
+    expect(admitted).toBe(30);
     expect(await limiter.consume(key)).toMatchObject({ allowed: false, limit: 30 });
   },
 );

@@ -1,5 +1,3 @@
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { wallClock } from '@breakwater/core';
 import { startRedis } from '@breakwater/testing';
 import type { Redis } from 'ioredis';
@@ -10,6 +8,7 @@ import {
   RateLimiter,
   type RateLimitResult,
 } from '../rate-limiter.js';
+import { hammer } from './hammer.fixture.js';
 import {
   type RedisAlgorithm as Algorithm,
   buildConsumeScript,
@@ -160,32 +159,10 @@ describe('concurrency', () => {
         limits: { limit, windowMs: 3_600_000 },
       });
       const key = fresh();
-      const hash = `bw:limit:{${key}}`;
-      const rules = [{ limit, windowMs: 3_600_000, burst: limit }];
-      const fixture = fileURLToPath(new URL('./hammer.fixture.mjs', import.meta.url));
-      const counts = await Promise.all(
-        Array.from(
-          { length: 4 },
-          () =>
-            new Promise<number>((resolve, reject) => {
-              const child = fork(fixture, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-              child.once('message', (m: { admitted: number }) => resolve(m.admitted));
-              child.once('error', reject);
-              child.once('exit', (code) => {
-                if (code !== 0) reject(new Error(`fixture exited with ${code}`));
-              });
-              child.send({
-                url: server.url,
-                source: buildConsumeScript(algorithm, rules).source,
-                keys: [hash],
-                args: ['', '1', '1', '1'],
-                requests: 25,
-              });
-            }),
-        ),
-      );
-      const total = counts.reduce((a, b) => a + b, 0);
-      expect(total).toBe(limit);
+      const source = buildConsumeScript(algorithm, [
+        { limit, windowMs: 3_600_000, burst: limit },
+      ]).source;
+      expect(await hammer({ url: server.url }, source, `bw:limit:{${key}}`)).toBe(limit);
       expect((await limiter.consume(key)).allowed).toBe(false);
     },
   );

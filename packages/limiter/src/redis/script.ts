@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { STATE_WIDTH } from '../algorithms.js';
 import type { Algorithm } from '../rate-limiter.js';
 
 /** A Lua script and its SHA1, for EVALSHA. */
@@ -21,14 +22,6 @@ const ALGORITHM_CODES: Readonly<Record<Algorithm, string>> = Object.freeze({
   'fixed-window': 'f',
 });
 
-/** Numbers of state per limit. */
-const STRIDES: Readonly<Record<Algorithm, number>> = Object.freeze({
-  gcra: 1,
-  'token-bucket': 2,
-  'sliding-window': 3,
-  'fixed-window': 2,
-});
-
 /**
  * A double as a Lua literal that reads back as exactly the same double.
  * @throws RangeError for a value that is not finite (limits whose products overflow).
@@ -47,7 +40,7 @@ function lua(value: number): string {
  * allowed request writes in `pend`.
  */
 function limitBlock(algorithm: Algorithm, rule: ScriptRule, index: number): string {
-  const at = index * STRIDES[algorithm];
+  const at = index * STATE_WIDTH[algorithm];
   const s = (slot: number) => `st[${at + slot}]`;
   const p = (slot: number) => `pend[${at + slot}]`;
   const worst = (reset: string) =>
@@ -201,7 +194,7 @@ export function buildConsumeScript(
   /** TTL of written state. @default scriptTtl(algorithm, rules) */
   ttlMs = scriptTtl(algorithm, rules),
 ): LuaScript {
-  const count = rules.length * STRIDES[algorithm];
+  const count = rules.length * STATE_WIDTH[algorithm];
   const tag = `${ALGORITHM_CODES[algorithm]}${rules.length}:`;
   const format = `<${'d'.repeat(count)}`;
   const commit = Array.from({ length: count }, (_, i) => `st[${i + 1}] = pend[${i + 1}]`);
