@@ -137,5 +137,7 @@ it('a killed master: its keys follow the outage policy, the others stay on Redis
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   expect(back).toMatchObject({ allowed: true, remaining: 2 });
+  // One outage reported while the survivor's calls kept succeeding, then one recovery.
+  expect(events.map((e) => e.mode)).toEqual(['outage', 'redis']);
   expect(events.at(-1)).toEqual({ mode: 'redis', reason: 'recovered' });
 }, 60_000);

@@ -392,11 +392,12 @@ describe('outages', () => {
     await until(() => client.status === 'ready');
     // The restarted server lost the script: EVALSHA → NOSCRIPT → EVAL, transparently.
     expect(await client.script('EXISTS', local.script.sha)).toEqual([0]);
-    const result = await until(async () => {
-      const r = await local.consume(key);
-      return local.mode === 'redis' ? r : undefined;
+    // Back to 'redis' once calls succeed with none failed for timeoutMs.
+    await until(async () => {
+      await local.consume(fresh());
+      return local.mode === 'redis';
     });
-    expect(result).toMatchObject({ allowed: true, remaining: 2 });
+    expect(await local.consume(key)).toMatchObject({ allowed: true, remaining: 2 });
     expect(await client.script('EXISTS', local.script.sha)).toEqual([1]);
     expect(events.at(-1)).toEqual({ mode: 'redis', reason: 'recovered' });
     off();
@@ -433,6 +434,38 @@ describe('outages', () => {
       if (frozen.pid !== undefined) process.kill(frozen.pid, 'SIGCONT');
       await frozen.stop();
     }
+  });
+
+  it('reports a partial outage once, not once per call, and recovers after a quiet timeoutMs', async () => {
+    // Every other call fails, as with one dead node of a Cluster.
+    let calls = 0;
+    let failing = true;
+    const reply = [1, 1, 0, 0, 0];
+    const evalsha = () =>
+      failing && ++calls % 2 === 0
+        ? Promise.reject(new Error('CLUSTERDOWN'))
+        : Promise.resolve(reply);
+    const redis = { status: 'ready', evalsha, eval: evalsha } as unknown as Redis;
+    const limiter = new RedisRateLimiter({
+      redis,
+      limits: { limit: 100, windowMs: 60_000 },
+      timeoutMs: 20,
+    });
+    const events: OutageEvent[] = [];
+    limiter.onOutage((event) => events.push(event));
+    for (let i = 0; i < 10; i++) await limiter.consume('k');
+    expect(events).toEqual([{ mode: 'outage', reason: 'CLUSTERDOWN' }]);
+    expect(limiter.mode).toBe('outage');
+    // Failures stop; the first success after a quiet timeoutMs reports the recovery.
+    failing = false;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await limiter.consume('k');
+    await limiter.consume('k');
+    expect(limiter.mode).toBe('redis');
+    expect(events).toEqual([
+      { mode: 'outage', reason: 'CLUSTERDOWN' },
+      { mode: 'redis', reason: 'recovered' },
+    ]);
   });
 
   it('recovers from SCRIPT FLUSH', async () => {

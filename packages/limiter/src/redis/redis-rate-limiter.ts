@@ -180,6 +180,9 @@ export class RedisRateLimiter {
   #sweep: IterableIterator<[string, Block]> | undefined;
   readonly #listeners = new Set<(event: OutageEvent) => void>();
   #mode: 'redis' | 'outage' = 'redis';
+  /** When the last Redis call failed (ms, wall clock). */
+  #lastFailureAt = Number.NEGATIVE_INFINITY;
+  readonly #timeoutMs: number;
   readonly #stats: RedisRateLimiterStats = {
     decisions: 0,
     redisErrors: 0,
@@ -232,6 +235,7 @@ export class RedisRateLimiter {
     );
     this.#script = buildConsumeScript(algorithm, this.#rules);
     this.#cluster = this.#client.isCluster === true;
+    this.#timeoutMs = timeoutMs;
     this.#guard = new RedisGuard(this.#client, timeoutMs, MAX_IN_FLIGHT);
   }
 
@@ -480,6 +484,7 @@ export class RedisRateLimiter {
   #fail(failure: RedisGuardFailure<Operation>): { ok: false } {
     if (failure.kind === 'timeout') this.#stats.timeouts++;
     else this.#stats.redisErrors++;
+    this.#lastFailureAt = Date.now();
     if (this.#mode === 'redis') {
       const reason =
         failure.kind === 'unavailable'
@@ -494,8 +499,15 @@ export class RedisRateLimiter {
     return { ok: false };
   }
 
+  /**
+   * A call succeeded. Back to `'redis'` only once no call has failed for `timeoutMs`: while
+   * part of Redis fails (a dead Cluster node), successes and failures interleave, and the
+   * mode stays `'outage'` instead of flapping with an event per call.
+   */
   #recovered(): void {
-    if (this.#mode === 'outage') this.#setMode('redis', 'recovered');
+    if (this.#mode === 'outage' && Date.now() - this.#lastFailureAt >= this.#timeoutMs) {
+      this.#setMode('redis', 'recovered');
+    }
   }
 
   #setMode(mode: 'redis' | 'outage', reason: string): void {
