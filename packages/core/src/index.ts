@@ -28,6 +28,7 @@ export {
   checkBoolean,
   checkFunction,
   checkInteger,
+  checkKnownKeys,
   checkNumber,
   checkOneOf,
   checkOptionalFunction,

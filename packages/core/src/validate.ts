@@ -135,6 +135,20 @@ export function checkOptions<T extends object>(name: string, value: T | undefine
   return value;
 }
 
+/**
+ * Refuses keys of an options object that are not options: a misspelt option in plain
+ * JavaScript would otherwise be ignored without a word.
+ * @throws TypeError naming the unknown key and the known ones.
+ */
+export function checkKnownKeys(name: string, value: object, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      const names = known.map((k) => `\`${k}\``).join(', ');
+      throw new TypeError(`Unknown option \`${key}\` in \`${name}\`; the options are ${names}`);
+    }
+  }
+}
+
 /** Validates an optional `AbortSignal` option; `undefined` passes through. */
 export function checkSignal(name: string, value: unknown): AbortSignal | undefined {
   if (value === undefined) return undefined;

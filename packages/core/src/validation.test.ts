@@ -4,6 +4,7 @@ import {
   checkBoolean,
   checkFunction,
   checkInteger,
+  checkKnownKeys,
   checkNumber,
   checkOneOf,
   checkOptionalFunction,
@@ -125,6 +126,14 @@ describe('other option checks', () => {
     );
     expect(() => checkOptions('options', 5 as never)).toThrow(TypeError);
     expect(() => checkOptions('options', null as never)).toThrow(TypeError);
+  });
+
+  it('checkKnownKeys refuses a key that is not an option, naming the known ones', () => {
+    expect(() => checkKnownKeys('options', { max: 1, ttl: 2 }, ['max', 'ttl'])).not.toThrow();
+    expect(() => checkKnownKeys('options', {}, ['max'])).not.toThrow();
+    expect(() => checkKnownKeys('options', { max: 1, mxa: 2 }, ['max', 'ttl'])).toThrow(
+      new TypeError('Unknown option `mxa` in `options`; the options are `max`, `ttl`'),
+    );
   });
 
   it('checkSignal accepts AbortSignals and undefined', () => {

@@ -1,4 +1,10 @@
-import { checkInteger, checkNumber, checkOptions, checkSignal } from '@breakwater/core';
+import {
+  checkInteger,
+  checkKnownKeys,
+  checkNumber,
+  checkOptions,
+  checkSignal,
+} from '@breakwater/core';
 
 /** Options of `acquire`. */
 export interface AcquireOptions {
@@ -26,6 +32,7 @@ export interface ResolvedAcquireOptions {
  */
 export function readAcquireOptions(options: AcquireOptions | undefined): ResolvedAcquireOptions {
   const raw = checkOptions('options', options);
+  checkKnownKeys('options', raw, ['cost', 'signal', 'maxWaitMs']);
   return {
     cost: checkInteger('cost', raw.cost, { min: 1, default: 1 }),
     signal: checkSignal('signal', raw.signal),

@@ -1,3 +1,4 @@
+export type { Clock } from '@breakwater/core';
 export { isRateLimitedError, RateLimitedError } from './errors.js';
 export { rateLimitHeaders } from './rate-limit-headers.js';
 export type {

@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { isRateLimitedError, RateLimitedError } from './errors.js';
 import { rateLimitHeaders } from './rate-limit-headers.js';
-import { RateLimiter } from './rate-limiter.js';
+import {
+  type AcquireOptions,
+  type LimitRule,
+  RateLimiter,
+  type RateLimiterOptions,
+  type RateLimitResult,
+} from './rate-limiter.js';
 
 function manualClock(start = 0) {
   let now = start;
@@ -566,5 +572,56 @@ describe('RateLimiter: per-key storage', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('RateLimiter: options that are not options', () => {
+  it('refuses unknown options, unknown limit fields and unknown acquire options', async () => {
+    const limits = { limit: 2, windowMs: 1_000 };
+    expect(
+      () => new RateLimiter({ limits, algoritm: 'fixed-window' } as unknown as RateLimiterOptions),
+    ).toThrow(
+      new TypeError(
+        'Unknown option `algoritm` in `options`; the options are `limits`, `algorithm`, `clock`',
+      ),
+    );
+    expect(
+      () => new RateLimiter({ limits: [limits, { limit: 1, window: 10 } as unknown as LimitRule] }),
+    ).toThrow(/Unknown option `window` in `limits\[1\]`/);
+    const limiter = new RateLimiter({ limits });
+    await expect(limiter.acquire('k', { timeout: 5 } as unknown as AcquireOptions)).rejects.toThrow(
+      /Unknown option `timeout` in `options`/,
+    );
+  });
+
+  it('refuses a burst where it has no meaning (the window algorithms)', () => {
+    for (const algorithm of ['fixed-window', 'sliding-window'] as const) {
+      expect(
+        () => new RateLimiter({ algorithm, limits: { limit: 10, windowMs: 1_000, burst: 3 } }),
+      ).toThrow(
+        new RangeError(
+          `\`limits.burst\` applies to 'gcra' and 'token-bucket' only, not to '${algorithm}': a window admits \`limit\` per window`,
+        ),
+      );
+    }
+    expect(
+      new RateLimiter({
+        algorithm: 'token-bucket',
+        limits: { limit: 10, windowMs: 1_000, burst: 3 },
+      }).maxCost,
+    ).toBe(3);
+  });
+
+  it('reset refuses a key that is not a non-empty string, like every other method', () => {
+    const limiter = new RateLimiter({ limits: { limit: 2, windowMs: 1_000 } });
+    expect(() => limiter.reset('')).toThrow(RangeError);
+    expect(() => limiter.reset(5 as unknown as string)).toThrow(TypeError);
+  });
+
+  it('rateLimitHeaders refuses what is not a decision', () => {
+    expect(() => rateLimitHeaders({} as RateLimitResult)).toThrow(
+      new TypeError('Expected `result` to be a decision of a rate limiter, got an object'),
+    );
+    expect(() => rateLimitHeaders(null as unknown as RateLimitResult)).toThrow(TypeError);
   });
 });

@@ -2,6 +2,7 @@ import {
   type Clock,
   checkClock,
   checkInteger,
+  checkKnownKeys,
   checkNumber,
   checkOneOf,
   checkOptions,
@@ -42,7 +43,8 @@ export interface LimitRule {
   /** Window length in ms (> 0). */
   windowMs: number;
   /**
-   * GCRA only: units that may arrive at once (a positive integer). @default `limit`
+   * GCRA and token bucket only: units that may arrive at once (a positive integer).
+   * @default `limit`
    * (a whole window's worth at once, then the steady rate)
    */
   burst?: number | undefined;
@@ -181,6 +183,7 @@ export class RateLimiter {
 
   constructor(options: RateLimiterOptions) {
     const raw = checkOptions('options', options);
+    checkKnownKeys('options', raw, ['limits', 'algorithm', 'clock']);
     const algorithm = checkOneOf(
       'algorithm',
       raw.algorithm,
@@ -203,7 +206,13 @@ export class RateLimiter {
         if (typeof rule !== 'object' || rule === null) {
           throw new TypeError(invalidMessage(name, 'a { limit, windowMs } object', rule));
         }
+        checkKnownKeys(name, rule, ['limit', 'windowMs', 'burst']);
         const r = rule as Partial<Record<keyof LimitRule, unknown>>;
+        if (!bursty && r.burst !== undefined) {
+          throw new RangeError(
+            `\`${name}.burst\` applies to 'gcra' and 'token-bucket' only, not to '${algorithm}': a window admits \`limit\` per window`,
+          );
+        }
         const limit = checkInteger(`${name}.limit`, r.limit, { min: 1 });
         const windowMs = checkNumber(`${name}.windowMs`, r.windowMs, {
           min: 0,
@@ -359,6 +368,7 @@ export class RateLimiter {
 
   /** Forgets everything about `key`. */
   reset(key: string): void {
+    this.#check(key, 1);
     const slot = this.#slots.get(key);
     if (slot !== undefined) this.#release(key, slot);
   }

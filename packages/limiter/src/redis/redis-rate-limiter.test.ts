@@ -346,6 +346,13 @@ describe('batching', () => {
     const results = await Promise.all(Array.from({ length: 3 }, () => limiter.consume('k')));
     expect(results.map((r) => r.allowed)).toEqual([true, true, false]);
     expect(limiter.stats()).toMatchObject({ scriptCalls: 1, timeouts: 1, outageDecisions: 3 });
+    // A call skipped because the client is not ready was never sent: not a script call.
+    const down = new RedisRateLimiter({
+      redis: { status: 'connecting', evalsha: () => never, eval: () => never } as unknown as Redis,
+      limits: { limit: 2, windowMs: 60_000 },
+    });
+    await down.consume('k');
+    expect(down.stats()).toMatchObject({ scriptCalls: 0, redisErrors: 1, outageDecisions: 1 });
   });
 });
 
@@ -577,6 +584,9 @@ describe('validation', () => {
     expect(() => new RedisRateLimiter({ redis: client, limits, timeoutMs: 2 ** 31 })).toThrow(
       /timeoutMs/,
     );
+    expect(
+      () => new RedisRateLimiter({ redis: client, limits, outgae: 'fail-closed' } as never),
+    ).toThrow(/Unknown option `outgae` in `options`; the options are `redis`, `prefix`/);
     for (const maxBatch of [0, 1.5, 1_001]) {
       expect(() => new RedisRateLimiter({ redis: client, limits, maxBatch })).toThrow(
         new RangeError(

@@ -2,6 +2,7 @@ import {
   checkBoolean,
   checkFunction,
   checkInteger,
+  checkKnownKeys,
   checkNumber,
   checkOneOf,
   checkOptions,
@@ -43,7 +44,7 @@ export type OutagePolicy = 'fail-open' | 'fail-closed' | 'local';
 export interface RedisRateLimiterOptions {
   /** An ioredis client or Cluster; never queued behind: calls are skipped unless it is ready. */
   redis: Redis | Cluster;
-  /** Prefix of the Redis keys; a key's hash is `<prefix>{<key>}`. @default 'bw:limit:' */
+  /** Prefix of the Redis keys; a key's state is the string `<prefix>{<key>}`. @default 'bw:limit:' */
   prefix?: string | undefined;
   /** One limit or several, as for `RateLimiter`: a request must fit all of them. */
   limits: LimitRule | readonly LimitRule[];
@@ -194,6 +195,16 @@ export class RedisRateLimiter {
 
   constructor(options: RedisRateLimiterOptions) {
     const raw = checkOptions('options', options);
+    checkKnownKeys('options', raw, [
+      'redis',
+      'prefix',
+      'limits',
+      'algorithm',
+      'timeoutMs',
+      'outage',
+      'blockCache',
+      'maxBatch',
+    ]);
     const redis = raw.redis as unknown;
     if (
       typeof redis !== 'object' ||
@@ -319,12 +330,13 @@ export class RedisRateLimiter {
 
   #send(batch: Batch): void {
     const { requests } = batch;
-    this.#stats.scriptCalls++;
     void this.#guard
       .run(
         'consume',
-        (client, call) =>
-          evaluate(
+        (client, call) => {
+          // Only calls actually sent count; the guard skips them while Redis is not ready.
+          this.#stats.scriptCalls++;
+          return evaluate(
             client,
             call,
             this.#script,
@@ -332,7 +344,8 @@ export class RedisRateLimiter {
             batch.args,
             requests.length,
             this.#rules.length,
-          ),
+          );
+        },
         (failure) => this.#fail(failure),
       )
       .then((outcome) => {
