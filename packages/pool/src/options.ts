@@ -4,6 +4,7 @@ import {
   checkClock,
   checkFunction,
   checkInteger,
+  checkKnownKeys,
   checkNumber,
   checkOneOf,
   checkOptionalFunction,
@@ -87,14 +88,40 @@ export interface ResolvedPoolOptions<T> {
 const DURATION = { min: 0, max: MAX_TIMER_MS } as const;
 const POSITIVE = { min: 0, exclusiveMin: true, max: MAX_TIMER_MS } as const;
 
+/** Every option, checked by the compiler against `PoolOptions` (none missing, none extra). */
+const OPTION_KEYS = Object.keys({
+  create: true,
+  destroy: true,
+  validate: true,
+  validateOnReturn: true,
+  min: true,
+  max: true,
+  maxWaiting: true,
+  acquireTimeoutMs: true,
+  createTimeoutMs: true,
+  destroyTimeoutMs: true,
+  createBackoff: true,
+  idleTimeoutMs: true,
+  maxLifetimeMs: true,
+  lifetimeJitter: true,
+  keepaliveMs: true,
+  leakDetectionMs: true,
+  reuse: true,
+  housekeepingIntervalMs: true,
+  clock: true,
+  random: true,
+} satisfies Record<keyof PoolOptions<unknown>, true>);
+
 export function resolvePoolOptions<T>(options: PoolOptions<T>): ResolvedPoolOptions<T> {
   const raw = checkOptions('options', options);
+  checkKnownKeys('options', raw, OPTION_KEYS);
   const max = checkInteger('max', raw.max, { min: 1, default: 10 });
   const min = checkInteger('min', raw.min, { min: 0, default: 0 });
   if (min > max) {
     throw new RangeError(invalidMessage('min', `an integer <= max (${max})`, min));
   }
   const backoff = checkOptions('createBackoff', raw.createBackoff);
+  checkKnownKeys('createBackoff', backoff, ['initialMs', 'maxMs']);
   const backoffInitialMs = checkNumber('createBackoff.initialMs', backoff.initialMs, {
     ...POSITIVE,
     default: 100,

@@ -38,6 +38,12 @@ describe('Pool option validation', () => {
     [{ create, validateOnReturn: 'yes' }, TypeError, '`validateOnReturn`'],
     [{ create, housekeepingIntervalMs: 0 }, RangeError, '`housekeepingIntervalMs`'],
     [{ create, clock: {} }, TypeError, '`clock`'],
+    [{ create, maxWaitng: 5 }, TypeError, 'Unknown option `maxWaitng` in `options`'],
+    [
+      { create, createBackoff: { initial: 5 } },
+      TypeError,
+      'Unknown option `initial` in `createBackoff`',
+    ],
   ])('rejects %o', (options, type, message) => {
     expect(() => new Pool(options as never)).toThrow(type);
     expect(() => new Pool(options as never)).toThrow(message);
@@ -56,7 +62,11 @@ describe('Pool option validation', () => {
     await expect(pool.use('fn' as never)).rejects.toThrow(
       new TypeError('Expected `fn` to be a function, got `"fn"` (string)'),
     );
+    await expect(pool.acquire({ timeout: 5 } as never)).rejects.toThrow(
+      /Unknown option `timeout` in `options`; the options are `signal`, `timeoutMs`, `priority`/,
+    );
     await expect(pool.close({ timeoutMs: -1 })).rejects.toThrow(RangeError);
+    await expect(pool.close({ timeout: 1 } as never)).rejects.toThrow(/Unknown option `timeout`/);
     await pool.close();
   });
 

@@ -1,5 +1,6 @@
 import {
   checkFunction,
+  checkKnownKeys,
   checkNumber,
   checkOptions,
   checkSignal,
@@ -257,7 +258,9 @@ export class Pool<T> implements AsyncDisposable {
    * in flight. Keeps no timer.
    */
   async close(options?: { timeoutMs?: number | undefined }): Promise<void> {
-    const timeoutMs = checkNumber('timeoutMs', checkOptions('options', options).timeoutMs, {
+    const raw = checkOptions('options', options);
+    checkKnownKeys('options', raw, ['timeoutMs']);
+    const timeoutMs = checkNumber('timeoutMs', raw.timeoutMs, {
       min: 0,
       max: MAX_TIMER_MS,
       default: 30_000,
@@ -357,7 +360,11 @@ export class Pool<T> implements AsyncDisposable {
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
       try {
-        checkOptions('options', options);
+        checkKnownKeys('options', checkOptions('options', options), [
+          'signal',
+          'timeoutMs',
+          'priority',
+        ]);
         signal = checkSignal('signal', options.signal);
         timeoutMs = checkNumber('timeoutMs', options.timeoutMs, {
           min: 0,
