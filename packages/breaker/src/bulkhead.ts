@@ -1,5 +1,6 @@
 import {
   checkInteger,
+  checkKnownKeys,
   checkOptions,
   Listeners,
   linkSignal,
@@ -55,6 +56,7 @@ interface Waiter {
 
 function resolveBulkheadOptions(options: BulkheadOptions): ResolvedBulkheadOptions {
   const raw = checkOptions('options', options);
+  checkKnownKeys('options', raw, ['maxConcurrent', 'maxQueue']);
   return Object.freeze({
     maxConcurrent: checkInteger('maxConcurrent', raw.maxConcurrent, { min: 1 }),
     maxQueue: checkInteger('maxQueue', raw.maxQueue, { min: 0, allowInfinity: true, default: 0 }),

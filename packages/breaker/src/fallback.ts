@@ -1,4 +1,5 @@
 import {
+  checkKnownKeys,
   checkOptionalFunction,
   checkOptions,
   Listeners,
@@ -49,6 +50,7 @@ export class FallbackPolicy<R> {
   /** @throws TypeError naming the first invalid option. */
   constructor(valueOrHandler: R | FallbackHandler<R>, options?: FallbackOptions) {
     const raw = checkOptions('options', options);
+    checkKnownKeys('options', raw, ['shouldHandle']);
     this.#options = Object.freeze({
       shouldHandle:
         checkOptionalFunction<(error: unknown) => boolean>('shouldHandle', raw.shouldHandle) ??

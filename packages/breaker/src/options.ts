@@ -2,6 +2,7 @@ import {
   type Clock,
   checkClock,
   checkInteger,
+  checkKnownKeys,
   checkNumber,
   checkOneOf,
   checkOptionalFunction,
@@ -91,6 +92,11 @@ function resolveWindow(value: unknown): ResolvedBreakerOptions['window'] {
     buckets: unknown;
   }>;
   const type = checkOneOf('window.type', raw.type, ['count', 'time']);
+  checkKnownKeys(
+    'window',
+    raw,
+    type === 'count' ? ['type', 'size'] : ['type', 'durationMs', 'buckets'],
+  );
   if (type === 'count') {
     return Object.freeze({
       type,
@@ -118,6 +124,7 @@ function resolveBackoff(value: unknown): Readonly<Required<OpenBackoff>> {
     throw new TypeError(invalidMessage('openDurationMs', 'a number or a backoff object', value));
   }
   const raw = value as Partial<Record<keyof OpenBackoff, unknown>>;
+  checkKnownKeys('openDurationMs', raw, ['initialMs', 'maxMs', 'multiplier', 'jitter']);
   const initialMs = checkNumber('openDurationMs.initialMs', raw.initialMs, {
     min: 0,
     exclusiveMin: true,
@@ -131,10 +138,29 @@ function resolveBackoff(value: unknown): Readonly<Required<OpenBackoff>> {
   });
 }
 
+/** Every option, checked by the compiler against `CircuitBreakerOptions`. */
+const OPTION_KEYS = Object.keys({
+  name: true,
+  consecutiveFailures: true,
+  failureRateThreshold: true,
+  slowCallRateThreshold: true,
+  slowCallDurationMs: true,
+  window: true,
+  minimumCalls: true,
+  openDurationMs: true,
+  permittedCallsInHalfOpen: true,
+  timeoutMs: true,
+  isFailure: true,
+  isResultFailure: true,
+  clock: true,
+  random: true,
+} satisfies Record<keyof CircuitBreakerOptions, true>);
+
 export function resolveBreakerOptions(
   options: CircuitBreakerOptions | undefined,
 ): ResolvedBreakerOptions {
   const raw = checkOptions('options', options);
+  checkKnownKeys('options', raw, OPTION_KEYS);
   const noRule =
     raw.consecutiveFailures === undefined &&
     raw.failureRateThreshold === undefined &&

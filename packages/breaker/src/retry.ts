@@ -1,4 +1,5 @@
 import {
+  checkKnownKeys,
   checkNumber,
   checkOneOf,
   checkOptionalFunction,
@@ -97,6 +98,15 @@ const retryUnlessBreakerOpen = (error: unknown): boolean => !isBreakerOpenError(
 function resolveBackoff(value: Backoff | undefined): ResolvedBackoff {
   const raw = checkOptions('backoff', value);
   const type = checkOneOf('backoff.type', raw.type, BACKOFF_TYPES);
+  checkKnownKeys(
+    'backoff',
+    raw,
+    type === 'constant'
+      ? ['type', 'delayMs']
+      : type === 'exponential'
+        ? ['type', 'initialDelayMs', 'maxDelayMs', 'multiplier']
+        : ['type', 'initialDelayMs', 'maxDelayMs'],
+  );
   const delay = { min: 0, max: MAX_TIMER_MS };
   if (type === 'constant') {
     const constant = raw as Partial<ConstantBackoff>;
@@ -123,6 +133,7 @@ function resolveBackoff(value: Backoff | undefined): ResolvedBackoff {
 
 function resolveRetryOptions(options: RetryOptions): ResolvedRetryOptions {
   const raw = checkOptions('options', options);
+  checkKnownKeys('options', raw, ['maxAttempts', 'backoff', 'shouldRetry', 'random']);
   return Object.freeze({
     maxAttempts: checkNumber('maxAttempts', raw.maxAttempts, { min: 1, integer: true }),
     backoff: resolveBackoff(raw.backoff),

@@ -1,4 +1,5 @@
 import {
+  checkKnownKeys,
   checkNumber,
   Listeners,
   linkSignal,
@@ -22,6 +23,7 @@ export interface TimeoutPolicyEvent {
 }
 
 function resolveTimeoutMs(value: number | TimeoutOptions): number {
+  if (typeof value === 'object' && value !== null) checkKnownKeys('options', value, ['timeoutMs']);
   const raw = typeof value === 'object' && value !== null ? value.timeoutMs : value;
   return checkNumber('timeoutMs', raw, { min: 0, exclusiveMin: true, max: MAX_TIMER_MS });
 }

@@ -2,6 +2,7 @@ import {
   type Clock,
   checkClock,
   checkInteger,
+  checkKnownKeys,
   checkNumber,
   checkOneOf,
   checkOptions,
@@ -134,10 +135,33 @@ function checkWindow(value: unknown): Required<FleetWindowOptions> {
     Record<keyof FleetWindowOptions, unknown>
   >;
   checkOneOf('window.type', raw.type, ['time']);
+  checkKnownKeys('window', raw, ['type', 'durationMs', 'buckets']);
   const durationMs = checkNumber('window.durationMs', raw.durationMs, POSITIVE_MS);
   const buckets = checkInteger('window.buckets', raw.buckets, { min: 1, max: 100, default: 10 });
   return { type: 'time', durationMs, buckets };
 }
+
+/** Every option, checked by the compiler against `FleetCircuitBreakerOptions`. */
+const OPTION_KEYS = Object.keys({
+  redis: true,
+  name: true,
+  prefix: true,
+  failureRateThreshold: true,
+  slowCallRateThreshold: true,
+  slowCallDurationMs: true,
+  window: true,
+  minimumCalls: true,
+  openDurationMs: true,
+  permittedCallsInHalfOpen: true,
+  timeoutMs: true,
+  isFailure: true,
+  isResultFailure: true,
+  clock: true,
+  random: true,
+  syncIntervalMs: true,
+  redisTimeoutMs: true,
+  probeLeaseMs: true,
+} satisfies Record<keyof FleetCircuitBreakerOptions, true>);
 
 export function resolveFleetOptions(options: FleetCircuitBreakerOptions): ResolvedFleetOptions {
   const raw = checkOptions('options', options);
@@ -150,6 +174,7 @@ export function resolveFleetOptions(options: FleetCircuitBreakerOptions): Resolv
       `Expected \`consecutiveFailures\` to be undefined (a fleet breaker trips on rates over its shared time window), got ${describeValue(consecutive)}`,
     );
   }
+  checkKnownKeys('options', raw, OPTION_KEYS);
   const window = checkWindow(raw.window);
   const noRule = raw.failureRateThreshold === undefined && raw.slowCallRateThreshold === undefined;
 

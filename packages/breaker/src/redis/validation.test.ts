@@ -95,3 +95,17 @@ describe('FleetCircuitBreaker option validation', () => {
     await breaker.close();
   });
 });
+
+describe('FleetCircuitBreaker unknown options', () => {
+  it('are refused, naming the key; a window with a count field too', () => {
+    expect(build({ failureRateThreshold: 0.5, syncInterval: 5 } as never)).toThrow(
+      /Unknown option `syncInterval` in `options`/,
+    );
+    expect(
+      build({
+        failureRateThreshold: 0.5,
+        window: { type: 'time', durationMs: 1_000, size: 5 } as never,
+      }),
+    ).toThrow(/Unknown option `size` in `window`/);
+  });
+});
