@@ -3,6 +3,7 @@ import {
   checkBoolean,
   checkClock,
   checkInteger,
+  checkKnownKeys,
   checkNumber,
   checkOneOf,
   checkOptionalFunction,
@@ -97,8 +98,23 @@ export interface ResolvedOptions<K, V, C> {
 /** Largest `max`: slot indices live in Uint32Arrays. */
 export const MAX_ENTRIES = 2 ** 32 - 8;
 
+/** Every option, checked by the compiler against `CacheOptions`. */
+const OPTION_KEYS = Object.keys({
+  max: true,
+  maxSize: true,
+  sizeOf: true,
+  ttl: true,
+  updateAgeOnGet: true,
+  purgeInterval: true,
+  policy: true,
+  load: true,
+  freshness: true,
+  clock: true,
+} satisfies Record<keyof CacheOptions<unknown, unknown>, true>);
+
 export function resolveOptions<K, V, C>(options: CacheOptions<K, V, C>): ResolvedOptions<K, V, C> {
   const raw = checkOptions('options', options);
+  checkKnownKeys('options', raw, OPTION_KEYS);
   const maxSize = checkNumber('maxSize', raw.maxSize, {
     min: 0,
     exclusiveMin: true,
@@ -112,6 +128,7 @@ export function resolveOptions<K, V, C>(options: CacheOptions<K, V, C>): Resolve
     );
   }
   const freshness = checkOptions('freshness', raw.freshness);
+  checkKnownKeys('freshness', freshness, ['staleWhileRevalidate', 'staleIfError', 'errorTtl']);
   const ms = { min: 0, default: 0 };
   return Object.freeze({
     max: checkInteger('max', raw.max, { min: 1, max: MAX_ENTRIES }),

@@ -90,4 +90,15 @@ describe('Cache option validation', () => {
     expect(() => cache.resize(0)).toThrow(RangeError);
     expect(() => cache.resize(Number.NaN)).toThrow(TypeError);
   });
+
+  it('refuses unknown options and unknown freshness fields, naming them', () => {
+    expect(() => new Cache({ max: 10, maxAge: 5 } as never)).toThrow(
+      /^Unknown option `maxAge` in `options`; the options are `max`, `maxSize`/,
+    );
+    expect(() => new Cache({ max: 10, freshness: { staleWhileRevalidateMs: 5 } } as never)).toThrow(
+      new TypeError(
+        'Unknown option `staleWhileRevalidateMs` in `freshness`; the options are `staleWhileRevalidate`, `staleIfError`, `errorTtl`',
+      ),
+    );
+  });
 });

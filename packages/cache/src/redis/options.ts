@@ -1,6 +1,7 @@
 import {
   checkFunction,
   checkInteger,
+  checkKnownKeys,
   checkNumber,
   checkOptionalFunction,
   checkOptions,
@@ -126,10 +127,24 @@ function checkSerializer<V>(value: Serializer<V> | undefined): Serializer<V> {
   });
 }
 
+/** Every option, checked by the compiler against `TieredCacheOptions`. */
+const OPTION_KEYS = Object.keys({
+  redis: true,
+  prefix: true,
+  ttl: true,
+  l1: true,
+  load: true,
+  serializer: true,
+  timeout: true,
+  maxInFlight: true,
+  channel: true,
+} satisfies Record<keyof TieredCacheOptions<unknown, unknown>, true>);
+
 export function resolveTieredOptions<V, C>(
   options: TieredCacheOptions<V, C>,
 ): ResolvedTieredOptions<V, C> {
   const raw = checkOptions('options', options);
+  checkKnownKeys('options', raw, OPTION_KEYS);
   const redis = checkRedis(raw.redis);
   const prefix = checkString('prefix', raw.prefix);
   const ttl = checkNumber('ttl', raw.ttl, { min: 0 });
@@ -164,7 +179,9 @@ export function resolveTieredOptions<V, C>(
  */
 export function asL1OptionError(error: unknown): unknown {
   if (!(error instanceof TypeError || error instanceof RangeError)) return error;
-  const message = error.message.replace(/^Expected `([^`]+)`/, 'Expected `l1.$1`');
+  const message = error.message
+    .replace(/^Expected `([^`]+)`/, 'Expected `l1.$1`')
+    .replace(/^(Unknown option `[^`]+` in )`options`/, '$1`l1`');
   if (message === error.message) return error;
   return error instanceof RangeError ? new RangeError(message) : new TypeError(message);
 }

@@ -43,6 +43,8 @@ describe('TieredCache option validation', () => {
       'Expected `redis` to be an ioredis Redis or Cluster instance, got an object',
     ],
     [{ redis: fakeRedis({ duplicate: undefined }) }, TypeError, '`redis`'],
+    [{ timeoutMs: 5 }, TypeError, 'Unknown option `timeoutMs` in `options`'],
+    [{ l1: { max: 10, maxEntries: 5 } }, TypeError, 'Unknown option `maxEntries` in `l1`'],
     [{ redis: fakeRedis({ status: undefined }) }, TypeError, '`redis`'],
     [{ redis: fakeRedis({ isCluster: true }) }, TypeError, '`redis`'],
     [
