@@ -80,13 +80,16 @@ export function gcraOutcome(
   const tat = Math.max(state[at]!, now);
   const next = tat + rule.interval * cost;
   const allowAt = next - rule.tolerance;
-  const fits = allowAt <= now + EPSILON;
+  // Each unit added to `tat` rounds at the magnitude of the clock (2.4e-4 ms at epoch ms),
+  // so the slack grows with it: a burst at one instant must fit at any clock.
+  const slack = EPSILON + Math.abs(next) * (Number.EPSILON * rule.capacity);
+  const fits = allowAt <= now + slack;
   const after = fits ? next : tat;
   if (commit && fits) state[at] = next;
   out.fits = fits;
   out.remaining = Math.max(
     0,
-    Math.floor((rule.tolerance - (after - now)) / rule.interval + EPSILON),
+    Math.floor((rule.tolerance - (after - now) + slack) / rule.interval + EPSILON),
   );
   out.retryAfterMs = Math.max(0, allowAt - now);
   out.resetAfterMs = after - now;
@@ -190,13 +193,15 @@ export function slidingWindowOutcome(
   out: Outcome,
 ): void {
   const w = rule.windowMs;
-  const start = Math.floor(now / w) * w;
+  const n = Math.floor(now / w);
+  const start = n * w;
   let count = 0;
   let previous = 0;
   if (state[at] === start) {
     count = state[at + 1]!;
     previous = state[at + 2]!;
-  } else if (state[at] === start - w) {
+  } else if (state[at] === (n - 1) * w) {
+    // Not `start - w`: with a fractional window it can differ from how that start was stored.
     previous = state[at + 1]!;
   }
   const elapsed = now - start;
@@ -210,7 +215,8 @@ export function slidingWindowOutcome(
   out.fits = fits;
   out.remaining = Math.max(0, Math.floor(rule.limit - estimate - (fits ? cost : 0) + EPSILON));
   out.retryAfterMs = fits ? 0 : slidingRetry(rule, count, previous, elapsed, cost);
-  out.resetAfterMs = w - elapsed + (count > 0 ? w : 0);
+  // The units taken now weigh in the next window too.
+  out.resetAfterMs = w - elapsed + (count + (fits ? cost : 0) > 0 ? w : 0);
 }
 
 /** Sliding window, denied: ms until `cost` more units would fit. */

@@ -625,3 +625,78 @@ describe('RateLimiter: options that are not options', () => {
     expect(() => rateLimitHeaders(null as unknown as RateLimitResult)).toThrow(TypeError);
   });
 });
+
+describe('RateLimiter: edges found in review', () => {
+  it('sliding window: a fractional window still counts the previous window', () => {
+    const windowMs = 0.1;
+    const clock = manualClock(0.25); // window [0.2, 0.3)
+    const limiter = new RateLimiter({
+      limits: { limit: 1, windowMs },
+      algorithm: 'sliding-window',
+      clock,
+    });
+    expect(limiter.consume('k').allowed).toBe(true);
+    clock.advance(0.050_000_001); // just into the next window: the previous one weighs ~1
+    expect(limiter.consume('k')).toMatchObject({ allowed: false, remaining: 0 });
+  });
+
+  it('fixed window: the sweeper keeps a key whose fractional window is still the current one', () => {
+    const clock = manualClock(4.25);
+    const limiter = new RateLimiter({
+      limits: { limit: 2, windowMs: 0.1 },
+      algorithm: 'fixed-window',
+      clock,
+    });
+    expect(limiter.consume('a', 2).allowed).toBe(true);
+    // 4.3 / 0.1 floors to 42 in doubles: still the window of 4.25, which 'a' has used up.
+    clock.advance(0.05);
+    expect(limiter.consume('a').allowed).toBe(false);
+    for (let i = 0; i < 200; i++) limiter.consume(`other:${i}`);
+    expect(limiter.consume('a').allowed).toBe(false);
+  });
+
+  it('sliding window: resetAfterMs counts the units just taken', () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({
+      limits: { limit: 2, windowMs: 1000 },
+      algorithm: 'sliding-window',
+      clock,
+    });
+    clock.advance(200);
+    // The unit taken now still weighs in the next window: fully available at 2000.
+    expect(limiter.consume('k')).toMatchObject({ allowed: true, resetAfterMs: 1800 });
+    clock.advance(1800 - 1);
+    expect(limiter.consume('k', 2).allowed).toBe(false);
+  });
+
+  it('acquire: a waiter whose wait equals maxWaitMs is served, not rejected at its deadline', async () => {
+    vi.useFakeTimers();
+    try {
+      const limiter = new RateLimiter({ limits: { limit: 1, windowMs: 1000 } });
+      await limiter.acquire('k');
+      const waiting = limiter.acquire('k', { maxWaitMs: 1000 });
+      const outcome = waiting.then(
+        (r) => r.allowed,
+        (e: unknown) => e,
+      );
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(await outcome).toBe(true);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('RateLimiter: GCRA on an epoch-ms clock', () => {
+  it('a fresh key gets its whole burst at one instant, as at a small clock', () => {
+    for (const limit of [6, 7]) {
+      const clock = manualClock(1_733_312_345_678);
+      const limiter = new RateLimiter({ limits: { limit, windowMs: 1000 }, clock });
+      for (let i = limit - 1; i >= 0; i--) {
+        expect(limiter.consume('k')).toMatchObject({ allowed: true, remaining: i });
+      }
+      expect(limiter.consume('k').allowed).toBe(false);
+    }
+  });
+});

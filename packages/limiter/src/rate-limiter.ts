@@ -317,10 +317,13 @@ export class RateLimiter {
       signal?.addEventListener('abort', onAbort, { once: true });
       // A longer wait is bounded by the deadline check of each attempt instead.
       if (maxWaitMs <= MAX_TIMER_MS) {
-        timer = setTimeout(
-          () => leave(new RateLimitedError(key, this.#peek(key, cost))),
-          maxWaitMs,
-        );
+        timer = setTimeout(() => {
+          timer = undefined;
+          // At the head, a wait of exactly `maxWaitMs` is still allowed: `#serve` serves it
+          // now, or rejects it by its deadline.
+          if (this.#queues.get(key)?.waiters[0] === waiter) this.#serve(key);
+          else leave(new RateLimitedError(key, this.#peek(key, cost)));
+        }, maxWaitMs);
       }
       let queue = this.#queues.get(key);
       if (queue === undefined) {
@@ -568,11 +571,13 @@ export class RateLimiter {
           if (state[at + 1]! + rule.windowMs > now) return false;
           if (state[at]! + (now - state[at + 1]!) / rule.interval < rule.capacity) return false;
           break;
+        // The windows compare window starts as the formulas compute them (with a
+        // fractional window, `start + windowMs` may not exceed a `now` still in it).
         case FIXED_WINDOW:
-          if (state[at]! + rule.windowMs > now) return false;
+          if (state[at]! >= Math.floor(now / rule.windowMs) * rule.windowMs) return false;
           break;
         default:
-          if (state[at]! + 2 * rule.windowMs > now) return false;
+          if (state[at]! >= (Math.floor(now / rule.windowMs) - 1) * rule.windowMs) return false;
       }
     }
     return true;

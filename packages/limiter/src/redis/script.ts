@@ -53,10 +53,11 @@ function limitBlock(algorithm: Algorithm, rule: ScriptRule, index: number): stri
     local tat = max(${s(1)}, now)
     local nextTat = tat + ${lua(interval)} * cost
     local allowAt = nextTat - ${lua(tolerance)}
-    local fits = allowAt <= now + EPSILON
+    local slack = EPSILON + abs(nextTat) * ${lua(Number.EPSILON * rule.burst)}
+    local fits = allowAt <= now + slack
     local after = tat
     if fits then after = nextTat end
-    local remaining = max(0, floor((${lua(tolerance)} - (after - now)) / ${lua(interval)} + EPSILON))
+    local remaining = max(0, floor((${lua(tolerance)} - (after - now) + slack) / ${lua(interval)} + EPSILON))
     if not fits then
       denied = true
       local wait = max(0, allowAt - now)
@@ -106,12 +107,13 @@ function limitBlock(algorithm: Algorithm, rule: ScriptRule, index: number): stri
       const w = lua(rule.windowMs);
       const limit = lua(rule.limit);
       return `
-    local start = floor(now / ${w}) * ${w}
+    local n = floor(now / ${w})
+    local start = n * ${w}
     local count, previous = 0, 0
     if ${s(1)} == start then
       count = ${s(2)}
       previous = ${s(3)}
-    elseif ${s(1)} == start - ${w} then
+    elseif ${s(1)} == (n - 1) * ${w} then
       previous = ${s(2)}
     end
     local elapsed = now - start
@@ -133,7 +135,7 @@ function limitBlock(algorithm: Algorithm, rule: ScriptRule, index: number): stri
       if wait > retry then retry = wait end
     end
     local reset = ${w} - elapsed
-    if count > 0 then reset = reset + ${w} end
+    if count + taken > 0 then reset = reset + ${w} end
     ${worst('reset')}
     ${p(1)} = start
     ${p(2)} = count + cost
@@ -199,7 +201,7 @@ export function buildConsumeScript(
   const format = `<${'d'.repeat(count)}`;
   const commit = Array.from({ length: count }, (_, i) => `st[${i + 1}] = pend[${i + 1}]`);
   const source = `-- @breakwater/limiter decision script (${algorithm}, ${rules.map((r) => `${r.limit}/${r.windowMs}ms burst ${r.burst}`).join(', ')})
-local floor, max, min, huge = math.floor, math.max, math.min, math.huge
+local floor, max, min, huge, abs = math.floor, math.max, math.min, math.huge, math.abs
 local EPSILON = 1e-6
 local now
 if ARGV[1] == '' then
