@@ -699,4 +699,12 @@ describe('RateLimiter: GCRA on an epoch-ms clock', () => {
       expect(limiter.consume('k').allowed).toBe(false);
     }
   });
+
+  it('refuses a window so long that its constants overflow', () => {
+    expect(() => new RateLimiter({ limits: { limit: 1, windowMs: 1e308, burst: 10 } })).toThrow(
+      new RangeError(
+        'Expected `limits.windowMs` to be small enough that windowMs / limit × burst is finite, got `1e+308` (number)',
+      ),
+    );
+  });
 });

@@ -132,6 +132,13 @@ const ALGORITHMS: Readonly<Record<Algorithm, AlgorithmParts>> = {
   },
 };
 
+/** Every option, checked by the compiler against `RateLimiterOptions`. */
+const OPTION_KEYS = Object.keys({
+  limits: true,
+  algorithm: true,
+  clock: true,
+} satisfies Record<keyof RateLimiterOptions, true>);
+
 /** Slots the state store starts with (and never shrinks below). */
 const MIN_SLOTS = 64;
 
@@ -183,7 +190,7 @@ export class RateLimiter {
 
   constructor(options: RateLimiterOptions) {
     const raw = checkOptions('options', options);
-    checkKnownKeys('options', raw, ['limits', 'algorithm', 'clock']);
+    checkKnownKeys('options', raw, OPTION_KEYS);
     const algorithm = checkOneOf(
       'algorithm',
       raw.algorithm,
@@ -220,6 +227,15 @@ export class RateLimiter {
         });
         const burst = checkInteger(`${name}.burst`, r.burst, { min: 1, default: limit });
         const interval = windowMs / limit;
+        if (!Number.isFinite(interval * burst)) {
+          throw new RangeError(
+            invalidMessage(
+              `${name}.windowMs`,
+              'small enough that windowMs / limit × burst is finite',
+              windowMs,
+            ),
+          );
+        }
         const capacity = bursty ? burst : limit;
         return Object.freeze({ limit, windowMs, interval, tolerance: interval * burst, capacity });
       }),

@@ -104,6 +104,18 @@ interface ScriptClient {
 
 type Operation = 'consume';
 
+/** Every option, checked by the compiler against `RedisRateLimiterOptions`. */
+const OPTION_KEYS = Object.keys({
+  redis: true,
+  prefix: true,
+  limits: true,
+  algorithm: true,
+  timeoutMs: true,
+  outage: true,
+  blockCache: true,
+  maxBatch: true,
+} satisfies Record<keyof RedisRateLimiterOptions, true>);
+
 /** Unsettled Redis calls above which new ones are skipped (outage policy). */
 const MAX_IN_FLIGHT = 1_000;
 /** Block cache entries checked for expiry per decision. */
@@ -195,16 +207,7 @@ export class RedisRateLimiter {
 
   constructor(options: RedisRateLimiterOptions) {
     const raw = checkOptions('options', options);
-    checkKnownKeys('options', raw, [
-      'redis',
-      'prefix',
-      'limits',
-      'algorithm',
-      'timeoutMs',
-      'outage',
-      'blockCache',
-      'maxBatch',
-    ]);
+    checkKnownKeys('options', raw, OPTION_KEYS);
     const redis = raw.redis as unknown;
     if (
       typeof redis !== 'object' ||
