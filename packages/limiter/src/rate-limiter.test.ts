@@ -554,21 +554,37 @@ describe('RateLimiter: per-key storage', () => {
     expect(limiter.consume('new:0')).toMatchObject({ remaining: 9999 });
   });
 
-  it('a waiter timing out on a key that was reset meanwhile rejects without creating state', async () => {
+  it('a reset or a refund serves the waiters at once instead of after their wait', async () => {
     vi.useFakeTimers();
     try {
-      const limiter = new RateLimiter({ limits: { limit: 1, windowMs: 1000 } });
+      const limiter = new RateLimiter({ limits: { limit: 1, windowMs: 3_600_000 } });
       await limiter.acquire('a');
-      const first = limiter.acquire('a');
-      const second = limiter.acquire('a', { maxWaitMs: 500 });
-      const secondOutcome = second.catch((e: unknown) => e);
+      let first = '';
+      const waiting = limiter.acquire('a').then(() => {
+        first = 'served';
+      });
+      // Cannot fit within 500 ms even after a reset (one unit per hour): refused at once then.
+      const second = limiter.acquire('a', { maxWaitMs: 500 }).catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(first).toBe('');
       limiter.reset('a');
-      await vi.advanceTimersByTimeAsync(500);
-      expect(isRateLimitedError(await secondOutcome)).toBe(true);
-      expect(limiter.size).toBe(0);
-      await vi.advanceTimersByTimeAsync(500);
-      await expect(first).resolves.toMatchObject({ allowed: true });
-      expect(limiter.size).toBe(1);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(first).toBe('served');
+      expect(isRateLimitedError(await second)).toBe(true);
+      await waiting;
+      expect(vi.getTimerCount()).toBe(0);
+
+      // A refund does the same for the next waiter.
+      let third = '';
+      const next = limiter.acquire('a').then(() => {
+        third = 'served';
+      });
+      await vi.advanceTimersByTimeAsync(10);
+      expect(third).toBe('');
+      limiter.refund('a');
+      await next;
+      expect(third).toBe('served');
+      expect(vi.getTimerCount()).toBe(0);
     } finally {
       vi.useRealTimers();
     }

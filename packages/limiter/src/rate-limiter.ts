@@ -390,6 +390,8 @@ export class RateLimiter {
     this.#check(key, 1);
     const slot = this.#slots.get(key);
     if (slot !== undefined) this.#release(key, slot);
+    // Callers waiting in `acquire` need not sleep out a wait that no longer applies.
+    this.#serve(key);
   }
 
   /** Keys with state that still matters (idle ones are dropped as decisions go by). */
@@ -625,5 +627,6 @@ export class RateLimiter {
           state[at + 1] = Math.max(0, state[at + 1]! - cost);
       }
     }
+    this.#serve(key);
   }
 }
