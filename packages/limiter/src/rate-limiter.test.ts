@@ -554,6 +554,28 @@ describe('RateLimiter: per-key storage', () => {
     expect(limiter.consume('new:0')).toMatchObject({ remaining: 9999 });
   });
 
+  it('a waiter behind others leaves at its maxWaitMs; the ones around it keep their turn', async () => {
+    vi.useFakeTimers();
+    try {
+      const limiter = new RateLimiter({ limits: { limit: 1, windowMs: 1_000 } });
+      await limiter.acquire('a');
+      const order: string[] = [];
+      const first = limiter.acquire('a').then(() => order.push('first'));
+      const middle = limiter.acquire('a', { maxWaitMs: 500 }).catch((e: unknown) => e);
+      const last = limiter.acquire('a').then(() => order.push('last'));
+      await vi.advanceTimersByTimeAsync(500);
+      const error = await middle;
+      expect(isRateLimitedError(error)).toBe(true);
+      expect((error as RateLimitedError).retryAfterMs).toBe(500);
+      await vi.advanceTimersByTimeAsync(1_500);
+      await Promise.all([first, last]);
+      expect(order).toEqual(['first', 'last']);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('a reset or a refund serves the waiters at once instead of after their wait', async () => {
     vi.useFakeTimers();
     try {
