@@ -19,10 +19,18 @@ export { MAX_TIMER_MS };
 export interface PoolOptions<T> {
   /** Makes a resource; abort `signal` means give up (the create timed out or the pool closed). */
   create: (signal: AbortSignal) => T | PromiseLike<T>;
-  /** Disposes of a resource. @default nothing */
-  destroy?: ((resource: T) => void | PromiseLike<void>) | undefined;
-  /** Whether a resource is still usable; checked before lending one that sat idle. */
-  validate?: ((resource: T, signal: AbortSignal) => boolean | PromiseLike<boolean>) | undefined;
+  /**
+   * Disposes of a resource; what it returns is ignored (a promise is awaited, up to
+   * `destroyTimeoutMs`), so `(client) => client.quit()` fits as it is. @default nothing
+   */
+  destroy?: ((resource: T) => unknown) | undefined;
+  /**
+   * Whether a resource is still usable; checked before lending one that sat idle. Returning
+   * (or resolving to) `false`, throwing, rejecting or taking longer than `createTimeoutMs`
+   * destroys the resource; any other result keeps it, so `(client) => client.ping()` fits.
+   * `signal` aborts when the check times out or the pool closes.
+   */
+  validate?: ((resource: T, signal: AbortSignal) => unknown) | undefined;
   /** Also validate on `release`. @default false */
   validateOnReturn?: boolean | undefined;
   /** Resources kept even when idle; created at start and after evictions. @default 0 */
@@ -61,10 +69,8 @@ export interface PoolOptions<T> {
 
 export interface ResolvedPoolOptions<T> {
   readonly create: (signal: AbortSignal) => T | PromiseLike<T>;
-  readonly destroy: ((resource: T) => void | PromiseLike<void>) | undefined;
-  readonly validate:
-    | ((resource: T, signal: AbortSignal) => boolean | PromiseLike<boolean>)
-    | undefined;
+  readonly destroy: ((resource: T) => unknown) | undefined;
+  readonly validate: ((resource: T, signal: AbortSignal) => unknown) | undefined;
   readonly validateOnReturn: boolean;
   readonly min: number;
   readonly max: number;
@@ -128,13 +134,11 @@ export function resolvePoolOptions<T>(options: PoolOptions<T>): ResolvedPoolOpti
   });
   return Object.freeze({
     create: checkFunction<(signal: AbortSignal) => T | PromiseLike<T>>('create', raw.create),
-    destroy: checkOptionalFunction<(resource: T) => void | PromiseLike<void>>(
-      'destroy',
-      raw.destroy,
+    destroy: checkOptionalFunction<(resource: T) => unknown>('destroy', raw.destroy),
+    validate: checkOptionalFunction<(resource: T, signal: AbortSignal) => unknown>(
+      'validate',
+      raw.validate,
     ),
-    validate: checkOptionalFunction<
-      (resource: T, signal: AbortSignal) => boolean | PromiseLike<boolean>
-    >('validate', raw.validate),
     validateOnReturn: checkBoolean('validateOnReturn', raw.validateOnReturn, false),
     min,
     max,

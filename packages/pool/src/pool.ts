@@ -683,7 +683,7 @@ export class Pool<T> implements AsyncDisposable {
       o.createTimeoutMs,
     );
     timer.unref();
-    let verdict: Promise<boolean>;
+    let verdict: Promise<unknown>;
     try {
       verdict = Promise.resolve(o.validate!(entry.resource, controller.signal));
     } catch (error) {
