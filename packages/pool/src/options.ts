@@ -28,7 +28,7 @@ export interface PoolOptions<T> {
    * Whether a resource is still usable; checked before lending one that sat idle. Returning
    * (or resolving to) `false`, throwing, rejecting or taking longer than `createTimeoutMs`
    * destroys the resource; any other result keeps it, so `(client) => client.ping()` fits.
-   * `signal` aborts when the check times out or the pool closes.
+   * `signal` aborts when the check times out.
    */
   validate?: ((resource: T, signal: AbortSignal) => unknown) | undefined;
   /** Also validate on `release`. @default false */

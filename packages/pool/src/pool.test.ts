@@ -284,6 +284,47 @@ describe('Pool: failures', () => {
     await pool.close();
   });
 
+  it('keeps a resource whose validate returns anything but false (a ping answering PONG or nothing)', async () => {
+    for (const answer of ['PONG', undefined, null, 0, '', { ok: 1 }]) {
+      const f = factory();
+      const pool = new Pool<Resource>({
+        create: f.create,
+        destroy: f.destroy,
+        validate: async () => answer,
+        validateOnReturn: true,
+        keepaliveMs: 1_000,
+      });
+      const r = await pool.acquire();
+      await pool.release(r); // validated on return
+      await vi.advanceTimersByTimeAsync(2_000); // and by the keepalive
+      const again = await pool.acquire(); // and on borrow
+      expect({ answer, id: again.id, destroyed: f.destroyed }).toEqual({
+        answer,
+        id: 1,
+        destroyed: [],
+      });
+      expect(f.create).toHaveBeenCalledTimes(1);
+      await pool.release(again);
+      await pool.close();
+    }
+  });
+
+  it('destroys a resource whose validate resolves to false', async () => {
+    const f = factory();
+    const pool = new Pool<Resource>({
+      create: f.create,
+      destroy: f.destroy,
+      validate: async () => false,
+    });
+    const r = await pool.acquire();
+    await pool.release(r);
+    const next = await pool.acquire();
+    expect(next.id).toBe(2);
+    expect(f.destroyed).toEqual([1]);
+    await pool.release(next);
+    await pool.close();
+  });
+
   it('validates on return when asked, and treats a throwing validate as invalid', async () => {
     const f = factory();
     const pool = new Pool<Resource>({

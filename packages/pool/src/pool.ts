@@ -692,9 +692,11 @@ export class Pool<T> implements AsyncDisposable {
     const aborted = new Promise<boolean>((resolve) => {
       controller.signal.addEventListener('abort', () => resolve(false), { once: true });
     });
+    // Only `false` (or a throw, rejection or timeout) condemns the resource: a ping that
+    // answers 'PONG' or nothing at all says it is alive.
     const work = Promise.race([verdict, aborted])
       .then(
-        (ok) => ok === true,
+        (answer) => answer !== false,
         () => false,
       )
       .then((ok) => {
