@@ -1,4 +1,4 @@
-import { BreakwaterError, errorGuard } from '@breakwater/core';
+import { BreakwaterError, describeValue, errorGuard } from '@breakwater/core';
 
 /** `acquire` found `maxWaiting` callers already waiting. */
 export class PoolFullError extends BreakwaterError {
@@ -55,8 +55,31 @@ export class CreateTimeoutError extends BreakwaterError {
   }
 }
 
+/**
+ * `create` delivered something the pool cannot lend: `undefined` or `null` (`problem`
+ * `'missing'`, often a forgotten `return`), or a value the pool already holds, idle, lent
+ * or being validated (`'duplicate'`: the pool tracks resources by identity, so one object
+ * or one primitive value cannot be two resources). It counts as a failed create: reported
+ * through `onCreateError`, followed by the create backoff, and the `cause` of a waiter's
+ * `PoolTimeoutError`. The value is neither lent nor destroyed.
+ */
+export class InvalidResourceError extends BreakwaterError {
+  static readonly code = 'BREAKWATER_POOL_INVALID_RESOURCE';
+  readonly problem: 'missing' | 'duplicate';
+  constructor(problem: 'missing' | 'duplicate', value: unknown) {
+    super(
+      InvalidResourceError.code,
+      problem === 'missing'
+        ? `create() returned ${describeValue(value)}; it must return a resource (a missing \`return\`?)`
+        : `create() returned ${describeValue(value)}, a resource the pool already holds (idle, lent or being validated); each create must return a distinct value`,
+    );
+    this.problem = problem;
+  }
+}
+
 export const isPoolFullError = errorGuard<PoolFullError>(PoolFullError.code);
 export const isPoolTimeoutError = errorGuard<PoolTimeoutError>(PoolTimeoutError.code);
 export const isPoolClosedError = errorGuard<PoolClosedError>(PoolClosedError.code);
 export const isNotBorrowedError = errorGuard<NotBorrowedError>(NotBorrowedError.code);
 export const isCreateTimeoutError = errorGuard<CreateTimeoutError>(CreateTimeoutError.code);
+export const isInvalidResourceError = errorGuard<InvalidResourceError>(InvalidResourceError.code);

@@ -1,6 +1,8 @@
 export {
   CreateTimeoutError,
+  InvalidResourceError,
   isCreateTimeoutError,
+  isInvalidResourceError,
   isNotBorrowedError,
   isPoolClosedError,
   isPoolFullError,

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import {
   isCreateTimeoutError,
+  isInvalidResourceError,
   isNotBorrowedError,
   isPoolClosedError,
   isPoolFullError,
@@ -15,7 +16,8 @@ import { Pool } from './pool.js';
  * callbacks that throw or mark the resource broken; fake time passing) run against a
  * pool with random options whose `create`, `validate` and `destroy` follow random fault
  * scripts: resolving (at once or later), rejecting, throwing, hanging forever, or (for
- * `create`) delivering only when the test says so, possibly long after the pool gave up.
+ * `create`) delivering only when the test says so, possibly long after the pool gave up,
+ * delivering `undefined`, or delivering a resource the pool has already lent out.
  *
  * After every step: created = destroyed + size; size + creating <= max; borrowed and
  * pending match what the test holds and awaits; every resource `create` delivered is
@@ -32,7 +34,17 @@ interface Resource {
   readonly id: number;
 }
 
-type CreateFault = 'resolve' | 'resolve-sync' | 'slow' | 'reject' | 'throw' | 'hang' | 'late';
+type CreateFault =
+  | 'resolve'
+  | 'resolve-sync'
+  | 'slow'
+  | 'reject'
+  | 'throw'
+  | 'hang'
+  | 'late'
+  // Misbehaving factories: `undefined` (a forgotten `return`) and a resource already lent.
+  | 'missing'
+  | 'duplicate';
 type ValidateFault = 'valid' | 'slow-valid' | 'invalid' | 'reject' | 'throw' | 'hang';
 type DestroyFault = 'resolve' | 'slow' | 'reject' | 'throw' | 'hang';
 type UseOutcome = 'return' | 'throw' | 'broken' | 'broken-throw';
@@ -215,6 +227,13 @@ class World {
         return new Promise<Resource>((_, reject) => {
           signal.addEventListener('abort', () => reject(signal.reason), { once: true });
         });
+      case 'missing':
+        return Promise.resolve(undefined as unknown as Resource);
+      case 'duplicate': {
+        // A value the pool holds right now (lent to the test), or else a fresh one.
+        const lent = [...this.held.values()][0];
+        return Promise.resolve(lent ?? this.#deliver());
+      }
       case 'late':
         // Ignores the signal and delivers whenever the test says so.
         return new Promise<Resource>((resolve) => {
@@ -250,6 +269,10 @@ class World {
   }
 
   #destroy(fault: DestroyFault, resource: Resource): void | Promise<void> {
+    if (resource === undefined || resource === null) {
+      this.problems.push(`destroy(${String(resource)})`);
+      return;
+    }
     const entry = this.ledger.get(resource.id);
     if (entry === undefined) this.problems.push(`destroy(#${resource.id}): never created`);
     else if (++entry.destroyCalls > 1) this.problems.push(`destroy(#${resource.id}) twice`);
@@ -271,6 +294,10 @@ class World {
   }
 
   #expectPoolOwns(resource: Resource, action: string): void {
+    if (resource === undefined || resource === null) {
+      this.problems.push(`${action}(${String(resource)})`);
+      return;
+    }
     const entry = this.ledger.get(resource.id);
     if (entry === undefined) this.problems.push(`${action}(#${resource.id}): never created`);
     else if (entry.destroyCalls > 0) this.problems.push(`${action}(#${resource.id}): destroyed`);
@@ -329,7 +356,7 @@ class World {
       (resource) => {
         wait.settled = true;
         this.#expectLendable(resource);
-        this.held.set(resource.id, resource);
+        if (resource !== undefined && resource !== null) this.held.set(resource.id, resource);
       },
       (error: unknown) => {
         wait.settled = true;
@@ -406,7 +433,8 @@ class World {
       if (
         cause !== undefined &&
         !(cause instanceof CreateFailure) &&
-        !isCreateTimeoutError(cause)
+        !isCreateTimeoutError(cause) &&
+        !isInvalidResourceError(cause)
       ) {
         this.problems.push(`timeout cause is not a create error: ${String(cause)}`);
       }
@@ -579,6 +607,7 @@ class World {
 const createFault = fc.oneof(
   { arbitrary: fc.constantFrom<CreateFault>('resolve', 'resolve-sync', 'slow'), weight: 6 },
   { arbitrary: fc.constantFrom<CreateFault>('reject', 'throw', 'hang', 'late'), weight: 4 },
+  { arbitrary: fc.constantFrom<CreateFault>('missing', 'duplicate'), weight: 1 },
 );
 const validateFault = fc.oneof(
   { arbitrary: fc.constantFrom<ValidateFault>('valid', 'slow-valid'), weight: 6 },

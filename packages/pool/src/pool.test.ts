@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  isInvalidResourceError,
   isNotBorrowedError,
   isPoolClosedError,
   isPoolFullError,
@@ -264,6 +265,63 @@ describe('Pool: failures', () => {
     expect(destroyed).toEqual([{ resource: { id: 7, ok: true }, reason: 'late' }]);
     const error = (await waiter) as PoolTimeoutError;
     expect((error.cause as Error).name).toBe('CreateTimeoutError');
+    await pool.close();
+  });
+
+  it('refuses a create result that is missing or already in the pool, never lending it twice', async () => {
+    const shared: Resource = { id: 1, ok: true };
+    const results: (Resource | undefined | null)[] = [shared, undefined, shared, null, shared];
+    let made = 0;
+    const destroyed: unknown[] = [];
+    const pool = new Pool<Resource>({
+      create: async () => (made < results.length ? results[made++]! : { id: ++made, ok: true }),
+      destroy: (r) => {
+        destroyed.push(r);
+      },
+      createBackoff: { initialMs: 10, maxMs: 10 },
+      random: () => 1,
+    });
+    const refused: unknown[] = [];
+    pool.onCreateError((e) => refused.push(e.error));
+    const first = await pool.acquire();
+    const second = caught(pool.acquire({ timeoutMs: 5 }));
+    await vi.advanceTimersByTimeAsync(5);
+    // The waiter saw only refusals: it times out with the reason as cause.
+    const timeout = (await second) as PoolTimeoutError;
+    expect(isPoolTimeoutError(timeout)).toBe(true);
+    expect(isInvalidResourceError(timeout.cause)).toBe(true);
+    const later = pool.acquire({ timeoutMs: 1_000 });
+    await vi.advanceTimersByTimeAsync(100); // past the backoff after each refusal
+    const third = await later;
+    expect(first).toBe(shared);
+    expect(third).not.toBe(shared);
+    expect(refused.map((e) => isInvalidResourceError(e) && e.problem)).toEqual([
+      'missing',
+      'duplicate',
+      'missing',
+      'duplicate',
+    ]);
+    expect((refused[0] as Error).message).toBe(
+      'create() returned `undefined`; it must return a resource (a missing `return`?)',
+    );
+    expect((refused[1] as Error).message).toContain('a resource the pool already holds');
+    expect(pool.stats()).toMatchObject({ created: 2, destroyed: 0, size: 2, createErrors: 4 });
+    await pool.release(first);
+    await pool.release(third);
+    await pool.close();
+    expect(destroyed).toEqual(expect.arrayContaining([shared, third]));
+    expect(destroyed).toHaveLength(2);
+    expect(pool.stats().created).toBe(pool.stats().destroyed);
+  });
+
+  it('accepts distinct primitives as resources', async () => {
+    let next = 0;
+    const pool = new Pool<number>({ create: () => next++ });
+    const [a, b] = await Promise.all([pool.acquire(), pool.acquire()]);
+    expect([a, b]).toEqual([0, 1]);
+    expect(pool.stats().createErrors).toBe(0);
+    await pool.release(a!);
+    await pool.release(b!);
     await pool.close();
   });
 

@@ -9,6 +9,7 @@ import {
 } from '@breakwater/core';
 import {
   CreateTimeoutError,
+  InvalidResourceError,
   NotBorrowedError,
   PoolClosedError,
   PoolFullError,
@@ -122,6 +123,8 @@ export class Pool<T> implements AsyncDisposable {
   readonly #o: ResolvedPoolOptions<T>;
   readonly #idle: Entry<T>[] = [];
   readonly #lent = new Map<T, Entry<T>>();
+  /** Every resource the pool holds (idle, lent or being validated), to refuse duplicates. */
+  readonly #live = new Set<T>();
   readonly #waiters: Waiter<T>[] = [];
   #creating = 0;
   #checking = 0;
@@ -608,6 +611,11 @@ export class Pool<T> implements AsyncDisposable {
     const work = Promise.race([made, aborted]).then(
       (resource) => {
         kept = true;
+        const refused = this.#refuse(resource);
+        if (refused !== undefined) {
+          this.#createFailed(controller, timer, refused);
+          return;
+        }
         this.#finishCreate(controller, timer);
         const now = o.clock.now();
         const lifetime =
@@ -623,6 +631,7 @@ export class Pool<T> implements AsyncDisposable {
           leakTimer: undefined,
         };
         this.#created++;
+        this.#live.add(resource);
         this.#createFailures = 0;
         this.#retryAt = 0;
         if (this.#onCreate.active) this.#onCreate.emit({ resource });
@@ -638,22 +647,7 @@ export class Pool<T> implements AsyncDisposable {
         }
         this.#dispatch();
       },
-      (error: unknown) => {
-        this.#finishCreate(controller, timer);
-        if (this.#closed) return;
-        this.#createErrors++;
-        this.#createFailures++;
-        const now = o.clock.now();
-        this.#lastCreateError = { error, at: now };
-        const base = Math.min(o.backoffMaxMs, o.backoffInitialMs * 2 ** (this.#createFailures - 1));
-        const delay = base / 2 + (base / 2) * o.random();
-        this.#retryAt = now + delay;
-        if (this.#onCreateError.active) {
-          this.#onCreateError.emit({ error, failures: this.#createFailures, retryInMs: delay });
-        }
-        this.#dispatch();
-        this.#fill();
-      },
+      (error: unknown) => this.#createFailed(controller, timer, error),
     );
     // A create that outlives its timeout may still deliver: never leak what it made.
     made.then(
@@ -664,6 +658,39 @@ export class Pool<T> implements AsyncDisposable {
       () => {},
     );
     this.#track(work);
+  }
+
+  /**
+   * Why a created value cannot be lent: `undefined`/`null`, or a value the pool already
+   * holds (lending it would hand one resource to two callers).
+   */
+  #refuse(resource: T): InvalidResourceError | undefined {
+    if (resource === undefined || resource === null) {
+      return new InvalidResourceError('missing', resource);
+    }
+    return this.#live.has(resource) ? new InvalidResourceError('duplicate', resource) : undefined;
+  }
+
+  #createFailed(
+    controller: AbortController,
+    timer: ReturnType<typeof setTimeout>,
+    error: unknown,
+  ): void {
+    const o = this.#o;
+    this.#finishCreate(controller, timer);
+    if (this.#closed) return;
+    this.#createErrors++;
+    this.#createFailures++;
+    const now = o.clock.now();
+    this.#lastCreateError = { error, at: now };
+    const base = Math.min(o.backoffMaxMs, o.backoffInitialMs * 2 ** (this.#createFailures - 1));
+    const delay = base / 2 + (base / 2) * o.random();
+    this.#retryAt = now + delay;
+    if (this.#onCreateError.active) {
+      this.#onCreateError.emit({ error, failures: this.#createFailures, retryInMs: delay });
+    }
+    this.#dispatch();
+    this.#fill();
   }
 
   #finishCreate(controller: AbortController, timer: ReturnType<typeof setTimeout>): void {
@@ -725,12 +752,17 @@ export class Pool<T> implements AsyncDisposable {
 
   #destroy(entry: Entry<T>, reason: DestroyReason): Promise<void> {
     this.#destroyed++;
+    this.#live.delete(entry.resource);
     if (this.#onDestroy.active) this.#onDestroy.emit({ resource: entry.resource, reason });
     return this.#runDestroy(entry.resource);
   }
 
-  /** A resource made by a create that had already timed out: destroyed, never counted. */
+  /**
+   * A resource made by a create that had already timed out: destroyed, never counted.
+   * Nothing, or a value the pool holds, is left alone (see `#refuse`).
+   */
   #destroyLate(resource: T): Promise<void> {
+    if (this.#refuse(resource) !== undefined) return Promise.resolve();
     if (this.#onDestroy.active) this.#onDestroy.emit({ resource, reason: 'late' });
     return this.#runDestroy(resource);
   }
