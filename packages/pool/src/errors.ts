@@ -77,9 +77,42 @@ export class InvalidResourceError extends BreakwaterError {
   }
 }
 
+/** A `validate` did not settle within `createTimeoutMs`: the abort reason of its signal. */
+export class ValidateTimeoutError extends BreakwaterError {
+  static readonly code = 'BREAKWATER_POOL_VALIDATE_TIMEOUT';
+  constructor(timeoutMs: number) {
+    super(
+      ValidateTimeoutError.code,
+      `validate() did not settle within ${timeoutMs} ms (createTimeoutMs)`,
+    );
+  }
+}
+
+/**
+ * `close({ timeoutMs })` reached its timeout with `borrowed` resources still lent. The pool
+ * is closed all the same; each of those resources is destroyed when it is released.
+ */
+export class PoolCloseTimeoutError extends BreakwaterError {
+  static readonly code = 'BREAKWATER_POOL_CLOSE_TIMEOUT';
+  readonly timeoutMs: number;
+  readonly borrowed: number;
+  constructor(timeoutMs: number, borrowed: number) {
+    super(
+      PoolCloseTimeoutError.code,
+      `close() gave up after ${timeoutMs} ms with ${borrowed} resource(s) still lent; each is destroyed when it is released`,
+    );
+    this.timeoutMs = timeoutMs;
+    this.borrowed = borrowed;
+  }
+}
+
 export const isPoolFullError = errorGuard<PoolFullError>(PoolFullError.code);
 export const isPoolTimeoutError = errorGuard<PoolTimeoutError>(PoolTimeoutError.code);
 export const isPoolClosedError = errorGuard<PoolClosedError>(PoolClosedError.code);
 export const isNotBorrowedError = errorGuard<NotBorrowedError>(NotBorrowedError.code);
 export const isCreateTimeoutError = errorGuard<CreateTimeoutError>(CreateTimeoutError.code);
 export const isInvalidResourceError = errorGuard<InvalidResourceError>(InvalidResourceError.code);
+export const isValidateTimeoutError = errorGuard<ValidateTimeoutError>(ValidateTimeoutError.code);
+export const isPoolCloseTimeoutError = errorGuard<PoolCloseTimeoutError>(
+  PoolCloseTimeoutError.code,
+);

@@ -5,12 +5,16 @@ export {
   isInvalidResourceError,
   isNotBorrowedError,
   isPoolClosedError,
+  isPoolCloseTimeoutError,
   isPoolFullError,
   isPoolTimeoutError,
+  isValidateTimeoutError,
   NotBorrowedError,
   PoolClosedError,
+  PoolCloseTimeoutError,
   PoolFullError,
   PoolTimeoutError,
+  ValidateTimeoutError,
 } from './errors.js';
 export type { PoolOptions } from './options.js';
 export type {

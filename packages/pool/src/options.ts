@@ -31,7 +31,7 @@ export interface PoolOptions<T> {
    * `signal` aborts when the check times out.
    */
   validate?: ((resource: T, signal: AbortSignal) => unknown) | undefined;
-  /** Also validate on `release`. @default false */
+  /** Also validate on `release` (needs `validate`). @default false */
   validateOnReturn?: boolean | undefined;
   /** Resources kept even when idle; created at start and after evictions. @default 0 */
   min?: number | undefined;
@@ -128,6 +128,31 @@ export function resolvePoolOptions<T>(options: PoolOptions<T>): ResolvedPoolOpti
   }
   const backoff = checkOptions('createBackoff', raw.createBackoff);
   checkKnownKeys('createBackoff', backoff, ['initialMs', 'maxMs']);
+  const validate = checkOptionalFunction<(resource: T, signal: AbortSignal) => unknown>(
+    'validate',
+    raw.validate,
+  );
+  const keepaliveMs = checkNumber('keepaliveMs', raw.keepaliveMs, { ...DURATION, default: 0 });
+  const validateOnReturn = checkBoolean('validateOnReturn', raw.validateOnReturn, false);
+  // Both work through `validate`: without one they would do nothing, silently.
+  if (validate === undefined && keepaliveMs > 0) {
+    throw new RangeError(
+      invalidMessage(
+        'keepaliveMs',
+        '0 without a `validate` function (keepalive validates idle resources with it)',
+        keepaliveMs,
+      ),
+    );
+  }
+  if (validate === undefined && validateOnReturn) {
+    throw new RangeError(
+      invalidMessage(
+        'validateOnReturn',
+        'false without a `validate` function (it validates returned resources with it)',
+        validateOnReturn,
+      ),
+    );
+  }
   const backoffInitialMs = checkNumber('createBackoff.initialMs', backoff.initialMs, {
     ...POSITIVE,
     default: 100,
@@ -135,11 +160,8 @@ export function resolvePoolOptions<T>(options: PoolOptions<T>): ResolvedPoolOpti
   return Object.freeze({
     create: checkFunction<(signal: AbortSignal) => T | PromiseLike<T>>('create', raw.create),
     destroy: checkOptionalFunction<(resource: T) => unknown>('destroy', raw.destroy),
-    validate: checkOptionalFunction<(resource: T, signal: AbortSignal) => unknown>(
-      'validate',
-      raw.validate,
-    ),
-    validateOnReturn: checkBoolean('validateOnReturn', raw.validateOnReturn, false),
+    validate,
+    validateOnReturn,
     min,
     max,
     maxWaiting: checkInteger('maxWaiting', raw.maxWaiting, {
@@ -162,6 +184,7 @@ export function resolvePoolOptions<T>(options: PoolOptions<T>): ResolvedPoolOpti
     backoffInitialMs,
     backoffMaxMs: checkNumber('createBackoff.maxMs', backoff.maxMs, {
       min: backoffInitialMs,
+      max: MAX_TIMER_MS,
       default: Math.max(10_000, backoffInitialMs),
     }),
     idleTimeoutMs: checkNumber('idleTimeoutMs', raw.idleTimeoutMs, {
@@ -177,7 +200,7 @@ export function resolvePoolOptions<T>(options: PoolOptions<T>): ResolvedPoolOpti
       max: 0.99,
       default: 0.1,
     }),
-    keepaliveMs: checkNumber('keepaliveMs', raw.keepaliveMs, { ...DURATION, default: 0 }),
+    keepaliveMs,
     leakDetectionMs: checkNumber('leakDetectionMs', raw.leakDetectionMs, {
       ...DURATION,
       default: 0,

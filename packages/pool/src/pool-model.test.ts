@@ -5,6 +5,7 @@ import {
   isInvalidResourceError,
   isNotBorrowedError,
   isPoolClosedError,
+  isPoolCloseTimeoutError,
   isPoolFullError,
   isPoolTimeoutError,
 } from './errors.js';
@@ -549,22 +550,33 @@ class World {
 
     this.closed = true;
     let closed = false;
-    void this.pool
-      .close({ timeoutMs: c.holdThroughClose ? c.closeTimeoutMs : undefined })
-      .then(() => {
+    let closeError: unknown;
+    void this.pool.close({ timeoutMs: c.holdThroughClose ? c.closeTimeoutMs : undefined }).then(
+      () => {
         closed = true;
-      });
+      },
+      (error: unknown) => {
+        closed = true;
+        closeError = error;
+      },
+    );
     await flushMicrotasks();
     // Waiting callers are rejected at once (with PoolClosedError, checked as they settle),
     // and creates in flight are aborted.
     expect(this.waits.filter((w) => !w.settled)).toEqual([]);
     expect(this.pool.stats().creating).toBe(0);
     if (c.holdThroughClose) {
-      // close() gives up waiting for lent resources at its timeout...
+      // close() gives up waiting for lent resources at its timeout, and says how many...
       await vi.advanceTimersByTimeAsync(c.closeTimeoutMs);
       await flushMicrotasks();
       expect(closed).toBe(true);
       expect(this.pool.stats().borrowed).toBe(this.held.size);
+      if (this.held.size > 0) {
+        expect(isPoolCloseTimeoutError(closeError)).toBe(true);
+        expect(closeError).toMatchObject({ borrowed: this.held.size });
+      } else {
+        expect(closeError).toBeUndefined();
+      }
     }
     // ...and resources returned late, or while close() waits, are destroyed.
     kept.clear();
@@ -574,6 +586,8 @@ class World {
     await vi.advanceTimersByTimeAsync(bound);
     await flushMicrotasks();
     expect(closed).toBe(true);
+    // ...and resolves when nothing is lent by then.
+    if (!c.holdThroughClose) expect(closeError).toBeUndefined();
 
     expect(this.pool.stats()).toMatchObject({
       size: 0,
@@ -648,6 +662,9 @@ const configArbitrary: fc.Arbitrary<Config> = fc
   })
   .map(({ minShare, backoffFactor, ...rest }) => ({
     ...rest,
+    // Both need a validate (the pool refuses them without one).
+    keepaliveMs: rest.validate ? rest.keepaliveMs : 0,
+    validateOnReturn: rest.validate && rest.validateOnReturn,
     min: Math.min(minShare, rest.max),
     backoffMaxMs: rest.backoffInitialMs * backoffFactor,
   }));
@@ -832,6 +849,7 @@ describe('Pool: edge cases the model test found', () => {
       await vi.advanceTimersByTimeAsync(100);
       expect(waiting.settled).toBe(true);
       expect(creates).toBeLessThan(10);
+      if (waiting.value !== undefined) await pool.release(waiting.value);
       await pool.close({ timeoutMs: 0 });
     } finally {
       vi.useRealTimers();
@@ -855,8 +873,9 @@ describe('Pool: edge cases the model test found', () => {
       });
       await vi.advanceTimersByTimeAsync(0);
       expect(pool.stats().idle).toBe(5);
-      await pool.acquire();
+      const lent = await pool.acquire();
       expect(validations).toBe(1);
+      await pool.release(lent);
       await pool.close({ timeoutMs: 0 });
     } finally {
       vi.useRealTimers();

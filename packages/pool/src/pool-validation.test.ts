@@ -27,6 +27,21 @@ describe('Pool option validation', () => {
       RangeError,
       '`createBackoff.maxMs`',
     ],
+    [
+      { create, createBackoff: { maxMs: 2 ** 31 } },
+      RangeError,
+      'Expected `createBackoff.maxMs` to be a finite number >= 100 and <= 2147483647, got `2147483648` (number)',
+    ],
+    [
+      { create, keepaliveMs: 5_000 },
+      RangeError,
+      'Expected `keepaliveMs` to be 0 without a `validate` function (keepalive validates idle resources with it), got `5000` (number)',
+    ],
+    [
+      { create, validateOnReturn: true },
+      RangeError,
+      'Expected `validateOnReturn` to be false without a `validate` function (it validates returned resources with it), got `true` (boolean)',
+    ],
     [{ create, idleTimeoutMs: -1 }, RangeError, '`idleTimeoutMs`'],
     [{ create, maxLifetimeMs: Number.NaN }, TypeError, '`maxLifetimeMs`'],
     [{ create, lifetimeJitter: 1 }, RangeError, '`lifetimeJitter`'],
@@ -67,6 +82,16 @@ describe('Pool option validation', () => {
     );
     await expect(pool.close({ timeoutMs: -1 })).rejects.toThrow(RangeError);
     await expect(pool.close({ timeout: 1 } as never)).rejects.toThrow(/Unknown option `timeout`/);
+    await pool.close();
+  });
+
+  it('accepts keepaliveMs and validateOnReturn together with validate', async () => {
+    const pool = new Pool({
+      create,
+      validate: () => true,
+      keepaliveMs: 5_000,
+      validateOnReturn: true,
+    });
     await pool.close();
   });
 

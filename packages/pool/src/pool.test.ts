@@ -3,8 +3,11 @@ import {
   isInvalidResourceError,
   isNotBorrowedError,
   isPoolClosedError,
+  isPoolCloseTimeoutError,
   isPoolFullError,
   isPoolTimeoutError,
+  isValidateTimeoutError,
+  type PoolCloseTimeoutError,
   PoolFullError,
   type PoolTimeoutError,
 } from './errors.js';
@@ -383,6 +386,31 @@ describe('Pool: failures', () => {
     await pool.close();
   });
 
+  it('aborts a validate past createTimeoutMs with ValidateTimeoutError and destroys the resource', async () => {
+    const f = factory();
+    let signal: AbortSignal | undefined;
+    const pool = new Pool<Resource>({
+      create: f.create,
+      destroy: f.destroy,
+      validate: (_, s) => {
+        signal = s;
+        return new Promise<boolean>(() => {});
+      },
+      createTimeoutMs: 50,
+    });
+    const r = await pool.acquire();
+    await pool.release(r);
+    const next = pool.acquire();
+    await vi.advanceTimersByTimeAsync(50);
+    expect(isValidateTimeoutError(signal!.reason)).toBe(true);
+    expect((signal!.reason as Error).message).toBe(
+      'validate() did not settle within 50 ms (createTimeoutMs)',
+    );
+    expect((await next).id).toBe(2);
+    expect(f.destroyed).toEqual([1]);
+    await pool.close({ timeoutMs: 0 }).catch(() => {});
+  });
+
   it('validates on return when asked, and treats a throwing validate as invalid', async () => {
     const f = factory();
     const pool = new Pool<Resource>({
@@ -547,16 +575,40 @@ describe('Pool: close', () => {
     await pool[Symbol.asyncDispose]();
   });
 
-  it('stops waiting for lent resources after its timeout; they are destroyed when returned', async () => {
+  it('rejects with PoolCloseTimeoutError naming the resources still lent at its timeout; they are destroyed when returned', async () => {
+    const f = factory();
+    const pool = new Pool<Resource>({ create: f.create, destroy: f.destroy, max: 3 });
+    const [a, b, c] = await Promise.all([pool.acquire(), pool.acquire(), pool.acquire()]);
+    await pool.release(c!);
+    const closing = caught(pool.close({ timeoutMs: 100 }));
+    await vi.advanceTimersByTimeAsync(100);
+    const error = (await closing) as PoolCloseTimeoutError;
+    expect(isPoolCloseTimeoutError(error)).toBe(true);
+    expect(error).toMatchObject({
+      code: 'BREAKWATER_POOL_CLOSE_TIMEOUT',
+      timeoutMs: 100,
+      borrowed: 2,
+    });
+    expect(error.message).toBe(
+      'close() gave up after 100 ms with 2 resource(s) still lent; each is destroyed when it is released',
+    );
+    await pool.release(a!);
+    await pool.release(b!);
+    expect(f.destroyed.sort()).toEqual([1, 2, 3]);
+    expect(vi.getTimerCount()).toBe(0);
+    // Once nothing is lent, closing again resolves.
+    await pool.close({ timeoutMs: 100 });
+  });
+
+  it('close({ timeoutMs: 0 }) does not wait, and rejects at once if resources are lent', async () => {
     const f = factory();
     const pool = new Pool<Resource>({ create: f.create, destroy: f.destroy });
     const r = await pool.acquire();
-    const closing = pool.close({ timeoutMs: 100 });
-    await vi.advanceTimersByTimeAsync(100);
-    await closing;
+    const error = await caught(pool.close({ timeoutMs: 0 }));
+    expect(error).toMatchObject({ timeoutMs: 0, borrowed: 1 });
     await pool.release(r);
+    await pool.close({ timeoutMs: 0 });
     expect(f.destroyed).toEqual([1]);
-    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('aborts creates in flight', async () => {

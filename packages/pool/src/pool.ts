@@ -12,8 +12,10 @@ import {
   InvalidResourceError,
   NotBorrowedError,
   PoolClosedError,
+  PoolCloseTimeoutError,
   PoolFullError,
   PoolTimeoutError,
+  ValidateTimeoutError,
 } from './errors.js';
 import {
   MAX_TIMER_MS,
@@ -257,8 +259,11 @@ export class Pool<T> implements AsyncDisposable {
   /**
    * Stops the pool: rejects waiting and later `acquire` calls with `PoolClosedError`,
    * destroys idle resources, waits up to `timeoutMs` (default 30 s; `0`: not at all) for
-   * lent ones to come back (each is destroyed when it does) and for creates and destroys
-   * in flight. Keeps no timer.
+   * lent ones to come back (each is destroyed when it does) and for creates, validations
+   * and destroys in flight. Keeps no timer.
+   * @throws PoolCloseTimeoutError when resources are still lent at `timeoutMs` (the pool
+   *   is closed all the same; each is destroyed when it is released). Creates, validations
+   *   and destroys still running then are bounded by their own timeouts and end unwatched.
    */
   async close(options?: { timeoutMs?: number | undefined }): Promise<void> {
     const raw = checkOptions('options', options);
@@ -280,6 +285,7 @@ export class Pool<T> implements AsyncDisposable {
       for (const controller of this.#creates) controller.abort(new PoolClosedError());
     }
     await this.#settleWithin(timeoutMs);
+    if (this.#lent.size > 0) throw new PoolCloseTimeoutError(timeoutMs, this.#lent.size);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -706,7 +712,7 @@ export class Pool<T> implements AsyncDisposable {
     this.#checking++;
     const controller = new AbortController();
     const timer = setTimeout(
-      () => controller.abort(new CreateTimeoutError(o.createTimeoutMs)),
+      () => controller.abort(new ValidateTimeoutError(o.createTimeoutMs)),
       o.createTimeoutMs,
     );
     timer.unref();
