@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
+  checkInteger,
+  checkKnownKeys,
   checkNumber,
   checkOptions,
   checkSignal,
@@ -17,7 +19,9 @@ import { GuardedClient, type RedisErrorEvent } from './guarded-client.js';
 import { InvalidationSubscriber } from './invalidation-subscriber.js';
 import {
   asL1OptionError,
+  checkKey,
   minTtl,
+  REDIS_TTL,
   type ResolvedTieredOptions,
   resolveTieredOptions,
   type TieredCacheOptions,
@@ -77,6 +81,16 @@ export interface ReadyOptions {
   /** Stops waiting, rejecting with `signal.reason`. */
   signal?: AbortSignal;
 }
+
+/** Every per-call option, checked by the compiler against the interfaces. */
+const FETCH_OPTION_KEYS = Object.keys({ signal: true, context: true, ttl: true } satisfies Record<
+  keyof TieredFetchOptions<unknown>,
+  true
+>);
+const SET_OPTION_KEYS = Object.keys({ ttl: true, size: true } satisfies Record<
+  keyof TieredSetOptions,
+  true
+>);
 
 /** What the internal L1 `Cache` passes to its load: the caller's context and the L2 TTL. */
 interface LoadContext<C> {
@@ -166,11 +180,13 @@ export class TieredCache<V, C = unknown> {
 
   /** The fresh L1 value of `key`, or `undefined`; never asks Redis. Counts an L1 hit/miss. */
   get(key: string): V | undefined {
+    checkKey(key);
     return this.#l1.get(key);
   }
 
   /** The fresh L1 value of `key` without counting or touching anything. */
   peek(key: string): V | undefined {
+    checkKey(key);
     return this.#l1.peek(key);
   }
 
@@ -188,13 +204,22 @@ export class TieredCache<V, C = unknown> {
    * error, or `CacheClosedError` after `close()` — never because of Redis.
    */
   async fetch(key: string, options?: TieredFetchOptions<C>): Promise<V | undefined> {
-    const opts = options === undefined ? {} : checkOptions('options', options);
-    const ttl = checkNumber('ttl', opts.ttl, { min: 0, default: this.#options.ttl });
+    checkKey(key);
+    let ttl = this.#options.ttl;
+    let context: C | undefined;
+    let signal: AbortSignal | undefined;
+    if (options !== undefined) {
+      checkOptions('options', options);
+      checkKnownKeys('options', options, FETCH_OPTION_KEYS);
+      signal = checkSignal('signal', options.signal);
+      ttl = checkInteger('ttl', options.ttl, { ...REDIS_TTL, default: ttl });
+      context = options.context;
+    }
     const request: FetchOptions<LoadContext<C>> = {
-      context: { context: opts.context, ttl },
+      context: { context, ttl },
       ttl: minTtl(this.#options.l1.ttl, ttl),
     };
-    if (opts.signal !== undefined) request.signal = opts.signal;
+    if (signal !== undefined) request.signal = signal;
     return this.#l1.fetch(key, request);
   }
 
@@ -209,13 +234,22 @@ export class TieredCache<V, C = unknown> {
    *   or `CacheClosedError` after `close()`.
    */
   async set(key: string, value: V | undefined, options?: TieredSetOptions): Promise<void> {
+    checkKey(key);
     if (value === undefined) return this.delete(key);
     this.#assertOpen();
-    const opts = options === undefined ? {} : checkOptions('options', options);
-    const ttl = checkNumber('ttl', opts.ttl, { min: 0, default: this.#options.ttl });
+    let ttl = this.#options.ttl;
+    let size: number | undefined;
+    if (options !== undefined) {
+      checkOptions('options', options);
+      checkKnownKeys('options', options, SET_OPTION_KEYS);
+      ttl = checkInteger('ttl', options.ttl, { ...REDIS_TTL, default: ttl });
+      if (options.size !== undefined) {
+        size = checkNumber('size', options.size, { min: 0, exclusiveMin: true });
+      }
+    }
     const text = this.#serialize(value);
     const l1Options: SetOptions = { ttl: minTtl(this.#options.l1.ttl, ttl) };
-    if (opts.size !== undefined) l1Options.size = opts.size;
+    if (size !== undefined) l1Options.size = size;
     this.#l1.set(key, value, l1Options);
     this.#invalidateLoads(key);
     const redisKey = this.#options.prefix + key;
@@ -233,6 +267,7 @@ export class TieredCache<V, C = unknown> {
    * @throws (rejects) `CacheClosedError` after `close()`.
    */
   async delete(key: string): Promise<void> {
+    checkKey(key);
     this.#assertOpen();
     this.#l1.delete(key);
     this.#invalidateLoads(key);

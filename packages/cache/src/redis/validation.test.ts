@@ -53,8 +53,16 @@ describe('TieredCache option validation', () => {
       'Expected `prefix` to be a non-empty string, got `undefined`',
     ],
     [{ prefix: '' }, RangeError, 'Expected `prefix` to be a non-empty string, got `""` (string)'],
-    [{ ttl: undefined }, TypeError, 'Expected `ttl` to be a finite number >= 0, got `undefined`'],
-    [{ ttl: -1 }, RangeError, 'Expected `ttl` to be a finite number >= 0, got `-1` (number)'],
+    [
+      { ttl: undefined },
+      TypeError,
+      'Expected `ttl` to be an integer >= 0 and <= 9007199254740991, got `undefined`',
+    ],
+    [
+      { ttl: -1 },
+      RangeError,
+      'Expected `ttl` to be an integer >= 0 and <= 9007199254740991, got `-1` (number)',
+    ],
     [{ l1: undefined }, TypeError, 'Expected `l1.max` to be an integer >= 1'],
     [{ l1: 5 }, TypeError, 'Expected `l1` to be an options object, got `5` (number)'],
     [
@@ -98,9 +106,25 @@ describe('TieredCache option validation', () => {
       TypeError,
       'Expected `serializer.serialize` to be a function, got `undefined`',
     ],
-    [{ timeout: 0 }, RangeError, 'Expected `timeout` to be a finite number > 0, got `0` (number)'],
+    [
+      { timeout: 0 },
+      RangeError,
+      'Expected `timeout` to be a finite number > 0 and <= 2147483647, got `0` (number)',
+    ],
     [{ timeout: Number.POSITIVE_INFINITY }, RangeError, '`timeout`'],
     [{ timeout: '1s' }, TypeError, '`timeout`'],
+    [
+      { timeout: 2 ** 31 },
+      RangeError,
+      'Expected `timeout` to be a finite number > 0 and <= 2147483647, got `2147483648` (number)',
+    ],
+    [
+      { ttl: 1.5 },
+      RangeError,
+      'Expected `ttl` to be an integer >= 0 and <= 9007199254740991, got `1.5` (number)',
+    ],
+    [{ ttl: 2 ** 53 }, RangeError, '`ttl`'],
+    [{ l1: { max: 10, purgeInterval: 2 ** 40 } }, RangeError, 'Expected `l1.purgeInterval`'],
     [
       { maxInFlight: 0 },
       RangeError,
@@ -140,7 +164,7 @@ describe('TieredCache option validation', () => {
     const cache = new TieredCache(options());
     await expect(cache.fetch('k', 5 as never)).rejects.toThrow(TypeError);
     await expect(cache.fetch('k', { ttl: -1 })).rejects.toThrow(
-      'Expected `ttl` to be a finite number >= 0, got `-1` (number)',
+      'Expected `ttl` to be an integer >= 0 and <= 9007199254740991, got `-1` (number)',
     );
     await expect(cache.set('k', 'v', { ttl: 'x' as never })).rejects.toThrow(TypeError);
     await expect(cache.set('k', 'v', 5 as never)).rejects.toThrow(TypeError);
@@ -150,6 +174,83 @@ describe('TieredCache option validation', () => {
     expect(cache.peek('k')).toBeUndefined();
     await cache.close();
   });
+
+  it('refuses a fractional or unsafe per-call ttl, which Redis could not store', async () => {
+    const set = vi.fn(async () => 'OK');
+    const load = vi.fn(async () => 'v');
+    const cache = new TieredCache(options({ redis: fakeRedis({ set }), load }));
+    await expect(cache.set('k', 'v', { ttl: 1.5 })).rejects.toThrow(
+      new RangeError(
+        'Expected `ttl` to be an integer >= 0 and <= 9007199254740991, got `1.5` (number)',
+      ),
+    );
+    await expect(cache.fetch('k', { ttl: 0.5 })).rejects.toThrow(RangeError);
+    await expect(cache.fetch('k', { ttl: 2 ** 60 })).rejects.toThrow(RangeError);
+    expect(set).not.toHaveBeenCalled();
+    expect(load).not.toHaveBeenCalled();
+    expect(cache.peek('k')).toBeUndefined();
+    await cache.close();
+  });
+
+  it('refuses unknown per-call options and a signal that is not an AbortSignal, before any work', async () => {
+    const set = vi.fn(async () => 'OK');
+    const load = vi.fn(async () => 'v');
+    const cache = new TieredCache(options({ redis: fakeRedis({ set }), load }));
+    await expect(cache.fetch('k', { signal: 'x' as never })).rejects.toThrow(
+      new TypeError('Expected `signal` to be an AbortSignal, got `"x"` (string)'),
+    );
+    await expect(cache.fetch('k', { tll: 5 } as never)).rejects.toThrow(
+      new TypeError(
+        'Unknown option `tll` in `options`; the options are `signal`, `context`, `ttl`',
+      ),
+    );
+    await expect(cache.set('k', 'v', { tll: 5 } as never)).rejects.toThrow(
+      new TypeError('Unknown option `tll` in `options`; the options are `ttl`, `size`'),
+    );
+    await expect(cache.set('k', 'v', { size: 0 })).rejects.toThrow(
+      new RangeError('Expected `size` to be a finite number > 0, got `0` (number)'),
+    );
+    expect(load).not.toHaveBeenCalled();
+    expect(set).not.toHaveBeenCalled();
+    expect(cache.peek('k')).toBeUndefined();
+    await cache.close();
+  });
+
+  it.each([
+    ['a number', 1, '`1` (number)'],
+    ['an object', { id: 1 }, 'an object'],
+    ['a symbol', Symbol('k'), '`Symbol(k)` (symbol)'],
+    ['undefined', undefined, '`undefined`'],
+  ])(
+    'refuses %s as a key in every method, rejecting from the async ones',
+    async (_, key, shown) => {
+      const set = vi.fn(async () => 'OK');
+      const del = vi.fn(async () => 1);
+      const load = vi.fn(async () => 'v');
+      const cache = new TieredCache(options({ redis: fakeRedis({ set, del }), load }));
+      const error = new TypeError(`Expected \`key\` to be a string, got ${shown}`);
+      expect(() => cache.get(key as never)).toThrow(error);
+      expect(() => cache.peek(key as never)).toThrow(error);
+      const calls = [
+        () => cache.fetch(key as never),
+        () => cache.set(key as never, 'v'),
+        () => cache.set(key as never, undefined),
+        () => cache.delete(key as never),
+      ];
+      for (const call of calls) {
+        let pending: Promise<unknown> | undefined;
+        expect(() => {
+          pending = call();
+        }).not.toThrow();
+        await expect(pending).rejects.toThrow(error);
+      }
+      expect(set).not.toHaveBeenCalled();
+      expect(del).not.toHaveBeenCalled();
+      expect(load).not.toHaveBeenCalled();
+      expect(cache.size).toBe(0);
+      await cache.close();
+    },
+  );
 
   it('accepts a serializer that keeps state on itself', async () => {
     const serializer = {
