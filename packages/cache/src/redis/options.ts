@@ -72,6 +72,13 @@ export interface TieredCacheOptions<V, C = unknown> {
   maxInFlight?: number;
   /** Pub/sub channel of the invalidation messages. @default `${prefix}invalidate` */
   channel?: string;
+  /**
+   * How long a deleted key keeps its tombstone in Redis, in whole ms. A load that was
+   * running when the key was deleted (in any process) does not write its value to Redis
+   * if it finishes within this time; make it longer than your slowest `load`.
+   * @default 60000
+   */
+  tombstoneTtl?: number;
 }
 
 /** Resolved, validated options; never the caller's object. */
@@ -85,6 +92,7 @@ export interface ResolvedTieredOptions<V, C> {
   readonly timeout: number;
   readonly maxInFlight: number;
   readonly channel: string;
+  readonly tombstoneTtl: number;
 }
 
 const json: Serializer<unknown> = Object.freeze({
@@ -92,7 +100,7 @@ const json: Serializer<unknown> = Object.freeze({
   deserialize: (text: string): unknown => JSON.parse(text),
 });
 
-const COMMANDS = ['get', 'set', 'del', 'publish', 'pipeline', 'duplicate'] as const;
+const COMMANDS = ['set', 'publish', 'evalsha', 'eval', 'duplicate'] as const;
 
 /** True for an ioredis `Cluster` (as opposed to a single-node `Redis`). */
 export function isCluster(client: RedisClient): client is Cluster {
@@ -161,6 +169,7 @@ const OPTION_KEYS = Object.keys({
   timeout: true,
   maxInFlight: true,
   channel: true,
+  tombstoneTtl: true,
 } satisfies Record<keyof TieredCacheOptions<unknown, unknown>, true>);
 
 export function resolveTieredOptions<V, C>(
@@ -198,6 +207,11 @@ export function resolveTieredOptions<V, C>(
     }),
     maxInFlight: checkInteger('maxInFlight', raw.maxInFlight, { min: 1, default: 1000 }),
     channel: checkString('channel', raw.channel, `${prefix}invalidate`),
+    tombstoneTtl: checkInteger('tombstoneTtl', raw.tombstoneTtl, {
+      ...REDIS_TTL,
+      min: 1,
+      default: 60_000,
+    }),
   });
 }
 

@@ -26,6 +26,7 @@ import {
   resolveTieredOptions,
   type TieredCacheOptions,
 } from './options.js';
+import { DELETE, DELETE_CORRUPT, READ, WRITE_LOADED } from './scripts.js';
 
 /** Options of `TieredCache.fetch`. */
 export interface TieredFetchOptions<C> {
@@ -98,6 +99,15 @@ interface LoadContext<C> {
   ttl: number;
 }
 
+/**
+ * What a load read from Redis: a value, or a miss with what the key held instead (a
+ * tombstone's token, a corrupt text; each `''` when not seen — also when the read failed).
+ * Its write to Redis succeeds only if the key still holds exactly that (or nothing).
+ */
+type Read<V> =
+  | { found: true; value: V; ttl: number }
+  | { found: false; tombstone: string; corrupt: string };
+
 /** One running load of a key; set/delete/invalidation of the key mark it. */
 interface LoadToken {
   invalidated: boolean;
@@ -144,6 +154,8 @@ export class TieredCache<V, C = unknown> {
   #sent = 0;
   #received = 0;
   #flushes = 0;
+  /** Deletes made by this instance: numbers its tombstones. */
+  #deletes = 0;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -272,7 +284,14 @@ export class TieredCache<V, C = unknown> {
     this.#l1.delete(key);
     this.#invalidateLoads(key);
     const redisKey = this.#options.prefix + key;
-    const deleted = await this.#redis.run('del', key, (redis) => redis.del(redisKey));
+    const token = `${this.#origin}:${++this.#deletes}`;
+    const deleted = await this.#redis.script(
+      'del',
+      key,
+      DELETE,
+      [redisKey],
+      [token, this.#options.tombstoneTtl],
+    );
     if (deleted.ok) this.#writes++;
     await this.#publish(key);
   }
@@ -366,17 +385,17 @@ export class TieredCache<V, C = unknown> {
   ): Promise<V | undefined> => {
     const token = this.#track(key);
     try {
-      const found = await raceSignal(this.#read(key), signal);
-      if (found !== undefined) {
+      const read = await raceSignal(this.#read(key), signal);
+      if (read.found) {
         // Stored here (not by the L1 cache) to cap the L1 TTL by the key's PTTL.
-        if (!token.invalidated) this.#l1.set(key, found.value, { ttl: found.ttl });
-        return found.value;
+        if (!token.invalidated) this.#l1.set(key, read.value, { ttl: read.ttl });
+        return read.value;
       }
       const load = this.#options.load;
       if (load === undefined) return undefined;
       const value = await load(key, { signal, context: context?.context, stale });
       if (value !== undefined && !token.invalidated && !signal.aborted) {
-        this.#writeLoaded(key, value, context?.ttl ?? this.#options.ttl);
+        this.#writeLoaded(key, value, context?.ttl ?? this.#options.ttl, read);
       }
       return value;
     } finally {
@@ -384,18 +403,20 @@ export class TieredCache<V, C = unknown> {
     }
   };
 
-  /** GET and PTTL of `key` in one round trip; `undefined` on a miss or any failure. */
-  async #read(key: string): Promise<{ value: V; ttl: number } | undefined> {
+  /** The value of `key` and its PTTL, or what the key holds instead, in one round trip. */
+  async #read(key: string): Promise<Read<V>> {
     const redisKey = this.#options.prefix + key;
-    const read = await this.#redis.run('get', key, async (redis) =>
-      unpack(await redis.pipeline().get(redisKey).pttl(redisKey).exec()),
-    );
-    if (!read.ok) return undefined;
-    const [text, pttl] = read.value as [string | null, number];
-    if (text === null) {
+    const read = await this.#redis.script('get', key, READ, [redisKey], []);
+    if (!read.ok) return NOTHING_SEEN;
+    // `[]`: nothing; `[token]`: a tombstone; `[text, pttl]`: a value (see READ).
+    const reply = read.value as unknown[];
+    if (reply.length < 2) {
       this.#misses++;
-      return undefined;
+      if (reply.length === 0) return NOTHING_SEEN;
+      return { found: false, tombstone: reply[0] as string, corrupt: '' };
     }
+    const text = reply[0] as string;
+    const pttl = reply[1] as number;
     let value: V | undefined;
     let cause: unknown;
     try {
@@ -415,22 +436,25 @@ export class TieredCache<V, C = unknown> {
         key,
         error: new CorruptValueError(redisKey, detail, { cause }),
       });
-      void this.#redis
-        .run('del', key, (redis) => redis.del(redisKey))
-        .then((deleted) => {
-          if (deleted.ok) this.#writes++;
-        });
-      return undefined;
+      // Only that text: a value or tombstone written since then stays.
+      void this.#redis.script('del', key, DELETE_CORRUPT, [redisKey], [text]).then((deleted) => {
+        if (deleted.ok && deleted.value === 1) this.#writes++;
+      });
+      // The load's write may replace it too, whichever reaches Redis first.
+      return { found: false, tombstone: '', corrupt: text };
     }
     this.#hits++;
     // PTTL: -1 no expiry; -2 (or 0) it expired meanwhile: keep it in L1 for a moment only.
     const l1Ttl = this.#options.l1.ttl;
     const ttl = pttl === -1 ? l1Ttl : minTtl(l1Ttl, Math.max(1, pttl));
-    return { value, ttl };
+    return { found: true, value, ttl };
   }
 
-  /** Writes a loaded value to Redis in the background, unless another value got there first. */
-  #writeLoaded(key: string, value: V, ttl: number): void {
+  /**
+   * Writes a loaded value to Redis in the background if the key still holds what the load
+   * saw there (`seen`): a value or tombstone written meanwhile, by any process, wins.
+   */
+  #writeLoaded(key: string, value: V, ttl: number, seen: Read<V> & { found: false }): void {
     let text: string;
     try {
       text = this.#serialize(value);
@@ -440,11 +464,9 @@ export class TieredCache<V, C = unknown> {
     }
     const redisKey = this.#options.prefix + key;
     void this.#redis
-      .run('set', key, (redis) =>
-        ttl > 0 ? redis.set(redisKey, text, 'PX', ttl, 'NX') : redis.set(redisKey, text, 'NX'),
-      )
+      .script('set', key, WRITE_LOADED, [redisKey], [text, ttl, seen.tombstone, seen.corrupt])
       .then((written) => {
-        if (written.ok) this.#writes++;
+        if (written.ok && written.value === 1) this.#writes++;
       });
   }
 
@@ -550,14 +572,7 @@ export class TieredCache<V, C = unknown> {
   }
 }
 
-/** The replies of a pipeline, or its first error. */
-function unpack(replies: [error: Error | null, result: unknown][] | null): unknown[] {
-  if (replies === null) throw new Error('The Redis pipeline was discarded');
-  return replies.map(([error, result]) => {
-    if (error !== null) throw error;
-    return result;
-  });
-}
+const NOTHING_SEEN: Read<never> = Object.freeze({ found: false, tombstone: '', corrupt: '' });
 
 function parseInvalidation(text: string): Invalidation | undefined {
   let parsed: unknown;

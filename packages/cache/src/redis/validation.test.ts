@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { type RedisErrorEvent, TieredCache, type TieredCacheOptions } from './index.js';
 import { asL1OptionError } from './options.js';
+import { READ } from './scripts.js';
 
 /**
  * Enough of an ioredis client to pass validation. Its commands succeed at once and it
@@ -10,11 +11,11 @@ function fakeRedis(overrides: Record<string, unknown> = {}) {
   return {
     status: 'ready',
     isCluster: false,
-    get: async () => null,
     set: async () => 'OK',
-    del: async () => 1,
     publish: async () => 0,
-    pipeline: () => ({}),
+    // Every script: a read finds nothing; a write or delete succeeds.
+    evalsha: async (sha: string) => (sha === READ.sha ? [] : 1),
+    eval: async () => 1,
     duplicate: () => undefined,
     ...overrides,
   };
@@ -287,45 +288,26 @@ describe('TieredCache with a misbehaving client', () => {
     await cache.close();
   });
 
-  it('reports a failed pipeline read and loads instead', async () => {
-    const failing = {
-      get: () => failing,
-      pttl: () => failing,
-      exec: async () => [
-        [new Error('WRONGTYPE'), null],
-        [null, -1],
-      ],
-    };
-    const discarded = { get: () => discarded, pttl: () => discarded, exec: async () => null };
-    let pipeline: unknown = failing;
+  it('reports a failed read and loads instead', async () => {
+    const evalsha = vi.fn(async (sha: string) => {
+      if (sha === READ.sha) throw new Error('WRONGTYPE');
+      return 1;
+    });
     const cache = new TieredCache(
-      options({ redis: fakeRedis({ pipeline: () => pipeline }), load: async () => 'loaded' }),
+      options({ redis: fakeRedis({ evalsha }), load: async () => 'loaded' }),
     );
     const errors: RedisErrorEvent[] = [];
     cache.onError((event) => errors.push(event));
     expect(await cache.fetch('a')).toBe('loaded');
-    pipeline = discarded;
-    expect(await cache.fetch('b')).toBe('loaded');
     expect(errors.map((event) => [event.operation, event.kind, String(event.error)])).toEqual([
       ['get', 'error', 'Error: WRONGTYPE'],
-      ['get', 'error', 'Error: The Redis pipeline was discarded'],
     ]);
     await cache.close();
   });
 
   it('reports a loaded value the serializer cannot write, and still returns it', async () => {
-    const pipeline = {
-      get: () => pipeline,
-      pttl: () => pipeline,
-      exec: async () => [
-        [null, null],
-        [null, -2],
-      ],
-    };
     const cache = new TieredCache<unknown>({
-      ...(options({
-        redis: fakeRedis({ pipeline: () => pipeline }),
-      }) as TieredCacheOptions<unknown>),
+      ...(options() as TieredCacheOptions<unknown>),
       load: async () => 10n,
     });
     const errors: RedisErrorEvent[] = [];
@@ -333,6 +315,74 @@ describe('TieredCache with a misbehaving client', () => {
     expect(await cache.fetch('k')).toBe(10n);
     expect(errors).toMatchObject([{ operation: 'set', kind: 'error', key: 'k' }]);
     await cache.close();
+  });
+
+  it('sends a delete as EVAL, so that a later command cannot overtake it', async () => {
+    const sent: string[] = [];
+    const redis = fakeRedis({
+      evalsha: async () => {
+        sent.push('evalsha');
+        throw new Error('NOSCRIPT No matching script');
+      },
+      eval: async () => {
+        sent.push('eval');
+        return 1;
+      },
+    });
+    const cache = new TieredCache(options({ redis }));
+    await cache.delete('k');
+    expect(sent).toEqual(['eval']);
+    await cache.close();
+  });
+
+  it('falls back to EVAL once when Redis does not know a script', async () => {
+    const evalsha = vi.fn(async () => {
+      throw new Error('NOSCRIPT No matching script');
+    });
+    const evalScript = vi.fn(async () => []);
+    const cache = new TieredCache(
+      options({ redis: fakeRedis({ evalsha, eval: evalScript }), load: async () => 'v' }),
+    );
+    const errors: RedisErrorEvent[] = [];
+    cache.onError((event) => errors.push(event));
+    expect(await cache.fetch('k')).toBe('v');
+    await vi.waitFor(() => expect(evalScript).toHaveBeenCalledTimes(2)); // the read, the write
+    expect(evalsha).toHaveBeenCalledTimes(2);
+    expect(errors).toEqual([]);
+    await cache.close();
+  });
+
+  it('does not fall back to EVAL for a call that timed out or lost its connection', async () => {
+    const redis = fakeRedis({
+      evalsha: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        throw new Error('NOSCRIPT No matching script');
+      },
+      eval: vi.fn(async () => []),
+    });
+    const cache = new TieredCache(options({ redis, timeout: 1, load: async () => 'v' }));
+    const errors: RedisErrorEvent[] = [];
+    cache.onError((event) => errors.push(event));
+    expect(await cache.fetch('k')).toBe('v');
+    expect(errors[0]).toMatchObject({ operation: 'get', kind: 'timeout' });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(redis.eval).not.toHaveBeenCalled();
+
+    const dropping = fakeRedis({
+      evalsha: async () => {
+        dropping.status = 'reconnecting';
+        throw new Error('NOSCRIPT No matching script');
+      },
+      eval: vi.fn(async () => []),
+    });
+    const other = new TieredCache(options({ redis: dropping, load: async () => 'v' }));
+    other.onError((event) => errors.push(event));
+    expect(await other.fetch('k')).toBe('v');
+    const read = errors.find((event) => event.operation === 'get' && event.kind === 'error');
+    expect(String(read?.error)).toContain('Redis get skipped: Redis is unavailable (reconnecting)');
+    expect(dropping.eval).not.toHaveBeenCalled();
+    await cache.close();
+    await other.close();
   });
 
   it('retries when the client cannot be duplicated for the subscriber', async () => {
