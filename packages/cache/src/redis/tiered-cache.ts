@@ -7,6 +7,7 @@ import {
   checkSignal,
   describeValue,
   Listeners,
+  MAX_TIMER_MS,
   raceSignal,
   throwIfAborted,
   type Unsubscribe,
@@ -14,7 +15,7 @@ import {
 import { Cache, type CacheStats, type FetchOptions, type SetOptions } from '../cache.js';
 import { CacheClosedError } from '../errors.js';
 import type { LoadOptions } from '../options.js';
-import { CorruptValueError } from './errors.js';
+import { CorruptValueError, ReadyTimeoutError } from './errors.js';
 import { GuardedClient, type RedisErrorEvent } from './guarded-client.js';
 import { InvalidationSubscriber } from './invalidation-subscriber.js';
 import {
@@ -81,7 +82,17 @@ export interface TieredCacheStats {
 export interface ReadyOptions {
   /** Stops waiting, rejecting with `signal.reason`. */
   signal?: AbortSignal;
+  /**
+   * Gives up after this many ms (at most 2^31 - 1), rejecting with `ReadyTimeoutError`.
+   * @default 5000
+   */
+  timeoutMs?: number;
 }
+
+const READY_OPTION_KEYS = Object.keys({ signal: true, timeoutMs: true } satisfies Record<
+  keyof ReadyOptions,
+  true
+>);
 
 /** Every per-call option, checked by the compiler against the interfaces. */
 const FETCH_OPTION_KEYS = Object.keys({ signal: true, context: true, ttl: true } satisfies Record<
@@ -310,17 +321,27 @@ export class TieredCache<V, C = unknown> {
   /**
    * Resolves once the client is `'ready'` and the invalidation subscription is active
    * (at once if they are). Until then, invalidations from other instances are not
-   * received. Rejects with `signal.reason`, or `CacheClosedError` on `close()`.
+   * received. Rejects with `ReadyTimeoutError` after `timeoutMs` (default 5000), with
+   * `signal.reason`, or with `CacheClosedError` on `close()`. Giving up stops nothing: the
+   * cache keeps connecting in the background.
    */
   async ready(options?: ReadyOptions): Promise<void> {
     if (this.#closed) throw new CacheClosedError();
-    const opts = options === undefined ? {} : checkOptions('options', options);
+    const opts = checkOptions('options', options);
+    checkKnownKeys('options', opts, READY_OPTION_KEYS);
     const signal = checkSignal('signal', opts.signal);
+    const timeoutMs = checkNumber('timeoutMs', opts.timeoutMs, {
+      min: 0,
+      exclusiveMin: true,
+      max: MAX_TIMER_MS,
+      default: 5000,
+    });
     throwIfAborted(signal);
     if (this.#isReady()) return;
     const client = this.#options.redis;
     return new Promise<void>((resolve, reject) => {
       const settle = (error?: unknown): void => {
+        clearTimeout(timer);
         this.#readyWaiters.delete(check);
         if (this.#readyWaiters.size === 0) client.off('ready', this.#checkReady);
         signal?.removeEventListener('abort', onAbort);
@@ -332,6 +353,10 @@ export class TieredCache<V, C = unknown> {
         else if (this.#isReady()) settle();
       };
       const onAbort = (): void => settle(signal!.reason);
+      // Not unref'd: the caller is waiting for it.
+      const timer = setTimeout(() => {
+        settle(new ReadyTimeoutError(timeoutMs, client.status, this.#subscriber.subscribed));
+      }, timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
       if (this.#readyWaiters.size === 0) client.on('ready', this.#checkReady);
       this.#readyWaiters.add(check);

@@ -217,6 +217,49 @@ describe('TieredCache option validation', () => {
     await cache.close();
   });
 
+  it('validates the options of ready', async () => {
+    const cache = new TieredCache(options());
+    await expect(cache.ready({ timeout: 5 } as never)).rejects.toThrow(
+      new TypeError('Unknown option `timeout` in `options`; the options are `signal`, `timeoutMs`'),
+    );
+    await expect(cache.ready({ timeoutMs: 2 ** 31 })).rejects.toThrow(
+      new RangeError(
+        'Expected `timeoutMs` to be a finite number > 0 and <= 2147483647, got `2147483648` (number)',
+      ),
+    );
+    await expect(cache.ready({ timeoutMs: 0 })).rejects.toThrow(RangeError);
+    await cache.close();
+  });
+
+  it('ready gives up after 5000 ms by default', async () => {
+    vi.useFakeTimers();
+    try {
+      const cache = new TieredCache(
+        options({ redis: fakeRedis({ status: 'connecting', on() {}, off() {} }) }),
+      );
+      const waiting = cache.ready();
+      const outcome = waiting.catch((error: unknown) => error);
+      await vi.advanceTimersByTimeAsync(4999);
+      let settled = false;
+      void waiting
+        .catch(() => {})
+        .finally(() => {
+          settled = true;
+        });
+      await Promise.resolve();
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await outcome).toMatchObject({
+        code: 'BREAKWATER_CACHE_READY_TIMEOUT',
+        timeoutMs: 5000,
+        status: 'connecting',
+      });
+      await cache.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it.each([
     ['a number', 1, '`1` (number)'],
     ['an object', { id: 1 }, 'an object'],
