@@ -56,7 +56,7 @@ export interface TieredCacheStats {
     hits: number;
     /** Reads that found no value, or a corrupt one. */
     misses: number;
-    /** SET and DEL commands Redis acknowledged. */
+    /** Values and tombstones Redis stored (not loaded values it refused), corrupt values deleted. */
     writes: number;
     /** Failed Redis calls of every kind, timeouts and skipped (unavailable) calls included. */
     errors: number;
@@ -137,9 +137,10 @@ interface Invalidation {
  * - `fetch` reads L1, then Redis, then calls `load`, with one load per key per process:
  *   the Redis read and the load run as the L1 cache's own `load`, so concurrent fetches,
  *   abort, stale-while-revalidate and failure caching work as in `Cache`. A loaded value
- *   is written to Redis in the background (`SET … PX ttl NX`).
- * - `set`/`delete` change L1 at once, then Redis, then publish an invalidation: the other
- *   instances drop their L1 copy.
+ *   is written to Redis in the background, only if the key still holds what the load read
+ *   there (nothing, or the same tombstone): a `set`/`delete` anywhere meanwhile wins.
+ * - `set`/`delete` change L1 at once, then Redis (`delete` leaves a tombstone for
+ *   `tombstoneTtl`), then publish an invalidation: the other instances drop their L1 copy.
  * - Redis is never waited for longer than `timeout`, and while the client is not
  *   `'ready'` it is skipped at once: L1 and `load` keep serving. Redis failures never
  *   reject a call; they are counted in `stats()` and reported by `onError`.
