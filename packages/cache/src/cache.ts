@@ -1,6 +1,8 @@
 import {
+  checkKnownKeys,
   checkNumber,
   checkOptions,
+  checkSignal,
   describeValue,
   Listeners,
   throwIfAborted,
@@ -77,6 +79,18 @@ export interface FetchOptions<C> {
   /** Load even if a fresh value is cached (joins a load already running). @default false */
   forceRefresh?: boolean | undefined;
 }
+
+/** Every per-call option, checked by the compiler against the interfaces. */
+const SET_OPTION_KEYS = Object.keys({ ttl: true, size: true } satisfies Record<
+  keyof SetOptions,
+  true
+>);
+const FETCH_OPTION_KEYS = Object.keys({
+  signal: true,
+  context: true,
+  ttl: true,
+  forceRefresh: true,
+} satisfies Record<keyof FetchOptions<unknown>, true>);
 
 /** One in-flight load of a key, shared by every `fetch` waiting for it. */
 interface SharedLoad<V> {
@@ -273,7 +287,12 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     let size = 1;
     if (options !== undefined) {
       checkOptions('options', options);
+      checkKnownKeys('options', options, SET_OPTION_KEYS);
       ttl = checkNumber('ttl', options.ttl, { min: 0, default: ttl });
+      // Checked even when no weight is kept: a bad `size` is a bug to report.
+      if (options.size !== undefined && this.#sizes === undefined) {
+        this.#sizeOf(key, value, options.size);
+      }
     }
     if (this.#inflight.size > 0) this.#supersede(key);
     if (this.#failures.size > 0) this.#failures.delete(key);
@@ -403,7 +422,12 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     const load = this.#options.load;
     if (load === undefined) throw new NoLoaderError();
     if (this.#closed) throw new CacheClosedError();
-    const opts: FetchOptions<C> = options === undefined ? {} : checkOptions('options', options);
+    let opts: FetchOptions<C> = {};
+    if (options !== undefined) {
+      opts = checkOptions('options', options);
+      checkKnownKeys('options', opts, FETCH_OPTION_KEYS);
+      checkSignal('signal', opts.signal);
+    }
     const signal = opts.signal;
     throwIfAborted(signal);
     const ttl = checkNumber('ttl', opts.ttl, { min: 0, default: this.#options.ttl });

@@ -8,6 +8,7 @@ import {
   checkOneOf,
   checkOptionalFunction,
   checkOptions,
+  MAX_TIMER_MS,
 } from '@breakwater/core';
 
 /** What `load` receives besides the key. */
@@ -61,8 +62,8 @@ export interface CacheOptions<K, V, C = unknown> {
   /** Reset an entry's TTL each time `get`/`fetch` returns it. @default false */
   updateAgeOnGet?: boolean;
   /**
-   * Remove expired entries every this many ms with an unref'd timer; `0` only expires
-   * entries lazily, on access. @default 0
+   * Remove expired entries every this many ms (at most 2^31 - 1, the longest Node.js
+   * timer) with an unref'd timer; `0` only expires entries lazily, on access. @default 0
    */
   purgeInterval?: number;
   /**
@@ -136,7 +137,8 @@ export function resolveOptions<K, V, C>(options: CacheOptions<K, V, C>): Resolve
     sizeOf,
     ttl: checkNumber('ttl', raw.ttl, ms),
     updateAgeOnGet: checkBoolean('updateAgeOnGet', raw.updateAgeOnGet, false),
-    purgeInterval: checkNumber('purgeInterval', raw.purgeInterval, ms),
+    // It arms a timer: Node.js fires a longer one after 1 ms.
+    purgeInterval: checkNumber('purgeInterval', raw.purgeInterval, { ...ms, max: MAX_TIMER_MS }),
     policy: checkOneOf('policy', raw.policy, ['lru', 'tinylfu'], 'lru'),
     load: checkOptionalFunction<Loader<K, V, C>>('load', raw.load),
     staleWhileRevalidate: checkNumber(

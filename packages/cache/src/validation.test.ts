@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Cache } from './cache.js';
 
 describe('Cache option validation', () => {
@@ -100,5 +100,37 @@ describe('Cache option validation', () => {
         'Unknown option `staleWhileRevalidateMs` in `freshness`; the options are `staleWhileRevalidate`, `staleIfError`, `errorTtl`',
       ),
     );
+  });
+
+  it('refuses a purgeInterval longer than a Node.js timer can wait', () => {
+    expect(() => new Cache({ max: 10, purgeInterval: 2 ** 40 })).toThrow(
+      new RangeError(
+        'Expected `purgeInterval` to be a finite number >= 0 and <= 2147483647, got `1099511627776` (number)',
+      ),
+    );
+    expect(() => new Cache({ max: 10, purgeInterval: 30 * 24 * 3_600_000 })).toThrow(RangeError);
+    new Cache({ max: 10, purgeInterval: 2 ** 31 - 1 }).close();
+  });
+
+  it('validates per-call options before doing anything', async () => {
+    const load = vi.fn(async () => 'v');
+    const cache = new Cache<string, string>({ max: 10, load });
+    await expect(cache.fetch('k', { signal: 'x' as never })).rejects.toThrow(
+      new TypeError('Expected `signal` to be an AbortSignal, got `"x"` (string)'),
+    );
+    await expect(cache.fetch('k', { tll: 5 } as never)).rejects.toThrow(
+      /^Unknown option `tll` in `options`; the options are `signal`, `context`, `ttl`, `forceRefresh`$/,
+    );
+    expect(load).not.toHaveBeenCalled();
+    expect(() => cache.set('k', 'v', { tll: 5 } as never)).toThrow(
+      new TypeError('Unknown option `tll` in `options`; the options are `ttl`, `size`'),
+    );
+    expect(() => cache.set('k', 'v', { size: 'big' } as never)).toThrow(
+      new RangeError(
+        'Expected `size` to be a finite number > 0 for key `"k"` (string), got `"big"` (string)',
+      ),
+    );
+    expect(cache.size).toBe(0);
+    cache.close();
   });
 });

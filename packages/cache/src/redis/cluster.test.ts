@@ -120,6 +120,24 @@ describe('TieredCache on a Redis Cluster', () => {
     expect(c.peek('alpha')).toBe('v1:alpha');
   });
 
+  it('lets a delete win over a load running in another instance, on every master', async () => {
+    const prefix = newPrefix();
+    const pending: Array<(value: string) => void> = [];
+    const a = await tiered(prefix, { load: async (key) => `fresh:${key}` });
+    const b = await tiered(prefix, {
+      channel: `${prefix}elsewhere`, // B never hears A: only Redis keeps the order
+      load: () => new Promise<string>((resolve) => pending.push(resolve)),
+    });
+    const loads = KEYS.map((key) => b.fetch(key));
+    await eventually('B loads every key', () => pending.length === KEYS.length);
+    for (const key of KEYS) await a.delete(key);
+    for (const resolve of pending) resolve('old');
+    await Promise.all(loads);
+    await eventually('B settles', () => b.stats().l2.inFlight === 0);
+    for (const key of KEYS) expect(await a.fetch(key)).toBe(`fresh:${key}`);
+    expect(b.stats().l2.errors).toBe(0);
+  });
+
   it('moves its subscription to another node when its node dies, flushing L1, and recovers', async () => {
     const prefix = newPrefix();
     const a = await tiered(prefix, { timeout: 200, load: async (key) => `A:${key}` });

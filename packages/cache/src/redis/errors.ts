@@ -33,3 +33,31 @@ export class CorruptValueError extends BreakwaterError {
 
 /** True for a {@link CorruptValueError} from any copy of this package. */
 export const isCorruptValueError = errorGuard<CorruptValueError>(CorruptValueError.code);
+
+/**
+ * `ready()` gave up: within its `timeoutMs` the client did not become `'ready'`, or the
+ * invalidation subscription did not become active. The cache keeps trying in the background
+ * (and keeps serving from L1 and `load` meanwhile).
+ */
+export class ReadyTimeoutError extends BreakwaterError {
+  static readonly code = 'BREAKWATER_CACHE_READY_TIMEOUT';
+  /** How long `ready()` waited, in ms. */
+  readonly timeoutMs: number;
+  /** The client's `status` when it gave up (e.g. `'reconnecting'`). */
+  readonly status: string;
+  /** Whether the invalidation subscription was active. */
+  readonly subscribed: boolean;
+
+  constructor(timeoutMs: number, status: string, subscribed: boolean) {
+    super(
+      ReadyTimeoutError.code,
+      `TieredCache not ready after ${timeoutMs} ms: the client is \`${status}\`, the invalidation subscription is ${subscribed ? 'active' : 'not active'}`,
+    );
+    this.timeoutMs = timeoutMs;
+    this.status = status;
+    this.subscribed = subscribed;
+  }
+}
+
+/** True for a {@link ReadyTimeoutError} from any copy of this package. */
+export const isReadyTimeoutError = errorGuard<ReadyTimeoutError>(ReadyTimeoutError.code);

@@ -1,11 +1,7 @@
-import { RedisGuard } from '@breakwater/core';
-import type {
-  CorruptValueError,
-  RedisOperation,
-  RedisTimeoutError,
-  RedisUnavailableError,
-} from './errors.js';
+import { RedisGuard, type RedisGuardCall, RedisUnavailableError } from '@breakwater/core';
+import type { CorruptValueError, RedisOperation, RedisTimeoutError } from './errors.js';
 import type { RedisClient } from './options.js';
+import type { LuaScript } from './scripts.js';
 
 /** What went wrong with a Redis call, from `onError`; `kind` tells the cases apart. */
 export type RedisErrorEvent =
@@ -90,8 +86,59 @@ export class GuardedClient {
     );
   }
 
+  /**
+   * Runs `script` on `keys` and `args` like {@link run}: `EVALSHA`, then `EVAL` once when
+   * the server does not know the script (a fresh or restarted node); `EVAL` at once for an
+   * `ordered` script.
+   */
+  script(
+    operation: RedisOperation,
+    key: string,
+    script: LuaScript,
+    keys: readonly string[],
+    args: ReadonlyArray<string | number>,
+  ): Promise<Outcome<unknown>> {
+    return this.#guard.run(
+      operation,
+      (client, call) =>
+        evaluate(client as unknown as ScriptCommands, operation, script, keys, args, call),
+      ({ kind, error }) => {
+        this.#report({ operation, kind, error, key } as RedisErrorEvent);
+        return FAILED;
+      },
+    );
+  }
+
   /** Resolves once every call made so far (and any they lead to) has settled or timed out. */
   drain(): Promise<void> {
     return this.#guard.drain();
+  }
+}
+
+/** The two script commands of both ioredis `Redis` and `Cluster`, with the types used here. */
+interface ScriptCommands {
+  readonly status: string;
+  evalsha(sha: string, numKeys: number, ...keysAndArgs: Array<string | number>): Promise<unknown>;
+  eval(source: string, numKeys: number, ...keysAndArgs: Array<string | number>): Promise<unknown>;
+}
+
+/** `EVALSHA`, then `EVAL` once on `NOSCRIPT` unless the call timed out or the client dropped. */
+async function evaluate(
+  client: ScriptCommands,
+  operation: RedisOperation,
+  script: LuaScript,
+  keys: readonly string[],
+  args: ReadonlyArray<string | number>,
+  call: RedisGuardCall,
+): Promise<unknown> {
+  if (script.ordered) return client.eval(script.source, keys.length, ...keys, ...args);
+  try {
+    return await client.evalsha(script.sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    // Too late: the caller went on without this call; it must not run after all.
+    if (call.timedOut) throw error;
+    if (client.status !== 'ready') throw new RedisUnavailableError(operation, client.status);
+    return await client.eval(script.source, keys.length, ...keys, ...args);
   }
 }

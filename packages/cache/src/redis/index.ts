@@ -4,8 +4,10 @@ export type { RedisOperation } from './errors.js';
 export {
   CorruptValueError,
   isCorruptValueError,
+  isReadyTimeoutError,
   isRedisTimeoutError,
   isRedisUnavailableError,
+  ReadyTimeoutError,
   RedisTimeoutError,
   RedisUnavailableError,
 } from './errors.js';

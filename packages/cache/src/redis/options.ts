@@ -8,6 +8,8 @@ import {
   checkString,
   describeValue,
   invalidMessage,
+  MAX_TIMER_MS,
+  type NumberOption,
 } from '@breakwater/core';
 import type { Cluster, Redis } from 'ioredis';
 import type { CacheOptions, Loader } from '../options.js';
@@ -43,7 +45,10 @@ export interface TieredCacheOptions<V, C = unknown> {
   redis: RedisClient;
   /** Prepended to every key in Redis, e.g. `'app:users:'`. */
   prefix: string;
-  /** Time to live in Redis (`SET … PX`) in ms; `0` stores without expiry. */
+  /**
+   * Time to live in Redis (`SET … PX`) in whole ms; `0` stores without expiry. Redis takes
+   * only integers: a fractional TTL is refused, not rounded.
+   */
   ttl: number;
   /** The in-memory tier: `max` is required, as for `Cache`. */
   l1: L1Options<V>;
@@ -54,7 +59,10 @@ export interface TieredCacheOptions<V, C = unknown> {
   load?: Loader<string, V, C>;
   /** How values are stored in Redis. @default JSON (JSON.stringify / JSON.parse) */
   serializer?: Serializer<V>;
-  /** Longest wait for any one Redis call, in ms; the cache then goes on without it. @default 250 */
+  /**
+   * Longest wait for any one Redis call, in ms (at most 2^31 - 1, the longest Node.js
+   * timer); the cache then goes on without it. @default 250
+   */
   timeout?: number;
   /**
    * Most commands this cache may have sent and not yet seen settle (timed-out ones
@@ -64,6 +72,13 @@ export interface TieredCacheOptions<V, C = unknown> {
   maxInFlight?: number;
   /** Pub/sub channel of the invalidation messages. @default `${prefix}invalidate` */
   channel?: string;
+  /**
+   * How long a deleted key keeps its tombstone in Redis, in whole ms. A load that was
+   * running when the key was deleted (in any process) does not write its value to Redis
+   * if it finishes within this time; make it longer than your slowest `load`.
+   * @default 60000
+   */
+  tombstoneTtl?: number;
 }
 
 /** Resolved, validated options; never the caller's object. */
@@ -77,6 +92,7 @@ export interface ResolvedTieredOptions<V, C> {
   readonly timeout: number;
   readonly maxInFlight: number;
   readonly channel: string;
+  readonly tombstoneTtl: number;
 }
 
 const json: Serializer<unknown> = Object.freeze({
@@ -84,7 +100,7 @@ const json: Serializer<unknown> = Object.freeze({
   deserialize: (text: string): unknown => JSON.parse(text),
 });
 
-const COMMANDS = ['get', 'set', 'del', 'publish', 'pipeline', 'duplicate'] as const;
+const COMMANDS = ['set', 'publish', 'evalsha', 'eval', 'duplicate'] as const;
 
 /** True for an ioredis `Cluster` (as opposed to a single-node `Redis`). */
 export function isCluster(client: RedisClient): client is Cluster {
@@ -127,6 +143,21 @@ function checkSerializer<V>(value: Serializer<V> | undefined): Serializer<V> {
   });
 }
 
+/**
+ * A TTL sent to Redis as `PX`: whole milliseconds (Redis refuses `PX 1.5`), small enough to
+ * be written as an integer.
+ */
+export const REDIS_TTL: NumberOption = Object.freeze({
+  min: 0,
+  max: Number.MAX_SAFE_INTEGER,
+  integer: true,
+});
+
+/** Refuses a key that is not a string (the type says string; plain JavaScript may not). */
+export function checkKey(key: unknown): void {
+  if (typeof key !== 'string') throw new TypeError(invalidMessage('key', 'a string', key));
+}
+
 /** Every option, checked by the compiler against `TieredCacheOptions`. */
 const OPTION_KEYS = Object.keys({
   redis: true,
@@ -138,6 +169,7 @@ const OPTION_KEYS = Object.keys({
   timeout: true,
   maxInFlight: true,
   channel: true,
+  tombstoneTtl: true,
 } satisfies Record<keyof TieredCacheOptions<unknown, unknown>, true>);
 
 export function resolveTieredOptions<V, C>(
@@ -147,7 +179,7 @@ export function resolveTieredOptions<V, C>(
   checkKnownKeys('options', raw, OPTION_KEYS);
   const redis = checkRedis(raw.redis);
   const prefix = checkString('prefix', raw.prefix);
-  const ttl = checkNumber('ttl', raw.ttl, { min: 0 });
+  const ttl = checkInteger('ttl', raw.ttl, REDIS_TTL);
   const l1 = checkOptions('l1', raw.l1);
   const renew = (l1 as { updateAgeOnGet?: unknown }).updateAgeOnGet;
   if (renew !== undefined && renew !== false) {
@@ -167,9 +199,19 @@ export function resolveTieredOptions<V, C>(
     l1: Object.freeze({ ...l1, ttl: l1.ttl ?? ttl }) as ResolvedTieredOptions<V, C>['l1'],
     load: checkOptionalFunction<Loader<string, V, C>>('load', raw.load),
     serializer: checkSerializer(raw.serializer),
-    timeout: checkNumber('timeout', raw.timeout, { min: 0, exclusiveMin: true, default: 250 }),
+    timeout: checkNumber('timeout', raw.timeout, {
+      min: 0,
+      exclusiveMin: true,
+      max: MAX_TIMER_MS,
+      default: 250,
+    }),
     maxInFlight: checkInteger('maxInFlight', raw.maxInFlight, { min: 1, default: 1000 }),
     channel: checkString('channel', raw.channel, `${prefix}invalidate`),
+    tombstoneTtl: checkInteger('tombstoneTtl', raw.tombstoneTtl, {
+      ...REDIS_TTL,
+      min: 1,
+      default: 60_000,
+    }),
   });
 }
 

@@ -1,9 +1,11 @@
-import { type RedisServerHandle, startRedis } from '@breakwater/testing';
-import type { Redis } from 'ioredis';
+import { getFreePort, type RedisServerHandle, startRedis } from '@breakwater/testing';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  isReadyTimeoutError,
   isRedisTimeoutError,
   isRedisUnavailableError,
+  ReadyTimeoutError,
   RedisTimeoutError,
   RedisUnavailableError,
 } from './errors.js';
@@ -106,6 +108,43 @@ describe('TieredCache when Redis fails', () => {
     await eventually('the lost subscription is reported', () =>
       errors.some((event) => event.operation === 'subscribe' && event.kind === 'unavailable'),
     );
+  });
+
+  it('ready rejects within timeoutMs when no Redis listens at start', async () => {
+    const port = await getFreePort();
+    const client = new Redis({ host: '127.0.0.1', port, retryStrategy: () => 50 });
+    client.on('error', () => {});
+    const cache = new TieredCache<string>({
+      redis: client,
+      prefix: newPrefix(),
+      ttl: 1000,
+      l1: { max: 10 },
+    });
+    open.push(cache);
+    const error = await cache.ready({ timeoutMs: 200 }).catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(ReadyTimeoutError);
+    expect(isReadyTimeoutError(error)).toBe(true);
+    expect(error).toMatchObject({
+      code: 'BREAKWATER_CACHE_READY_TIMEOUT',
+      timeoutMs: 200,
+      subscribed: false,
+    });
+    expect((error as ReadyTimeoutError).status).not.toBe('ready');
+    expect((error as Error).message).toMatch(
+      /^TieredCache not ready after 200 ms: the client is `\w+`, the invalidation subscription is not active$/,
+    );
+    client.disconnect();
+  });
+
+  it('ready rejects within timeoutMs while Redis is down, and resolves once it is back', async () => {
+    const client = await connected();
+    const cache = await tiered({ redis: client, prefix: newPrefix() });
+    await server.kill();
+    await eventually('the client sees the crash', () => client.status !== 'ready');
+    await expect(cache.ready({ timeoutMs: 100 })).rejects.toBeInstanceOf(ReadyTimeoutError);
+    const waiting = cache.ready({ timeoutMs: 60_000 });
+    await server.restart();
+    await waiting;
   });
 
   it('uses Redis again after a restart, with L1 flushed and invalidations flowing', async () => {

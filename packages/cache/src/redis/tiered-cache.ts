@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import {
+  checkInteger,
+  checkKnownKeys,
   checkNumber,
   checkOptions,
   checkSignal,
   describeValue,
   Listeners,
+  MAX_TIMER_MS,
   raceSignal,
   throwIfAborted,
   type Unsubscribe,
@@ -12,16 +15,19 @@ import {
 import { Cache, type CacheStats, type FetchOptions, type SetOptions } from '../cache.js';
 import { CacheClosedError } from '../errors.js';
 import type { LoadOptions } from '../options.js';
-import { CorruptValueError } from './errors.js';
+import { CorruptValueError, ReadyTimeoutError } from './errors.js';
 import { GuardedClient, type RedisErrorEvent } from './guarded-client.js';
 import { InvalidationSubscriber } from './invalidation-subscriber.js';
 import {
   asL1OptionError,
+  checkKey,
   minTtl,
+  REDIS_TTL,
   type ResolvedTieredOptions,
   resolveTieredOptions,
   type TieredCacheOptions,
 } from './options.js';
+import { DELETE, DELETE_CORRUPT, READ, WRITE_LOADED } from './scripts.js';
 
 /** Options of `TieredCache.fetch`. */
 export interface TieredFetchOptions<C> {
@@ -50,7 +56,7 @@ export interface TieredCacheStats {
     hits: number;
     /** Reads that found no value, or a corrupt one. */
     misses: number;
-    /** SET and DEL commands Redis acknowledged. */
+    /** Values and tombstones Redis stored (not loaded values it refused), corrupt values deleted. */
     writes: number;
     /** Failed Redis calls of every kind, timeouts and skipped (unavailable) calls included. */
     errors: number;
@@ -76,13 +82,42 @@ export interface TieredCacheStats {
 export interface ReadyOptions {
   /** Stops waiting, rejecting with `signal.reason`. */
   signal?: AbortSignal;
+  /**
+   * Gives up after this many ms (at most 2^31 - 1), rejecting with `ReadyTimeoutError`.
+   * @default 5000
+   */
+  timeoutMs?: number;
 }
+
+const READY_OPTION_KEYS = Object.keys({ signal: true, timeoutMs: true } satisfies Record<
+  keyof ReadyOptions,
+  true
+>);
+
+/** Every per-call option, checked by the compiler against the interfaces. */
+const FETCH_OPTION_KEYS = Object.keys({ signal: true, context: true, ttl: true } satisfies Record<
+  keyof TieredFetchOptions<unknown>,
+  true
+>);
+const SET_OPTION_KEYS = Object.keys({ ttl: true, size: true } satisfies Record<
+  keyof TieredSetOptions,
+  true
+>);
 
 /** What the internal L1 `Cache` passes to its load: the caller's context and the L2 TTL. */
 interface LoadContext<C> {
   context: C | undefined;
   ttl: number;
 }
+
+/**
+ * What a load read from Redis: a value, or a miss with what the key held instead (a
+ * tombstone's token, a corrupt text; each `''` when not seen — also when the read failed).
+ * Its write to Redis succeeds only if the key still holds exactly that (or nothing).
+ */
+type Read<V> =
+  | { found: true; value: V; ttl: number }
+  | { found: false; tombstone: string; corrupt: string };
 
 /** One running load of a key; set/delete/invalidation of the key mark it. */
 interface LoadToken {
@@ -102,9 +137,10 @@ interface Invalidation {
  * - `fetch` reads L1, then Redis, then calls `load`, with one load per key per process:
  *   the Redis read and the load run as the L1 cache's own `load`, so concurrent fetches,
  *   abort, stale-while-revalidate and failure caching work as in `Cache`. A loaded value
- *   is written to Redis in the background (`SET … PX ttl NX`).
- * - `set`/`delete` change L1 at once, then Redis, then publish an invalidation: the other
- *   instances drop their L1 copy.
+ *   is written to Redis in the background, only if the key still holds what the load read
+ *   there (nothing, or the same tombstone): a `set`/`delete` anywhere meanwhile wins.
+ * - `set`/`delete` change L1 at once, then Redis (`delete` leaves a tombstone for
+ *   `tombstoneTtl`), then publish an invalidation: the other instances drop their L1 copy.
  * - Redis is never waited for longer than `timeout`, and while the client is not
  *   `'ready'` it is skipped at once: L1 and `load` keep serving. Redis failures never
  *   reject a call; they are counted in `stats()` and reported by `onError`.
@@ -130,6 +166,8 @@ export class TieredCache<V, C = unknown> {
   #sent = 0;
   #received = 0;
   #flushes = 0;
+  /** Deletes made by this instance: numbers its tombstones. */
+  #deletes = 0;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -166,11 +204,13 @@ export class TieredCache<V, C = unknown> {
 
   /** The fresh L1 value of `key`, or `undefined`; never asks Redis. Counts an L1 hit/miss. */
   get(key: string): V | undefined {
+    checkKey(key);
     return this.#l1.get(key);
   }
 
   /** The fresh L1 value of `key` without counting or touching anything. */
   peek(key: string): V | undefined {
+    checkKey(key);
     return this.#l1.peek(key);
   }
 
@@ -188,13 +228,22 @@ export class TieredCache<V, C = unknown> {
    * error, or `CacheClosedError` after `close()` — never because of Redis.
    */
   async fetch(key: string, options?: TieredFetchOptions<C>): Promise<V | undefined> {
-    const opts = options === undefined ? {} : checkOptions('options', options);
-    const ttl = checkNumber('ttl', opts.ttl, { min: 0, default: this.#options.ttl });
+    checkKey(key);
+    let ttl = this.#options.ttl;
+    let context: C | undefined;
+    let signal: AbortSignal | undefined;
+    if (options !== undefined) {
+      checkOptions('options', options);
+      checkKnownKeys('options', options, FETCH_OPTION_KEYS);
+      signal = checkSignal('signal', options.signal);
+      ttl = checkInteger('ttl', options.ttl, { ...REDIS_TTL, default: ttl });
+      context = options.context;
+    }
     const request: FetchOptions<LoadContext<C>> = {
-      context: { context: opts.context, ttl },
+      context: { context, ttl },
       ttl: minTtl(this.#options.l1.ttl, ttl),
     };
-    if (opts.signal !== undefined) request.signal = opts.signal;
+    if (signal !== undefined) request.signal = signal;
     return this.#l1.fetch(key, request);
   }
 
@@ -209,13 +258,22 @@ export class TieredCache<V, C = unknown> {
    *   or `CacheClosedError` after `close()`.
    */
   async set(key: string, value: V | undefined, options?: TieredSetOptions): Promise<void> {
+    checkKey(key);
     if (value === undefined) return this.delete(key);
     this.#assertOpen();
-    const opts = options === undefined ? {} : checkOptions('options', options);
-    const ttl = checkNumber('ttl', opts.ttl, { min: 0, default: this.#options.ttl });
+    let ttl = this.#options.ttl;
+    let size: number | undefined;
+    if (options !== undefined) {
+      checkOptions('options', options);
+      checkKnownKeys('options', options, SET_OPTION_KEYS);
+      ttl = checkInteger('ttl', options.ttl, { ...REDIS_TTL, default: ttl });
+      if (options.size !== undefined) {
+        size = checkNumber('size', options.size, { min: 0, exclusiveMin: true });
+      }
+    }
     const text = this.#serialize(value);
     const l1Options: SetOptions = { ttl: minTtl(this.#options.l1.ttl, ttl) };
-    if (opts.size !== undefined) l1Options.size = opts.size;
+    if (size !== undefined) l1Options.size = size;
     this.#l1.set(key, value, l1Options);
     this.#invalidateLoads(key);
     const redisKey = this.#options.prefix + key;
@@ -233,11 +291,19 @@ export class TieredCache<V, C = unknown> {
    * @throws (rejects) `CacheClosedError` after `close()`.
    */
   async delete(key: string): Promise<void> {
+    checkKey(key);
     this.#assertOpen();
     this.#l1.delete(key);
     this.#invalidateLoads(key);
     const redisKey = this.#options.prefix + key;
-    const deleted = await this.#redis.run('del', key, (redis) => redis.del(redisKey));
+    const token = `${this.#origin}:${++this.#deletes}`;
+    const deleted = await this.#redis.script(
+      'del',
+      key,
+      DELETE,
+      [redisKey],
+      [token, this.#options.tombstoneTtl],
+    );
     if (deleted.ok) this.#writes++;
     await this.#publish(key);
   }
@@ -256,17 +322,27 @@ export class TieredCache<V, C = unknown> {
   /**
    * Resolves once the client is `'ready'` and the invalidation subscription is active
    * (at once if they are). Until then, invalidations from other instances are not
-   * received. Rejects with `signal.reason`, or `CacheClosedError` on `close()`.
+   * received. Rejects with `ReadyTimeoutError` after `timeoutMs` (default 5000), with
+   * `signal.reason`, or with `CacheClosedError` on `close()`. Giving up stops nothing: the
+   * cache keeps connecting in the background.
    */
   async ready(options?: ReadyOptions): Promise<void> {
     if (this.#closed) throw new CacheClosedError();
-    const opts = options === undefined ? {} : checkOptions('options', options);
+    const opts = checkOptions('options', options);
+    checkKnownKeys('options', opts, READY_OPTION_KEYS);
     const signal = checkSignal('signal', opts.signal);
+    const timeoutMs = checkNumber('timeoutMs', opts.timeoutMs, {
+      min: 0,
+      exclusiveMin: true,
+      max: MAX_TIMER_MS,
+      default: 5000,
+    });
     throwIfAborted(signal);
     if (this.#isReady()) return;
     const client = this.#options.redis;
     return new Promise<void>((resolve, reject) => {
       const settle = (error?: unknown): void => {
+        clearTimeout(timer);
         this.#readyWaiters.delete(check);
         if (this.#readyWaiters.size === 0) client.off('ready', this.#checkReady);
         signal?.removeEventListener('abort', onAbort);
@@ -278,6 +354,10 @@ export class TieredCache<V, C = unknown> {
         else if (this.#isReady()) settle();
       };
       const onAbort = (): void => settle(signal!.reason);
+      // Not unref'd: the caller is waiting for it.
+      const timer = setTimeout(() => {
+        settle(new ReadyTimeoutError(timeoutMs, client.status, this.#subscriber.subscribed));
+      }, timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
       if (this.#readyWaiters.size === 0) client.on('ready', this.#checkReady);
       this.#readyWaiters.add(check);
@@ -331,17 +411,17 @@ export class TieredCache<V, C = unknown> {
   ): Promise<V | undefined> => {
     const token = this.#track(key);
     try {
-      const found = await raceSignal(this.#read(key), signal);
-      if (found !== undefined) {
+      const read = await raceSignal(this.#read(key), signal);
+      if (read.found) {
         // Stored here (not by the L1 cache) to cap the L1 TTL by the key's PTTL.
-        if (!token.invalidated) this.#l1.set(key, found.value, { ttl: found.ttl });
-        return found.value;
+        if (!token.invalidated) this.#l1.set(key, read.value, { ttl: read.ttl });
+        return read.value;
       }
       const load = this.#options.load;
       if (load === undefined) return undefined;
       const value = await load(key, { signal, context: context?.context, stale });
       if (value !== undefined && !token.invalidated && !signal.aborted) {
-        this.#writeLoaded(key, value, context?.ttl ?? this.#options.ttl);
+        this.#writeLoaded(key, value, context?.ttl ?? this.#options.ttl, read);
       }
       return value;
     } finally {
@@ -349,18 +429,20 @@ export class TieredCache<V, C = unknown> {
     }
   };
 
-  /** GET and PTTL of `key` in one round trip; `undefined` on a miss or any failure. */
-  async #read(key: string): Promise<{ value: V; ttl: number } | undefined> {
+  /** The value of `key` and its PTTL, or what the key holds instead, in one round trip. */
+  async #read(key: string): Promise<Read<V>> {
     const redisKey = this.#options.prefix + key;
-    const read = await this.#redis.run('get', key, async (redis) =>
-      unpack(await redis.pipeline().get(redisKey).pttl(redisKey).exec()),
-    );
-    if (!read.ok) return undefined;
-    const [text, pttl] = read.value as [string | null, number];
-    if (text === null) {
+    const read = await this.#redis.script('get', key, READ, [redisKey], []);
+    if (!read.ok) return NOTHING_SEEN;
+    // `[]`: nothing; `[token]`: a tombstone; `[text, pttl]`: a value (see READ).
+    const reply = read.value as unknown[];
+    if (reply.length < 2) {
       this.#misses++;
-      return undefined;
+      if (reply.length === 0) return NOTHING_SEEN;
+      return { found: false, tombstone: reply[0] as string, corrupt: '' };
     }
+    const text = reply[0] as string;
+    const pttl = reply[1] as number;
     let value: V | undefined;
     let cause: unknown;
     try {
@@ -380,22 +462,25 @@ export class TieredCache<V, C = unknown> {
         key,
         error: new CorruptValueError(redisKey, detail, { cause }),
       });
-      void this.#redis
-        .run('del', key, (redis) => redis.del(redisKey))
-        .then((deleted) => {
-          if (deleted.ok) this.#writes++;
-        });
-      return undefined;
+      // Only that text: a value or tombstone written since then stays.
+      void this.#redis.script('del', key, DELETE_CORRUPT, [redisKey], [text]).then((deleted) => {
+        if (deleted.ok && deleted.value === 1) this.#writes++;
+      });
+      // The load's write may replace it too, whichever reaches Redis first.
+      return { found: false, tombstone: '', corrupt: text };
     }
     this.#hits++;
     // PTTL: -1 no expiry; -2 (or 0) it expired meanwhile: keep it in L1 for a moment only.
     const l1Ttl = this.#options.l1.ttl;
     const ttl = pttl === -1 ? l1Ttl : minTtl(l1Ttl, Math.max(1, pttl));
-    return { value, ttl };
+    return { found: true, value, ttl };
   }
 
-  /** Writes a loaded value to Redis in the background, unless another value got there first. */
-  #writeLoaded(key: string, value: V, ttl: number): void {
+  /**
+   * Writes a loaded value to Redis in the background if the key still holds what the load
+   * saw there (`seen`): a value or tombstone written meanwhile, by any process, wins.
+   */
+  #writeLoaded(key: string, value: V, ttl: number, seen: Read<V> & { found: false }): void {
     let text: string;
     try {
       text = this.#serialize(value);
@@ -405,11 +490,9 @@ export class TieredCache<V, C = unknown> {
     }
     const redisKey = this.#options.prefix + key;
     void this.#redis
-      .run('set', key, (redis) =>
-        ttl > 0 ? redis.set(redisKey, text, 'PX', ttl, 'NX') : redis.set(redisKey, text, 'NX'),
-      )
+      .script('set', key, WRITE_LOADED, [redisKey], [text, ttl, seen.tombstone, seen.corrupt])
       .then((written) => {
-        if (written.ok) this.#writes++;
+        if (written.ok && written.value === 1) this.#writes++;
       });
   }
 
@@ -515,14 +598,7 @@ export class TieredCache<V, C = unknown> {
   }
 }
 
-/** The replies of a pipeline, or its first error. */
-function unpack(replies: [error: Error | null, result: unknown][] | null): unknown[] {
-  if (replies === null) throw new Error('The Redis pipeline was discarded');
-  return replies.map(([error, result]) => {
-    if (error !== null) throw error;
-    return result;
-  });
-}
+const NOTHING_SEEN: Read<never> = Object.freeze({ found: false, tombstone: '', corrupt: '' });
 
 function parseInvalidation(text: string): Invalidation | undefined {
   let parsed: unknown;

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { type RedisErrorEvent, TieredCache, type TieredCacheOptions } from './index.js';
 import { asL1OptionError } from './options.js';
+import { READ } from './scripts.js';
 
 /**
  * Enough of an ioredis client to pass validation. Its commands succeed at once and it
@@ -10,11 +11,11 @@ function fakeRedis(overrides: Record<string, unknown> = {}) {
   return {
     status: 'ready',
     isCluster: false,
-    get: async () => null,
     set: async () => 'OK',
-    del: async () => 1,
     publish: async () => 0,
-    pipeline: () => ({}),
+    // Every script: a read finds nothing; a write or delete succeeds.
+    evalsha: async (sha: string) => (sha === READ.sha ? [] : 1),
+    eval: async () => 1,
     duplicate: () => undefined,
     ...overrides,
   };
@@ -53,8 +54,16 @@ describe('TieredCache option validation', () => {
       'Expected `prefix` to be a non-empty string, got `undefined`',
     ],
     [{ prefix: '' }, RangeError, 'Expected `prefix` to be a non-empty string, got `""` (string)'],
-    [{ ttl: undefined }, TypeError, 'Expected `ttl` to be a finite number >= 0, got `undefined`'],
-    [{ ttl: -1 }, RangeError, 'Expected `ttl` to be a finite number >= 0, got `-1` (number)'],
+    [
+      { ttl: undefined },
+      TypeError,
+      'Expected `ttl` to be an integer >= 0 and <= 9007199254740991, got `undefined`',
+    ],
+    [
+      { ttl: -1 },
+      RangeError,
+      'Expected `ttl` to be an integer >= 0 and <= 9007199254740991, got `-1` (number)',
+    ],
     [{ l1: undefined }, TypeError, 'Expected `l1.max` to be an integer >= 1'],
     [{ l1: 5 }, TypeError, 'Expected `l1` to be an options object, got `5` (number)'],
     [
@@ -98,9 +107,25 @@ describe('TieredCache option validation', () => {
       TypeError,
       'Expected `serializer.serialize` to be a function, got `undefined`',
     ],
-    [{ timeout: 0 }, RangeError, 'Expected `timeout` to be a finite number > 0, got `0` (number)'],
+    [
+      { timeout: 0 },
+      RangeError,
+      'Expected `timeout` to be a finite number > 0 and <= 2147483647, got `0` (number)',
+    ],
     [{ timeout: Number.POSITIVE_INFINITY }, RangeError, '`timeout`'],
     [{ timeout: '1s' }, TypeError, '`timeout`'],
+    [
+      { timeout: 2 ** 31 },
+      RangeError,
+      'Expected `timeout` to be a finite number > 0 and <= 2147483647, got `2147483648` (number)',
+    ],
+    [
+      { ttl: 1.5 },
+      RangeError,
+      'Expected `ttl` to be an integer >= 0 and <= 9007199254740991, got `1.5` (number)',
+    ],
+    [{ ttl: 2 ** 53 }, RangeError, '`ttl`'],
+    [{ l1: { max: 10, purgeInterval: 2 ** 40 } }, RangeError, 'Expected `l1.purgeInterval`'],
     [
       { maxInFlight: 0 },
       RangeError,
@@ -140,7 +165,7 @@ describe('TieredCache option validation', () => {
     const cache = new TieredCache(options());
     await expect(cache.fetch('k', 5 as never)).rejects.toThrow(TypeError);
     await expect(cache.fetch('k', { ttl: -1 })).rejects.toThrow(
-      'Expected `ttl` to be a finite number >= 0, got `-1` (number)',
+      'Expected `ttl` to be an integer >= 0 and <= 9007199254740991, got `-1` (number)',
     );
     await expect(cache.set('k', 'v', { ttl: 'x' as never })).rejects.toThrow(TypeError);
     await expect(cache.set('k', 'v', 5 as never)).rejects.toThrow(TypeError);
@@ -150,6 +175,126 @@ describe('TieredCache option validation', () => {
     expect(cache.peek('k')).toBeUndefined();
     await cache.close();
   });
+
+  it('refuses a fractional or unsafe per-call ttl, which Redis could not store', async () => {
+    const set = vi.fn(async () => 'OK');
+    const load = vi.fn(async () => 'v');
+    const cache = new TieredCache(options({ redis: fakeRedis({ set }), load }));
+    await expect(cache.set('k', 'v', { ttl: 1.5 })).rejects.toThrow(
+      new RangeError(
+        'Expected `ttl` to be an integer >= 0 and <= 9007199254740991, got `1.5` (number)',
+      ),
+    );
+    await expect(cache.fetch('k', { ttl: 0.5 })).rejects.toThrow(RangeError);
+    await expect(cache.fetch('k', { ttl: 2 ** 60 })).rejects.toThrow(RangeError);
+    expect(set).not.toHaveBeenCalled();
+    expect(load).not.toHaveBeenCalled();
+    expect(cache.peek('k')).toBeUndefined();
+    await cache.close();
+  });
+
+  it('refuses unknown per-call options and a signal that is not an AbortSignal, before any work', async () => {
+    const set = vi.fn(async () => 'OK');
+    const load = vi.fn(async () => 'v');
+    const cache = new TieredCache(options({ redis: fakeRedis({ set }), load }));
+    await expect(cache.fetch('k', { signal: 'x' as never })).rejects.toThrow(
+      new TypeError('Expected `signal` to be an AbortSignal, got `"x"` (string)'),
+    );
+    await expect(cache.fetch('k', { tll: 5 } as never)).rejects.toThrow(
+      new TypeError(
+        'Unknown option `tll` in `options`; the options are `signal`, `context`, `ttl`',
+      ),
+    );
+    await expect(cache.set('k', 'v', { tll: 5 } as never)).rejects.toThrow(
+      new TypeError('Unknown option `tll` in `options`; the options are `ttl`, `size`'),
+    );
+    await expect(cache.set('k', 'v', { size: 0 })).rejects.toThrow(
+      new RangeError('Expected `size` to be a finite number > 0, got `0` (number)'),
+    );
+    expect(load).not.toHaveBeenCalled();
+    expect(set).not.toHaveBeenCalled();
+    expect(cache.peek('k')).toBeUndefined();
+    await cache.close();
+  });
+
+  it('validates the options of ready', async () => {
+    const cache = new TieredCache(options());
+    await expect(cache.ready({ timeout: 5 } as never)).rejects.toThrow(
+      new TypeError('Unknown option `timeout` in `options`; the options are `signal`, `timeoutMs`'),
+    );
+    await expect(cache.ready({ timeoutMs: 2 ** 31 })).rejects.toThrow(
+      new RangeError(
+        'Expected `timeoutMs` to be a finite number > 0 and <= 2147483647, got `2147483648` (number)',
+      ),
+    );
+    await expect(cache.ready({ timeoutMs: 0 })).rejects.toThrow(RangeError);
+    await cache.close();
+  });
+
+  it('ready gives up after 5000 ms by default', async () => {
+    vi.useFakeTimers();
+    try {
+      const cache = new TieredCache(
+        options({ redis: fakeRedis({ status: 'connecting', on() {}, off() {} }) }),
+      );
+      const waiting = cache.ready();
+      const outcome = waiting.catch((error: unknown) => error);
+      await vi.advanceTimersByTimeAsync(4999);
+      let settled = false;
+      void waiting
+        .catch(() => {})
+        .finally(() => {
+          settled = true;
+        });
+      await Promise.resolve();
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await outcome).toMatchObject({
+        code: 'BREAKWATER_CACHE_READY_TIMEOUT',
+        timeoutMs: 5000,
+        status: 'connecting',
+      });
+      await cache.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it.each([
+    ['a number', 1, '`1` (number)'],
+    ['an object', { id: 1 }, 'an object'],
+    ['a symbol', Symbol('k'), '`Symbol(k)` (symbol)'],
+    ['undefined', undefined, '`undefined`'],
+  ])(
+    'refuses %s as a key in every method, rejecting from the async ones',
+    async (_, key, shown) => {
+      const set = vi.fn(async () => 'OK');
+      const del = vi.fn(async () => 1);
+      const load = vi.fn(async () => 'v');
+      const cache = new TieredCache(options({ redis: fakeRedis({ set, del }), load }));
+      const error = new TypeError(`Expected \`key\` to be a string, got ${shown}`);
+      expect(() => cache.get(key as never)).toThrow(error);
+      expect(() => cache.peek(key as never)).toThrow(error);
+      const calls = [
+        () => cache.fetch(key as never),
+        () => cache.set(key as never, 'v'),
+        () => cache.set(key as never, undefined),
+        () => cache.delete(key as never),
+      ];
+      for (const call of calls) {
+        let pending: Promise<unknown> | undefined;
+        expect(() => {
+          pending = call();
+        }).not.toThrow();
+        await expect(pending).rejects.toThrow(error);
+      }
+      expect(set).not.toHaveBeenCalled();
+      expect(del).not.toHaveBeenCalled();
+      expect(load).not.toHaveBeenCalled();
+      expect(cache.size).toBe(0);
+      await cache.close();
+    },
+  );
 
   it('accepts a serializer that keeps state on itself', async () => {
     const serializer = {
@@ -186,45 +331,26 @@ describe('TieredCache with a misbehaving client', () => {
     await cache.close();
   });
 
-  it('reports a failed pipeline read and loads instead', async () => {
-    const failing = {
-      get: () => failing,
-      pttl: () => failing,
-      exec: async () => [
-        [new Error('WRONGTYPE'), null],
-        [null, -1],
-      ],
-    };
-    const discarded = { get: () => discarded, pttl: () => discarded, exec: async () => null };
-    let pipeline: unknown = failing;
+  it('reports a failed read and loads instead', async () => {
+    const evalsha = vi.fn(async (sha: string) => {
+      if (sha === READ.sha) throw new Error('WRONGTYPE');
+      return 1;
+    });
     const cache = new TieredCache(
-      options({ redis: fakeRedis({ pipeline: () => pipeline }), load: async () => 'loaded' }),
+      options({ redis: fakeRedis({ evalsha }), load: async () => 'loaded' }),
     );
     const errors: RedisErrorEvent[] = [];
     cache.onError((event) => errors.push(event));
     expect(await cache.fetch('a')).toBe('loaded');
-    pipeline = discarded;
-    expect(await cache.fetch('b')).toBe('loaded');
     expect(errors.map((event) => [event.operation, event.kind, String(event.error)])).toEqual([
       ['get', 'error', 'Error: WRONGTYPE'],
-      ['get', 'error', 'Error: The Redis pipeline was discarded'],
     ]);
     await cache.close();
   });
 
   it('reports a loaded value the serializer cannot write, and still returns it', async () => {
-    const pipeline = {
-      get: () => pipeline,
-      pttl: () => pipeline,
-      exec: async () => [
-        [null, null],
-        [null, -2],
-      ],
-    };
     const cache = new TieredCache<unknown>({
-      ...(options({
-        redis: fakeRedis({ pipeline: () => pipeline }),
-      }) as TieredCacheOptions<unknown>),
+      ...(options() as TieredCacheOptions<unknown>),
       load: async () => 10n,
     });
     const errors: RedisErrorEvent[] = [];
@@ -232,6 +358,74 @@ describe('TieredCache with a misbehaving client', () => {
     expect(await cache.fetch('k')).toBe(10n);
     expect(errors).toMatchObject([{ operation: 'set', kind: 'error', key: 'k' }]);
     await cache.close();
+  });
+
+  it('sends a delete as EVAL, so that a later command cannot overtake it', async () => {
+    const sent: string[] = [];
+    const redis = fakeRedis({
+      evalsha: async () => {
+        sent.push('evalsha');
+        throw new Error('NOSCRIPT No matching script');
+      },
+      eval: async () => {
+        sent.push('eval');
+        return 1;
+      },
+    });
+    const cache = new TieredCache(options({ redis }));
+    await cache.delete('k');
+    expect(sent).toEqual(['eval']);
+    await cache.close();
+  });
+
+  it('falls back to EVAL once when Redis does not know a script', async () => {
+    const evalsha = vi.fn(async () => {
+      throw new Error('NOSCRIPT No matching script');
+    });
+    const evalScript = vi.fn(async () => []);
+    const cache = new TieredCache(
+      options({ redis: fakeRedis({ evalsha, eval: evalScript }), load: async () => 'v' }),
+    );
+    const errors: RedisErrorEvent[] = [];
+    cache.onError((event) => errors.push(event));
+    expect(await cache.fetch('k')).toBe('v');
+    await vi.waitFor(() => expect(evalScript).toHaveBeenCalledTimes(2)); // the read, the write
+    expect(evalsha).toHaveBeenCalledTimes(2);
+    expect(errors).toEqual([]);
+    await cache.close();
+  });
+
+  it('does not fall back to EVAL for a call that timed out or lost its connection', async () => {
+    const redis = fakeRedis({
+      evalsha: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        throw new Error('NOSCRIPT No matching script');
+      },
+      eval: vi.fn(async () => []),
+    });
+    const cache = new TieredCache(options({ redis, timeout: 1, load: async () => 'v' }));
+    const errors: RedisErrorEvent[] = [];
+    cache.onError((event) => errors.push(event));
+    expect(await cache.fetch('k')).toBe('v');
+    expect(errors[0]).toMatchObject({ operation: 'get', kind: 'timeout' });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(redis.eval).not.toHaveBeenCalled();
+
+    const dropping = fakeRedis({
+      evalsha: async () => {
+        dropping.status = 'reconnecting';
+        throw new Error('NOSCRIPT No matching script');
+      },
+      eval: vi.fn(async () => []),
+    });
+    const other = new TieredCache(options({ redis: dropping, load: async () => 'v' }));
+    other.onError((event) => errors.push(event));
+    expect(await other.fetch('k')).toBe('v');
+    const read = errors.find((event) => event.operation === 'get' && event.kind === 'error');
+    expect(String(read?.error)).toContain('Redis get skipped: Redis is unavailable (reconnecting)');
+    expect(dropping.eval).not.toHaveBeenCalled();
+    await cache.close();
+    await other.close();
   });
 
   it('retries when the client cannot be duplicated for the subscriber', async () => {
