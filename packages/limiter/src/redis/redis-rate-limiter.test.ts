@@ -604,13 +604,30 @@ describe('validation', () => {
     ).toThrow(/limits\.limit/);
   });
 
-  it('refuses bad keys and costs synchronously', () => {
+  it('rejects bad keys and costs from every promise-returning method, never throwing synchronously', async () => {
     const limiter = new RedisRateLimiter({ redis: client, limits });
-    expect(() => limiter.consume('')).toThrow(RangeError);
-    expect(() => limiter.consume(1 as unknown as string)).toThrow(TypeError);
-    expect(() => limiter.consume('k', 3)).toThrow(/cost/);
-    expect(() => limiter.consume('k', 1.5)).toThrow(RangeError);
-    expect(() => limiter.consume('k', '2' as unknown as number)).toThrow(TypeError);
+    const calls: Array<[string, () => Promise<unknown>, ErrorConstructor]> = [
+      ["consume('')", () => limiter.consume(''), RangeError],
+      ['consume(1)', () => limiter.consume(1 as unknown as string), TypeError],
+      ["consume('k', 3)", () => limiter.consume('k', 3), RangeError],
+      ["consume('k', 1.5)", () => limiter.consume('k', 1.5), RangeError],
+      ["consume('k', '2')", () => limiter.consume('k', '2' as unknown as number), TypeError],
+      ["limit('')", () => limiter.limit(''), RangeError],
+      ["limit('k', 0)", () => limiter.limit('k', 0), RangeError],
+      ["acquire('')", () => limiter.acquire(''), RangeError],
+      ["acquire('k', { cost: 3 })", () => limiter.acquire('k', { cost: 3 }), RangeError],
+      ["acquire('k', 5)", () => limiter.acquire('k', 5 as never), TypeError],
+      ["reset('')", () => limiter.reset(''), RangeError],
+      ['reset(null)', () => limiter.reset(null as unknown as string), TypeError],
+    ];
+    for (const [name, call, type] of calls) {
+      let promise: Promise<unknown> | undefined;
+      expect(() => {
+        promise = call();
+      }, name).not.toThrow();
+      await expect(promise, name).rejects.toThrow(type);
+    }
+    expect(limiter.stats().decisions).toBe(0);
     expect(() => limiter.onOutage(5 as unknown as () => void)).toThrow(TypeError);
   });
 });

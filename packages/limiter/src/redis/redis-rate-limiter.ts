@@ -267,10 +267,14 @@ export class RedisRateLimiter {
    * Decides one request of `cost` units for `key` and consumes them if allowed: one Redis
    * round trip, or the outage policy when Redis cannot answer within `timeoutMs`. Never
    * rejects for "limited" (check `allowed`) nor for Redis failures.
-   * @throws TypeError/RangeError (synchronously) for an empty key or a bad cost.
+   * @throws TypeError/RangeError (as a rejection) for an empty key or a bad cost.
    */
   consume(key: string, cost = 1): Promise<RateLimitResult> {
-    this.#check(key, cost);
+    try {
+      this.#check(key, cost);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.#stats.decisions++;
     if (this.#blockCache) {
       const now = Date.now();
