@@ -4,6 +4,7 @@ import { isRateLimitedError, RateLimitedError } from './errors.js';
 import { rateLimitHeaders } from './rate-limit-headers.js';
 import {
   type AcquireOptions,
+  type Algorithm,
   type LimitRule,
   RateLimiter,
   type RateLimiterOptions,
@@ -736,6 +737,46 @@ describe('RateLimiter: GCRA on an epoch-ms clock', () => {
       }
       expect(limiter.consume('k').allowed).toBe(false);
     }
+  });
+
+  it('GCRA and token bucket at large limits admit at most the burst plus the steady rate since the first request', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Algorithm>('gcra', 'token-bucket'),
+        fc.integer({ min: 1_000, max: 100_000_000 }),
+        fc.oneof(
+          fc.integer({ min: 1, max: 3_600_000 }),
+          fc.double({ min: 0.01, max: 1e5, noNaN: true }),
+        ),
+        fc.oneof(
+          fc.integer({ min: 1.6e12, max: 2e12 }),
+          fc.double({ min: 1.6e12, max: 2e12, noNaN: true }),
+        ),
+        fc.array(
+          fc.record({
+            dt: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 5, noNaN: true })),
+            cost: fc.integer({ min: 1, max: 1_000 }),
+            times: fc.integer({ min: 1, max: 2_000 }),
+          }),
+          { minLength: 1, maxLength: 10 },
+        ),
+        (algorithm, limit, windowMs, start, steps) => {
+          const clock = manualClock(start);
+          const limiter = new RateLimiter({ limits: { limit, windowMs }, algorithm, clock });
+          let admitted = 0;
+          for (const { dt, cost, times } of steps) {
+            clock.advance(dt);
+            for (let i = 0; i < times; i++) {
+              if (limiter.consume('k', Math.min(cost, limit)).allowed)
+                admitted += Math.min(cost, limit);
+            }
+            const released = ((clock.now() - start) * limit) / windowMs;
+            expect(admitted).toBeLessThanOrEqual(limit + Math.floor(released + 1e-6));
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 
   it('refuses a window so long that its constants overflow', () => {

@@ -58,7 +58,7 @@ export interface RateLimiterOptions {
   /** One limit or several (e.g. per minute and per hour): a request must fit all of them. */
   limits: LimitRule | readonly LimitRule[];
   /**
-   * `'gcra'`: one timestamp per key and limit, smooth (the steady rate, plus `burst`).
+   * `'gcra'`: two numbers per key and limit, smooth (the steady rate, plus `burst`).
    * `'token-bucket'`: `burst` tokens refilled at `limit / windowMs`.
    * `'sliding-window'`: this window's count plus the previous window's, weighted by how
    * much of it still overlaps the sliding window.
@@ -149,7 +149,7 @@ const SWEEP_PER_CALL = 2;
  * A keyed rate limiter with one or more limits per key, decided all-or-nothing: a request
  * that fits every limit consumes from all of them, one that does not consumes from none.
  *
- * GCRA keeps one number per key and limit (the theoretical arrival time) and the fixed
+ * GCRA keeps two numbers per key and limit (an origin and the units booked since) and the fixed
  * window a counter and a window start; every decision is O(limits). Keys whose state no
  * longer matters are dropped as decisions go by, so memory stays bounded without a timer
  * per key.
@@ -456,7 +456,8 @@ export class RateLimiter {
       const at = base + i * width;
       switch (this.#kind) {
         case GCRA:
-          data[at] = Number.NEGATIVE_INFINITY; // theoretical arrival time
+          data[at] = Number.NEGATIVE_INFINITY; // origin
+          data[at + 1] = 0; // units booked since
           break;
         case TOKEN_BUCKET:
           data[at] = rules[i]!.capacity; // tokens
@@ -583,7 +584,7 @@ export class RateLimiter {
         // A key used within the last window is kept even when it holds no information,
         // so a hot key is not dropped and re-created on every decision.
         case GCRA:
-          if (state[at]! + rule.windowMs > now) return false;
+          if (state[at]! + state[at + 1]! * rule.interval + rule.windowMs > now) return false;
           break;
         case TOKEN_BUCKET:
           if (state[at + 1]! + rule.windowMs > now) return false;
@@ -617,9 +618,15 @@ export class RateLimiter {
       const rule = rules[i]!;
       const at = base + i * this.#width;
       switch (this.#kind) {
-        case GCRA:
-          state[at] = Math.max(now, state[at]! - rule.interval * cost);
+        case GCRA: {
+          // Never below a fully available key: then it counts from now.
+          const booked = state[at + 1]! - cost;
+          if (booked <= (now - state[at]!) / rule.interval) {
+            state[at] = now;
+            state[at + 1] = 0;
+          } else state[at + 1] = booked;
           break;
+        }
         case TOKEN_BUCKET:
           state[at] = Math.min(rule.capacity, state[at]! + cost);
           break;

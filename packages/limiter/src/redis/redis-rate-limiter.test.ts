@@ -168,6 +168,51 @@ describe('concurrency', () => {
   );
 });
 
+describe('large limits on the server clock (epoch ms)', () => {
+  const serverMs = async (): Promise<number> => {
+    const [seconds, micros] = await client.time();
+    return Number(seconds) * 1000 + Number(micros) / 1000;
+  };
+  it.each<[Algorithm, number, number]>([
+    ['gcra', 1_000_000, 60_000],
+    ['gcra', 10_000_000, 3_600_000],
+    ['token-bucket', 1_000_000, 60_000],
+    ['token-bucket', 10_000_000, 3_600_000],
+    ['sliding-window', 1_000_000, 60_000],
+    ['sliding-window', 10_000_000, 3_600_000],
+    ['fixed-window', 1_000_000, 60_000],
+    ['fixed-window', 10_000_000, 3_600_000],
+  ])(
+    '%s, %d per %d ms: a burst admits no more than the limit plus the steady rate',
+    async (algorithm, limit, windowMs) => {
+      const limiter = new RedisRateLimiter({
+        redis: client,
+        algorithm,
+        limits: { limit, windowMs },
+      });
+      const key = fresh();
+      const cost = limit / 1_000;
+      const before = await serverMs();
+      const results = await Promise.all(
+        Array.from({ length: 1_100 }, () => limiter.consume(key, cost)),
+      );
+      const after = await serverMs();
+      expect(limiter.stats().outageDecisions).toBe(0);
+      const admitted = results.filter((r) => r.allowed).length * cost;
+      // GCRA and token bucket: the burst, plus what the steady rate refilled meanwhile; the
+      // windows: the limit per aligned window (twice it if the burst crossed a boundary).
+      const bound =
+        algorithm === 'gcra' || algorithm === 'token-bucket'
+          ? limit + Math.floor(((after - before) * limit) / windowMs)
+          : Math.floor(before / windowMs) === Math.floor(after / windowMs)
+            ? limit
+            : 2 * limit;
+      expect(admitted).toBeGreaterThanOrEqual(limit);
+      expect(admitted).toBeLessThanOrEqual(bound);
+    },
+  );
+});
+
 describe('acquire', () => {
   it('waits for the next allowance, then takes it', async () => {
     const limiter = new RedisRateLimiter({ redis: client, limits: { limit: 1, windowMs: 40 } });

@@ -50,11 +50,21 @@ async function script(
 
 const exact = ({ allowed, limit, remaining }: RateLimitResult) => ({ allowed, limit, remaining });
 
-const ruleArb = fc.record({
+const smallRule = fc.record({
   limit: fc.integer({ min: 1, max: 12 }),
   windowMs: fc.integer({ min: 1, max: 5_000 }),
   burst: fc.option(fc.integer({ min: 1, max: 12 }), { nil: undefined }),
 });
+// Up to 10^8 units per window: a unit can be far below the clock's resolution at epoch ms.
+const largeRule = fc.record({
+  limit: fc.integer({ min: 1_000, max: 100_000_000 }),
+  windowMs: fc.oneof(
+    fc.integer({ min: 1, max: 3_600_000 }),
+    fc.double({ min: 0.001, max: 100_000, noNaN: true }),
+  ),
+  burst: fc.option(fc.integer({ min: 1_000, max: 100_000_000 }), { nil: undefined }),
+});
+const ruleArb = fc.oneof(smallRule, largeRule);
 
 describe('the Lua script decides exactly as the in-process RateLimiter', () => {
   it.each(algorithms)('%s: any limits, any arrivals, batched or not', async (algorithm) => {
@@ -64,6 +74,7 @@ describe('the Lua script decides exactly as the in-process RateLimiter', () => {
         // The first instant: like the server's clock (epoch ms with a µs fraction) or small.
         fc.oneof(
           fc.double({ min: 1.6e12, max: 2e12, noNaN: true }),
+          fc.integer({ min: 1.6e12, max: 2e12 }),
           fc.integer({ min: 0, max: 1e6 }),
         ),
         fc.array(
@@ -74,7 +85,10 @@ describe('the Lua script decides exactly as the in-process RateLimiter', () => {
               fc.double({ min: 0, max: 50, noNaN: true }),
             ),
             requests: fc.array(
-              fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 1, max: 12 })),
+              fc.tuple(
+                fc.integer({ min: 0, max: 1 }),
+                fc.oneof(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 100_000_000 })),
+              ),
               {
                 minLength: 1,
                 maxLength: 4,
@@ -135,7 +149,7 @@ describe('the stored state', () => {
       { limit: 10, windowMs: 1_000 },
       { limit: 100, windowMs: 60_000, burst: 5 },
     ];
-    const numbers = { gcra: 2, 'token-bucket': 4, 'sliding-window': 6, 'fixed-window': 4 };
+    const numbers = { gcra: 4, 'token-bucket': 4, 'sliding-window': 6, 'fixed-window': 4 };
     for (const algorithm of algorithms) {
       const key = `ttl:${algorithm}`;
       await script(algorithm, rules, [key], 5_000, [[0, 1]], false);
@@ -156,11 +170,24 @@ describe('the stored state', () => {
     expect(scriptTtl('sliding-window', [{ limit: 100, windowMs: 60_000, burst: 5 }])).toBe(120_000);
   });
 
-  it('keeps full precision: a GCRA timestamp reads back as the same double', async () => {
+  it('keeps full precision: a GCRA origin reads back as the same double', async () => {
     const key = 'precise:1';
     const now = 1_733_338_800_123.456;
     await script('gcra', [{ limit: 3, windowMs: 1_000 }], [key], now, [[0, 1]]);
-    expect((await stored(key))?.numbers).toEqual([now + 1_000 / 3]);
+    // The origin and the units booked since.
+    expect((await stored(key))?.numbers).toEqual([now, 1]);
+  });
+
+  it('GCRA at an epoch-ms instant admits exactly the burst of a large limit', async () => {
+    const rules = [{ limit: 1_000_000, windowMs: 60_000 }];
+    const now = 1_800_000_000_123.456;
+    const results = await script('gcra', rules, ['exact:1'], now, Array(1_010).fill([0, 1_000]));
+    expect(results.filter((r) => r.allowed)).toHaveLength(1_000);
+    // 17 ms later: 17 × 1e6 / 60,000 = 283.3 units released, not a whole request of 1,000.
+    const [later] = await script('gcra', rules, ['exact:1'], now + 17, [[0, 1_000]]);
+    expect(later).toMatchObject({ allowed: false, remaining: 283 });
+    const [units] = await script('gcra', rules, ['exact:1'], now + 17, [[0, 283]]);
+    expect(units).toMatchObject({ allowed: true, remaining: 0 });
   });
 
   it('a denied request writes nothing', async () => {
@@ -241,9 +268,10 @@ describe('the stored state', () => {
   });
 
   it('refuses limits whose constants overflow', () => {
-    expect(() => buildConsumeScript('gcra', [{ limit: 1, windowMs: 1e308, burst: 10 }])).toThrow(
-      new RangeError('The limits give a constant that is not finite: Infinity'),
-    );
+    // A token rate of 1 / (1e-308 / 10) ms.
+    expect(() =>
+      buildConsumeScript('token-bucket', [{ limit: 10, windowMs: 1e-308, burst: 10 }]),
+    ).toThrow(new RangeError('The limits give a constant that is not finite: Infinity'));
   });
 
   it('builds one script per configuration, with the limits as constants', () => {

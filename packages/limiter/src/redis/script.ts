@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { STATE_WIDTH } from '../algorithms.js';
+import { GCRA_REBASE, STATE_WIDTH } from '../algorithms.js';
 import type { Algorithm } from '../rate-limiter.js';
 
 /** A Lua script and its SHA1, for EVALSHA. */
@@ -48,23 +48,34 @@ function limitBlock(algorithm: Algorithm, rule: ScriptRule, index: number): stri
   const interval = rule.windowMs / rule.limit;
   switch (algorithm) {
     case 'gcra': {
-      const tolerance = interval * rule.burst;
+      const capacity = lua(rule.burst);
+      const i = lua(interval);
       return `
-    local tat = max(${s(1)}, now)
-    local nextTat = tat + ${lua(interval)} * cost
-    local allowAt = nextTat - ${lua(tolerance)}
-    local slack = EPSILON + abs(nextTat) * ${lua(Number.EPSILON * rule.burst)}
-    local fits = allowAt <= now + slack
-    local after = tat
-    if fits then after = nextTat end
-    local remaining = max(0, floor((${lua(tolerance)} - (after - now) + slack) / ${lua(interval)} + EPSILON))
+    local origin, booked = ${s(1)}, ${s(2)}
+    local released = (now - origin) / ${i}
+    if booked <= released then
+      origin = now
+      booked = 0
+      released = 0
+    end
+    local need = booked + cost - ${capacity}
+    local fits = need <= released + EPSILON
+    local after = booked
+    if fits then after = booked + cost end
+    local remaining = max(0, floor(${capacity} - after + released + EPSILON))
     if not fits then
       denied = true
-      local wait = max(0, allowAt - now)
+      local wait = (need - released) * ${i}
       if wait > retry then retry = wait end
     end
-    ${worst('after - now')}
-    ${p(1)} = nextTat`;
+    ${worst(`(after - released) * ${i}`)}
+    if booked + cost > ${lua(GCRA_REBASE)} then
+      ${p(1)} = now
+      ${p(2)} = booked + cost - released
+    else
+      ${p(1)} = origin
+      ${p(2)} = booked + cost
+    end`;
     }
     case 'token-bucket': {
       const rate = lua(1 / interval);
@@ -149,7 +160,7 @@ function freshState(algorithm: Algorithm, rules: readonly ScriptRule[]): string 
   const values = rules.flatMap((rule) => {
     switch (algorithm) {
       case 'gcra':
-        return ['-huge'];
+        return ['-huge', '0'];
       case 'token-bucket':
         return [lua(rule.burst), 'now'];
       case 'fixed-window':
@@ -181,8 +192,8 @@ function freshState(algorithm: Algorithm, rules: readonly ScriptRule[]): string 
  * request of the call wrote it); its reply is `1, 1, 0, 0, 0`.
  *
  * State: one string per key, a tag naming the configuration (`g2:` = GCRA with two limits)
- * and the numbers of state packed as little-endian doubles: GCRA the theoretical arrival
- * time per limit, token bucket tokens and last refill, fixed window start and count,
+ * and the numbers of state packed as little-endian doubles: GCRA an origin (server ms) and
+ * the units booked since per limit, token bucket tokens and last refill, fixed window start and count,
  * sliding window start, count and the previous window's count. A value with another tag or
  * size (another algorithm or number of limits under the same prefix) counts as a fresh key.
  *
