@@ -230,7 +230,8 @@ export function slidingWindowOutcome(
     previous = state[at + 1]!;
   }
   const elapsed = now - start;
-  const estimate = previous * (1 - elapsed / w) + count;
+  // Rounding may put `now` a hair past the window's end: the previous window then weighs 0.
+  const estimate = previous * (elapsed < w ? 1 - elapsed / w : 0) + count;
   const fits = estimate + cost <= rule.limit + EPSILON;
   if (commit && fits) {
     state[at] = start;

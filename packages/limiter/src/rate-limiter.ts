@@ -139,6 +139,11 @@ const OPTION_KEYS = Object.keys({
   clock: true,
 } satisfies Record<keyof RateLimiterOptions, true>);
 
+/** Shortest window: 1 µs. */
+const MIN_WINDOW_MS = 0.001;
+/** Longest window, and longest GCRA/token bucket refill: 2^52 ms (142,000 years). */
+const MAX_DURATION_MS = 2 ** 52;
+
 /** Slots the state store starts with (and never shrinks below). */
 const MIN_SLOTS = 64;
 
@@ -220,18 +225,28 @@ export class RateLimiter {
             `\`${name}.burst\` applies to 'gcra' and 'token-bucket' only, not to '${algorithm}': a window admits \`limit\` per window`,
           );
         }
-        const limit = checkInteger(`${name}.limit`, r.limit, { min: 1 });
-        const windowMs = checkNumber(`${name}.windowMs`, r.windowMs, {
-          min: 0,
-          exclusiveMin: true,
+        // Counts stay exact below 2^53; windows no shorter than 1 µs (the resolution of the
+        // Redis clock) keep window numbers exact on an epoch-ms clock; durations below 2^52
+        // ms stay exact in whole ms, twice over (a sliding window reports up to two windows).
+        const limit = checkInteger(`${name}.limit`, r.limit, {
+          min: 1,
+          max: Number.MAX_SAFE_INTEGER,
         });
-        const burst = checkInteger(`${name}.burst`, r.burst, { min: 1, default: limit });
+        const windowMs = checkNumber(`${name}.windowMs`, r.windowMs, {
+          min: MIN_WINDOW_MS,
+          max: MAX_DURATION_MS,
+        });
+        const burst = checkInteger(`${name}.burst`, r.burst, {
+          min: 1,
+          max: Number.MAX_SAFE_INTEGER,
+          default: limit,
+        });
         const interval = windowMs / limit;
-        if (!Number.isFinite(interval * burst)) {
+        if (bursty && !(interval * burst <= MAX_DURATION_MS)) {
           throw new RangeError(
             invalidMessage(
               `${name}.windowMs`,
-              'small enough that windowMs / limit × burst is finite',
+              `small enough that windowMs / limit × burst <= ${MAX_DURATION_MS} (2^52 ms)`,
               windowMs,
             ),
           );

@@ -649,6 +649,29 @@ describe('validation', () => {
     ).toThrow(/limits\.limit/);
   });
 
+  it('refuses the limits RateLimiter refuses, with the same messages', () => {
+    const bad: LimitRule[] = [
+      { limit: 1e308, windowMs: 1e-300 },
+      { limit: 1e9, windowMs: 1e-9 },
+      { limit: 10, windowMs: 1e-9 },
+      { limit: 1, windowMs: 2 ** 53 },
+      { limit: 1, windowMs: 2 ** 50, burst: 10 },
+      { limit: 5, windowMs: 1_000, burst: 2 ** 53 },
+    ];
+    for (const limits of bad) {
+      let message = '';
+      try {
+        new RateLimiter({ limits });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/^Expected `limits\.(limit|windowMs|burst)`/);
+      expect(() => new RedisRateLimiter({ redis: client, limits })).toThrow(
+        new RangeError(message),
+      );
+    }
+  });
+
   it('rejects bad keys and costs from every promise-returning method, never throwing synchronously', async () => {
     const limiter = new RedisRateLimiter({ redis: client, limits });
     const calls: Array<[string, () => Promise<unknown>, ErrorConstructor]> = [

@@ -128,7 +128,9 @@ function limitBlock(algorithm: Algorithm, rule: ScriptRule, index: number): stri
       previous = ${s(2)}
     end
     local elapsed = now - start
-    local estimate = previous * (1 - elapsed / ${w}) + count
+    local weight = 0
+    if elapsed < ${w} then weight = 1 - elapsed / ${w} end
+    local estimate = previous * weight + count
     local fits = estimate + cost <= ${limit} + EPSILON
     local taken = 0
     if fits then taken = cost end
