@@ -25,8 +25,9 @@ export interface Outcome {
   fits: boolean;
   /** Units left after the request when it fits, else now. */
   remaining: number;
-  /** When it does not fit: ms until it would. */
+  /** When it does not fit: ms until it would (exact; results round it). */
   retryAfterMs: number;
+  /** Ms until fully available (exact; results round it). */
   resetAfterMs: number;
 }
 
@@ -44,14 +45,27 @@ export const STATE_WIDTH: Readonly<Record<Algorithm, number>> = Object.freeze({
 /** The outcome of the one-limit decision being made (filled and read at once, never kept). */
 const scratch: Outcome = { fits: false, remaining: 0, retryAfterMs: 0, resetAfterMs: 0 };
 
+/**
+ * A duration as reported: whole ms, rounded up, where less than `EPSILON` above a whole ms
+ * is float noise (`1000.0000000000002` is 1000 ms).
+ */
+export function wholeMs(ms: number): number {
+  return ms > EPSILON ? Math.ceil(ms - EPSILON) : 0;
+}
+
+/** The wait of a denied request as reported: whole ms, at least 1. */
+export function retryMs(ms: number): number {
+  return ms > 1 ? Math.ceil(ms - EPSILON) : 1;
+}
+
 /** The result of a one-limit decision from its outcome. */
 function resultOf(rule: Rule, out: Outcome): RateLimitResult {
   return {
     allowed: out.fits,
     limit: rule.limit,
     remaining: out.remaining,
-    retryAfterMs: out.fits ? 0 : out.retryAfterMs,
-    resetAfterMs: out.resetAfterMs,
+    retryAfterMs: out.fits ? 0 : retryMs(out.retryAfterMs),
+    resetAfterMs: wholeMs(out.resetAfterMs),
   };
 }
 

@@ -230,7 +230,7 @@ describe('RateLimiter: keys, errors and headers', () => {
     [
       { limits: [{ limit: 1, windowMs: 0 }] },
       RangeError,
-      'Expected `limits[0].windowMs` to be a finite number >= 0.001 and <= 4503599627370496, got `0` (number)',
+      'Expected `limits[0].windowMs` to be a finite number >= 0.001 and <= 4503599627370495, got `0` (number)',
     ],
     [{ limits: { limit: 5, windowMs: 1000, burst: 0 } }, RangeError, '`limits.burst`'],
     [{ limits: { limit: 5, windowMs: 1000 }, algorithm: 'leaky' }, RangeError, '`algorithm`'],
@@ -782,7 +782,7 @@ describe('RateLimiter: GCRA on an epoch-ms clock', () => {
   it('refuses a window so long that its durations would not be exact in whole ms', () => {
     expect(() => new RateLimiter({ limits: { limit: 1, windowMs: 2 ** 50, burst: 10 } })).toThrow(
       new RangeError(
-        'Expected `limits.windowMs` to be small enough that windowMs / limit × burst <= 4503599627370496 (2^52 ms), got `1125899906842624` (number)',
+        'Expected `limits.windowMs` to be small enough that windowMs / limit × burst <= 4503599627370495 ms (2^52 - 1), got `1125899906842624` (number)',
       ),
     );
   });
@@ -799,11 +799,11 @@ describe('RateLimiter: GCRA on an epoch-ms clock', () => {
       ],
       [
         { limit: 10, windowMs: 1e-9 },
-        'Expected `limits.windowMs` to be a finite number >= 0.001 and <= 4503599627370496, got `1e-9` (number)',
+        'Expected `limits.windowMs` to be a finite number >= 0.001 and <= 4503599627370495, got `1e-9` (number)',
       ],
       [
         { limit: 1, windowMs: 1e308 },
-        'Expected `limits.windowMs` to be a finite number >= 0.001 and <= 4503599627370496, got `1e+308` (number)',
+        'Expected `limits.windowMs` to be a finite number >= 0.001 and <= 4503599627370495, got `1e+308` (number)',
       ],
     ];
     for (const [limits, message] of cases) {
@@ -836,7 +836,7 @@ describe('RateLimiter: any configuration', () => {
     fc.double({ min: 1.6e12, max: 2e12, noNaN: true }),
   );
 
-  it('is refused, or every decision has 0 <= remaining <= its burst (the limit by default) and finite durations >= 0', () => {
+  it('is refused, or every decision has 0 <= remaining <= its burst (the limit by default) and durations in whole ms >= 0', () => {
     fc.assert(
       fc.property(
         fc.constantFrom<Algorithm>('gcra', 'token-bucket', 'sliding-window', 'fixed-window'),
@@ -887,7 +887,7 @@ describe('RateLimiter: any configuration', () => {
               expect(result.remaining).toBeGreaterThanOrEqual(0);
               expect(result.remaining).toBeLessThanOrEqual(capacity);
               for (const ms of [result.retryAfterMs, result.resetAfterMs]) {
-                expect(Number.isFinite(ms)).toBe(true);
+                expect(Number.isSafeInteger(ms)).toBe(true);
                 expect(ms).toBeGreaterThanOrEqual(0);
               }
               if (!result.allowed) expect(result.retryAfterMs).toBeGreaterThan(0);
@@ -897,5 +897,52 @@ describe('RateLimiter: any configuration', () => {
       ),
       { numRuns: 1_000 },
     );
+  });
+});
+
+describe('RateLimiter: durations', () => {
+  it('are whole ms, rounded up, without float noise', () => {
+    const clock = manualClock(1_733_312_345_678);
+    const gcra = new RateLimiter({ limits: { limit: 3, windowMs: 1_000 }, clock });
+    // 3 × (1000 / 3) is 1000.0000000000001 in floating point; a third of a second is 333.33…
+    expect(gcra.consume('k', 3)).toMatchObject({ allowed: true, resetAfterMs: 1_000 });
+    expect(gcra.consume('k')).toMatchObject({ allowed: false, retryAfterMs: 334 });
+    clock.advance(0.4);
+    expect(gcra.consume('k')).toMatchObject({ allowed: false, retryAfterMs: 333 });
+    const bucket = new RateLimiter({
+      limits: { limit: 3, windowMs: 1_000 },
+      algorithm: 'token-bucket',
+      clock,
+    });
+    bucket.consume('k', 3);
+    expect(bucket.consume('k')).toMatchObject({ retryAfterMs: 334, resetAfterMs: 1_000 });
+    const fixed = new RateLimiter({
+      limits: { limit: 1, windowMs: 0.3 },
+      algorithm: 'fixed-window',
+      clock: manualClock(0.1),
+    });
+    // 0.2 ms to the end of the window: the wait of a denied request is at least 1 ms.
+    expect(fixed.consume('k')).toMatchObject({ allowed: true, resetAfterMs: 1 });
+    expect(fixed.consume('k')).toMatchObject({ allowed: false, retryAfterMs: 1, resetAfterMs: 1 });
+    expect(rateLimitHeaders(gcra.consume('other'))).toMatchObject({ 'RateLimit-Reset': '1' });
+  });
+
+  it('sliding window: the first request of a 1 s window reports when its unit stops weighing, up to 2 s later', () => {
+    const clock = manualClock(0);
+    const limiter = new RateLimiter({
+      limits: { limit: 10, windowMs: 1_000 },
+      algorithm: 'sliding-window',
+      clock,
+    });
+    const first = limiter.consume('k');
+    expect(first).toMatchObject({ remaining: 9, resetAfterMs: 2_000 });
+    expect(rateLimitHeaders(first)['RateLimit-Reset']).toBe('2');
+    // One second later the unit still counts, fully; only at 2 s is the whole limit back.
+    clock.advance(1_000);
+    expect(limiter.consume('k', 10).allowed).toBe(false);
+    clock.advance(999);
+    expect(limiter.consume('k', 10).allowed).toBe(false);
+    clock.advance(1);
+    expect(limiter.consume('k', 10).allowed).toBe(true);
   });
 });

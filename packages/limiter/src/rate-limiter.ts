@@ -25,9 +25,11 @@ import {
   type Outcome,
   type OutcomeOf,
   type Rule,
+  retryMs,
   STATE_WIDTH,
   slidingWindowOutcome,
   tokenBucketOutcome,
+  wholeMs,
 } from './algorithms.js';
 import { RateLimitedError } from './errors.js';
 
@@ -75,11 +77,11 @@ export interface RateLimitResult {
   allowed: boolean;
   /** The most restrictive limit that applied. */
   limit: number;
-  /** Units still available now under that limit. */
+  /** Units still available now under that limit: an integer from 0 to its `burst` (default `limit`). */
   remaining: number;
-  /** When denied: ms until the same request would be allowed; 0 when allowed. */
+  /** When denied: whole ms (rounded up, at least 1) until the same request would be allowed; 0 when allowed. */
   retryAfterMs: number;
-  /** Ms until that limit is fully available again. */
+  /** Whole ms (rounded up) until that limit is fully available again. */
   resetAfterMs: number;
 }
 
@@ -141,8 +143,8 @@ const OPTION_KEYS = Object.keys({
 
 /** Shortest window: 1 µs. */
 const MIN_WINDOW_MS = 0.001;
-/** Longest window, and longest GCRA/token bucket refill: 2^52 ms (142,000 years). */
-const MAX_DURATION_MS = 2 ** 52;
+/** Longest window, and longest GCRA/token bucket refill: 2^52 - 1 ms (142,000 years). */
+const MAX_DURATION_MS = 2 ** 52 - 1;
 
 /** Slots the state store starts with (and never shrinks below). */
 const MIN_SLOTS = 64;
@@ -227,7 +229,7 @@ export class RateLimiter {
         }
         // Counts stay exact below 2^53; windows no shorter than 1 µs (the resolution of the
         // Redis clock) keep window numbers exact on an epoch-ms clock; durations below 2^52
-        // ms stay exact in whole ms, twice over (a sliding window reports up to two windows).
+        // ms stay safe integers in whole ms, twice over (a sliding window reports up to two windows).
         const limit = checkInteger(`${name}.limit`, r.limit, {
           min: 1,
           max: Number.MAX_SAFE_INTEGER,
@@ -246,7 +248,7 @@ export class RateLimiter {
           throw new RangeError(
             invalidMessage(
               `${name}.windowMs`,
-              `small enough that windowMs / limit × burst <= ${MAX_DURATION_MS} (2^52 ms)`,
+              `small enough that windowMs / limit × burst <= ${MAX_DURATION_MS} ms (2^52 - 1)`,
               windowMs,
             ),
           );
@@ -535,8 +537,8 @@ export class RateLimiter {
       allowed: !denied,
       limit: rules[worst]!.limit,
       remaining: worstRemaining,
-      retryAfterMs: denied ? retryAfterMs : 0,
-      resetAfterMs: worstReset,
+      retryAfterMs: denied ? retryMs(retryAfterMs) : 0,
+      resetAfterMs: wholeMs(worstReset),
     };
   }
 

@@ -18,6 +18,7 @@ import {
 } from '@breakwater/core';
 import type { Cluster, Redis } from 'ioredis';
 import { readAcquireOptions } from '../acquire-options.js';
+import { retryMs } from '../algorithms.js';
 import {
   type AcquireOptions,
   type Algorithm,
@@ -554,7 +555,7 @@ export class RedisRateLimiter {
         resetAfterMs: 0,
       };
     }
-    const retryAfterMs = Math.min(FAIL_CLOSED_RETRY_MS, rule.windowMs);
+    const retryAfterMs = Math.min(FAIL_CLOSED_RETRY_MS, retryMs(rule.windowMs));
     return {
       allowed: false,
       limit: rule.limit,

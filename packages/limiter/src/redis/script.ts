@@ -200,8 +200,8 @@ function freshState(algorithm: Algorithm, rules: readonly ScriptRule[]): string 
  * size (another algorithm or number of limits under the same prefix) counts as a fresh key.
  *
  * Reply: five integers per request: allowed (1/0), index of the limit it reports
- * (1-based), remaining, retryAfterMs and resetAfterMs — the last two in nanoseconds (Lua
- * numbers become integers in replies), or as a string of ms when that would exceed 2^53.
+ * (1-based), remaining, retryAfterMs and resetAfterMs — the last two in whole ms, rounded
+ * up (a string of ms beyond 2^53).
  */
 export function buildConsumeScript(
   algorithm: Algorithm,
@@ -214,7 +214,7 @@ export function buildConsumeScript(
   const format = `<${'d'.repeat(count)}`;
   const commit = Array.from({ length: count }, (_, i) => `st[${i + 1}] = pend[${i + 1}]`);
   const source = `-- @breakwater/limiter decision script (${algorithm}, ${rules.map((r) => `${r.limit}/${r.windowMs}ms burst ${r.burst}`).join(', ')})
-local floor, max, min, huge, abs = math.floor, math.max, math.min, math.huge, math.abs
+local floor, ceil, max, min, huge = math.floor, math.ceil, math.max, math.min, math.huge
 local EPSILON = 1e-6
 local now
 if ARGV[1] == '' then
@@ -224,9 +224,19 @@ else
   now = tonumber(ARGV[1])
 end
 local states, dirty, cleared, pend, reply = {}, {}, {}, {}, {}
+-- Durations as the in-process limiter reports them: whole ms, rounded up, less than
+-- EPSILON above a whole ms being float noise; a denied request's wait at least 1 ms.
+local function whole(ms)
+  if ms > EPSILON then return ceil(ms - EPSILON) end
+  return 0
+end
+local function retryMs(ms)
+  if ms > 1 then return ceil(ms - EPSILON) end
+  return 1
+end
+-- Lua numbers become integers in replies: a string beyond 2^53.
 local function duration(ms)
-  local ns = floor(ms * 1e6 + 0.5)
-  if ns < 9e15 then return ns end
+  if ms < 9e15 then return ms end
   return string.format('%.17g', ms)
 end
 for d = 2, #ARGV, 3 do
@@ -256,7 +266,7 @@ ${rules.map((rule, i) => `    do${limitBlock(algorithm, rule, i).replaceAll('\n 
     local r = #reply
     if denied then
       reply[r + 1] = 0
-      reply[r + 4] = duration(retry)
+      reply[r + 4] = duration(retryMs(retry))
     else
       ${commit.join('\n      ')}
       dirty[k] = true
@@ -265,7 +275,7 @@ ${rules.map((rule, i) => `    do${limitBlock(algorithm, rule, i).replaceAll('\n 
     end
     reply[r + 2] = worst
     reply[r + 3] = worstRemaining
-    reply[r + 5] = duration(worstReset)
+    reply[r + 5] = duration(whole(worstReset))
   end
   for _ = 1, cost == 0 and tonumber(ARGV[d + 2]) or 0 do
     local r = #reply
@@ -313,9 +323,9 @@ export interface ScriptDecision {
   resetAfterMs: number;
 }
 
-/** A duration of the reply in ms: integer ns, or a string of ms (see the script). */
+/** A duration of the reply: whole ms, as an integer or a string (see the script). */
 function replyMs(value: unknown): number {
-  return typeof value === 'string' ? Number(value) : Number(value) / 1e6;
+  return Number(value);
 }
 
 const badReply = (reply: unknown): TypeError =>
