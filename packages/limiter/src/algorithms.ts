@@ -25,8 +25,9 @@ export interface Outcome {
   fits: boolean;
   /** Units left after the request when it fits, else now. */
   remaining: number;
-  /** When it does not fit: ms until it would. */
+  /** When it does not fit: ms until it would (exact; results round it). */
   retryAfterMs: number;
+  /** Ms until fully available (exact; results round it). */
   resetAfterMs: number;
 }
 
@@ -35,7 +36,7 @@ export const EPSILON = 1e-6;
 
 /** Numbers of state per key and limit, per algorithm (their meaning: see each below). */
 export const STATE_WIDTH: Readonly<Record<Algorithm, number>> = Object.freeze({
-  gcra: 1,
+  gcra: 2,
   'token-bucket': 2,
   'sliding-window': 3,
   'fixed-window': 2,
@@ -44,18 +45,38 @@ export const STATE_WIDTH: Readonly<Record<Algorithm, number>> = Object.freeze({
 /** The outcome of the one-limit decision being made (filled and read at once, never kept). */
 const scratch: Outcome = { fits: false, remaining: 0, retryAfterMs: 0, resetAfterMs: 0 };
 
+/**
+ * A duration as reported: whole ms, rounded up, where less than `EPSILON` above a whole ms
+ * is float noise (`1000.0000000000002` is 1000 ms).
+ */
+export function wholeMs(ms: number): number {
+  return ms > EPSILON ? Math.ceil(ms - EPSILON) : 0;
+}
+
+/** The wait of a denied request as reported: whole ms, at least 1. */
+export function retryMs(ms: number): number {
+  return ms > 1 ? Math.ceil(ms - EPSILON) : 1;
+}
+
 /** The result of a one-limit decision from its outcome. */
 function resultOf(rule: Rule, out: Outcome): RateLimitResult {
   return {
     allowed: out.fits,
     limit: rule.limit,
     remaining: out.remaining,
-    retryAfterMs: out.fits ? 0 : out.retryAfterMs,
-    resetAfterMs: out.resetAfterMs,
+    retryAfterMs: out.fits ? 0 : retryMs(out.retryAfterMs),
+    resetAfterMs: wholeMs(out.resetAfterMs),
   };
 }
 
-/** GCRA: [tat], the theoretical arrival time, at most `tolerance` ahead of now. */
+/**
+ * GCRA: [origin, booked]. The theoretical arrival time is `origin + booked × interval`,
+ * kept as a whole number of units booked since a per-key origin (an instant of the clock)
+ * rather than as a timestamp: adding an interval to an epoch-ms timestamp rounds at the
+ * clock's magnitude (2.4e-4 ms), so a large limit's bursts would drift by whole units. Here
+ * the units are counted exactly and the clock enters once per decision, as the units
+ * released since the origin; the origin moves to `now` whenever the key is fully available.
+ */
 export function decideGcra(
   rule: Rule,
   state: Float64Array,
@@ -68,6 +89,12 @@ export function decideGcra(
   return resultOf(rule, scratch);
 }
 
+/**
+ * Units booked past which GCRA moves its origin forward (a key never fully available, for
+ * over 10^12 units): the units released since the origin stay exact to 10^-4 units.
+ */
+export const GCRA_REBASE = 2 ** 40;
+
 export function gcraOutcome(
   rule: Rule,
   state: Float64Array,
@@ -77,22 +104,34 @@ export function gcraOutcome(
   commit: boolean,
   out: Outcome,
 ): void {
-  const tat = Math.max(state[at]!, now);
-  const next = tat + rule.interval * cost;
-  const allowAt = next - rule.tolerance;
-  // Each unit added to `tat` rounds at the magnitude of the clock (2.4e-4 ms at epoch ms),
-  // so the slack grows with it: a burst at one instant must fit at any clock.
-  const slack = EPSILON + Math.abs(next) * (Number.EPSILON * rule.capacity);
-  const fits = allowAt <= now + slack;
-  const after = fits ? next : tat;
-  if (commit && fits) state[at] = next;
+  const interval = rule.interval;
+  let origin = state[at]!;
+  let booked = state[at + 1]!;
+  // Units the steady rate has released since the origin.
+  let released = (now - origin) / interval;
+  if (booked <= released) {
+    // Fully available (the arrival time is not ahead of now): count from now.
+    origin = now;
+    booked = 0;
+    released = 0;
+  }
+  // The units that must have been released for the request to fit.
+  const need = booked + cost - rule.capacity;
+  const fits = need <= released + EPSILON;
+  const after = fits ? booked + cost : booked;
+  if (commit && fits) {
+    if (after > GCRA_REBASE) {
+      state[at] = now;
+      state[at + 1] = after - released;
+    } else {
+      state[at] = origin;
+      state[at + 1] = after;
+    }
+  }
   out.fits = fits;
-  out.remaining = Math.max(
-    0,
-    Math.floor((rule.tolerance - (after - now) + slack) / rule.interval + EPSILON),
-  );
-  out.retryAfterMs = Math.max(0, allowAt - now);
-  out.resetAfterMs = after - now;
+  out.remaining = Math.max(0, Math.floor(rule.capacity - after + released + EPSILON));
+  out.retryAfterMs = (need - released) * interval;
+  out.resetAfterMs = (after - released) * interval;
 }
 
 /** Token bucket: [tokens, last refill], `capacity` tokens refilled at `1 / interval` per ms. */
@@ -205,7 +244,8 @@ export function slidingWindowOutcome(
     previous = state[at + 1]!;
   }
   const elapsed = now - start;
-  const estimate = previous * (1 - elapsed / w) + count;
+  // Rounding may put `now` a hair past the window's end: the previous window then weighs 0.
+  const estimate = previous * (elapsed < w ? 1 - elapsed / w : 0) + count;
   const fits = estimate + cost <= rule.limit + EPSILON;
   if (commit && fits) {
     state[at] = start;

@@ -4,6 +4,7 @@ import { isRateLimitedError, RateLimitedError } from './errors.js';
 import { rateLimitHeaders } from './rate-limit-headers.js';
 import {
   type AcquireOptions,
+  type Algorithm,
   type LimitRule,
   RateLimiter,
   type RateLimiterOptions,
@@ -223,13 +224,13 @@ describe('RateLimiter: keys, errors and headers', () => {
     [
       { limits: { limit: 0, windowMs: 1000 } },
       RangeError,
-      'Expected `limits.limit` to be an integer >= 1, got `0` (number)',
+      'Expected `limits.limit` to be an integer >= 1 and <= 9007199254740991, got `0` (number)',
     ],
     [{ limits: { limit: 1.5, windowMs: 1000 } }, RangeError, '`limits.limit`'],
     [
       { limits: [{ limit: 1, windowMs: 0 }] },
       RangeError,
-      'Expected `limits[0].windowMs` to be a finite number > 0, got `0` (number)',
+      'Expected `limits[0].windowMs` to be a finite number >= 0.001 and <= 4503599627370495, got `0` (number)',
     ],
     [{ limits: { limit: 5, windowMs: 1000, burst: 0 } }, RangeError, '`limits.burst`'],
     [{ limits: { limit: 5, windowMs: 1000 }, algorithm: 'leaky' }, RangeError, '`algorithm`'],
@@ -738,11 +739,210 @@ describe('RateLimiter: GCRA on an epoch-ms clock', () => {
     }
   });
 
-  it('refuses a window so long that its constants overflow', () => {
-    expect(() => new RateLimiter({ limits: { limit: 1, windowMs: 1e308, burst: 10 } })).toThrow(
+  it('GCRA and token bucket at large limits admit at most the burst plus the steady rate since the first request', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Algorithm>('gcra', 'token-bucket'),
+        fc.integer({ min: 1_000, max: 100_000_000 }),
+        fc.oneof(
+          fc.integer({ min: 1, max: 3_600_000 }),
+          fc.double({ min: 0.01, max: 1e5, noNaN: true }),
+        ),
+        fc.oneof(
+          fc.integer({ min: 1.6e12, max: 2e12 }),
+          fc.double({ min: 1.6e12, max: 2e12, noNaN: true }),
+        ),
+        fc.array(
+          fc.record({
+            dt: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 5, noNaN: true })),
+            cost: fc.integer({ min: 1, max: 1_000 }),
+            times: fc.integer({ min: 1, max: 2_000 }),
+          }),
+          { minLength: 1, maxLength: 10 },
+        ),
+        (algorithm, limit, windowMs, start, steps) => {
+          const clock = manualClock(start);
+          const limiter = new RateLimiter({ limits: { limit, windowMs }, algorithm, clock });
+          let admitted = 0;
+          for (const { dt, cost, times } of steps) {
+            clock.advance(dt);
+            for (let i = 0; i < times; i++) {
+              if (limiter.consume('k', Math.min(cost, limit)).allowed)
+                admitted += Math.min(cost, limit);
+            }
+            const released = ((clock.now() - start) * limit) / windowMs;
+            expect(admitted).toBeLessThanOrEqual(limit + Math.floor(released + 1e-6));
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses a window so long that its durations would not be exact in whole ms', () => {
+    expect(() => new RateLimiter({ limits: { limit: 1, windowMs: 2 ** 50, burst: 10 } })).toThrow(
       new RangeError(
-        'Expected `limits.windowMs` to be small enough that windowMs / limit × burst is finite, got `1e+308` (number)',
+        'Expected `limits.windowMs` to be small enough that windowMs / limit × burst <= 4503599627370495 ms (2^52 - 1), got `1125899906842624` (number)',
       ),
     );
+  });
+
+  it('refuses counts beyond 2^53 - 1 and windows outside [1 µs, 2^52 ms]', () => {
+    const cases: Array<[LimitRule, string]> = [
+      [
+        { limit: 1e308, windowMs: 1_000 },
+        'Expected `limits.limit` to be an integer >= 1 and <= 9007199254740991, got `1e+308` (number)',
+      ],
+      [
+        { limit: 10, windowMs: 1_000, burst: 2 ** 53 },
+        'Expected `limits.burst` to be an integer >= 1 and <= 9007199254740991, got `9007199254740992` (number)',
+      ],
+      [
+        { limit: 10, windowMs: 1e-9 },
+        'Expected `limits.windowMs` to be a finite number >= 0.001 and <= 4503599627370495, got `1e-9` (number)',
+      ],
+      [
+        { limit: 1, windowMs: 1e308 },
+        'Expected `limits.windowMs` to be a finite number >= 0.001 and <= 4503599627370495, got `1e+308` (number)',
+      ],
+    ];
+    for (const [limits, message] of cases) {
+      expect(() => new RateLimiter({ limits })).toThrow(new RangeError(message));
+    }
+    // The extremes themselves are accepted.
+    const limiter = new RateLimiter({
+      limits: { limit: 2 ** 53 - 1, windowMs: 0.001 },
+      clock: manualClock(1.8e12),
+    });
+    expect(limiter.consume('k', 2 ** 53 - 1)).toMatchObject({ allowed: true, remaining: 0 });
+  });
+});
+
+describe('RateLimiter: any configuration', () => {
+  const extreme = (values: number[]) => fc.constantFrom(...values);
+  const count = fc.oneof(
+    fc.integer({ min: 1, max: 20 }),
+    fc.integer({ min: 1, max: 1e9 }),
+    extreme([0, 1.5, 1e9, 2 ** 53 - 1, 2 ** 53, 1e15, 1e21, 1e308, Number.MAX_VALUE]),
+  );
+  const duration = fc.oneof(
+    fc.integer({ min: 1, max: 100_000 }),
+    fc.double({ min: 1e-12, max: 1e6, noNaN: true }),
+    extreme([1e-300, 1e-12, 1e-9, 1e-6, 0.001, 0.1, 1e12, 2 ** 52, 2 ** 53, 1e21, 1e300, 1e308]),
+  );
+  const start = fc.oneof(
+    fc.constant(0),
+    fc.double({ min: 0, max: 1e7, noNaN: true }),
+    fc.double({ min: 1.6e12, max: 2e12, noNaN: true }),
+  );
+
+  it('is refused, or every decision has 0 <= remaining <= its burst (the limit by default) and durations in whole ms >= 0', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Algorithm>('gcra', 'token-bucket', 'sliding-window', 'fixed-window'),
+        fc.array(
+          fc.record({
+            limit: count,
+            windowMs: duration,
+            burst: fc.option(count, { nil: undefined }),
+          }),
+          { minLength: 1, maxLength: 2 },
+        ),
+        start,
+        fc.array(
+          fc.record({
+            // Steps in parts of the shortest window, or in ms.
+            dt: fc.oneof(
+              fc.double({ min: 0, max: 3, noNaN: true }),
+              fc.double({ min: 0, max: 1e4, noNaN: true }),
+            ),
+            relative: fc.boolean(),
+            cost: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 1e9 })),
+            times: fc.integer({ min: 1, max: 5 }),
+          }),
+          { minLength: 1, maxLength: 20 },
+        ),
+        (algorithm, drawn, at, steps) => {
+          const bursty = algorithm === 'gcra' || algorithm === 'token-bucket';
+          const limits = bursty ? drawn : drawn.map(({ limit, windowMs }) => ({ limit, windowMs }));
+          const clock = manualClock(at);
+          let limiter: RateLimiter;
+          try {
+            limiter = new RateLimiter({ limits, algorithm, clock });
+          } catch (error) {
+            expect(error).toBeInstanceOf(RangeError);
+            return;
+          }
+          const shortest = Math.min(...limits.map((l) => l.windowMs));
+          for (const step of steps) {
+            clock.advance(step.relative ? step.dt * shortest : step.dt);
+            for (let i = 0; i < step.times; i++) {
+              const result = limiter.consume('k', Math.min(step.cost, limiter.maxCost));
+              const capacity = Math.max(
+                ...limits
+                  .filter((l) => l.limit === result.limit)
+                  .map((l) => (bursty ? ((l as LimitRule).burst ?? l.limit) : l.limit)),
+              );
+              expect(Number.isInteger(result.remaining)).toBe(true);
+              expect(result.remaining).toBeGreaterThanOrEqual(0);
+              expect(result.remaining).toBeLessThanOrEqual(capacity);
+              for (const ms of [result.retryAfterMs, result.resetAfterMs]) {
+                expect(Number.isSafeInteger(ms)).toBe(true);
+                expect(ms).toBeGreaterThanOrEqual(0);
+              }
+              if (!result.allowed) expect(result.retryAfterMs).toBeGreaterThan(0);
+            }
+          }
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+  });
+});
+
+describe('RateLimiter: durations', () => {
+  it('are whole ms, rounded up, without float noise', () => {
+    const clock = manualClock(1_733_312_345_678);
+    const gcra = new RateLimiter({ limits: { limit: 3, windowMs: 1_000 }, clock });
+    // 3 × (1000 / 3) is 1000.0000000000001 in floating point; a third of a second is 333.33…
+    expect(gcra.consume('k', 3)).toMatchObject({ allowed: true, resetAfterMs: 1_000 });
+    expect(gcra.consume('k')).toMatchObject({ allowed: false, retryAfterMs: 334 });
+    clock.advance(0.4);
+    expect(gcra.consume('k')).toMatchObject({ allowed: false, retryAfterMs: 333 });
+    const bucket = new RateLimiter({
+      limits: { limit: 3, windowMs: 1_000 },
+      algorithm: 'token-bucket',
+      clock,
+    });
+    bucket.consume('k', 3);
+    expect(bucket.consume('k')).toMatchObject({ retryAfterMs: 334, resetAfterMs: 1_000 });
+    const fixed = new RateLimiter({
+      limits: { limit: 1, windowMs: 0.3 },
+      algorithm: 'fixed-window',
+      clock: manualClock(0.1),
+    });
+    // 0.2 ms to the end of the window: the wait of a denied request is at least 1 ms.
+    expect(fixed.consume('k')).toMatchObject({ allowed: true, resetAfterMs: 1 });
+    expect(fixed.consume('k')).toMatchObject({ allowed: false, retryAfterMs: 1, resetAfterMs: 1 });
+    expect(rateLimitHeaders(gcra.consume('other'))).toMatchObject({ 'RateLimit-Reset': '1' });
+  });
+
+  it('sliding window: the first request of a 1 s window reports when its unit stops weighing, up to 2 s later', () => {
+    const clock = manualClock(0);
+    const limiter = new RateLimiter({
+      limits: { limit: 10, windowMs: 1_000 },
+      algorithm: 'sliding-window',
+      clock,
+    });
+    const first = limiter.consume('k');
+    expect(first).toMatchObject({ remaining: 9, resetAfterMs: 2_000 });
+    expect(rateLimitHeaders(first)['RateLimit-Reset']).toBe('2');
+    // One second later the unit still counts, fully; only at 2 s is the whole limit back.
+    clock.advance(1_000);
+    expect(limiter.consume('k', 10).allowed).toBe(false);
+    clock.advance(999);
+    expect(limiter.consume('k', 10).allowed).toBe(false);
+    clock.advance(1);
+    expect(limiter.consume('k', 10).allowed).toBe(true);
   });
 });

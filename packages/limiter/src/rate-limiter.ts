@@ -25,9 +25,11 @@ import {
   type Outcome,
   type OutcomeOf,
   type Rule,
+  retryMs,
   STATE_WIDTH,
   slidingWindowOutcome,
   tokenBucketOutcome,
+  wholeMs,
 } from './algorithms.js';
 import { RateLimitedError } from './errors.js';
 
@@ -58,7 +60,7 @@ export interface RateLimiterOptions {
   /** One limit or several (e.g. per minute and per hour): a request must fit all of them. */
   limits: LimitRule | readonly LimitRule[];
   /**
-   * `'gcra'`: one timestamp per key and limit, smooth (the steady rate, plus `burst`).
+   * `'gcra'`: two numbers per key and limit, smooth (the steady rate, plus `burst`).
    * `'token-bucket'`: `burst` tokens refilled at `limit / windowMs`.
    * `'sliding-window'`: this window's count plus the previous window's, weighted by how
    * much of it still overlaps the sliding window.
@@ -75,11 +77,11 @@ export interface RateLimitResult {
   allowed: boolean;
   /** The most restrictive limit that applied. */
   limit: number;
-  /** Units still available now under that limit. */
+  /** Units still available now under that limit: an integer from 0 to its `burst` (default `limit`). */
   remaining: number;
-  /** When denied: ms until the same request would be allowed; 0 when allowed. */
+  /** When denied: whole ms (rounded up, at least 1) until the same request would be allowed; 0 when allowed. */
   retryAfterMs: number;
-  /** Ms until that limit is fully available again. */
+  /** Whole ms (rounded up) until that limit is fully available again. */
   resetAfterMs: number;
 }
 
@@ -139,6 +141,11 @@ const OPTION_KEYS = Object.keys({
   clock: true,
 } satisfies Record<keyof RateLimiterOptions, true>);
 
+/** Shortest window: 1 µs. */
+const MIN_WINDOW_MS = 0.001;
+/** Longest window, and longest GCRA/token bucket refill: 2^52 - 1 ms (142,000 years). */
+const MAX_DURATION_MS = 2 ** 52 - 1;
+
 /** Slots the state store starts with (and never shrinks below). */
 const MIN_SLOTS = 64;
 
@@ -149,7 +156,7 @@ const SWEEP_PER_CALL = 2;
  * A keyed rate limiter with one or more limits per key, decided all-or-nothing: a request
  * that fits every limit consumes from all of them, one that does not consumes from none.
  *
- * GCRA keeps one number per key and limit (the theoretical arrival time) and the fixed
+ * GCRA keeps two numbers per key and limit (an origin and the units booked since) and the fixed
  * window a counter and a window start; every decision is O(limits). Keys whose state no
  * longer matters are dropped as decisions go by, so memory stays bounded without a timer
  * per key.
@@ -220,18 +227,28 @@ export class RateLimiter {
             `\`${name}.burst\` applies to 'gcra' and 'token-bucket' only, not to '${algorithm}': a window admits \`limit\` per window`,
           );
         }
-        const limit = checkInteger(`${name}.limit`, r.limit, { min: 1 });
-        const windowMs = checkNumber(`${name}.windowMs`, r.windowMs, {
-          min: 0,
-          exclusiveMin: true,
+        // Counts stay exact below 2^53; windows no shorter than 1 µs (the resolution of the
+        // Redis clock) keep window numbers exact on an epoch-ms clock; durations below 2^52
+        // ms stay safe integers in whole ms, twice over (a sliding window reports up to two windows).
+        const limit = checkInteger(`${name}.limit`, r.limit, {
+          min: 1,
+          max: Number.MAX_SAFE_INTEGER,
         });
-        const burst = checkInteger(`${name}.burst`, r.burst, { min: 1, default: limit });
+        const windowMs = checkNumber(`${name}.windowMs`, r.windowMs, {
+          min: MIN_WINDOW_MS,
+          max: MAX_DURATION_MS,
+        });
+        const burst = checkInteger(`${name}.burst`, r.burst, {
+          min: 1,
+          max: Number.MAX_SAFE_INTEGER,
+          default: limit,
+        });
         const interval = windowMs / limit;
-        if (!Number.isFinite(interval * burst)) {
+        if (bursty && !(interval * burst <= MAX_DURATION_MS)) {
           throw new RangeError(
             invalidMessage(
               `${name}.windowMs`,
-              'small enough that windowMs / limit × burst is finite',
+              `small enough that windowMs / limit × burst <= ${MAX_DURATION_MS} ms (2^52 - 1)`,
               windowMs,
             ),
           );
@@ -456,7 +473,8 @@ export class RateLimiter {
       const at = base + i * width;
       switch (this.#kind) {
         case GCRA:
-          data[at] = Number.NEGATIVE_INFINITY; // theoretical arrival time
+          data[at] = Number.NEGATIVE_INFINITY; // origin
+          data[at + 1] = 0; // units booked since
           break;
         case TOKEN_BUCKET:
           data[at] = rules[i]!.capacity; // tokens
@@ -519,8 +537,8 @@ export class RateLimiter {
       allowed: !denied,
       limit: rules[worst]!.limit,
       remaining: worstRemaining,
-      retryAfterMs: denied ? retryAfterMs : 0,
-      resetAfterMs: worstReset,
+      retryAfterMs: denied ? retryMs(retryAfterMs) : 0,
+      resetAfterMs: wholeMs(worstReset),
     };
   }
 
@@ -583,7 +601,7 @@ export class RateLimiter {
         // A key used within the last window is kept even when it holds no information,
         // so a hot key is not dropped and re-created on every decision.
         case GCRA:
-          if (state[at]! + rule.windowMs > now) return false;
+          if (state[at]! + state[at + 1]! * rule.interval + rule.windowMs > now) return false;
           break;
         case TOKEN_BUCKET:
           if (state[at + 1]! + rule.windowMs > now) return false;
@@ -617,9 +635,15 @@ export class RateLimiter {
       const rule = rules[i]!;
       const at = base + i * this.#width;
       switch (this.#kind) {
-        case GCRA:
-          state[at] = Math.max(now, state[at]! - rule.interval * cost);
+        case GCRA: {
+          // Never below a fully available key: then it counts from now.
+          const booked = state[at + 1]! - cost;
+          if (booked <= (now - state[at]!) / rule.interval) {
+            state[at] = now;
+            state[at + 1] = 0;
+          } else state[at + 1] = booked;
           break;
+        }
         case TOKEN_BUCKET:
           state[at] = Math.min(rule.capacity, state[at]! + cost);
           break;

@@ -168,6 +168,51 @@ describe('concurrency', () => {
   );
 });
 
+describe('large limits on the server clock (epoch ms)', () => {
+  const serverMs = async (): Promise<number> => {
+    const [seconds, micros] = await client.time();
+    return Number(seconds) * 1000 + Number(micros) / 1000;
+  };
+  it.each<[Algorithm, number, number]>([
+    ['gcra', 1_000_000, 60_000],
+    ['gcra', 10_000_000, 3_600_000],
+    ['token-bucket', 1_000_000, 60_000],
+    ['token-bucket', 10_000_000, 3_600_000],
+    ['sliding-window', 1_000_000, 60_000],
+    ['sliding-window', 10_000_000, 3_600_000],
+    ['fixed-window', 1_000_000, 60_000],
+    ['fixed-window', 10_000_000, 3_600_000],
+  ])(
+    '%s, %d per %d ms: a burst admits no more than the limit plus the steady rate',
+    async (algorithm, limit, windowMs) => {
+      const limiter = new RedisRateLimiter({
+        redis: client,
+        algorithm,
+        limits: { limit, windowMs },
+      });
+      const key = fresh();
+      const cost = limit / 1_000;
+      const before = await serverMs();
+      const results = await Promise.all(
+        Array.from({ length: 1_100 }, () => limiter.consume(key, cost)),
+      );
+      const after = await serverMs();
+      expect(limiter.stats().outageDecisions).toBe(0);
+      const admitted = results.filter((r) => r.allowed).length * cost;
+      // GCRA and token bucket: the burst, plus what the steady rate refilled meanwhile; the
+      // windows: the limit per aligned window (twice it if the burst crossed a boundary).
+      const bound =
+        algorithm === 'gcra' || algorithm === 'token-bucket'
+          ? limit + Math.floor(((after - before) * limit) / windowMs)
+          : Math.floor(before / windowMs) === Math.floor(after / windowMs)
+            ? limit
+            : 2 * limit;
+      expect(admitted).toBeGreaterThanOrEqual(limit);
+      expect(admitted).toBeLessThanOrEqual(bound);
+    },
+  );
+});
+
 describe('acquire', () => {
   it('waits for the next allowance, then takes it', async () => {
     const limiter = new RedisRateLimiter({ redis: client, limits: { limit: 1, windowMs: 40 } });
@@ -604,13 +649,53 @@ describe('validation', () => {
     ).toThrow(/limits\.limit/);
   });
 
-  it('refuses bad keys and costs synchronously', () => {
+  it('refuses the limits RateLimiter refuses, with the same messages', () => {
+    const bad: LimitRule[] = [
+      { limit: 1e308, windowMs: 1e-300 },
+      { limit: 1e9, windowMs: 1e-9 },
+      { limit: 10, windowMs: 1e-9 },
+      { limit: 1, windowMs: 2 ** 53 },
+      { limit: 1, windowMs: 2 ** 50, burst: 10 },
+      { limit: 5, windowMs: 1_000, burst: 2 ** 53 },
+    ];
+    for (const limits of bad) {
+      let message = '';
+      try {
+        new RateLimiter({ limits });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/^Expected `limits\.(limit|windowMs|burst)`/);
+      expect(() => new RedisRateLimiter({ redis: client, limits })).toThrow(
+        new RangeError(message),
+      );
+    }
+  });
+
+  it('rejects bad keys and costs from every promise-returning method, never throwing synchronously', async () => {
     const limiter = new RedisRateLimiter({ redis: client, limits });
-    expect(() => limiter.consume('')).toThrow(RangeError);
-    expect(() => limiter.consume(1 as unknown as string)).toThrow(TypeError);
-    expect(() => limiter.consume('k', 3)).toThrow(/cost/);
-    expect(() => limiter.consume('k', 1.5)).toThrow(RangeError);
-    expect(() => limiter.consume('k', '2' as unknown as number)).toThrow(TypeError);
+    const calls: Array<[string, () => Promise<unknown>, ErrorConstructor]> = [
+      ["consume('')", () => limiter.consume(''), RangeError],
+      ['consume(1)', () => limiter.consume(1 as unknown as string), TypeError],
+      ["consume('k', 3)", () => limiter.consume('k', 3), RangeError],
+      ["consume('k', 1.5)", () => limiter.consume('k', 1.5), RangeError],
+      ["consume('k', '2')", () => limiter.consume('k', '2' as unknown as number), TypeError],
+      ["limit('')", () => limiter.limit(''), RangeError],
+      ["limit('k', 0)", () => limiter.limit('k', 0), RangeError],
+      ["acquire('')", () => limiter.acquire(''), RangeError],
+      ["acquire('k', { cost: 3 })", () => limiter.acquire('k', { cost: 3 }), RangeError],
+      ["acquire('k', 5)", () => limiter.acquire('k', 5 as never), TypeError],
+      ["reset('')", () => limiter.reset(''), RangeError],
+      ['reset(null)', () => limiter.reset(null as unknown as string), TypeError],
+    ];
+    for (const [name, call, type] of calls) {
+      let promise: Promise<unknown> | undefined;
+      expect(() => {
+        promise = call();
+      }, name).not.toThrow();
+      await expect(promise, name).rejects.toThrow(type);
+    }
+    expect(limiter.stats().decisions).toBe(0);
     expect(() => limiter.onOutage(5 as unknown as () => void)).toThrow(TypeError);
   });
 });

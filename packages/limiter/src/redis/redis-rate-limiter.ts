@@ -18,6 +18,7 @@ import {
 } from '@breakwater/core';
 import type { Cluster, Redis } from 'ioredis';
 import { readAcquireOptions } from '../acquire-options.js';
+import { retryMs } from '../algorithms.js';
 import {
   type AcquireOptions,
   type Algorithm,
@@ -267,10 +268,14 @@ export class RedisRateLimiter {
    * Decides one request of `cost` units for `key` and consumes them if allowed: one Redis
    * round trip, or the outage policy when Redis cannot answer within `timeoutMs`. Never
    * rejects for "limited" (check `allowed`) nor for Redis failures.
-   * @throws TypeError/RangeError (synchronously) for an empty key or a bad cost.
+   * @throws TypeError/RangeError (as a rejection) for an empty key or a bad cost.
    */
   consume(key: string, cost = 1): Promise<RateLimitResult> {
-    this.#check(key, cost);
+    try {
+      this.#check(key, cost);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.#stats.decisions++;
     if (this.#blockCache) {
       const now = Date.now();
@@ -550,7 +555,7 @@ export class RedisRateLimiter {
         resetAfterMs: 0,
       };
     }
-    const retryAfterMs = Math.min(FAIL_CLOSED_RETRY_MS, rule.windowMs);
+    const retryAfterMs = Math.min(FAIL_CLOSED_RETRY_MS, retryMs(rule.windowMs));
     return {
       allowed: false,
       limit: rule.limit,

@@ -48,13 +48,21 @@ async function script(
   }));
 }
 
-const exact = ({ allowed, limit, remaining }: RateLimitResult) => ({ allowed, limit, remaining });
-
-const ruleArb = fc.record({
+const smallRule = fc.record({
   limit: fc.integer({ min: 1, max: 12 }),
   windowMs: fc.integer({ min: 1, max: 5_000 }),
   burst: fc.option(fc.integer({ min: 1, max: 12 }), { nil: undefined }),
 });
+// Up to 10^8 units per window: a unit can be far below the clock's resolution at epoch ms.
+const largeRule = fc.record({
+  limit: fc.integer({ min: 1_000, max: 100_000_000 }),
+  windowMs: fc.oneof(
+    fc.integer({ min: 1, max: 3_600_000 }),
+    fc.double({ min: 0.001, max: 100_000, noNaN: true }),
+  ),
+  burst: fc.option(fc.integer({ min: 1_000, max: 100_000_000 }), { nil: undefined }),
+});
+const ruleArb = fc.oneof(smallRule, largeRule);
 
 describe('the Lua script decides exactly as the in-process RateLimiter', () => {
   it.each(algorithms)('%s: any limits, any arrivals, batched or not', async (algorithm) => {
@@ -64,6 +72,7 @@ describe('the Lua script decides exactly as the in-process RateLimiter', () => {
         // The first instant: like the server's clock (epoch ms with a µs fraction) or small.
         fc.oneof(
           fc.double({ min: 1.6e12, max: 2e12, noNaN: true }),
+          fc.integer({ min: 1.6e12, max: 2e12 }),
           fc.integer({ min: 0, max: 1e6 }),
         ),
         fc.array(
@@ -74,7 +83,10 @@ describe('the Lua script decides exactly as the in-process RateLimiter', () => {
               fc.double({ min: 0, max: 50, noNaN: true }),
             ),
             requests: fc.array(
-              fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 1, max: 12 })),
+              fc.tuple(
+                fc.integer({ min: 0, max: 1 }),
+                fc.oneof(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 100_000_000 })),
+              ),
               {
                 minLength: 1,
                 maxLength: 4,
@@ -101,16 +113,8 @@ describe('the Lua script decides exactly as the in-process RateLimiter', () => {
             ]);
             const remote = await script(algorithm, rules, keys, now, requests);
             const expected = requests.map(([k, c]) => local.consume(keys[k]!, c));
-            expect(remote.map(exact)).toEqual(expected.map(exact));
-            // Durations come back as integer nanoseconds.
-            for (let i = 0; i < remote.length; i++) {
-              expect(Math.abs(remote[i]!.retryAfterMs - expected[i]!.retryAfterMs)).toBeLessThan(
-                1e-6,
-              );
-              expect(Math.abs(remote[i]!.resetAfterMs - expected[i]!.resetAfterMs)).toBeLessThan(
-                1e-6,
-              );
-            }
+            // Durations too: whole ms on both sides.
+            expect(remote).toEqual(expected);
           }
         },
       ),
@@ -135,7 +139,7 @@ describe('the stored state', () => {
       { limit: 10, windowMs: 1_000 },
       { limit: 100, windowMs: 60_000, burst: 5 },
     ];
-    const numbers = { gcra: 2, 'token-bucket': 4, 'sliding-window': 6, 'fixed-window': 4 };
+    const numbers = { gcra: 4, 'token-bucket': 4, 'sliding-window': 6, 'fixed-window': 4 };
     for (const algorithm of algorithms) {
       const key = `ttl:${algorithm}`;
       await script(algorithm, rules, [key], 5_000, [[0, 1]], false);
@@ -156,11 +160,24 @@ describe('the stored state', () => {
     expect(scriptTtl('sliding-window', [{ limit: 100, windowMs: 60_000, burst: 5 }])).toBe(120_000);
   });
 
-  it('keeps full precision: a GCRA timestamp reads back as the same double', async () => {
+  it('keeps full precision: a GCRA origin reads back as the same double', async () => {
     const key = 'precise:1';
     const now = 1_733_338_800_123.456;
     await script('gcra', [{ limit: 3, windowMs: 1_000 }], [key], now, [[0, 1]]);
-    expect((await stored(key))?.numbers).toEqual([now + 1_000 / 3]);
+    // The origin and the units booked since.
+    expect((await stored(key))?.numbers).toEqual([now, 1]);
+  });
+
+  it('GCRA at an epoch-ms instant admits exactly the burst of a large limit', async () => {
+    const rules = [{ limit: 1_000_000, windowMs: 60_000 }];
+    const now = 1_800_000_000_123.456;
+    const results = await script('gcra', rules, ['exact:1'], now, Array(1_010).fill([0, 1_000]));
+    expect(results.filter((r) => r.allowed)).toHaveLength(1_000);
+    // 17 ms later: 17 × 1e6 / 60,000 = 283.3 units released, not a whole request of 1,000.
+    const [later] = await script('gcra', rules, ['exact:1'], now + 17, [[0, 1_000]]);
+    expect(later).toMatchObject({ allowed: false, remaining: 283 });
+    const [units] = await script('gcra', rules, ['exact:1'], now + 17, [[0, 283]]);
+    expect(units).toMatchObject({ allowed: true, remaining: 0 });
   });
 
   it('a denied request writes nothing', async () => {
@@ -241,9 +258,10 @@ describe('the stored state', () => {
   });
 
   it('refuses limits whose constants overflow', () => {
-    expect(() => buildConsumeScript('gcra', [{ limit: 1, windowMs: 1e308, burst: 10 }])).toThrow(
-      new RangeError('The limits give a constant that is not finite: Infinity'),
-    );
+    // A token rate of 1 / (1e-308 / 10) ms.
+    expect(() =>
+      buildConsumeScript('token-bucket', [{ limit: 10, windowMs: 1e-308, burst: 10 }]),
+    ).toThrow(new RangeError('The limits give a constant that is not finite: Infinity'));
   });
 
   it('builds one script per configuration, with the limits as constants', () => {
@@ -265,9 +283,9 @@ describe('parseScriptReply', () => {
       'Unexpected reply from the rate limit script',
     );
     expect(() => parseScriptReply([1, 1, 0, 'x', '0'], 1, 1)).toThrow(TypeError);
-    // Durations: integer ns, or a string of ms when too large for that.
-    expect(parseScriptReply([0, 1, 3, 1_500_000, '2.5e12'], 1, 1)).toEqual([
-      { allowed: false, rule: 0, remaining: 3, retryAfterMs: 1.5, resetAfterMs: 2.5e12 },
+    // Durations: whole ms, as integers or, beyond 2^53, strings.
+    expect(parseScriptReply([0, 1, 3, 2, '2.5e16'], 1, 1)).toEqual([
+      { allowed: false, rule: 0, remaining: 3, retryAfterMs: 2, resetAfterMs: 2.5e16 },
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { STATE_WIDTH } from '../algorithms.js';
+import { GCRA_REBASE, STATE_WIDTH } from '../algorithms.js';
 import type { Algorithm } from '../rate-limiter.js';
 
 /** A Lua script and its SHA1, for EVALSHA. */
@@ -48,23 +48,34 @@ function limitBlock(algorithm: Algorithm, rule: ScriptRule, index: number): stri
   const interval = rule.windowMs / rule.limit;
   switch (algorithm) {
     case 'gcra': {
-      const tolerance = interval * rule.burst;
+      const capacity = lua(rule.burst);
+      const i = lua(interval);
       return `
-    local tat = max(${s(1)}, now)
-    local nextTat = tat + ${lua(interval)} * cost
-    local allowAt = nextTat - ${lua(tolerance)}
-    local slack = EPSILON + abs(nextTat) * ${lua(Number.EPSILON * rule.burst)}
-    local fits = allowAt <= now + slack
-    local after = tat
-    if fits then after = nextTat end
-    local remaining = max(0, floor((${lua(tolerance)} - (after - now) + slack) / ${lua(interval)} + EPSILON))
+    local origin, booked = ${s(1)}, ${s(2)}
+    local released = (now - origin) / ${i}
+    if booked <= released then
+      origin = now
+      booked = 0
+      released = 0
+    end
+    local need = booked + cost - ${capacity}
+    local fits = need <= released + EPSILON
+    local after = booked
+    if fits then after = booked + cost end
+    local remaining = max(0, floor(${capacity} - after + released + EPSILON))
     if not fits then
       denied = true
-      local wait = max(0, allowAt - now)
+      local wait = (need - released) * ${i}
       if wait > retry then retry = wait end
     end
-    ${worst('after - now')}
-    ${p(1)} = nextTat`;
+    ${worst(`(after - released) * ${i}`)}
+    if booked + cost > ${lua(GCRA_REBASE)} then
+      ${p(1)} = now
+      ${p(2)} = booked + cost - released
+    else
+      ${p(1)} = origin
+      ${p(2)} = booked + cost
+    end`;
     }
     case 'token-bucket': {
       const rate = lua(1 / interval);
@@ -117,7 +128,9 @@ function limitBlock(algorithm: Algorithm, rule: ScriptRule, index: number): stri
       previous = ${s(2)}
     end
     local elapsed = now - start
-    local estimate = previous * (1 - elapsed / ${w}) + count
+    local weight = 0
+    if elapsed < ${w} then weight = 1 - elapsed / ${w} end
+    local estimate = previous * weight + count
     local fits = estimate + cost <= ${limit} + EPSILON
     local taken = 0
     if fits then taken = cost end
@@ -149,7 +162,7 @@ function freshState(algorithm: Algorithm, rules: readonly ScriptRule[]): string 
   const values = rules.flatMap((rule) => {
     switch (algorithm) {
       case 'gcra':
-        return ['-huge'];
+        return ['-huge', '0'];
       case 'token-bucket':
         return [lua(rule.burst), 'now'];
       case 'fixed-window':
@@ -181,14 +194,14 @@ function freshState(algorithm: Algorithm, rules: readonly ScriptRule[]): string 
  * request of the call wrote it); its reply is `1, 1, 0, 0, 0`.
  *
  * State: one string per key, a tag naming the configuration (`g2:` = GCRA with two limits)
- * and the numbers of state packed as little-endian doubles: GCRA the theoretical arrival
- * time per limit, token bucket tokens and last refill, fixed window start and count,
+ * and the numbers of state packed as little-endian doubles: GCRA an origin (server ms) and
+ * the units booked since per limit, token bucket tokens and last refill, fixed window start and count,
  * sliding window start, count and the previous window's count. A value with another tag or
  * size (another algorithm or number of limits under the same prefix) counts as a fresh key.
  *
  * Reply: five integers per request: allowed (1/0), index of the limit it reports
- * (1-based), remaining, retryAfterMs and resetAfterMs — the last two in nanoseconds (Lua
- * numbers become integers in replies), or as a string of ms when that would exceed 2^53.
+ * (1-based), remaining, retryAfterMs and resetAfterMs — the last two in whole ms, rounded
+ * up (a string of ms beyond 2^53).
  */
 export function buildConsumeScript(
   algorithm: Algorithm,
@@ -201,7 +214,7 @@ export function buildConsumeScript(
   const format = `<${'d'.repeat(count)}`;
   const commit = Array.from({ length: count }, (_, i) => `st[${i + 1}] = pend[${i + 1}]`);
   const source = `-- @breakwater/limiter decision script (${algorithm}, ${rules.map((r) => `${r.limit}/${r.windowMs}ms burst ${r.burst}`).join(', ')})
-local floor, max, min, huge, abs = math.floor, math.max, math.min, math.huge, math.abs
+local floor, ceil, max, min, huge = math.floor, math.ceil, math.max, math.min, math.huge
 local EPSILON = 1e-6
 local now
 if ARGV[1] == '' then
@@ -211,9 +224,19 @@ else
   now = tonumber(ARGV[1])
 end
 local states, dirty, cleared, pend, reply = {}, {}, {}, {}, {}
+-- Durations as the in-process limiter reports them: whole ms, rounded up, less than
+-- EPSILON above a whole ms being float noise; a denied request's wait at least 1 ms.
+local function whole(ms)
+  if ms > EPSILON then return ceil(ms - EPSILON) end
+  return 0
+end
+local function retryMs(ms)
+  if ms > 1 then return ceil(ms - EPSILON) end
+  return 1
+end
+-- Lua numbers become integers in replies: a string beyond 2^53.
 local function duration(ms)
-  local ns = floor(ms * 1e6 + 0.5)
-  if ns < 9e15 then return ns end
+  if ms < 9e15 then return ms end
   return string.format('%.17g', ms)
 end
 for d = 2, #ARGV, 3 do
@@ -243,7 +266,7 @@ ${rules.map((rule, i) => `    do${limitBlock(algorithm, rule, i).replaceAll('\n 
     local r = #reply
     if denied then
       reply[r + 1] = 0
-      reply[r + 4] = duration(retry)
+      reply[r + 4] = duration(retryMs(retry))
     else
       ${commit.join('\n      ')}
       dirty[k] = true
@@ -252,7 +275,7 @@ ${rules.map((rule, i) => `    do${limitBlock(algorithm, rule, i).replaceAll('\n 
     end
     reply[r + 2] = worst
     reply[r + 3] = worstRemaining
-    reply[r + 5] = duration(worstReset)
+    reply[r + 5] = duration(whole(worstReset))
   end
   for _ = 1, cost == 0 and tonumber(ARGV[d + 2]) or 0 do
     local r = #reply
@@ -300,9 +323,9 @@ export interface ScriptDecision {
   resetAfterMs: number;
 }
 
-/** A duration of the reply in ms: integer ns, or a string of ms (see the script). */
+/** A duration of the reply: whole ms, as an integer or a string (see the script). */
 function replyMs(value: unknown): number {
-  return typeof value === 'string' ? Number(value) : Number(value) / 1e6;
+  return Number(value);
 }
 
 const badReply = (reply: unknown): TypeError =>
