@@ -27,7 +27,15 @@ export interface OpenBackoff {
 /** The sliding window the failure and slow-call rates are computed over. */
 export type WindowOptions =
   | { type: 'count'; size: number }
-  | { type: 'time'; durationMs: number; buckets?: number };
+  | {
+      type: 'time';
+      /**
+       * Length of the window in ms, at least `buckets` (each bucket spans at least 1 ms).
+       */
+      durationMs: number;
+      /** Buckets the window is cut into, 1 to 10 000. @default 10 */
+      buckets?: number;
+    };
 
 /** Options of `new CircuitBreaker(options)`. */
 export interface CircuitBreakerOptions {
@@ -83,6 +91,24 @@ export interface ResolvedBreakerOptions {
 
 const RATE = { min: 0, exclusiveMin: true, max: 1 } as const;
 
+/**
+ * Each bucket of a time window must span at least 1 ms. Narrower buckets measure nothing a
+ * millisecond clock can tell apart, and their numbers (`now / bucketMs`) pass 2^53 with an
+ * epoch-ms clock, where consecutive numbers are no longer distinct.
+ * @throws RangeError naming `window.durationMs` and `window.buckets`.
+ */
+export function checkBucketWidth(durationMs: number, buckets: number): void {
+  if (durationMs < buckets) {
+    throw new RangeError(
+      invalidMessage(
+        'window.durationMs',
+        `a finite number >= \`window.buckets\` (${buckets}) so that each bucket spans at least 1 ms`,
+        durationMs,
+      ),
+    );
+  }
+}
+
 function resolveWindow(value: unknown): ResolvedBreakerOptions['window'] {
   if (value === undefined) return Object.freeze({ type: 'count', size: 100 });
   const raw = checkOptions('window', value as WindowOptions) as Partial<{
@@ -108,6 +134,7 @@ function resolveWindow(value: unknown): ResolvedBreakerOptions['window'] {
     exclusiveMin: true,
   });
   const buckets = checkInteger('window.buckets', raw.buckets, { min: 1, max: 10_000, default: 10 });
+  checkBucketWidth(durationMs, buckets);
   return Object.freeze({ type, durationMs, buckets });
 }
 

@@ -491,9 +491,8 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
   #bucketKeys(current: number): string[] {
     const o = this.#o;
     const keys: string[] = [];
-    for (let bucket = current - o.buckets + 1; bucket <= current; bucket++) {
-      keys.push(`${o.keyBase}b:${bucket}`);
-    }
+    // Counted by a small integer, never by incrementing a bucket number.
+    for (let age = o.buckets - 1; age >= 0; age--) keys.push(`${o.keyBase}b:${current - age}`);
     return keys;
   }
 

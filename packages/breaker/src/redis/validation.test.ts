@@ -39,6 +39,11 @@ describe('FleetCircuitBreaker option validation', () => {
     [{ window: 5 }, TypeError, '`window`'],
     [{ window: { type: 'time', durationMs: 0 } }, RangeError, '`window.durationMs`'],
     [
+      { window: { type: 'time', durationMs: 0.001 } },
+      RangeError,
+      'Expected `window.durationMs` to be a finite number >= `window.buckets` (10) so that each bucket spans at least 1 ms, got `0.001` (number)',
+    ],
+    [
       { window: { type: 'time', durationMs: 1000, buckets: 101 } },
       RangeError,
       'Expected `window.buckets` to be an integer >= 1 and <= 100, got `101` (number)',
