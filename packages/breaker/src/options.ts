@@ -54,7 +54,10 @@ export interface CircuitBreakerOptions {
   slowCallDurationMs?: number;
   /** @default { type: 'count', size: 100 } */
   window?: WindowOptions;
-  /** Rates are only judged once the window holds this many calls. @default 10 */
+  /**
+   * Rates are only judged once the window holds this many calls. With a rate rule and a
+   * count window, at most `window.size` (a larger value could never be reached). @default 10
+   */
   minimumCalls?: number;
   /** Open duration in ms, or a backoff across consecutive openings. @default 10_000 */
   openDurationMs?: number | OpenBackoff;
@@ -209,20 +212,36 @@ export function resolveBreakerOptions(
       'Expected `slowCallDurationMs` to be a finite number > 0 when `slowCallRateThreshold` is set, got `undefined`',
     );
   }
+  const failureRateThreshold = checkNumber('failureRateThreshold', raw.failureRateThreshold, {
+    ...RATE,
+    default: Number.POSITIVE_INFINITY,
+  });
+  const window = resolveWindow(raw.window);
+  const minimumCalls = checkInteger('minimumCalls', raw.minimumCalls, { min: 1, default: 10 });
+  const rateRule =
+    failureRateThreshold !== Number.POSITIVE_INFINITY ||
+    slowCallRateThreshold !== Number.POSITIVE_INFINITY;
+  if (rateRule && window.type === 'count' && minimumCalls > window.size) {
+    // The window never holds `minimumCalls` calls: the rate rules could never fire.
+    throw new RangeError(
+      invalidMessage(
+        'minimumCalls',
+        `an integer <= \`window.size\` (${window.size}) when a rate rule is set`,
+        minimumCalls,
+      ),
+    );
+  }
   return Object.freeze({
     name: checkString('name', raw.name, 'breaker'),
     consecutiveFailures: checkInteger('consecutiveFailures', raw.consecutiveFailures, {
       min: 1,
       default: noRule ? 5 : Number.POSITIVE_INFINITY,
     }),
-    failureRateThreshold: checkNumber('failureRateThreshold', raw.failureRateThreshold, {
-      ...RATE,
-      default: Number.POSITIVE_INFINITY,
-    }),
+    failureRateThreshold,
     slowCallRateThreshold,
     slowCallDurationMs,
-    window: resolveWindow(raw.window),
-    minimumCalls: checkInteger('minimumCalls', raw.minimumCalls, { min: 1, default: 10 }),
+    window,
+    minimumCalls,
     backoff: resolveBackoff(raw.openDurationMs),
     permittedCallsInHalfOpen: checkInteger(
       'permittedCallsInHalfOpen',
