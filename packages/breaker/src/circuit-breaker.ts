@@ -9,7 +9,7 @@ import {
   type Unsubscribe,
 } from '@breakwater/core';
 import { BreakerOpenError, TimeoutError } from './errors.js';
-import { MAX_TIMER_MS } from './invoke-operation.js';
+import { checkCallKeys, MAX_TIMER_MS } from './invoke-operation.js';
 import {
   type CircuitBreakerOptions,
   type ResolvedBreakerOptions,
@@ -68,6 +68,12 @@ export interface BreakerExecuteOptions extends ExecuteOptions {
   /** Timeout of this call in ms, instead of the breaker's `timeoutMs`. */
   timeoutMs?: number | undefined;
 }
+
+/** The keys of {@link BreakerExecuteOptions}, checked by the compiler. */
+export const BREAKER_CALL_KEYS = Object.keys({
+  signal: true,
+  timeoutMs: true,
+} satisfies Record<keyof BreakerExecuteOptions, true>);
 
 /** A snapshot of the counters, from `stats()`. */
 export interface BreakerStats {
@@ -197,6 +203,7 @@ export class CircuitBreaker implements Policy {
       if (typeof fn !== 'function') checkFunction('fn', fn);
       if (options !== undefined) {
         checkOptions('options', options);
+        checkCallKeys(options, BREAKER_CALL_KEYS);
         signal = checkSignal('signal', options.signal);
         if (signal?.aborted === true) throw signal.reason;
         if (options.timeoutMs !== undefined) {

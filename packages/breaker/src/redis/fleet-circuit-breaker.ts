@@ -6,6 +6,7 @@ import {
   type Unsubscribe,
 } from '@breakwater/core';
 import {
+  BREAKER_CALL_KEYS,
   type BreakerExecuteOptions,
   type BreakerState,
   CircuitBreaker,
@@ -17,6 +18,7 @@ import {
   type TripReason,
 } from '../circuit-breaker.js';
 import { BreakerOpenError, TimeoutError } from '../errors.js';
+import { checkCallKeys } from '../invoke-operation.js';
 import type { Operation, Policy } from '../policy.js';
 import { BreakerDisposedError } from './errors.js';
 import type {
@@ -151,6 +153,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
       checkOptions('options', options);
+      checkCallKeys(options, BREAKER_CALL_KEYS);
       signal = options.signal;
       if (signal?.aborted === true) throw signal.reason;
       if (options.timeoutMs !== undefined) {

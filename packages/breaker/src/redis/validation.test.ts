@@ -114,3 +114,24 @@ describe('FleetCircuitBreaker unknown options', () => {
     ).toThrow(/Unknown option `size` in `window`/);
   });
 });
+
+describe('FleetCircuitBreaker per-call options', () => {
+  it('refuses a key that is not an option before the function runs', async () => {
+    const breaker = build({})();
+    let ran = false;
+    await expect(
+      breaker.execute(
+        () => {
+          ran = true;
+        },
+        { tiemoutMs: 1 } as never,
+      ),
+    ).rejects.toThrow(
+      new TypeError(
+        'Unknown option `tiemoutMs` in `options`; the options are `signal`, `timeoutMs`',
+      ),
+    );
+    expect(ran).toBe(false);
+    await breaker.close();
+  });
+});
