@@ -20,6 +20,7 @@ import {
 import { BreakerOpenError, TimeoutError } from '../errors.js';
 import { checkCallKeys } from '../invoke-operation.js';
 import type { Operation, Policy } from '../policy.js';
+import { wholeMs } from '../whole-ms.js';
 import { BreakerDisposedError } from './errors.js';
 import type {
   FleetBreakerStats,
@@ -251,7 +252,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
         failureRate: calls === 0 ? 0 : this.#fleetFailures / calls,
         slowCallRate: calls === 0 ? 0 : this.#fleetSlow / calls,
         openings: this.#openings,
-        syncedAgoMs: this.#o.breaker.clock.now() - this.#syncedAt,
+        syncedAgoMs: wholeMs(this.#o.breaker.clock.now() - this.#syncedAt),
       },
       pending: this.#pending.totals(),
       redis: {
@@ -322,8 +323,9 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
     }
   }
 
-  #reject(state: 'open' | 'half-open', retryAfterMs: number): never {
+  #reject(state: 'open' | 'half-open', remainingMs: number): never {
     this.#rejected++;
+    const retryAfterMs = wholeMs(remainingMs);
     if (this.#onReject.active) this.#onReject.emit({ state, retryAfterMs });
     throw new BreakerOpenError(this.#o.name, state, retryAfterMs);
   }
