@@ -31,6 +31,7 @@ import type {
 import { type FleetRedisErrorEvent, GuardedClient, type Outcome } from './guarded-client.js';
 import {
   type FleetCircuitBreakerOptions,
+  type RedisClient,
   type ResolvedFleetOptions,
   resolveFleetOptions,
 } from './options.js';
@@ -89,6 +90,10 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
   #errors = 0;
   #timeouts = 0;
 
+  /** False until the client has been seen `'ready'`: see {@link FleetCircuitBreaker.#starting}. */
+  #started = false;
+  #readyListener: (() => void) | undefined;
+
   #chain: Promise<void> = Promise.resolve();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
@@ -115,7 +120,28 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
     this.#redis = new GuardedClient(o.redis, o.redisTimeoutMs, MAX_IN_FLIGHT, this.#fail);
     this.#pending = new PendingCounts(o.buckets);
     this.#stateKeys = [`${o.keyBase}state`, `${o.keyBase}open`, `${o.keyBase}probe`];
+    if (this.#starting()) {
+      // Sync as soon as the client is ready, rather than at the next interval.
+      this.#readyListener = () => void this.sync();
+      onClient(o.redis, 'once', this.#readyListener);
+    }
     void this.sync();
+  }
+
+  /**
+   * True while the client is still making its first connection (`'connecting'` or
+   * `'connect'`, never `'ready'` yet): syncs wait for it without reporting an outage.
+   * A client that fails to connect leaves these states (`'reconnecting'`, `'end'`), and
+   * from then on a skipped sync is an outage as usual.
+   */
+  #starting(): boolean {
+    if (this.#started) return false;
+    const status = this.#o.redis.status;
+    if (status === 'ready') {
+      this.#started = true;
+      return false;
+    }
+    return status === 'connecting' || status === 'connect';
   }
 
   /** The fleet identity. */
@@ -180,10 +206,12 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
   }
 
   /**
-   * Stops the sync timer, pushes what is pending one last time and waits for Redis calls
-   * still running (each bounded by `redisTimeoutMs`). The caller's client is left
-   * connected. Afterwards `execute` rejects with `BreakerDisposedError`; calls running
-   * at that moment finish normally.
+   * Stops the sync timer, pushes what is pending one last time (every call that finished
+   * before `close()`; on a client still connecting, after waiting up to `redisTimeoutMs`
+   * for it) and waits for Redis calls still running (each bounded by `redisTimeoutMs`).
+   * The caller's client is left connected. Afterwards `execute` rejects with
+   * `BreakerDisposedError`; calls running at that moment finish normally, and their
+   * outcomes are not pushed.
    */
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
@@ -424,6 +452,11 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
 
   async #syncOnce(): Promise<void> {
     clearTimeout(this.#timer);
+    if (this.#starting()) {
+      // Not an outage: the client has not connected yet. What is recorded waits.
+      this.#schedule();
+      return;
+    }
     const o = this.#o;
     const b = o.breaker;
     const current = Math.floor(b.clock.now() / o.bucketMs);
@@ -590,12 +623,52 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
   };
 
   async #shutdown(): Promise<void> {
-    // The last sync pushes what is pending; it runs after any sync already queued.
-    const last = this.#chain.then(() => this.#syncOnce()).catch(this.#failedSync);
+    // The last sync pushes what is pending; it runs after any sync already queued, after
+    // the calls whose function has already settled have recorded their outcome (one turn
+    // of the event loop), and, on a client still connecting, once it is ready (waiting
+    // at most `redisTimeoutMs`).
+    const last = this.#chain
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => this.#waitUntilStarted())
+      .then(() => {
+        this.#started = true; // a client still not ready now is an outage: reported
+        return this.#syncOnce();
+      })
+      .catch(this.#failedSync);
     this.#chain = last;
     this.#closed = true;
     clearTimeout(this.#timer);
     await last;
+    this.#stopListening();
     await this.#redis.drain();
   }
+
+  /** Resolves once the client is no longer making its first connection, or after `redisTimeoutMs`. */
+  #waitUntilStarted(): Promise<void> {
+    if (!this.#starting()) return Promise.resolve();
+    const redis = this.#o.redis;
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        onClient(redis, 'off', done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.#o.redisTimeoutMs);
+      timer.unref();
+      onClient(redis, 'once', done);
+    });
+  }
+
+  #stopListening(): void {
+    if (this.#readyListener === undefined) return;
+    onClient(this.#o.redis, 'off', this.#readyListener);
+    this.#readyListener = undefined;
+  }
+}
+
+/** Adds or removes a `'ready'` listener on the client, if it is an event emitter. */
+function onClient(redis: RedisClient, method: 'once' | 'off', listener: () => void): void {
+  const emitter = redis as unknown as Partial<Record<'once' | 'off', unknown>>;
+  const fn = emitter[method];
+  if (typeof fn === 'function') fn.call(redis, 'ready', listener);
 }

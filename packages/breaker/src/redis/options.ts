@@ -49,8 +49,10 @@ export interface FleetCircuitBreakerOptions
     | 'random'
   > {
   /**
-   * The caller's connected ioredis `Redis` or `Cluster`. The breaker never closes it and
-   * never lets commands queue in it while it is not `'ready'`.
+   * The caller's ioredis `Redis` or `Cluster`. The breaker never closes it and never
+   * lets commands queue in it while it is not `'ready'`. A client still making its first
+   * connection is waited for (no outage is reported); a `lazyConnect` client must be
+   * connected by the caller.
    */
   redis: RedisClient;
   /**
