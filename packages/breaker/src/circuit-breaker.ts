@@ -9,7 +9,7 @@ import {
   type Unsubscribe,
 } from '@breakwater/core';
 import { BreakerOpenError, TimeoutError } from './errors.js';
-import { MAX_TIMER_MS } from './invoke-operation.js';
+import { checkCallKeys, MAX_TIMER_MS } from './invoke-operation.js';
 import {
   type CircuitBreakerOptions,
   type ResolvedBreakerOptions,
@@ -22,6 +22,7 @@ import {
   type WindowSnapshot,
 } from './outcome-window.js';
 import type { CallContext, ExecuteOptions, Operation, Policy } from './policy.js';
+import { wholeMs } from './whole-ms.js';
 
 /** Where the breaker stands. The last three are only entered by hand. */
 export type BreakerState =
@@ -46,17 +47,21 @@ export interface StateChangeEvent {
   reason?: TripReason;
 }
 export interface SuccessEvent {
+  /** How long the call took, in whole ms (rounded up). */
   durationMs: number;
 }
 export interface FailureEvent {
   error: unknown;
+  /** How long the call took, in whole ms (rounded up). */
   durationMs: number;
 }
 export interface SlowEvent {
+  /** How long the call took, in whole ms (rounded up). */
   durationMs: number;
 }
 export interface RejectEvent {
   state: 'open' | 'forced-open' | 'half-open';
+  /** As `BreakerOpenError.retryAfterMs`: whole ms, rounded up. */
   retryAfterMs: number;
 }
 export interface TimeoutEvent {
@@ -68,6 +73,12 @@ export interface BreakerExecuteOptions extends ExecuteOptions {
   /** Timeout of this call in ms, instead of the breaker's `timeoutMs`. */
   timeoutMs?: number | undefined;
 }
+
+/** The keys of {@link BreakerExecuteOptions}, checked by the compiler. */
+export const BREAKER_CALL_KEYS = Object.keys({
+  signal: true,
+  timeoutMs: true,
+} satisfies Record<keyof BreakerExecuteOptions, true>);
 
 /** A snapshot of the counters, from `stats()`. */
 export interface BreakerStats {
@@ -98,7 +109,7 @@ export interface BreakerStats {
 export interface BreakerSnapshot {
   version: 1;
   state: BreakerState;
-  /** With `state: 'open'`: ms until half-open. */
+  /** With `state: 'open'`: whole ms (rounded up) until half-open. */
   openRemainingMs: number;
   openings: number;
   consecutiveFailures: number;
@@ -197,6 +208,7 @@ export class CircuitBreaker implements Policy {
       if (typeof fn !== 'function') checkFunction('fn', fn);
       if (options !== undefined) {
         checkOptions('options', options);
+        checkCallKeys(options, BREAKER_CALL_KEYS);
         signal = checkSignal('signal', options.signal);
         if (signal?.aborted === true) throw signal.reason;
         if (options.timeoutMs !== undefined) {
@@ -312,8 +324,9 @@ export class CircuitBreaker implements Policy {
     return PROBE;
   }
 
-  #reject(state: 'open' | 'forced-open' | 'half-open', retryAfterMs: number): never {
+  #reject(state: 'open' | 'forced-open' | 'half-open', remainingMs: number): never {
     this.#rejected++;
+    const retryAfterMs = wholeMs(remainingMs);
     if (this.#onReject.active) this.#onReject.emit({ state, retryAfterMs });
     throw new BreakerOpenError(this.#o.name, state, retryAfterMs);
   }
@@ -341,16 +354,19 @@ export class CircuitBreaker implements Policy {
       if (admission === PROBE && epoch === this.#epoch) this.#probesStarted--;
       return;
     }
+    // Events report whole ms (rounded up); the slow rule compares the measure itself.
     if (outcome === FAILURE) {
       this.#failures++;
-      if (this.#onFailure.active) this.#onFailure.emit({ error: detail, durationMs });
+      if (this.#onFailure.active) {
+        this.#onFailure.emit({ error: detail, durationMs: wholeMs(durationMs) });
+      }
     } else {
       this.#successes++;
-      if (this.#onSuccess.active) this.#onSuccess.emit({ durationMs });
+      if (this.#onSuccess.active) this.#onSuccess.emit({ durationMs: wholeMs(durationMs) });
     }
     if (slow) {
       this.#slow++;
-      if (this.#onSlow.active) this.#onSlow.emit({ durationMs });
+      if (this.#onSlow.active) this.#onSlow.emit({ durationMs: wholeMs(durationMs) });
     }
     if (epoch !== this.#epoch) {
       // Admitted under an earlier state (e.g. before the breaker opened): not counted.
@@ -492,7 +508,7 @@ export class CircuitBreaker implements Policy {
     return {
       version: 1,
       state,
-      openRemainingMs: state === 'open' ? Math.max(0, this.#openUntil - now) : 0,
+      openRemainingMs: state === 'open' ? wholeMs(this.#openUntil - now) : 0,
       openings: this.#openings,
       consecutiveFailures: this.#consecutive,
       window: this.#window.snapshot(this.#timed ? now : 0),

@@ -1,20 +1,25 @@
 import { BreakwaterError, errorGuard } from '@breakwater/core';
+import { wholeMs } from './whole-ms.js';
 
 /** The breaker refused the call: it is open, forced open, or half-open with every probe taken. */
 export class BreakerOpenError extends BreakwaterError {
   static readonly code = 'BREAKWATER_BREAKER_OPEN';
-  /** Milliseconds until the breaker lets a probe through (0 when half-open is saturated). */
+  /**
+   * Whole milliseconds (rounded up) until the breaker lets a probe through: 0 when
+   * half-open with every probe taken, `Infinity` when forced open.
+   */
   readonly retryAfterMs: number;
   /** The state that refused the call. */
   readonly state: 'open' | 'forced-open' | 'half-open';
 
   constructor(name: string, state: 'open' | 'forced-open' | 'half-open', retryAfterMs: number) {
+    retryAfterMs = wholeMs(retryAfterMs);
     const detail =
       state === 'half-open'
         ? 'half-open and every probe is taken'
         : state === 'forced-open'
           ? 'forced open'
-          : `open; retry in ${Math.ceil(retryAfterMs)} ms`;
+          : `open; retry in ${retryAfterMs} ms`;
     super(BreakerOpenError.code, `Circuit breaker "${name}" rejected the call: ${detail}`);
     this.retryAfterMs = retryAfterMs;
     this.state = state;

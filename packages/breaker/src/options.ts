@@ -27,7 +27,15 @@ export interface OpenBackoff {
 /** The sliding window the failure and slow-call rates are computed over. */
 export type WindowOptions =
   | { type: 'count'; size: number }
-  | { type: 'time'; durationMs: number; buckets?: number };
+  | {
+      type: 'time';
+      /**
+       * Length of the window in ms, at least `buckets` (each bucket spans at least 1 ms).
+       */
+      durationMs: number;
+      /** Buckets the window is cut into, 1 to 10 000. @default 10 */
+      buckets?: number;
+    };
 
 /** Options of `new CircuitBreaker(options)`. */
 export interface CircuitBreakerOptions {
@@ -46,7 +54,10 @@ export interface CircuitBreakerOptions {
   slowCallDurationMs?: number;
   /** @default { type: 'count', size: 100 } */
   window?: WindowOptions;
-  /** Rates are only judged once the window holds this many calls. @default 10 */
+  /**
+   * Rates are only judged once the window holds this many calls. With a rate rule and a
+   * count window, at most `window.size` (a larger value could never be reached). @default 10
+   */
   minimumCalls?: number;
   /** Open duration in ms, or a backoff across consecutive openings. @default 10_000 */
   openDurationMs?: number | OpenBackoff;
@@ -83,6 +94,24 @@ export interface ResolvedBreakerOptions {
 
 const RATE = { min: 0, exclusiveMin: true, max: 1 } as const;
 
+/**
+ * Each bucket of a time window must span at least 1 ms. Narrower buckets measure nothing a
+ * millisecond clock can tell apart, and their numbers (`now / bucketMs`) pass 2^53 with an
+ * epoch-ms clock, where consecutive numbers are no longer distinct.
+ * @throws RangeError naming `window.durationMs` and `window.buckets`.
+ */
+export function checkBucketWidth(durationMs: number, buckets: number): void {
+  if (durationMs < buckets) {
+    throw new RangeError(
+      invalidMessage(
+        'window.durationMs',
+        `a finite number >= \`window.buckets\` (${buckets}) so that each bucket spans at least 1 ms`,
+        durationMs,
+      ),
+    );
+  }
+}
+
 function resolveWindow(value: unknown): ResolvedBreakerOptions['window'] {
   if (value === undefined) return Object.freeze({ type: 'count', size: 100 });
   const raw = checkOptions('window', value as WindowOptions) as Partial<{
@@ -108,6 +137,7 @@ function resolveWindow(value: unknown): ResolvedBreakerOptions['window'] {
     exclusiveMin: true,
   });
   const buckets = checkInteger('window.buckets', raw.buckets, { min: 1, max: 10_000, default: 10 });
+  checkBucketWidth(durationMs, buckets);
   return Object.freeze({ type, durationMs, buckets });
 }
 
@@ -182,20 +212,36 @@ export function resolveBreakerOptions(
       'Expected `slowCallDurationMs` to be a finite number > 0 when `slowCallRateThreshold` is set, got `undefined`',
     );
   }
+  const failureRateThreshold = checkNumber('failureRateThreshold', raw.failureRateThreshold, {
+    ...RATE,
+    default: Number.POSITIVE_INFINITY,
+  });
+  const window = resolveWindow(raw.window);
+  const minimumCalls = checkInteger('minimumCalls', raw.minimumCalls, { min: 1, default: 10 });
+  const rateRule =
+    failureRateThreshold !== Number.POSITIVE_INFINITY ||
+    slowCallRateThreshold !== Number.POSITIVE_INFINITY;
+  if (rateRule && window.type === 'count' && minimumCalls > window.size) {
+    // The window never holds `minimumCalls` calls: the rate rules could never fire.
+    throw new RangeError(
+      invalidMessage(
+        'minimumCalls',
+        `an integer <= \`window.size\` (${window.size}) when a rate rule is set`,
+        minimumCalls,
+      ),
+    );
+  }
   return Object.freeze({
     name: checkString('name', raw.name, 'breaker'),
     consecutiveFailures: checkInteger('consecutiveFailures', raw.consecutiveFailures, {
       min: 1,
       default: noRule ? 5 : Number.POSITIVE_INFINITY,
     }),
-    failureRateThreshold: checkNumber('failureRateThreshold', raw.failureRateThreshold, {
-      ...RATE,
-      default: Number.POSITIVE_INFINITY,
-    }),
+    failureRateThreshold,
     slowCallRateThreshold,
     slowCallDurationMs,
-    window: resolveWindow(raw.window),
-    minimumCalls: checkInteger('minimumCalls', raw.minimumCalls, { min: 1, default: 10 }),
+    window,
+    minimumCalls,
     backoff: resolveBackoff(raw.openDurationMs),
     permittedCallsInHalfOpen: checkInteger(
       'permittedCallsInHalfOpen',

@@ -115,14 +115,27 @@ export class TimeWindow implements OutcomeWindow {
     this.#slowCalls = new Uint32Array(bucketCount);
   }
 
-  /** Moves the window to `now`: clears every bucket that fell out of it (at most all). */
+  /**
+   * Moves the window to `now`: clears every bucket that fell out of it. The loop counts
+   * buckets with a small integer, never by incrementing a bucket number: past 2^53, `e + 1`
+   * equals `e` and such a loop would never end.
+   */
   #advance(now: number): number {
     const epoch = Math.floor(now / this.#bucketMs);
     if (epoch <= this.#current) return epoch;
     const count = this.bucketCount;
-    const from = Math.max(this.#current + 1, epoch - count + 1);
-    for (let e = from; e <= epoch; e++) {
-      const slot = ((e % count) + count) % count;
+    const steps = epoch - this.#current;
+    if (!(steps < count)) {
+      // A whole window (or more) went by: every bucket is stale.
+      this.#clearAll();
+      this.#current = epoch;
+      this.#epochs[this.#slotOf(epoch)] = epoch;
+      return epoch;
+    }
+    const from = this.#current;
+    for (let step = 1; step <= steps; step++) {
+      const e = from + step;
+      const slot = this.#slotOf(e);
       if (this.#epochs[slot] !== e) {
         this.#sumCalls -= this.#calls[slot]!;
         this.#sumFailures -= this.#failed[slot]!;
@@ -135,6 +148,16 @@ export class TimeWindow implements OutcomeWindow {
     }
     this.#current = epoch;
     return epoch;
+  }
+
+  #clearAll(): void {
+    this.#epochs.fill(Number.NEGATIVE_INFINITY);
+    this.#calls.fill(0);
+    this.#failed.fill(0);
+    this.#slowCalls.fill(0);
+    this.#sumCalls = 0;
+    this.#sumFailures = 0;
+    this.#sumSlow = 0;
   }
 
   record(failed: boolean, slow: boolean, now: number): void {
@@ -169,22 +192,21 @@ export class TimeWindow implements OutcomeWindow {
   }
 
   reset(): void {
-    this.#epochs.fill(Number.NEGATIVE_INFINITY);
-    this.#calls.fill(0);
-    this.#failed.fill(0);
-    this.#slowCalls.fill(0);
+    this.#clearAll();
     this.#current = Number.NEGATIVE_INFINITY;
-    this.#sumCalls = 0;
-    this.#sumFailures = 0;
-    this.#sumSlow = 0;
   }
 
   snapshot(now: number): WindowSnapshot {
     const current = this.#advance(now);
     const buckets: Array<[number, number, number, number]> = [];
+    let previous = Number.NaN;
     for (let age = this.bucketCount - 1; age >= 0; age--) {
-      const slot = this.#slotOf(current - age);
-      if (this.#epochs[slot] !== current - age || this.#calls[slot] === 0) continue;
+      const epoch = current - age;
+      // Past 2^53 neighbouring ages can name the same bucket: list it once.
+      if (epoch === previous) continue;
+      previous = epoch;
+      const slot = this.#slotOf(epoch);
+      if (this.#epochs[slot] !== epoch || this.#calls[slot] === 0) continue;
       buckets.push([
         age * this.#bucketMs,
         this.#calls[slot]!,

@@ -92,7 +92,7 @@ describe('breaker contenders', () => {
     });
   });
 
-  it('gives our breaker a count window, and a minimum above it where it must never trip', () => {
+  it('gives our breaker a count window, metrics-only where it must never trip', () => {
     expect(oursOptions({ kind: 'defaults' })).toEqual({});
     expect(oursOptions({ kind: 'failure rate', window: 50, threshold: 0.5 })).toEqual({
       failureRateThreshold: 0.5,
@@ -101,7 +101,6 @@ describe('breaker contenders', () => {
     expect(oursOptions({ kind: 'never trips', window: 50 })).toEqual({
       failureRateThreshold: 1,
       window: { type: 'count', size: 50 },
-      minimumCalls: 51,
     });
   });
 
@@ -175,7 +174,7 @@ describe('breaker contenders', () => {
       { kind: 'never trips', window: 1_000 },
     ];
     const notes = (c: BreakerContender) => specs.map((spec) => c.note(spec));
-    expect(notes(ours)[2]).toContain('minimumCalls: 1001');
+    expect(notes(ours)[2]).toContain('size: 1000 } })` put in `metricsOnly()`');
     expect(notes(opossumDefault)[0]).toContain('Percentiles on');
     expect(notes(opossumDefault)[1]).toContain('errorThresholdPercentage: 50');
     expect(notes(opossumDefault)[1]).toContain('every 5k calls');

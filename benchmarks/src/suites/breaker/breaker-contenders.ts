@@ -77,10 +77,10 @@ export function oursOptions(spec: BreakerSpec): CircuitBreakerOptions {
         window: { type: 'count', size: spec.window },
       };
     case 'never trips':
+      // Put in `metricsOnly()` by `create`: it records every outcome, never opens.
       return {
         failureRateThreshold: 1,
         window: { type: 'count', size: spec.window },
-        minimumCalls: spec.window + 1,
       };
   }
 }
@@ -103,17 +103,18 @@ export const ours: BreakerContender = {
       case 'never trips':
         return (
           `\`new CircuitBreaker({ name, failureRateThreshold: 1, window: { type: 'count', size: ` +
-          `${spec.window} }, minimumCalls: ${spec.window + 1} })\`: the window is kept but never ` +
-          'holds enough calls to be judged.'
+          `${spec.window} } })\` put in \`metricsOnly()\`: every outcome is recorded in the ` +
+          'window, and the breaker never opens.'
         );
     }
   },
   create: (spec, count, hosts) => {
     const options = oursOptions(spec);
-    return fleetOf(
-      count,
-      (index) => new CircuitBreaker({ ...options, name: nameOf(hosts, index) }),
-    );
+    return fleetOf(count, (index) => {
+      const breaker = new CircuitBreaker({ ...options, name: nameOf(hosts, index) });
+      if (spec.kind === 'never trips') breaker.metricsOnly();
+      return breaker;
+    });
   },
 };
 
@@ -298,7 +299,7 @@ export const cockatiel: BreakerContender = {
           `minimumRps: ${unreachableRps.toExponential()} })\`: \`CountBreaker\` cannot hold a window ` +
           'of failures without tripping (its threshold must be < 1 and `minimumNumberOfCalls` ≤ ' +
           'size), so this is the time-window breaker with a minimum rate no process reaches, the ' +
-          'counterpart of our `minimumCalls` above the window. Its cost per call does not ' +
+          'counterpart of our metrics-only breaker. Its cost per call does not ' +
           'depend on the window length.'
         );
     }

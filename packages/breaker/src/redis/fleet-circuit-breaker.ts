@@ -6,6 +6,7 @@ import {
   type Unsubscribe,
 } from '@breakwater/core';
 import {
+  BREAKER_CALL_KEYS,
   type BreakerExecuteOptions,
   type BreakerState,
   CircuitBreaker,
@@ -17,7 +18,9 @@ import {
   type TripReason,
 } from '../circuit-breaker.js';
 import { BreakerOpenError, TimeoutError } from '../errors.js';
+import { checkCallKeys } from '../invoke-operation.js';
 import type { Operation, Policy } from '../policy.js';
+import { wholeMs } from '../whole-ms.js';
 import { BreakerDisposedError } from './errors.js';
 import type {
   FleetBreakerStats,
@@ -28,6 +31,7 @@ import type {
 import { type FleetRedisErrorEvent, GuardedClient, type Outcome } from './guarded-client.js';
 import {
   type FleetCircuitBreakerOptions,
+  type RedisClient,
   type ResolvedFleetOptions,
   resolveFleetOptions,
 } from './options.js';
@@ -86,6 +90,10 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
   #errors = 0;
   #timeouts = 0;
 
+  /** False until the client has been seen `'ready'`: see {@link FleetCircuitBreaker.#starting}. */
+  #started = false;
+  #readyListener: (() => void) | undefined;
+
   #chain: Promise<void> = Promise.resolve();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
@@ -112,7 +120,28 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
     this.#redis = new GuardedClient(o.redis, o.redisTimeoutMs, MAX_IN_FLIGHT, this.#fail);
     this.#pending = new PendingCounts(o.buckets);
     this.#stateKeys = [`${o.keyBase}state`, `${o.keyBase}open`, `${o.keyBase}probe`];
+    if (this.#starting()) {
+      // Sync as soon as the client is ready, rather than at the next interval.
+      this.#readyListener = () => void this.sync();
+      onClient(o.redis, 'once', this.#readyListener);
+    }
     void this.sync();
+  }
+
+  /**
+   * True while the client is still making its first connection (`'connecting'` or
+   * `'connect'`, never `'ready'` yet): syncs wait for it without reporting an outage.
+   * A client that fails to connect leaves these states (`'reconnecting'`, `'end'`), and
+   * from then on a skipped sync is an outage as usual.
+   */
+  #starting(): boolean {
+    if (this.#started) return false;
+    const status = this.#o.redis.status;
+    if (status === 'ready') {
+      this.#started = true;
+      return false;
+    }
+    return status === 'connecting' || status === 'connect';
   }
 
   /** The fleet identity. */
@@ -151,6 +180,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
       checkOptions('options', options);
+      checkCallKeys(options, BREAKER_CALL_KEYS);
       signal = options.signal;
       if (signal?.aborted === true) throw signal.reason;
       if (options.timeoutMs !== undefined) {
@@ -176,10 +206,12 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
   }
 
   /**
-   * Stops the sync timer, pushes what is pending one last time and waits for Redis calls
-   * still running (each bounded by `redisTimeoutMs`). The caller's client is left
-   * connected. Afterwards `execute` rejects with `BreakerDisposedError`; calls running
-   * at that moment finish normally.
+   * Stops the sync timer, pushes what is pending one last time (every call that finished
+   * before `close()`; on a client still connecting, after waiting up to `redisTimeoutMs`
+   * for it) and waits for Redis calls still running (each bounded by `redisTimeoutMs`).
+   * The caller's client is left connected. Afterwards `execute` rejects with
+   * `BreakerDisposedError`; calls running at that moment finish normally, and their
+   * outcomes are not pushed.
    */
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
@@ -248,7 +280,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
         failureRate: calls === 0 ? 0 : this.#fleetFailures / calls,
         slowCallRate: calls === 0 ? 0 : this.#fleetSlow / calls,
         openings: this.#openings,
-        syncedAgoMs: this.#o.breaker.clock.now() - this.#syncedAt,
+        syncedAgoMs: wholeMs(this.#o.breaker.clock.now() - this.#syncedAt),
       },
       pending: this.#pending.totals(),
       redis: {
@@ -319,8 +351,9 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
     }
   }
 
-  #reject(state: 'open' | 'half-open', retryAfterMs: number): never {
+  #reject(state: 'open' | 'half-open', remainingMs: number): never {
     this.#rejected++;
+    const retryAfterMs = wholeMs(remainingMs);
     if (this.#onReject.active) this.#onReject.emit({ state, retryAfterMs });
     throw new BreakerOpenError(this.#o.name, state, retryAfterMs);
   }
@@ -419,6 +452,11 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
 
   async #syncOnce(): Promise<void> {
     clearTimeout(this.#timer);
+    if (this.#starting()) {
+      // Not an outage: the client has not connected yet. What is recorded waits.
+      this.#schedule();
+      return;
+    }
     const o = this.#o;
     const b = o.breaker;
     const current = Math.floor(b.clock.now() / o.bucketMs);
@@ -491,9 +529,8 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
   #bucketKeys(current: number): string[] {
     const o = this.#o;
     const keys: string[] = [];
-    for (let bucket = current - o.buckets + 1; bucket <= current; bucket++) {
-      keys.push(`${o.keyBase}b:${bucket}`);
-    }
+    // Counted by a small integer, never by incrementing a bucket number.
+    for (let age = o.buckets - 1; age >= 0; age--) keys.push(`${o.keyBase}b:${current - age}`);
     return keys;
   }
 
@@ -586,12 +623,52 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
   };
 
   async #shutdown(): Promise<void> {
-    // The last sync pushes what is pending; it runs after any sync already queued.
-    const last = this.#chain.then(() => this.#syncOnce()).catch(this.#failedSync);
+    // The last sync pushes what is pending; it runs after any sync already queued, after
+    // the calls whose function has already settled have recorded their outcome (one turn
+    // of the event loop), and, on a client still connecting, once it is ready (waiting
+    // at most `redisTimeoutMs`).
+    const last = this.#chain
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => this.#waitUntilStarted())
+      .then(() => {
+        this.#started = true; // a client still not ready now is an outage: reported
+        return this.#syncOnce();
+      })
+      .catch(this.#failedSync);
     this.#chain = last;
     this.#closed = true;
     clearTimeout(this.#timer);
     await last;
+    this.#stopListening();
     await this.#redis.drain();
   }
+
+  /** Resolves once the client is no longer making its first connection, or after `redisTimeoutMs`. */
+  #waitUntilStarted(): Promise<void> {
+    if (!this.#starting()) return Promise.resolve();
+    const redis = this.#o.redis;
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        onClient(redis, 'off', done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.#o.redisTimeoutMs);
+      timer.unref();
+      onClient(redis, 'once', done);
+    });
+  }
+
+  #stopListening(): void {
+    if (this.#readyListener === undefined) return;
+    onClient(this.#o.redis, 'off', this.#readyListener);
+    this.#readyListener = undefined;
+  }
+}
+
+/** Adds or removes a `'ready'` listener on the client, if it is an event emitter. */
+function onClient(redis: RedisClient, method: 'once' | 'off', listener: () => void): void {
+  const emitter = redis as unknown as Partial<Record<'once' | 'off', unknown>>;
+  const fn = emitter[method];
+  if (typeof fn === 'function') fn.call(redis, 'ready', listener);
 }

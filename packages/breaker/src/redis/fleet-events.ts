@@ -45,7 +45,7 @@ export interface FleetBreakerStats {
     slowCallRate: number;
     /** Openings in a row fleet-wide (drives the backoff); 0 when closed. */
     openings: number;
-    /** Ms since the last successful sync (`Infinity` before the first). */
+    /** Whole ms (rounded up) since the last successful sync (`Infinity` before the first). */
     syncedAgoMs: number;
   };
   /** Outcomes recorded here and not pushed yet. */

@@ -15,6 +15,7 @@ import {
 import type { Cluster, Redis } from 'ioredis';
 import {
   type CircuitBreakerOptions,
+  checkBucketWidth,
   type ResolvedBreakerOptions,
   resolveBreakerOptions,
 } from '../options.js';
@@ -25,7 +26,10 @@ export type RedisClient = Redis | Cluster;
 /** The window of a fleet breaker: always a time window, its buckets shared through Redis. */
 export interface FleetWindowOptions {
   type: 'time';
-  /** Length of the window in ms. */
+  /**
+   * Length of the window in ms, at least `buckets` (each bucket spans at least 1 ms), at
+   * most 2^31 − 1.
+   */
   durationMs: number;
   /** Buckets the window is cut into, 1 to 100; each is one hash in Redis. @default 10 */
   buckets?: number;
@@ -45,8 +49,10 @@ export interface FleetCircuitBreakerOptions
     | 'random'
   > {
   /**
-   * The caller's connected ioredis `Redis` or `Cluster`. The breaker never closes it and
-   * never lets commands queue in it while it is not `'ready'`.
+   * The caller's ioredis `Redis` or `Cluster`. The breaker never closes it and never
+   * lets commands queue in it while it is not `'ready'`. A client still making its first
+   * connection is waited for (no outage is reported); a `lazyConnect` client must be
+   * connected by the caller.
    */
   redis: RedisClient;
   /**
@@ -138,6 +144,7 @@ function checkWindow(value: unknown): Required<FleetWindowOptions> {
   checkKnownKeys('window', raw, ['type', 'durationMs', 'buckets']);
   const durationMs = checkNumber('window.durationMs', raw.durationMs, POSITIVE_MS);
   const buckets = checkInteger('window.buckets', raw.buckets, { min: 1, max: 100, default: 10 });
+  checkBucketWidth(durationMs, buckets);
   return { type: 'time', durationMs, buckets };
 }
 

@@ -16,6 +16,14 @@ describe('PendingCounts', () => {
     expect(pending.totals()).toEqual({ calls: 0, failures: 0, slowCalls: 0 });
   });
 
+  it('hands out counts in a bounded number of steps when bucket numbers pass 2^53', () => {
+    const pending = new PendingCounts(3);
+    pending.record(2 ** 60, true, false);
+    expect(pending.take(2 ** 60)).toEqual([
+      { bucket: 2 ** 60, calls: 1, failures: 1, slowCalls: 0 },
+    ]);
+  });
+
   it('drops counts older than the ring and reuses a slot for a newer bucket', () => {
     const pending = new PendingCounts(2);
     pending.record(5, true, false);

@@ -64,7 +64,9 @@ export class PendingCounts {
   /** Removes and returns the counts of buckets `current - size + 1 … current`, oldest first. */
   take(current: number): BucketCounts[] {
     const taken: BucketCounts[] = [];
-    for (let bucket = current - this.#size + 1; bucket <= current; bucket++) {
+    // Counted by a small integer: past 2^53 `bucket + 1` would equal `bucket`.
+    for (let age = this.#size - 1; age >= 0; age--) {
+      const bucket = current - age;
       const slot = this.#slotOf(bucket);
       if (this.#buckets[slot] !== bucket || this.#calls[slot] === 0) continue;
       taken.push({
@@ -73,6 +75,8 @@ export class PendingCounts {
         failures: this.#failures[slot]!,
         slowCalls: this.#slow[slot]!,
       });
+      // Taken once, even where `current - age` repeats a bucket number (past 2^53).
+      this.#calls[slot] = 0;
     }
     this.clear();
     return taken;

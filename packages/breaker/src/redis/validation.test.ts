@@ -39,6 +39,11 @@ describe('FleetCircuitBreaker option validation', () => {
     [{ window: 5 }, TypeError, '`window`'],
     [{ window: { type: 'time', durationMs: 0 } }, RangeError, '`window.durationMs`'],
     [
+      { window: { type: 'time', durationMs: 0.001 } },
+      RangeError,
+      'Expected `window.durationMs` to be a finite number >= `window.buckets` (10) so that each bucket spans at least 1 ms, got `0.001` (number)',
+    ],
+    [
       { window: { type: 'time', durationMs: 1000, buckets: 101 } },
       RangeError,
       'Expected `window.buckets` to be an integer >= 1 and <= 100, got `101` (number)',
@@ -107,5 +112,26 @@ describe('FleetCircuitBreaker unknown options', () => {
         window: { type: 'time', durationMs: 1_000, size: 5 } as never,
       }),
     ).toThrow(/Unknown option `size` in `window`/);
+  });
+});
+
+describe('FleetCircuitBreaker per-call options', () => {
+  it('refuses a key that is not an option before the function runs', async () => {
+    const breaker = build({})();
+    let ran = false;
+    await expect(
+      breaker.execute(
+        () => {
+          ran = true;
+        },
+        { tiemoutMs: 1 } as never,
+      ),
+    ).rejects.toThrow(
+      new TypeError(
+        'Unknown option `tiemoutMs` in `options`; the options are `signal`, `timeoutMs`',
+      ),
+    );
+    expect(ran).toBe(false);
+    await breaker.close();
   });
 });
