@@ -279,20 +279,21 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
    * @throws RangeError when `options.ttl`/`options.size` or `sizeOf`'s result is invalid.
    */
   set(key: K, value: V | undefined, options?: SetOptions): this {
-    if (value === undefined) {
-      this.delete(key);
-      return this;
-    }
     let ttl = this.#options.ttl;
     let size = 1;
+    // Checked even for `undefined` (a delete) or when no weight is kept: a bad option is
+    // a bug to report.
     if (options !== undefined) {
       checkOptions('options', options);
       checkKnownKeys('options', options, SET_OPTION_KEYS);
       ttl = checkNumber('ttl', options.ttl, { min: 0, default: ttl });
-      // Checked even when no weight is kept: a bad `size` is a bug to report.
-      if (options.size !== undefined && this.#sizes === undefined) {
-        this.#sizeOf(key, value, options.size);
+      if (options.size !== undefined && (this.#sizes === undefined || value === undefined)) {
+        this.#checkSize(key, options.size);
       }
+    }
+    if (value === undefined) {
+      this.delete(key);
+      return this;
     }
     if (this.#inflight.size > 0) this.#supersede(key);
     if (this.#failures.size > 0) this.#failures.delete(key);
@@ -563,9 +564,13 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
   }
 
   #sizeOf(key: K, value: V, given: number | undefined): number {
-    const size = given ?? this.#options.sizeOf!(value, key);
+    return this.#checkSize(key, given ?? this.#options.sizeOf!(value, key), given === undefined);
+  }
+
+  /** `size` if it is a valid weight, from the `size` option or (`computed`) from `sizeOf`. */
+  #checkSize(key: K, size: unknown, computed = false): number {
     if (typeof size !== 'number' || !(size > 0) || size === NEVER) {
-      const source = given === undefined ? '`sizeOf`' : '`size`';
+      const source = computed ? '`sizeOf`' : '`size`';
       throw new RangeError(
         `Expected ${source} to be a finite number > 0 for key ${describeValue(key)}, got ${describeValue(size)}`,
       );

@@ -112,6 +112,24 @@ describe('Cache option validation', () => {
     new Cache({ max: 10, purgeInterval: 2 ** 31 - 1 }).close();
   });
 
+  it('checks the options of a set of undefined (a delete) before deleting', () => {
+    const cache = new Cache<string, string>({ max: 10 });
+    cache.set('k', 'v');
+    expect(() => cache.set('k', undefined, { tll: 5 } as never)).toThrow(
+      new TypeError('Unknown option `tll` in `options`; the options are `ttl`, `size`'),
+    );
+    expect(() => cache.set('k', undefined, { ttl: -1 })).toThrow(RangeError);
+    expect(() => cache.set('k', undefined, { size: 0 })).toThrow(
+      new RangeError(
+        'Expected `size` to be a finite number > 0 for key `"k"` (string), got `0` (number)',
+      ),
+    );
+    expect(cache.get('k')).toBe('v');
+    cache.set('k', undefined, { ttl: 5 });
+    expect(cache.has('k')).toBe(false);
+    cache.close();
+  });
+
   it('validates per-call options before doing anything', async () => {
     const load = vi.fn(async () => 'v');
     const cache = new Cache<string, string>({ max: 10, load });

@@ -259,10 +259,9 @@ export class TieredCache<V, C = unknown> {
    */
   async set(key: string, value: V | undefined, options?: TieredSetOptions): Promise<void> {
     checkKey(key);
-    if (value === undefined) return this.delete(key);
-    this.#assertOpen();
     let ttl = this.#options.ttl;
     let size: number | undefined;
+    // Checked even for `undefined` (a delete): a bad option is a bug to report.
     if (options !== undefined) {
       checkOptions('options', options);
       checkKnownKeys('options', options, SET_OPTION_KEYS);
@@ -271,6 +270,8 @@ export class TieredCache<V, C = unknown> {
         size = checkNumber('size', options.size, { min: 0, exclusiveMin: true });
       }
     }
+    if (value === undefined) return this.delete(key);
+    this.#assertOpen();
     const text = this.#serialize(value);
     const l1Options: SetOptions = { ttl: minTtl(this.#options.l1.ttl, ttl) };
     if (size !== undefined) l1Options.size = size;

@@ -217,6 +217,23 @@ describe('TieredCache option validation', () => {
     await cache.close();
   });
 
+  it('checks the options of a set of undefined (a delete) before deleting anything', async () => {
+    const evalScript = vi.fn(async () => 1);
+    const cache = new TieredCache(options({ redis: fakeRedis({ eval: evalScript }) }));
+    await cache.set('k', 'v');
+    await expect(cache.set('k', undefined, { tll: 5 } as never)).rejects.toThrow(
+      new TypeError('Unknown option `tll` in `options`; the options are `ttl`, `size`'),
+    );
+    await expect(cache.set('k', undefined, 5 as never)).rejects.toThrow(TypeError);
+    await expect(cache.set('k', undefined, { ttl: 1.5 })).rejects.toThrow(RangeError);
+    expect(evalScript).not.toHaveBeenCalled();
+    expect(cache.peek('k')).toBe('v');
+    await cache.set('k', undefined, { ttl: 5 });
+    expect(evalScript).toHaveBeenCalledTimes(1);
+    expect(cache.peek('k')).toBeUndefined();
+    await cache.close();
+  });
+
   it('validates the options of ready', async () => {
     const cache = new TieredCache(options());
     await expect(cache.ready({ timeout: 5 } as never)).rejects.toThrow(
