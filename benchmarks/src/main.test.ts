@@ -63,10 +63,11 @@ describe('main', () => {
       expect(c.checked).toBe(true);
       expect(c.ours.medianOpsPerSec).toBeGreaterThan(0);
       expect(c.comparisons.map((comparison) => comparison.peer)).toEqual([
-        'JSON.stringify (pre-sorted)',
         'fast-json-stable-stringify',
       ]);
+      expect(c.floor).toMatchObject({ name: 'JSON.stringify (pre-sorted)', role: 'floor' });
     }
+    expect(result.tables?.[0]?.title).toBe('Against the floor');
 
     const markdown = await readFile(join(outDir, 'RESULTS.md'), 'utf8');
     expect(markdown).toContain('## core');

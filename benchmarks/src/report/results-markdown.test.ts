@@ -118,4 +118,21 @@ describe('renderResultsMarkdown', () => {
   it('says how to produce results when there are none', () => {
     expect(renderResultsMarkdown([])).toContain('No results yet: run `pnpm bench`.');
   });
+
+  it('adds a floor row giving our time over the floor’s, and notes the floor by its role', () => {
+    const markdown = renderResultsMarkdown([
+      sampleSuite('cache', [
+        {
+          ...sampleCase('get hit', sampleImplementation('ours', 'ours', 2e6), [
+            sampleImplementation('lru-cache', 'peer', 1e6),
+          ]),
+          floor: sampleImplementation('Map (floor)', 'floor', 5e6, { note: 'a bare Map' }),
+        },
+      ]),
+    ]);
+    expect(markdown).toContain(
+      '| get hit | 2.00M | 1.90M–2.10M | Map (floor) | 5.00M | 4.75M–5.25M | floor: ours takes 2.50× its time |',
+    );
+    expect(markdown).toContain('- `Map (floor)` (floor) — a bare Map');
+  });
 });
