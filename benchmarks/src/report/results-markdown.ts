@@ -268,7 +268,7 @@ function isolatedSection(isolated: SuiteResult, inProcess: SuiteResult | undefin
       lines.push(
         row([
           c.name,
-          role === 'floor' ? `${impl.name} (floor)` : impl.name,
+          role === 'floor' && !impl.name.includes('(floor)') ? `${impl.name} (floor)` : impl.name,
           earlier === null ? '–' : show(earlier),
           show(ratio),
           formatOpsPerSec(c.ours.medianOpsPerSec),
