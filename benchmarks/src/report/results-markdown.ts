@@ -66,7 +66,7 @@ function runLine(result: SuiteResult): string {
   const { environment: env, settings } = result;
   const processes =
     result.harness === 'isolated'
-      ? `${plural(result.processes ?? 0, 'process')} per implementation (one implementation per ` +
+      ? `${result.processes ?? 0} process${result.processes === 1 ? '' : 'es'} per implementation (one implementation per ` +
         'process), each running '
       : '';
   return (
