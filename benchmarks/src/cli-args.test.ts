@@ -12,6 +12,8 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs([], options)).toEqual({
       suites: ['core', 'cache', 'pool'],
       quick: false,
+      isolated: false,
+      processes: 5,
       outDir: '/pkg/benchmarks',
       help: false,
     });
@@ -46,6 +48,24 @@ describe('parseCliArgs', () => {
     );
   });
 
+  it('reads --isolated with 5 processes per implementation, 2 in quick mode, or --processes', () => {
+    expect(parseCliArgs(['--isolated'], options)).toMatchObject({ isolated: true, processes: 5 });
+    expect(parseCliArgs(['--isolated', '--quick'], options).processes).toBe(2);
+    expect(parseCliArgs(['--isolated', '--processes', '7'], options).processes).toBe(7);
+    expect(parseCliArgs(['--isolated', '--quick', '--processes=1'], options).processes).toBe(1);
+  });
+
+  it('rejects --processes without --isolated, and anything but a positive integer', () => {
+    expect(() => parseCliArgs(['--processes', '3'], options)).toThrow(
+      '`--processes` applies to isolated runs only: add `--isolated`',
+    );
+    for (const bad of ['0', '-1', '2.5', 'three', '', '1e3']) {
+      expect(() => parseCliArgs(['--isolated', `--processes=${bad}`], options)).toThrow(
+        `Expected \`--processes\` to be an integer > 0, got ${JSON.stringify(bad)}`,
+      );
+    }
+  });
+
   it('reads --help and -h', () => {
     expect(parseCliArgs(['--help'], options).help).toBe(true);
     expect(parseCliArgs(['-h'], options).help).toBe(true);
@@ -55,7 +75,12 @@ describe('parseCliArgs', () => {
 describe('usage', () => {
   it('lists the options and the available suites', () => {
     const text = usage(['core', 'cache']);
-    expect(text).toContain('Usage: pnpm bench [<suite>...] [--quick] [--out <dir>]');
+    expect(text).toContain(
+      'Usage: pnpm bench [<suite>...] [--quick] [--isolated [--processes <n>]] [--out <dir>]',
+    );
+    expect(text).toContain(
+      '--processes <n>  processes per implementation with --isolated (default: 5, 2 with --quick)',
+    );
     expect(text).toContain('Suites: core, cache');
   });
 });

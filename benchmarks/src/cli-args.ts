@@ -1,5 +1,12 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { RunMode } from './runner/run-settings.js';
+
+/** Processes per implementation of an isolated run, by mode, unless `--processes` says. */
+export const isolatedProcesses: Readonly<Record<RunMode, number>> = Object.freeze({
+  quick: 2,
+  full: 5,
+});
 
 /** A command line the CLI cannot run; printed with the usage, exit code 1. */
 export class UsageError extends Error {
@@ -11,6 +18,10 @@ export interface CliArgs {
   /** Suites to run, in registry order; every suite when none was named. */
   readonly suites: readonly string[];
   readonly quick: boolean;
+  /** Run each implementation of each case in processes of its own. */
+  readonly isolated: boolean;
+  /** Processes per implementation in an isolated run (`--processes`, else the mode's default). */
+  readonly processes: number;
   /** Absolute directory receiving `results/` and `RESULTS.md`. */
   readonly outDir: string;
   readonly help: boolean;
@@ -27,13 +38,17 @@ export interface ParseCliArgsOptions {
 
 export function usage(available: readonly string[]): string {
   return [
-    'Usage: pnpm bench [<suite>...] [--quick] [--out <dir>]',
+    'Usage: pnpm bench [<suite>...] [--quick] [--isolated [--processes <n>]] [--out <dir>]',
     '',
-    '  <suite>      run only these suites (default: all)',
-    '  --quick      short smoke pass: few short rounds, figures not for quoting',
-    '  --out <dir>  write results/<suite>.json, results/ratios.svg and RESULTS.md',
-    '               under <dir> (default: the benchmarks package)',
-    '  --help       show this help',
+    '  <suite>          run only these suites (default: all)',
+    '  --quick          short smoke pass: few short rounds, figures not for quoting',
+    '  --isolated       each implementation of each case in processes of its own;',
+    '                   writes results/<suite>.isolated.json beside the in-process results',
+    `  --processes <n>  processes per implementation with --isolated (default: ` +
+      `${isolatedProcesses.full}, ${isolatedProcesses.quick} with --quick)`,
+    '  --out <dir>      write results/<suite>.json, results/ratios.svg and RESULTS.md',
+    '                   under <dir> (default: the benchmarks package)',
+    '  --help           show this help',
     '',
     `Suites: ${available.join(', ')}`,
   ].join('\n');
@@ -56,6 +71,21 @@ export function parseCliArgs(argv: readonly string[], options: ParseCliArgsOptio
         `Available suites: ${options.available.join(', ')}`,
     );
   }
+  const isolated = values.isolated ?? false;
+  const quick = values.quick ?? false;
+  let processes = isolatedProcesses[quick ? 'quick' : 'full'];
+  if (values.processes !== undefined) {
+    if (!isolated) {
+      throw new UsageError('`--processes` applies to isolated runs only: add `--isolated`');
+    }
+    const count = Number(values.processes);
+    if (!(/^\d+$/.test(values.processes.trim()) && Number.isSafeInteger(count) && count > 0)) {
+      throw new UsageError(
+        `Expected \`--processes\` to be an integer > 0, got ${JSON.stringify(values.processes)}`,
+      );
+    }
+    processes = count;
+  }
   if (values.out !== undefined && values.out.trim() === '') {
     throw new UsageError('Expected `--out` to be a directory, got an empty string');
   }
@@ -65,7 +95,9 @@ export function parseCliArgs(argv: readonly string[], options: ParseCliArgsOptio
       positionals.length === 0
         ? [...options.available]
         : options.available.filter((name) => positionals.includes(name)),
-    quick: values.quick ?? false,
+    quick,
+    isolated,
+    processes,
     outDir: isAbsolute(out) ? out : resolve(options.cwd, out),
     help: values.help ?? false,
   };
@@ -78,6 +110,8 @@ function parse(argv: readonly string[]) {
     strict: true,
     options: {
       quick: { type: 'boolean' },
+      isolated: { type: 'boolean' },
+      processes: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },

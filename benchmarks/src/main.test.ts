@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { suite as fixture } from './isolated/fixture-suite.fixture.js';
+import { fixtureSuiteUrl, inProcessRunner } from './isolated/in-process-runner.fixture.js';
 import { type CliIo, main } from './main.js';
 import type { SuiteResult } from './runner/results.js';
 import type { SuiteDefinition } from './runner/suite-definition.js';
@@ -63,10 +65,11 @@ describe('main', () => {
       expect(c.checked).toBe(true);
       expect(c.ours.medianOpsPerSec).toBeGreaterThan(0);
       expect(c.comparisons.map((comparison) => comparison.peer)).toEqual([
-        'JSON.stringify (pre-sorted)',
         'fast-json-stable-stringify',
       ]);
+      expect(c.floor).toMatchObject({ name: 'JSON.stringify (pre-sorted)', role: 'floor' });
     }
+    expect(result.tables?.[0]?.title).toBe('Against the floor');
 
     const markdown = await readFile(join(outDir, 'RESULTS.md'), 'utf8');
     expect(markdown).toContain('## core');
@@ -143,6 +146,56 @@ describe('main', () => {
     expect(out).toContain('    loop');
     const markdown = await readFile(join(outDir, 'RESULTS.md'), 'utf8');
     expect(markdown).toContain('### Hit ratio\n\n| trace |\n| --- |\n| loop |');
+  });
+
+  it('runs a suite with --isolated into <suite>.isolated.json, beside the in-process results', async () => {
+    const registry = { fixture: async () => ({ suite: fixture }) };
+    const suiteModules = { fixture: fixtureSuiteUrl };
+    const runChild = inProcessRunner();
+    const { io, out, err } = captureIo();
+    expect(await main(['--quick', '--out', outDir], { io, registry, gc: vi.fn() })).toBe(0);
+    expect(
+      await main(['--isolated', '--quick', '--processes', '2', '--out', outDir], {
+        io,
+        registry,
+        suiteModules,
+        runChild,
+      }),
+    ).toBe(0);
+    expect(err).toEqual([]);
+    expect(out.join('\n')).toContain(
+      'One implementation per process: 2 processes per implementation of each case',
+    );
+    expect(out.join('\n')).toMatch(/floor {2}constant \(floor\) .* ours ÷ floor \(time\)/);
+    const isolated = JSON.parse(
+      await readFile(join(outDir, 'results', 'fixture.isolated.json'), 'utf8'),
+    ) as SuiteResult;
+    expect(isolated).toMatchObject({
+      harness: 'isolated',
+      processes: 2,
+      command: `pnpm bench --isolated --quick --processes 2 --out ${outDir}`,
+    });
+    expect(isolated.cases[0]!.ours.processes).toHaveLength(2);
+    const inProcess = JSON.parse(
+      await readFile(join(outDir, 'results', 'fixture.json'), 'utf8'),
+    ) as SuiteResult;
+    expect(inProcess.harness).toBeUndefined();
+    const markdown = await readFile(join(outDir, 'RESULTS.md'), 'utf8');
+    expect(markdown.indexOf('## fixture')).toBeLessThan(
+      markdown.indexOf('### fixture · one implementation per process'),
+    );
+    expect(markdown).toContain('### Harness · isolated');
+    const svg = await readFile(join(outDir, 'results', 'ratios.svg'), 'utf8');
+    expect(svg).toContain('fixture · one implementation per process (quick smoke pass)');
+  });
+
+  it('fails an isolated suite its children have no module to load from', async () => {
+    const registry = { fixture: async () => ({ suite: fixture }) };
+    const { io, err } = captureIo();
+    expect(await main(['--isolated', '--quick', '--out', outDir], { io, registry })).toBe(1);
+    expect(err[0]).toBe(
+      'Suite "fixture" failed: no module URL for suite "fixture": its child processes cannot load it',
+    );
   });
 
   it('rethrows errors that are not usage errors', async () => {

@@ -3,13 +3,18 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CliArgs, parseCliArgs, UsageError, usage } from './cli-args.js';
-import { type SuiteLoader, suiteRegistry } from './registry.js';
+import type { ChildRunner } from './isolated/child-job.js';
+import { runIsolatedSuite } from './isolated/run-isolated-suite.js';
+import { spawnChildRunner } from './isolated/spawn-child.js';
+import { type SuiteLoader, suiteModules, suiteRegistry } from './registry.js';
 import { caseLines, tableLines } from './report/console-report.js';
 import { renderRatioChart } from './report/ratio-chart.js';
 import { readAllResults, resultsDir, writeSuiteResult } from './report/results-file.js';
 import { renderResultsMarkdown } from './report/results-markdown.js';
-import { runSettings } from './runner/run-settings.js';
+import type { CaseResult, SuiteResult } from './runner/results.js';
+import { type RunMode, runSettings } from './runner/run-settings.js';
 import { runSuite } from './runner/run-suite.js';
+import type { StaticTable } from './runner/static-table.js';
 
 /** Where the CLI prints. */
 export interface CliIo {
@@ -26,6 +31,13 @@ export interface MainOptions {
   readonly defaultOutDir?: string;
   /** @default globalThis.gc */
   readonly gc?: (() => unknown) | undefined;
+  /**
+   * URL of each suite's module, for the child processes of an isolated run. @default the
+   * registry's own (`dist/suites/<name>.js`); none when `registry` is given.
+   */
+  readonly suiteModules?: Readonly<Record<string, string>>;
+  /** Runs one implementation of one case in an isolated run. @default a child process each */
+  readonly runChild?: ChildRunner;
 }
 
 /** The benchmarks package: this file sits in its `src/` or `dist/`. */
@@ -50,15 +62,22 @@ async function runSelected(args: CliArgs, argv: readonly string[], options: Main
   const io = options.io ?? console;
   const registry = options.registry ?? suiteRegistry;
   const gc = 'gc' in options ? options.gc : globalThis.gc;
-  const mode = args.quick ? 'quick' : 'full';
+  const mode: RunMode = args.quick ? 'quick' : 'full';
   const settings = runSettings[mode];
   const command = ['pnpm bench', ...argv].join(' ');
+  const modules = options.suiteModules ?? (options.registry === undefined ? suiteModules : {});
+  const runChild = options.runChild ?? spawnChildRunner();
   io.log(
     `Breakwater benchmarks · ${mode}: ${settings.rounds} rounds × ${settings.roundMs} ms after ` +
       `${settings.warmupRounds} warm-up · Node ${process.version} · ` +
       `${cpus()[0]?.model.trim() ?? 'unknown CPU'}`,
   );
-  if (typeof gc !== 'function') {
+  if (args.isolated) {
+    io.log(
+      `One implementation per process: ${args.processes} process${args.processes === 1 ? '' : 'es'} ` +
+        'per implementation of each case, started one at a time.',
+    );
+  } else if (typeof gc !== 'function') {
     io.log('global.gc is not exposed: no GC between turns, and memory cases will fail.');
   }
   const failed: string[] = [];
@@ -69,23 +88,37 @@ async function runSelected(args: CliArgs, argv: readonly string[], options: Main
         throw new Error(`the registry entry "${name}" loads a suite named "${suite.name}"`);
       }
       io.log(`\n${suite.name}: ${suite.description}`);
-      const result = await runSuite(suite, {
+      const report = {
         settings,
         mode,
         command,
-        gc,
-        onCase: (caseResult) => {
+        onCase: (caseResult: CaseResult) => {
           for (const line of caseLines(caseResult)) {
             io.log(line);
           }
         },
-        onTable: (table) => {
+        onTable: (table: StaticTable) => {
           for (const line of tableLines(table)) {
             io.log(line);
           }
         },
-        log: (line) => io.log(line),
-      });
+        log: (line: string) => io.log(line),
+      };
+      let result: SuiteResult;
+      if (args.isolated) {
+        const module = modules[name];
+        if (module === undefined) {
+          throw new Error(`no module URL for suite "${name}": its child processes cannot load it`);
+        }
+        result = await runIsolatedSuite(suite, {
+          ...report,
+          module,
+          processes: args.processes,
+          runChild,
+        });
+      } else {
+        result = await runSuite(suite, { ...report, gc });
+      }
       const file = await writeSuiteResult(args.outDir, result);
       io.log(`  → ${file}`);
     } catch (error) {

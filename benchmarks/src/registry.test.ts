@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { suiteRegistry } from './registry.js';
+import { suiteModules, suiteRegistry } from './registry.js';
 
 describe('suiteRegistry', () => {
   it('loads, for every name, a suite of that name with cases that each have a peer', async () => {
@@ -10,6 +12,15 @@ describe('suiteRegistry', () => {
       for (const benchCase of suite.cases) {
         expect(benchCase.peers.length).toBeGreaterThan(0);
       }
+    }
+  });
+
+  it('gives each suite a module URL its isolated child processes import', () => {
+    expect(Object.keys(suiteModules)).toEqual(Object.keys(suiteRegistry));
+    for (const [name, url] of Object.entries(suiteModules)) {
+      // Compiled next to the registry: dist/suites/<name>.js; the sources hold <name>.ts.
+      expect(url).toMatch(new RegExp(`/suites/${name}\\.js$`));
+      expect(existsSync(fileURLToPath(url.replace(/\.js$/, '.ts')))).toBe(true);
     }
   });
 });

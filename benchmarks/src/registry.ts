@@ -15,3 +15,14 @@ export const suiteRegistry: Readonly<Record<string, SuiteLoader>> = {
   pool: () => import('./suites/pool.js'),
   limiter: () => import('./suites/limiter.js'),
 };
+
+/**
+ * The URL of each suite's module, which the child processes of an isolated run import
+ * (`pnpm bench --isolated`); beside the compiled registry, so `dist/suites/<name>.js`.
+ */
+export const suiteModules: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.keys(suiteRegistry).map((name) => [
+    name,
+    new URL(`./suites/${name}.js`, import.meta.url).href,
+  ]),
+);

@@ -17,11 +17,25 @@ describe('caseLines', () => {
     );
     expect(lines[0]).toBe('  get hit');
     expect(lines[1]).toMatch(
-      /^ {4}ours {2}ours +1\.00M ops\/s +\(950k–1\.05M\) +p50 900 ns p99 2\.00 µs +64\.0 B\/item$/,
+      /^ {4}ours {3}ours +1\.00M ops\/s +\(950k–1\.05M\) +p50 900 ns p99 2\.00 µs +64\.0 B\/item$/,
     );
     expect(lines[2]).toMatch(
-      /^ {4}peer {2}lru-cache +2\.00M ops\/s .*ours\/peer 0\.50× \(slower\)$/,
+      /^ {4}peer {3}lru-cache +2\.00M ops\/s .*ours\/peer 0\.50× \(slower\)$/,
     );
+    expect(lines).toHaveLength(3);
+  });
+
+  it('prints the floor last with our time over its time, and no ratio ours ÷ peer', () => {
+    const lines = caseLines({
+      ...sampleCase('get hit', sampleImplementation('ours', 'ours', 1e6), [
+        sampleImplementation('lru-cache', 'peer', 2e6),
+      ]),
+      floor: sampleImplementation('Map (floor)', 'floor', 4e6),
+    });
+    expect(lines[3]).toMatch(
+      /^ {4}floor {2}Map \(floor\) +4\.00M ops\/s .*ours ÷ floor \(time\) 4\.00×$/,
+    );
+    expect(lines[3]).not.toContain('ours/peer');
   });
 });
 

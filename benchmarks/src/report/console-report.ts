@@ -1,4 +1,4 @@
-import type { CaseResult, ImplementationResult } from '../runner/results.js';
+import { type CaseResult, floorTimeRatio, type ImplementationResult } from '../runner/results.js';
 import type { StaticTable } from '../runner/static-table.js';
 import {
   formatBytes,
@@ -7,16 +7,17 @@ import {
   formatOpsPerSec,
   formatRatio,
   formatSpread,
+  formatTimeRatio,
   isNumericColumn,
 } from './format.js';
 
 function implementationLine(
   result: ImplementationResult,
   nameWidth: number,
-  ratio: number | undefined,
+  ratio: string | undefined,
 ): string {
   const parts = [
-    `    ${result.role.padEnd(4)}  ${result.name.padEnd(nameWidth)}`,
+    `    ${result.role.padEnd(5)}  ${result.name.padEnd(nameWidth)}`,
     `${formatOpsPerSec(result.medianOpsPerSec).padStart(7)} ops/s`,
     `(${formatSpread(result.spread)})`.padEnd(17),
   ];
@@ -27,20 +28,35 @@ function implementationLine(
     parts.push(`${formatBytes(result.memory.bytesPerItem)}/item`);
   }
   if (ratio !== undefined) {
-    parts.push(`ours/peer ${formatRatio(ratio)}`);
+    parts.push(ratio);
   }
   return parts.join('  ').trimEnd();
 }
 
-/** The lines printed once a case has run: one per implementation, ratios on the peer lines. */
+/**
+ * The lines printed once a case has run: one per implementation, ratios on the peer lines,
+ * ours' time over the floor's on the floor line.
+ */
 export function caseLines(result: CaseResult): string[] {
-  const nameWidth = Math.max(...[result.ours, ...result.peers].map((impl) => impl.name.length));
+  const all = [result.ours, ...result.peers, ...(result.floor === undefined ? [] : [result.floor])];
+  const nameWidth = Math.max(...all.map((impl) => impl.name.length));
+  const comparison = (index: number) => {
+    const ratio = result.comparisons[index]?.ratio;
+    return ratio === undefined ? undefined : `ours/peer ${formatRatio(ratio)}`;
+  };
   return [
     `  ${result.name}`,
     implementationLine(result.ours, nameWidth, undefined),
-    ...result.peers.map((peer, index) =>
-      implementationLine(peer, nameWidth, result.comparisons[index]?.ratio),
-    ),
+    ...result.peers.map((peer, index) => implementationLine(peer, nameWidth, comparison(index))),
+    ...(result.floor === undefined
+      ? []
+      : [
+          implementationLine(
+            result.floor,
+            nameWidth,
+            `ours ÷ floor (time) ${formatTimeRatio(floorTimeRatio(result))}`,
+          ),
+        ]),
   ];
 }
 

@@ -41,6 +41,11 @@ export function formatRatio(value: number): string {
   return value < 1 ? `${text} (slower)` : text;
 }
 
+/** A time ratio (ours ÷ floor), e.g. `2.15×`; `n/a` when there is none. */
+export function formatTimeRatio(value: number | null): string {
+  return value === null || !Number.isFinite(value) || value <= 0 ? 'n/a' : `${threeDigits(value)}×`;
+}
+
 /** A duration given in nanoseconds, e.g. `850 ns`, `1.23 µs`, `4.56 ms`. */
 export function formatNs(ns: number): string {
   if (ns >= 1e9) {

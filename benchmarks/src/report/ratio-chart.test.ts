@@ -67,4 +67,21 @@ describe('renderRatioChart', () => {
   it('escapes every XML special character', () => {
     expect(escapeXml(`a<b>&"c"'d'`)).toBe('a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;');
   });
+
+  it('labels isolated results apart and draws no bar for a floor', () => {
+    const withFloor = {
+      ...sampleCase('get', sampleImplementation('ours', 'ours', 3e6), [
+        sampleImplementation('lru-cache', 'peer', 1e6),
+      ]),
+      floor: sampleImplementation('Map (floor)', 'floor', 9e6),
+    };
+    const svg = renderRatioChart([
+      { ...sampleSuite('cache', [withFloor]), harness: 'isolated' },
+      sampleSuite('cache', [withFloor]),
+    ]);
+    expect(svg).toContain('>cache · one implementation per process<');
+    expect(svg.indexOf('>cache<')).toBeLessThan(svg.indexOf('>cache · one implementation'));
+    expect(svg).not.toContain('Map (floor)');
+    expect(svg.match(/>vs lru-cache</g)).toHaveLength(2);
+  });
 });

@@ -1,5 +1,6 @@
 import type { SuiteResult } from '../runner/results.js';
 import { formatRatio } from './format.js';
+import { inReportOrder } from './suite-groups.js';
 
 /** Rough width of one character at the 12px font, to size the label column. */
 const charWidth = 6.6;
@@ -31,20 +32,23 @@ export function escapeXml(text: string): string {
     .replaceAll("'", '&apos;');
 }
 
+function suiteLabel(result: SuiteResult): string {
+  const harness = result.harness === 'isolated' ? ' · one implementation per process' : '';
+  return `${result.suite}${harness}${result.mode === 'quick' ? ' (quick smoke pass)' : ''}`;
+}
+
+/** Bars of ours ÷ each peer; floors are not competitors and get none. */
 function rowsOf(results: readonly SuiteResult[]): Row[] {
   const rows: Row[] = [];
-  for (const result of results) {
-    rows.push({
-      kind: 'suite',
-      label: result.mode === 'quick' ? `${result.suite} (quick smoke pass)` : result.suite,
-    });
+  for (const result of inReportOrder(results)) {
+    rows.push({ kind: 'suite', label: suiteLabel(result) });
     for (const c of result.cases) {
       rows.push({ kind: 'case', label: c.name });
       for (const comparison of c.comparisons) {
         rows.push({
           kind: 'bar',
           label: `vs ${comparison.peer}`,
-          title: `${result.suite} · ${c.name} vs ${comparison.peer}`,
+          title: `${suiteLabel(result)} · ${c.name} vs ${comparison.peer}`,
           ratio: comparison.ratio,
         });
       }

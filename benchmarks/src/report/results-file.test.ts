@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readAllResults, resultsDir, writeSuiteResult } from './results-file.js';
+import { readAllResults, resultFileName, resultsDir, writeSuiteResult } from './results-file.js';
 import { sampleCase, sampleImplementation, sampleSuite } from './sample-results.fixture.js';
 import { sampleTable } from './sample-table.fixture.js';
 
@@ -61,5 +61,22 @@ describe('results files', () => {
   it('passes on errors other than a missing folder', async () => {
     await writeFile(join(outDir, 'results'), 'a file, not a folder');
     await expect(readAllResults(outDir)).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+
+  it('writes an isolated result to <suite>.isolated.json, leaving the in-process one', async () => {
+    const cases = [sampleCase('c', sampleImplementation('ours', 'ours', 2), [])];
+    await writeSuiteResult(outDir, sampleSuite('pool', cases));
+    const file = await writeSuiteResult(outDir, {
+      ...sampleSuite('pool', cases),
+      harness: 'isolated',
+      processes: 5,
+    });
+    expect(file).toBe(join(outDir, 'results', 'pool.isolated.json'));
+    expect(resultFileName({ suite: 'pool' })).toBe('pool.json');
+    const results = await readAllResults(outDir);
+    expect(results.map((r) => [r.suite, r.harness])).toEqual([
+      ['pool', 'isolated'],
+      ['pool', undefined],
+    ]);
   });
 });

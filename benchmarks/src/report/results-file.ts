@@ -7,11 +7,19 @@ export function resultsDir(outDir: string): string {
   return join(outDir, 'results');
 }
 
-/** Writes `<out>/results/<suite>.json` and returns its path. */
+/** `<suite>.json` for an in-process run, `<suite>.isolated.json` for an isolated one. */
+export function resultFileName(result: Pick<SuiteResult, 'suite' | 'harness'>): string {
+  return result.harness === 'isolated' ? `${result.suite}.isolated.json` : `${result.suite}.json`;
+}
+
+/**
+ * Writes `<out>/results/<suite>.json` (or `<suite>.isolated.json`, which leaves the in-process
+ * results in place) and returns its path.
+ */
 export async function writeSuiteResult(outDir: string, result: SuiteResult): Promise<string> {
   const dir = resultsDir(outDir);
   await mkdir(dir, { recursive: true });
-  const file = join(dir, `${result.suite}.json`);
+  const file = join(dir, resultFileName(result));
   await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
   return file;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderResultsMarkdown } from './results-markdown.js';
+import type { SuiteResult } from '../runner/results.js';
+import { agreement, renderResultsMarkdown } from './results-markdown.js';
 import { sampleCase, sampleImplementation, sampleSuite } from './sample-results.fixture.js';
 import { sampleTable } from './sample-table.fixture.js';
 
@@ -117,5 +118,102 @@ describe('renderResultsMarkdown', () => {
 
   it('says how to produce results when there are none', () => {
     expect(renderResultsMarkdown([])).toContain('No results yet: run `pnpm bench`.');
+  });
+
+  it('adds a floor row giving our time over the floor’s, and notes the floor by its role', () => {
+    const markdown = renderResultsMarkdown([
+      sampleSuite('cache', [
+        {
+          ...sampleCase('get hit', sampleImplementation('ours', 'ours', 2e6), [
+            sampleImplementation('lru-cache', 'peer', 1e6),
+          ]),
+          floor: sampleImplementation('Map (floor)', 'floor', 5e6, { note: 'a bare Map' }),
+        },
+      ]),
+    ]);
+    expect(markdown).toContain(
+      '| get hit | 2.00M | 1.90M–2.10M | Map (floor) | 5.00M | 4.75M–5.25M | floor: ours takes 2.50× its time |',
+    );
+    expect(markdown).toContain('- `Map (floor)` (floor) — a bare Map');
+  });
+
+  it('puts the isolated figures under the in-process table, marking ratios more than 15% apart', () => {
+    const inProcess = sampleSuite('cache', [
+      {
+        ...sampleCase('get hit', sampleImplementation('ours', 'ours', 2e6), [
+          sampleImplementation('lru-cache', 'peer', 1e6),
+          sampleImplementation('lru.min', 'peer', 1e6),
+        ]),
+        floor: sampleImplementation('Map (floor)', 'floor', 4e6),
+      },
+    ]);
+    const isolated: SuiteResult = {
+      ...sampleSuite('cache', [
+        {
+          ...sampleCase('get hit', sampleImplementation('ours', 'ours', 2e6), [
+            sampleImplementation('lru-cache', 'peer', 1.9e6),
+            sampleImplementation('lru.min', 'peer', 1.05e6),
+            sampleImplementation('new peer', 'peer', 1e6),
+          ]),
+          floor: sampleImplementation('Map', 'floor', 4e6),
+        },
+        sampleCase('only isolated', sampleImplementation('ours', 'ours', 1e6), [
+          sampleImplementation('p', 'peer', 1e6),
+        ]),
+      ]),
+      command: 'pnpm bench cache --isolated',
+      harness: 'isolated',
+      processes: 5,
+      tables: [sampleTable],
+    };
+    const markdown = renderResultsMarkdown([isolated, inProcess]);
+    expect(markdown.match(/^## cache$/gm)).toHaveLength(1);
+    expect(markdown.indexOf('## cache')).toBeLessThan(
+      markdown.indexOf('### cache · one implementation per process'),
+    );
+    expect(markdown).toContain(
+      'Command: `pnpm bench cache --isolated` · mode full · 5 processes per implementation (one implementation per process), each running 10 rounds',
+    );
+    expect(markdown).toContain(
+      '| get hit | lru-cache | 2.00× | 1.05× | 2.00M | 1.90M–2.10M | 1.90M | 1.80M–2.00M | ⚠ 90% apart |',
+    );
+    expect(markdown).toContain('| get hit | lru.min | 2.00× | 1.90× | ');
+    expect(markdown).toMatch(/\| get hit \| lru\.min \|.*\| agree \|/);
+    expect(markdown).toMatch(/\| get hit \| new peer \| – \| 2\.00× \|.*\| – \|/);
+    expect(markdown).toMatch(/\| get hit \| Map \(floor\) \| – \| 2\.00× time \|/);
+    expect(markdown).toMatch(/\| only isolated \| p \| – \| 1\.00× \|/);
+    expect(markdown).toContain(`### ${sampleTable.title} · isolated`);
+  });
+
+  it('gives an isolated result of its own a suite heading and the quick-pass warning', () => {
+    const isolated: SuiteResult = {
+      ...sampleSuite(
+        'pool',
+        [
+          {
+            ...sampleCase('pair', sampleImplementation('ours', 'ours', 1e6), []),
+            floor: sampleImplementation('queue (floor)', 'floor', 2e6),
+          },
+        ],
+        'quick',
+      ),
+      harness: 'isolated',
+    };
+    const markdown = renderResultsMarkdown([isolated]);
+    expect(markdown).toContain('## pool\n\nThe pool suite.');
+    expect(markdown).toContain('### pool · one implementation per process');
+    expect(markdown).toContain('0 processes per implementation');
+    expect(markdown).toContain('> Quick smoke pass');
+    expect(markdown).toMatch(/\| pair \| queue \(floor\) \| – \| 2\.00× time \|/);
+  });
+});
+
+describe('agreement', () => {
+  it('marks two figures more than 15% apart, larger over smaller, and needs both', () => {
+    expect(agreement(1, 1.15)).toBe('agree');
+    expect(agreement(1.16, 1)).toBe('⚠ 16% apart');
+    expect(agreement(null, 1)).toBe('–');
+    expect(agreement(1, 0)).toBe('–');
+    expect(agreement(1, Number.POSITIVE_INFINITY)).toBe('–');
   });
 });

@@ -1,4 +1,9 @@
-import type { ImplementationResult, SuiteResult } from '../runner/results.js';
+import {
+  type CaseResult,
+  floorTimeRatio,
+  type ImplementationResult,
+  type SuiteResult,
+} from '../runner/results.js';
 import type { StaticTable } from '../runner/static-table.js';
 import {
   formatBytes,
@@ -7,8 +12,16 @@ import {
   formatOpsPerSec,
   formatRatio,
   formatSpread,
+  formatTimeRatio,
   isNumericColumn,
 } from './format.js';
+import { groupBySuite } from './suite-groups.js';
+
+/**
+ * How far apart the in-process and isolated ratio of the same comparison may be before the
+ * isolated table marks it: 15%, larger over smaller.
+ */
+export const disagreementThreshold = 0.15;
 
 function cell(text: string): string {
   return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
@@ -32,8 +45,8 @@ function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
-function staticTableSection(table: StaticTable): string[] {
-  const lines = [`### ${table.title}`, ''];
+function staticTableSection(table: StaticTable, suffix = ''): string[] {
+  const lines = [`### ${table.title}${suffix}`, ''];
   if (table.description !== undefined) {
     lines.push(table.description, '');
   }
@@ -49,8 +62,26 @@ function staticTableSection(table: StaticTable): string[] {
   return lines;
 }
 
-function suiteSection(result: SuiteResult): string[] {
+function runLine(result: SuiteResult): string {
   const { environment: env, settings } = result;
+  const processes =
+    result.harness === 'isolated'
+      ? `${result.processes ?? 0} process${result.processes === 1 ? '' : 'es'} per implementation (one implementation per ` +
+        'process), each running '
+      : '';
+  return (
+    `Command: \`${result.command}\` · mode ${result.mode} · ${processes}` +
+    `${plural(settings.rounds, 'round')} × ${settings.roundMs} ms per implementation after ` +
+    `${plural(settings.warmupRounds, 'warm-up round')}` +
+    `${settings.gcBetweenSlots ? ', full GC before each turn' : ''} · ` +
+    `Node ${env.node} · ${env.cpuModel} × ${env.cores} cores · ${env.platform}/${env.arch} · ` +
+    `${env.date}`
+  );
+}
+
+const quickNote = '> Quick smoke pass: too short to quote. Run without `--quick` for real figures.';
+
+function suiteSection(result: SuiteResult): string[] {
   const withLatency = result.cases.some(
     (c) => c.ours.latency !== undefined || c.peers.some((p) => p.latency !== undefined),
   );
@@ -59,20 +90,9 @@ function suiteSection(result: SuiteResult): string[] {
   );
   const lines = [`## ${result.suite}`, '', result.description, ''];
   if (result.mode === 'quick') {
-    lines.push(
-      '> Quick smoke pass: too short to quote. Run without `--quick` for real figures.',
-      '',
-    );
+    lines.push(quickNote, '');
   }
-  lines.push(
-    `Command: \`${result.command}\` · mode ${result.mode} · ` +
-      `${plural(settings.rounds, 'round')} × ${settings.roundMs} ms per implementation after ` +
-      `${plural(settings.warmupRounds, 'warm-up round')}` +
-      `${settings.gcBetweenSlots ? ', full GC before each turn' : ''} · ` +
-      `Node ${env.node} · ${env.cpuModel} × ${env.cores} cores · ${env.platform}/${env.arch} · ` +
-      `${env.date}`,
-    '',
-  );
+  lines.push(runLine(result), '');
 
   const header = [
     'case',
@@ -113,6 +133,24 @@ function suiteSection(result: SuiteResult): string[] {
       }
       lines.push(row(cells));
     });
+    if (c.floor !== undefined) {
+      const cells = [
+        c.name,
+        formatOpsPerSec(c.ours.medianOpsPerSec),
+        formatSpread(c.ours.spread),
+        c.floor.name,
+        formatOpsPerSec(c.floor.medianOpsPerSec),
+        formatSpread(c.floor.spread),
+        `floor: ours takes ${formatTimeRatio(floorTimeRatio(c))} its time`,
+      ];
+      if (withLatency) {
+        cells.push(latencyCell(c.ours), latencyCell(c.floor));
+      }
+      if (withMemory) {
+        cells.push(memoryCell(c.ours), memoryCell(c.floor));
+      }
+      lines.push(row(cells));
+    }
   }
 
   lines.push('');
@@ -127,7 +165,7 @@ function suiteSection(result: SuiteResult): string[] {
   }
   const seen = new Set<string>();
   const noted = result.cases
-    .flatMap((c) => [c.ours, ...c.peers])
+    .flatMap((c) => [c.ours, ...c.peers, ...(c.floor === undefined ? [] : [c.floor])])
     .filter((impl) => {
       const fresh = impl.note !== undefined && !seen.has(impl.name);
       seen.add(impl.name);
@@ -140,6 +178,112 @@ function suiteSection(result: SuiteResult): string[] {
     }
   }
   lines.push('');
+  return lines;
+}
+
+/** The in-process figure matching an isolated row: a peer's speed ratio or ours ÷ floor (time). */
+function inProcessRatio(
+  inProcess: CaseResult | undefined,
+  name: string,
+  role: 'peer' | 'floor',
+): number | null {
+  if (inProcess === undefined) {
+    return null;
+  }
+  if (role === 'floor') {
+    return inProcess.floor?.name === name ? floorTimeRatio(inProcess) : null;
+  }
+  return inProcess.comparisons.find((c) => c.peer === name)?.ratio ?? null;
+}
+
+/** `agree`, `⚠ 23% apart`, or `–` when one harness has no figure. */
+export function agreement(inProcess: number | null, isolated: number | null): string {
+  if (
+    inProcess === null ||
+    isolated === null ||
+    !(inProcess > 0 && isolated > 0 && Number.isFinite(inProcess) && Number.isFinite(isolated))
+  ) {
+    return '–';
+  }
+  const apart = Math.max(inProcess, isolated) / Math.min(inProcess, isolated) - 1;
+  return apart > disagreementThreshold ? `⚠ ${Math.round(apart * 100)}% apart` : 'agree';
+}
+
+function isolatedSection(isolated: SuiteResult, inProcess: SuiteResult | undefined): string[] {
+  const lines: string[] = [];
+  if (inProcess === undefined) {
+    lines.push(`## ${isolated.suite}`, '', isolated.description, '');
+  }
+  lines.push(
+    `### ${isolated.suite} · one implementation per process`,
+    '',
+    'Every implementation of every case measured alone in processes of its own, the passes ' +
+      'interleaved (ours, then each peer, in an order rotated each pass), with the same ' +
+      'rounds as in process. ops/s: the median over the processes of each process’s median; ' +
+      'spread: lowest–highest process. The in-process figure is that of the table above ' +
+      `(– where there is none); ⚠ marks figures more than ${Math.round(disagreementThreshold * 100)}% ` +
+      'apart. Floor rows give ours’ time over the floor’s.',
+    '',
+  );
+  if (isolated.mode === 'quick') {
+    lines.push(quickNote, '');
+  }
+  lines.push(
+    runLine(isolated),
+    '',
+    row([
+      'case',
+      'against',
+      'in-process ratio',
+      'isolated ratio',
+      'ours ops/s',
+      'ours spread',
+      'their ops/s',
+      'their spread',
+      'harnesses',
+    ]),
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  );
+  const inProcessCases = new Map((inProcess?.cases ?? []).map((c) => [c.name, c]));
+  for (const c of isolated.cases) {
+    const before = inProcessCases.get(c.name);
+    const rows: { impl: ImplementationResult; role: 'peer' | 'floor'; ratio: number | null }[] = [
+      ...c.peers.map((peer, index) => ({
+        impl: peer,
+        role: 'peer' as const,
+        ratio: c.comparisons[index]?.ratio ?? null,
+      })),
+      ...(c.floor === undefined
+        ? []
+        : [{ impl: c.floor, role: 'floor' as const, ratio: floorTimeRatio(c) }]),
+    ];
+    for (const { impl, role, ratio } of rows) {
+      const earlier = inProcessRatio(before, impl.name, role);
+      const show = (value: number | null) =>
+        role === 'floor'
+          ? `${formatTimeRatio(value)} time`
+          : value === null
+            ? '–'
+            : formatRatio(value);
+      lines.push(
+        row([
+          c.name,
+          role === 'floor' && !impl.name.includes('(floor)') ? `${impl.name} (floor)` : impl.name,
+          earlier === null ? '–' : show(earlier),
+          show(ratio),
+          formatOpsPerSec(c.ours.medianOpsPerSec),
+          formatSpread(c.ours.spread),
+          formatOpsPerSec(impl.medianOpsPerSec),
+          formatSpread(impl.spread),
+          agreement(earlier, ratio),
+        ]),
+      );
+    }
+  }
+  lines.push('');
+  for (const table of isolated.tables ?? []) {
+    lines.push(...staticTableSection(table, ' · isolated'));
+  }
   return lines;
 }
 
@@ -156,6 +300,10 @@ export function renderResultsMarkdown(results: readonly SuiteResult[]): string {
     '- **spread**: lowest–highest round (every measured round counts, the best is not picked).',
     '- **ratio**: our median ÷ the peer’s median. Above 1× we are faster; below 1× we are',
     '  slower, and the table says so.',
+    '- **floor** rows: not a competitor but the least the operation can cost, measured in the',
+    '  same rounds; they give our time over the floor’s and never enter a ratio.',
+    '- **one implementation per process** (`pnpm bench <suite> --isolated`): the same cases with',
+    '  each implementation measured alone in processes of its own, beside the in-process ratio.',
     '',
   ];
   if (results.length === 0) {
@@ -163,8 +311,13 @@ export function renderResultsMarkdown(results: readonly SuiteResult[]): string {
     return lines.join('\n');
   }
   lines.push('![Ratio of ours to each peer, log scale](results/ratios.svg)', '');
-  for (const result of results) {
-    lines.push(...suiteSection(result));
+  for (const group of groupBySuite(results)) {
+    if (group.inProcess !== undefined) {
+      lines.push(...suiteSection(group.inProcess));
+    }
+    if (group.isolated !== undefined) {
+      lines.push(...isolatedSection(group.isolated, group.inProcess));
+    }
   }
   return lines.join('\n');
 }

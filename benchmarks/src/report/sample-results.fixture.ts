@@ -1,10 +1,10 @@
-import type { CaseResult, ImplementationResult, SuiteResult } from '../runner/results.js';
+import type { CaseResult, ImplementationResult, Role, SuiteResult } from '../runner/results.js';
 import { spread } from '../runner/statistics.js';
 
 /** Figures of one implementation whose rounds all ran at `opsPerSec`, give or take 5%. */
 export function sampleImplementation(
   name: string,
-  role: 'ours' | 'peer',
+  role: Role,
   opsPerSec: number,
   extra: Partial<Pick<ImplementationResult, 'note' | 'latency' | 'memory'>> = {},
 ): ImplementationResult {

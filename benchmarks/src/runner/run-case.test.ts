@@ -3,7 +3,8 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it, vi } from 'vitest';
 import { CheckFailedError } from './check-results.js';
 import { MissingGcError } from './measure-memory.js';
-import { type RunCaseOptions, runCase } from './run-case.js';
+import { floorTimeRatio } from './results.js';
+import { assembleCaseResult, measureCase, type RunCaseOptions, runCase } from './run-case.js';
 import type { RunSettings } from './run-settings.js';
 import { type BenchCase, type Implementation, implementation } from './suite-definition.js';
 
@@ -277,5 +278,70 @@ describe('runCase', () => {
     );
     await expect(run).rejects.toThrow(MissingGcError);
     await expect(run).rejects.toThrow(/"ours" in case "memory" needs global.gc\(\).*--expose-gc/);
+  });
+
+  it('measures the floor in the same rounds, checks it, and keeps it out of the ratios', async () => {
+    const time = fakeTime();
+    const result = await runCase(
+      {
+        name: 'with floor',
+        check: true,
+        ours: costly('ours', 100, time),
+        peers: [costly('peer', 200, time)],
+        floor: costly('floor', 25, time),
+      },
+      options(time),
+    );
+    expect(result.floor).toMatchObject({ name: 'floor', role: 'floor', medianOpsPerSec: 4e7 });
+    expect(result.peers.map((peer) => peer.name)).toEqual(['peer']);
+    expect(result.comparisons.map((c) => c.peer)).toEqual(['peer']);
+    expect(result.roundOrders[1]).toEqual(['peer', 'floor', 'ours']);
+    expect(floorTimeRatio(result)).toBe(4);
+
+    const lazyFloor = runCase(
+      {
+        name: 'lazy floor',
+        check: true,
+        ours: costly('ours', 100, time),
+        peers: [costly('peer', 100, time)],
+        floor: costly('floor', 1, time, 'different'),
+      },
+      options(time),
+    );
+    await expect(lazyFloor).rejects.toThrow(/"floor" returned a different result than "ours"/);
+  });
+
+  it('runs only the named implementation through every step when asked, without a check', async () => {
+    const time = fakeTime();
+    const torn: string[] = [];
+    const impl = (name: string, cost: number, result: unknown): Implementation => ({
+      ...costly(name, cost, time, result),
+      setup: () => name,
+      teardown: (state) => {
+        torn.push(state as string);
+      },
+    });
+    const benchCase: BenchCase = {
+      name: 'alone',
+      check: true,
+      opsPerCall: 2,
+      ours: impl('ours', 100, 1),
+      peers: [impl('peer', 200, 2)],
+      floor: impl('floor', 50, 3),
+    };
+    const measured = await measureCase(benchCase, { ...options(time), only: 'peer' });
+    expect(measured.implementations.map((i) => [i.name, i.role, i.medianOpsPerSec])).toEqual([
+      ['peer', 'peer', 1e7],
+    ]);
+    expect(measured.firstResults).toEqual([{ name: 'peer', value: 2 }]);
+    expect(measured.roundOrders).toEqual([['peer'], ['peer'], ['peer']]);
+    expect(torn).toEqual(['peer']);
+
+    await expect(measureCase(benchCase, { ...options(time), only: 'nobody' })).rejects.toThrow(
+      'Case "alone": expected `only` to name one of "ours", "peer", "floor", got "nobody"',
+    );
+    expect(() =>
+      assembleCaseResult(benchCase, { ...measured, implementations: measured.implementations }),
+    ).toThrow('Case "alone": no figures for ours');
   });
 });

@@ -1,17 +1,17 @@
 import { type BatchLoop, createBatchLoop } from './batch-loop.js';
-import { checkResults } from './check-results.js';
+import { checkResults as checkNamedResults, type NamedResult } from './check-results.js';
 import { isThenable } from './is-thenable.js';
 import { type MemoryResult, measureMemory } from './measure-memory.js';
-import type {
-  CaseResult,
-  Comparison,
-  ImplementationResult,
-  LatencyFigures,
-  Role,
+import {
+  type CaseResult,
+  compareWithPeers,
+  type ImplementationResult,
+  type LatencyFigures,
+  type Role,
 } from './results.js';
 import { roundOrder } from './round-order.js';
 import type { RunSettings } from './run-settings.js';
-import { median, quantileOfSorted, ratio, spread } from './statistics.js';
+import { median, quantileOfSorted, spread } from './statistics.js';
 import type { BenchCase, Implementation } from './suite-definition.js';
 
 export interface RunCaseOptions {
@@ -23,6 +23,42 @@ export interface RunCaseOptions {
    * for another's garbage) and to weigh memory. @default globalThis.gc (needs --expose-gc)
    */
   readonly gc?: (() => unknown) | undefined;
+}
+
+export interface MeasureCaseOptions extends RunCaseOptions {
+  /**
+   * Runs only the implementation of this name (ours, a peer or the floor) through the same
+   * steps (setup, first call, calibration, warm-up, measured rounds, memory, teardown), and
+   * no check: the isolated harness runs each implementation in a process of its own and
+   * checks the first results in the parent.
+   */
+  readonly only?: string;
+}
+
+/** What `measureCase` found, before ours is compared with the peers. */
+export interface CaseMeasurement {
+  readonly opsPerCall: number;
+  /** Figures of every implementation run, in case order: ours, the peers, the floor. */
+  readonly implementations: readonly ImplementationResult[];
+  /** The result of each implementation's first call, in the same order. */
+  readonly firstResults: readonly NamedResult[];
+  /** The implementation names in the order each measured round ran them. */
+  readonly roundOrders: readonly (readonly string[])[];
+}
+
+/** An implementation of a case with its role. */
+export interface CaseImplementation {
+  readonly impl: Implementation;
+  readonly role: Role;
+}
+
+/** Ours, the peers and the floor (when the case has one), in that order. */
+export function caseImplementations(benchCase: BenchCase): CaseImplementation[] {
+  return [
+    { impl: benchCase.ours, role: 'ours' as const },
+    ...benchCase.peers.map((impl) => ({ impl, role: 'peer' as const })),
+    ...(benchCase.floor === undefined ? [] : [{ impl: benchCase.floor, role: 'floor' as const }]),
+  ];
 }
 
 /** One implementation taking part in a case run. */
@@ -53,7 +89,8 @@ const maxBatch = 1 << 24;
 /** Results land here so the optimiser cannot drop a call whose result is unused. */
 const sink: { value: unknown } = { value: undefined };
 
-function validateCase(benchCase: BenchCase): number {
+/** Checks a case's shape and returns its `opsPerCall`; throws a RangeError naming the problem. */
+export function validateCase(benchCase: BenchCase): number {
   const opsPerCall = benchCase.opsPerCall ?? 1;
   if (!(Number.isInteger(opsPerCall) && opsPerCall > 0)) {
     throw new RangeError(
@@ -63,7 +100,7 @@ function validateCase(benchCase: BenchCase): number {
   if (benchCase.peers.length === 0) {
     throw new RangeError(`Case "${benchCase.name}": expected at least one peer, got none`);
   }
-  const names = [benchCase.ours.name, ...benchCase.peers.map((peer) => peer.name)];
+  const names = caseImplementations(benchCase).map(({ impl }) => impl.name);
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);
   if (duplicate !== undefined) {
     throw new RangeError(
@@ -172,16 +209,29 @@ function implementationResult(c: Contender): ImplementationResult {
 }
 
 /**
- * Runs one case: sets every implementation up, checks their results agree, calibrates,
- * warms up, then runs the measured rounds with ours and the peers interleaved in a rotating
- * order, each for `roundMs` per round; finally weighs memory where asked.
+ * Sets up the case's implementations (all, or only `options.only`), checks that their first
+ * results agree (all only), calibrates, warms up, then runs the measured rounds with the
+ * implementations interleaved in a rotating order, each for `roundMs` per round; finally
+ * weighs memory where asked, and tears everything down.
  */
-export async function runCase(benchCase: BenchCase, options: RunCaseOptions): Promise<CaseResult> {
+export async function measureCase(
+  benchCase: BenchCase,
+  options: MeasureCaseOptions,
+): Promise<CaseMeasurement> {
   const opsPerCall = validateCase(benchCase);
-  const { settings } = options;
+  const { settings, only } = options;
   if (!(Number.isInteger(settings.rounds) && settings.rounds > 0)) {
     throw new RangeError(
       `Expected \`rounds\` to be an integer > 0, got \`${settings.rounds}\` (${typeof settings.rounds})`,
+    );
+  }
+  const selected = caseImplementations(benchCase).filter(
+    ({ impl }) => only === undefined || impl.name === only,
+  );
+  if (selected.length === 0) {
+    const names = caseImplementations(benchCase).map(({ impl }) => `"${impl.name}"`);
+    throw new RangeError(
+      `Case "${benchCase.name}": expected \`only\` to name one of ${names.join(', ')}, got "${only}"`,
     );
   }
   const clock = options.clock ?? process.hrtime.bigint;
@@ -190,10 +240,7 @@ export async function runCase(benchCase: BenchCase, options: RunCaseOptions): Pr
   const budgetNs = BigInt(Math.max(1, Math.round(settings.roundMs * 1e6)));
   const timed = benchCase.latency === true;
 
-  const contenders: Contender[] = [
-    { impl: benchCase.ours, role: 'ours' as const },
-    ...benchCase.peers.map((impl) => ({ impl, role: 'peer' as const })),
-  ].map(({ impl, role }) => ({
+  const contenders: Contender[] = selected.map(({ impl, role }) => ({
     impl,
     role,
     state: undefined,
@@ -213,27 +260,24 @@ export async function runCase(benchCase: BenchCase, options: RunCaseOptions): Pr
   };
 
   const roundOrders: string[][] = [];
+  const firstResults: NamedResult[] = [];
   try {
     for (const c of contenders) {
       c.state = c.impl.setup === undefined ? undefined : await c.impl.setup();
       c.ready = true;
     }
 
-    const firstResults: unknown[] = [];
     for (const c of contenders) {
       let result = c.impl.fn(c.state);
       if (isThenable(result)) {
         c.isAsync = true;
         result = await result;
       }
-      firstResults.push(result);
+      firstResults.push({ name: c.impl.name, value: result });
     }
-    if (benchCase.check !== undefined) {
-      const [ours, ...peers] = contenders.map((c, index) => ({
-        name: c.impl.name,
-        value: firstResults[index],
-      }));
-      checkResults(benchCase.name, benchCase.check, ours!, peers);
+    if (benchCase.check !== undefined && only === undefined) {
+      const [ours, ...others] = firstResults;
+      checkNamedResults(benchCase.name, benchCase.check, ours!, others);
     }
 
     if (!timed) {
@@ -277,25 +321,46 @@ export async function runCase(benchCase: BenchCase, options: RunCaseOptions): Pr
     }
   }
 
-  const [ours, ...peers] = contenders.map(implementationResult) as [
-    ImplementationResult,
-    ...ImplementationResult[],
-  ];
-  const comparisons: Comparison[] = peers.map((peer) => ({
-    peer: peer.name,
-    ratio: ratio(ours.medianOpsPerSec, peer.medianOpsPerSec),
-    roundRatios: ours.roundOpsPerSec.map((opsPerSec, round) =>
-      ratio(opsPerSec, peer.roundOpsPerSec[round] as number),
-    ),
-  }));
+  return {
+    opsPerCall,
+    implementations: contenders.map(implementationResult),
+    firstResults,
+    roundOrders,
+  };
+}
+
+/**
+ * Puts a case's figures together: ours, the peers with ours' ratio over each, and the floor.
+ * `implementations` holds ours first and the floor (when the case has one) last.
+ */
+export function assembleCaseResult(
+  benchCase: BenchCase,
+  measured: Pick<CaseMeasurement, 'opsPerCall' | 'implementations' | 'roundOrders'>,
+): CaseResult {
+  const ours = measured.implementations.find((impl) => impl.role === 'ours');
+  if (ours === undefined) {
+    throw new RangeError(`Case "${benchCase.name}": no figures for ours`);
+  }
+  const peers = measured.implementations.filter((impl) => impl.role === 'peer');
+  const floor = measured.implementations.find((impl) => impl.role === 'floor');
   return {
     name: benchCase.name,
     ...(benchCase.description === undefined ? {} : { description: benchCase.description }),
-    opsPerCall,
+    opsPerCall: measured.opsPerCall,
     checked: benchCase.check !== undefined,
-    roundOrders,
+    roundOrders: measured.roundOrders,
     ours,
     peers,
-    comparisons,
+    ...(floor === undefined ? {} : { floor }),
+    comparisons: compareWithPeers(ours, peers),
   };
+}
+
+/**
+ * Runs one case: sets every implementation up, checks their results agree, calibrates,
+ * warms up, then runs the measured rounds with ours, the peers and the floor interleaved in
+ * a rotating order, each for `roundMs` per round; finally weighs memory where asked.
+ */
+export async function runCase(benchCase: BenchCase, options: RunCaseOptions): Promise<CaseResult> {
+  return assembleCaseResult(benchCase, await measureCase(benchCase, options));
 }

@@ -1,4 +1,4 @@
-import type { CaseResult } from './results.js';
+import type { CaseResult, Harness } from './results.js';
 import type { RunMode } from './run-settings.js';
 
 /**
@@ -41,4 +41,10 @@ export interface StaticTableContext {
   readonly cases: readonly CaseResult[];
   /** Prints a line to the console, e.g. why a table was left out. */
   log(line: string): void;
+  /**
+   * Which harness measured `cases`. In an isolated run the suite's cases ran in child
+   * processes, so anything a case recorded in the suite's own memory is not here, and
+   * deterministic tables (computed, not timed) need not be computed again. @default 'in-process'
+   */
+  readonly harness?: Harness;
 }

@@ -45,7 +45,14 @@ export interface BenchCase {
   readonly opsPerCall?: number;
   readonly ours: Implementation;
   readonly peers: readonly Implementation[];
-  /** Checks that ours and each peer return equal results; a failed check fails the case. */
+  /**
+   * Not a competitor: the least the operation can cost (a bare `Map` lookup for a cache get,
+   * a bare `await` for a breaker call), measured in the same rounds as ours and the peers and
+   * reported as ours' time over its own, never as a ratio ours ÷ peer. `check` applies to it
+   * as to a peer.
+   */
+  readonly floor?: Implementation;
+  /** Checks that ours and each peer (and the floor) return equal results; a failed check fails the case. */
   readonly check?: ResultCheck;
   /** Time every call to report p50/p99 latency per operation. @default false */
   readonly latency?: boolean;

@@ -55,14 +55,15 @@ export const caseNames = {
 /** Ours' failure cost at the largest window over the smallest, still counted as flat. */
 export const flatWithin = 1.25;
 
-const withFloor: readonly BreakerContender[] = [...breakerPeers, bareAwait];
+/** Every implementation of a case with the floor, in table order. */
+const withFloor: readonly BreakerContender[] = [ours, ...breakerPeers, bareAwait];
 
 function derivedTables(config: BreakerSuiteConfig, cases: readonly CaseResult[]): StaticTable[] {
   const byName = new Map(cases.map((result) => [result.name, result]));
   const tables: StaticTable[] = [
     timePerCallTable(
       cases,
-      [ours, ...withFloor].map((contender) => contender.name),
+      withFloor.map((contender) => contender.name),
     ),
   ];
   const success = byName.get(caseNames.success);
@@ -99,7 +100,7 @@ function derivedTables(config: BreakerSuiteConfig, cases: readonly CaseResult[])
     tables.push(
       windowCostTable({
         cases: failing,
-        names: [ours, ...withFloor].map((contender) => contender.name),
+        names: withFloor.map((contender) => contender.name),
         label: countLabel,
         flatWithin,
       }),
@@ -121,7 +122,8 @@ export function createBreakerSuite(config: BreakerSuiteConfig): SuiteDefinition 
       pattern: allSucceed,
       batch,
       ours,
-      peers: withFloor,
+      peers: breakerPeers,
+      floor: bareAwait,
     }),
     breakerCase({
       name: caseNames.mix(mixWindow),
@@ -135,7 +137,8 @@ export function createBreakerSuite(config: BreakerSuiteConfig): SuiteDefinition 
       batch,
       fill: mixWindow,
       ours,
-      peers: withFloor,
+      peers: breakerPeers,
+      floor: bareAwait,
     }),
     ...config.failureWindows.map((window) =>
       breakerCase({
@@ -149,7 +152,8 @@ export function createBreakerSuite(config: BreakerSuiteConfig): SuiteDefinition 
         batch: failureBatch,
         fill: window,
         ours,
-        peers: withFloor,
+        peers: breakerPeers,
+        floor: bareAwait,
       }),
     ),
     breakerCase({

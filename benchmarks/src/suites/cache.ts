@@ -9,6 +9,7 @@ import { hitRatioTables } from './cache/hit-ratio-table.js';
 import { operationCase } from './cache/operation-cases.js';
 import type { KeyKind, Operation } from './cache/operation-workloads.js';
 import { traceReplayCases } from './cache/trace-replay-cases.js';
+import { floorTable } from './speed-targets.js';
 
 export interface CacheSuiteConfig {
   /** Cache sizes (entries) of the operation cases. */
@@ -80,14 +81,22 @@ export function createCacheSuite(config: CacheSuiteConfig): SuiteDefinition {
       'timed trace replay, bytes per entry, and hit ratios on the shared traces against ' +
       "Belady's optimum.",
     cases,
-    tables: ({ log }) => {
+    tables: ({ log, cases: results, harness }) => {
+      const floors = floorTable(results, { unit: 'access' });
+      if (harness === 'isolated') {
+        log(
+          '  Hit ratios are deterministic: the in-process run (`pnpm bench cache`) computes ' +
+            'them; not repeated here.',
+        );
+        return [floors];
+      }
       if (!replayable) {
         log(
           `  Trace replay cases skipped: no ${replayFile ?? `${trace}.trace.gz`} ` +
             `(set ${tracesDirVariable} to the traces folder).`,
         );
       }
-      return hitRatioTables(config.tracesDir, log);
+      return [floors, ...hitRatioTables(config.tracesDir, log)];
     },
   };
 }

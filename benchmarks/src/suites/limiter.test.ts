@@ -72,7 +72,11 @@ describe('limiter suite', () => {
         rlflxAutoPipeliningName,
       ]);
     }
-    const [targets, latency] = result.tables!;
+    const [targets, floors, latency] = result.tables!;
+    expect(floors!.rows.map((row) => row[0])).toEqual(result.cases.slice(0, 6).map((c) => c.name));
+    expect(result.cases.map((c) => c.floor?.name ?? null)).toEqual(
+      result.cases.map((_, index) => (index < 6 ? 'Map + clock (floor)' : null)),
+    );
     expect(targets!.rows.map((row) => [row[0], row[5]])).toEqual([
       [caseNames.hotAllowed('fixed-window'), '≥ 5×'],
       [caseNames.hotDenied('fixed-window'), '≥ 5×'],

@@ -7,6 +7,8 @@ import {
   oursAcquireImpl,
 } from './limiter/acquire.js';
 import {
+  floorHotImpl,
+  floorKeysImpl,
   type HotOptions,
   type KeysOptions,
   keyList,
@@ -26,7 +28,7 @@ import {
   SharedRedis,
 } from './limiter/redis.js';
 import { limiterTargetsTable } from './limiter/targets.js';
-import type { SpeedTarget } from './speed-targets.js';
+import { floorTable, type SpeedTarget } from './speed-targets.js';
 
 export interface LimiterSuiteConfig {
   /** Decisions per measured call. */
@@ -112,6 +114,7 @@ export function createLimiterSuite(config: LimiterSuiteConfig): SuiteDefinition 
       check: true,
       ours: oursHotImpl(fixed, 'fixed-window', hot(limits.allowed, true)),
       peers: [rlflxHotImpl(hot(limits.allowed, true))],
+      floor: floorHotImpl(hot(limits.allowed, true)),
     },
     {
       name: caseNames.hotAllowed('gcra'),
@@ -120,6 +123,7 @@ export function createLimiterSuite(config: LimiterSuiteConfig): SuiteDefinition 
       check: true,
       ours: oursHotImpl(gcra, 'gcra', hot(limits.allowed, true)),
       peers: [rlflxHotImpl(hot(limits.allowed, true))],
+      floor: floorHotImpl(hot(limits.allowed, true)),
     },
     {
       name: caseNames.hotDenied('fixed-window'),
@@ -128,6 +132,7 @@ export function createLimiterSuite(config: LimiterSuiteConfig): SuiteDefinition 
       check: true,
       ours: oursHotImpl(fixed, 'fixed-window', hot(limits.denied, true)),
       peers: [rlflxHotImpl(hot(limits.denied, true))],
+      floor: floorHotImpl(hot(limits.denied, true)),
     },
     {
       name: caseNames.hotDenied('gcra'),
@@ -135,6 +140,7 @@ export function createLimiterSuite(config: LimiterSuiteConfig): SuiteDefinition 
       opsPerCall: batch,
       ours: oursHotImpl(gcra, 'gcra', hot(limits.denied, false)),
       peers: [rlflxHotImpl(hot(limits.denied, true))],
+      floor: floorHotImpl(hot(limits.denied, true)),
     },
     {
       name: caseNames.keys(config.keys, 'fixed-window'),
@@ -143,6 +149,7 @@ export function createLimiterSuite(config: LimiterSuiteConfig): SuiteDefinition 
       check: true,
       ours: oursKeysImpl(fixed, 'fixed-window', keyed),
       peers: [rlflxKeysImpl(keyed)],
+      floor: floorKeysImpl(keyed),
     },
     {
       name: caseNames.keys(config.keys, 'gcra'),
@@ -151,6 +158,7 @@ export function createLimiterSuite(config: LimiterSuiteConfig): SuiteDefinition 
       check: true,
       ours: oursKeysImpl(gcra, 'gcra', keyed),
       peers: [rlflxKeysImpl(keyed, false)],
+      floor: floorKeysImpl(keyed),
     },
   ];
   const { acquireBatch } = config;
@@ -252,10 +260,26 @@ export function createLimiterSuite(config: LimiterSuiteConfig): SuiteDefinition 
       setup: () => redis.start(),
       teardown: () => redis.stop(),
     }),
-    tables: ({ cases: results }) => [
-      limiterTargetsTable(results, targets),
-      ...(config.redis ? [redisLatencyTable(latencies, redisConcurrency)] : []),
-    ],
+    tables: ({ cases: results, harness, log }) => {
+      const redisTable = config.redis && harness !== 'isolated';
+      if (config.redis && !redisTable) {
+        log(
+          '  Redis batch latency: recorded by the cases in their own process; the in-process ' +
+            'run (`pnpm bench limiter`) reports it.',
+        );
+      }
+      return [
+        limiterTargetsTable(results, targets),
+        floorTable(results, {
+          unit: 'decision',
+          notes: [
+            'The waiting (`acquire`) and Redis cases have no floor: their time is a promise ' +
+              'round trip or a network round trip, not a decision.',
+          ],
+        }),
+        ...(redisTable ? [redisLatencyTable(latencies, redisConcurrency)] : []),
+      ];
+    },
   };
 }
 

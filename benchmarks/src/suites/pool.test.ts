@@ -42,7 +42,16 @@ describe('pool suite', () => {
         expect(impl.medianOpsPerSec).toBeGreaterThan(0);
       }
     }
-    expect(result.tables).toHaveLength(1);
+    expect(result.cases.map((c) => c.floor?.name)).toEqual([
+      'array + FIFO queue (floor)',
+      'array + FIFO queue (floor)',
+      undefined,
+    ]);
+    expect(result.tables!.map((t) => t.title)).toEqual(['Targets', 'Against the floor']);
+    expect(result.tables![1]!.rows.map((row) => row[0])).toEqual([
+      caseNames.uncontended,
+      '8 workers · 3 resources',
+    ]);
     const [targets] = result.tables!;
     expect(targets!.title).toBe('Targets');
     expect(targets!.rows.map((row) => row.slice(0, 2))).toEqual([
@@ -52,6 +61,7 @@ describe('pool suite', () => {
     for (const row of targets!.rows) {
       expect(row[5]).toBe('≥ 4×');
       expect(['met', 'missed']).toContain(row[6]);
+      expect(row[7]).toBeGreaterThan(0);
     }
   });
 

@@ -1,8 +1,9 @@
 import type { SuiteDefinition } from '../runner/suite-definition.js';
 import { countLabel } from './cache/count-label.js';
+import { floorPool } from './pool/floor-pool.js';
 import { poolCase } from './pool/pool-cases.js';
 import { genericPool, ours, poolPeers } from './pool/pool-contenders.js';
-import { type SpeedTarget, targetsTable } from './speed-targets.js';
+import { floorTable, type SpeedTarget, targetsTable } from './speed-targets.js';
 
 export interface PoolSuiteConfig {
   /** Resources each pool may hold (`max`), all created before measuring. */
@@ -58,6 +59,7 @@ export function createPoolSuite(config: PoolSuiteConfig): SuiteDefinition {
         batch,
         ours,
         peers: poolPeers,
+        floor: floorPool,
       }),
       poolCase({
         name: contended,
@@ -71,6 +73,7 @@ export function createPoolSuite(config: PoolSuiteConfig): SuiteDefinition {
         workers,
         ours,
         peers: poolPeers,
+        floor: floorPool,
       }),
       poolCase({
         name: caseNames.use,
@@ -85,7 +88,13 @@ export function createPoolSuite(config: PoolSuiteConfig): SuiteDefinition {
         peers: poolPeers,
       }),
     ],
-    tables: ({ cases }) => [targetsTable(cases, targets)],
+    tables: ({ cases }) => [
+      targetsTable(cases, targets),
+      floorTable(cases, {
+        unit: 'pair',
+        notes: ['The `use()` case has no floor: it would be the uncontended floor plus a call.'],
+      }),
+    ],
   };
 }
 

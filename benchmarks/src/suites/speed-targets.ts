@@ -1,4 +1,4 @@
-import type { CaseResult, ImplementationResult } from '../runner/results.js';
+import { type CaseResult, floorTimeRatio, type ImplementationResult } from '../runner/results.js';
 import type { StaticTable, StaticTableCell } from '../runner/static-table.js';
 
 /** Our median ops/s must be at least `min` times `peer`'s in case `caseName`. */
@@ -62,6 +62,7 @@ export function targetsTable(
       ratio,
       `≥ ${min}×`,
       speedVerdict(ratio, min),
+      result === undefined ? null : floorTimeRatio(result),
     ];
   });
   return {
@@ -69,8 +70,8 @@ export function targetsTable(
     description:
       options.description ??
       'Our speed over the peer’s (median ops/s ÷ median ops/s, as in the table above) in the ' +
-        'cases with a target, with ns per acquire/release pair. Reported, not asserted: a quick ' +
-        'run’s figures are not for quoting.',
+        'cases with a target, with ns per acquire/release pair and our time over the floor’s. ' +
+        'Reported, not asserted: a quick run’s figures are not for quoting.',
     columns: [
       { label: 'case' },
       { label: 'peer' },
@@ -79,6 +80,61 @@ export function targetsTable(
       { label: 'ours ÷ peer (speed)', digits: 2, unit: '×' },
       { label: 'target' },
       { label: 'verdict' },
+      { label: 'ours ÷ floor (time)', digits: 2, unit: '×' },
+    ],
+    rows,
+    ...(options.notes === undefined ? {} : { notes: [...options.notes] }),
+  };
+}
+
+/**
+ * One row per case with a floor: ns per operation of the floor, of ours and of the fastest
+ * peer, and the time of each over the floor's (how many floors an operation costs).
+ */
+export function floorTable(
+  cases: readonly CaseResult[],
+  options: { readonly unit: string; readonly notes?: readonly string[] },
+): StaticTable {
+  const rows = cases.flatMap((result): StaticTableCell[][] => {
+    const { floor } = result;
+    if (floor === undefined) {
+      return [];
+    }
+    const fastest = result.peers.reduce<ImplementationResult | undefined>(
+      (best, peer) =>
+        best === undefined || peer.medianOpsPerSec > best.medianOpsPerSec ? peer : best,
+      undefined,
+    );
+    const overFloor = (impl: ImplementationResult | undefined) => {
+      const value = impl === undefined ? Number.NaN : floor.medianOpsPerSec / impl.medianOpsPerSec;
+      return Number.isFinite(value) && value > 0 ? value : null;
+    };
+    return [
+      [
+        result.name,
+        floor.name,
+        nsPerOp(floor.medianOpsPerSec),
+        nsPerOp(result.ours.medianOpsPerSec),
+        floorTimeRatio(result),
+        fastest?.name ?? null,
+        overFloor(fastest),
+      ],
+    ];
+  });
+  return {
+    title: 'Against the floor',
+    description:
+      'The floor is no competitor: the least the operation can cost, measured in the same ' +
+      `rounds. ns per ${options.unit} (10⁹ ÷ the median ops/s above), and the time of ours and ` +
+      'of the fastest peer over the floor’s: 1× would be free.',
+    columns: [
+      { label: 'case' },
+      { label: 'floor' },
+      { label: `floor ns/${options.unit}`, digits: 1 },
+      { label: `ours ns/${options.unit}`, digits: 1 },
+      { label: 'ours ÷ floor (time)', digits: 2, unit: '×' },
+      { label: 'fastest peer' },
+      { label: 'peer ÷ floor (time)', digits: 2, unit: '×' },
     ],
     rows,
     ...(options.notes === undefined ? {} : { notes: [...options.notes] }),

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { traceReferences } from '../suites/cache/trace-references.js';
+import { listTraces, readTrace } from './trace-file.js';
 import { findRepositoryRoot, tracesDir } from './traces-dir.js';
 
 /** This repository's root: benchmarks/src/workloads → three levels up. */
@@ -24,11 +26,19 @@ describe('tracesDir', () => {
     expect(tracesDir({ BREAKWATER_TRACES_DIR: 'relative' })).toBe(resolve('relative'));
   });
 
-  it('otherwise points beside the repository root, at ../shared/traces', () => {
-    expect(tracesDir({})).toBe(join(repositoryRoot, '..', 'shared', 'traces'));
+  it('otherwise points at the traces kept in the repository, benchmarks/traces', () => {
+    expect(tracesDir({})).toBe(join(repositoryRoot, 'benchmarks', 'traces'));
     expect(tracesDir({ BREAKWATER_TRACES_DIR: ' ' })).toBe(
-      join(repositoryRoot, '..', 'shared', 'traces'),
+      join(repositoryRoot, 'benchmarks', 'traces'),
     );
+  });
+
+  it('finds every trace the hit-ratio table replays in the repository itself', () => {
+    const dir = tracesDir({})!;
+    expect(listTraces(dir).map((trace) => trace.name)).toEqual(
+      expect.arrayContaining([...traceReferences.keys()]),
+    );
+    expect(readTrace(join(dir, 'gli.trace.gz'))).toHaveLength(6_015);
   });
 
   it('finds the root from a compiled file deep in the package as well', async () => {
@@ -36,7 +46,7 @@ describe('tracesDir', () => {
     const deep = join(dir, 'benchmarks', 'dist', 'workloads');
     await mkdir(deep, { recursive: true });
     expect(findRepositoryRoot(deep)).toBe(dir);
-    expect(tracesDir({}, deep)).toBe(join(dir, '..', 'shared', 'traces'));
+    expect(tracesDir({}, deep)).toBe(join(dir, 'benchmarks', 'traces'));
   });
 
   it('has no default outside a repository', () => {

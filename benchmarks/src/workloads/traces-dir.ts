@@ -24,9 +24,9 @@ export function findRepositoryRoot(start: string): string | undefined {
 }
 
 /**
- * Where the cache access traces live: `$BREAKWATER_TRACES_DIR` when set, else `shared/traces`
- * beside the repository (`<repo root>/../shared/traces`). The folder may not exist; callers
- * check. `undefined` when neither applies.
+ * Where the cache access traces live: `$BREAKWATER_TRACES_DIR` when set, else the traces kept
+ * in the repository, `<repo root>/benchmarks/traces`. The folder may not exist; callers check.
+ * `undefined` when neither applies.
  */
 export function tracesDir(
   env: NodeJS.ProcessEnv = process.env,
@@ -37,5 +37,5 @@ export function tracesDir(
     return resolve(configured);
   }
   const root = findRepositoryRoot(from);
-  return root === undefined ? undefined : join(root, '..', 'shared', 'traces');
+  return root === undefined ? undefined : join(root, 'benchmarks', 'traces');
 }

@@ -28,6 +28,8 @@ export interface BreakerCaseOptions {
   readonly weigh?: boolean;
   readonly ours: BreakerContender;
   readonly peers: readonly BreakerContender[];
+  /** The floor measured with them (not a breaker), when the case has one. */
+  readonly floor?: BreakerContender;
 }
 
 /** `host-0`, `host-1`, …: the names of per-host breakers, built once outside any weighing. */
@@ -131,5 +133,6 @@ export function breakerCase(options: BreakerCaseOptions): BenchCase {
     check: true,
     ours: contenderImplementation(options.ours),
     peers: options.peers.map(contenderImplementation),
+    ...(options.floor === undefined ? {} : { floor: contenderImplementation(options.floor) }),
   };
 }

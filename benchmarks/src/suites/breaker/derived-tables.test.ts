@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CaseResult, ImplementationResult } from '../../runner/results.js';
+import type { CaseResult, ImplementationResult, Role } from '../../runner/results.js';
 import {
   costRatio,
   nsOf,
@@ -12,7 +12,7 @@ import {
   windowCostTable,
 } from './derived-tables.js';
 
-function impl(name: string, nsPerCall: number, role: 'ours' | 'peer'): ImplementationResult {
+function impl(name: string, nsPerCall: number, role: Role): ImplementationResult {
   const opsPerSec = 1e9 / nsPerCall;
   return {
     name,
@@ -83,15 +83,28 @@ describe('timePerCallTable', () => {
       ['ours', 500],
       ['slow', 5_000],
     ]);
-    const table = timePerCallTable([success, hosts], ['ours', 'slow', 'floor']);
-    expect(table.columns.map((c) => c.label)).toEqual(['case', 'ours ns', 'slow ns', 'floor ns']);
+    const withFloor = {
+      ...caseResult('success path', [
+        ['ours', 110],
+        ['slow', 1_060],
+      ]),
+      floor: impl('floor', 55, 'floor'),
+    };
+    const table = timePerCallTable([withFloor, hosts], ['ours', 'slow', 'floor']);
+    expect(table.columns.map((c) => c.label)).toEqual([
+      'case',
+      'ours ns',
+      'slow ns',
+      'floor ns',
+      'ours ÷ floor (time)',
+    ]);
     expect(
       table.rows.map((row) =>
-        row.map((cell) => (typeof cell === 'number' ? Math.round(cell) : cell)),
+        row.map((cell) => (typeof cell === 'number' ? Math.round(cell * 100) / 100 : cell)),
       ),
     ).toEqual([
-      ['success path', 110, 1_060, 60],
-      ['hosts', 500, 5_000, null],
+      ['success path', 110, 1_060, 55, 2],
+      ['hosts', 500, 5_000, null, null],
     ]);
   });
 });

@@ -1,4 +1,8 @@
-import type { CaseResult, ImplementationResult } from '../../runner/results.js';
+import {
+  type CaseResult,
+  floorTimeRatio,
+  type ImplementationResult,
+} from '../../runner/results.js';
 import type { StaticTable, StaticTableCell } from '../../runner/static-table.js';
 
 /**
@@ -12,9 +16,9 @@ export function nsPerOp(opsPerSec: number): number {
   return opsPerSec > 0 && Number.isFinite(opsPerSec) ? 1e9 / opsPerSec : Number.NaN;
 }
 
-/** Every implementation of a case, ours first. */
+/** Every implementation of a case, ours first, the floor last. */
 function implementationsOf(result: CaseResult): readonly ImplementationResult[] {
-  return [result.ours, ...result.peers];
+  return [result.ours, ...result.peers, ...(result.floor === undefined ? [] : [result.floor])];
 }
 
 /** The median ns per call of `name` in `result`, or `undefined` when it did not take part. */
@@ -52,7 +56,10 @@ export function verdict(ratio: number | null, target: number): string {
   return `${shown}× (target ≤ ${target}×): ${ratio <= target ? 'met' : 'missed'}`;
 }
 
-/** One row per case: ns per call of each implementation named in `columns`. */
+/**
+ * One row per case: ns per call of each implementation named in `columns`, and ours' time
+ * over the floor's where the case has one.
+ */
 export function timePerCallTable(
   cases: readonly CaseResult[],
   columns: readonly string[],
@@ -61,11 +68,17 @@ export function timePerCallTable(
     title: 'Time per call',
     description:
       'Median ns per call (10⁹ ÷ the median ops/s of the table above) of every case: a call is ' +
-      'one `execute`/`fire` through a breaker (or one bare `await` for the floor).',
-    columns: [{ label: 'case' }, ...columns.map((label) => ({ label: `${label} ns`, digits: 0 }))],
+      'one `execute`/`fire` through a breaker (or one bare `await` for the floor); the last ' +
+      'column is our time over the floor’s.',
+    columns: [
+      { label: 'case' },
+      ...columns.map((label) => ({ label: `${label} ns`, digits: 0 })),
+      { label: 'ours ÷ floor (time)', digits: 2, unit: '×' },
+    ],
     rows: cases.map((result) => [
       result.name,
       ...columns.map((name): StaticTableCell => nsOf(result, name) ?? null),
+      floorTimeRatio(result),
     ]),
   };
 }

@@ -32,6 +32,17 @@ const loops = {
       'else if (cache.get(key) !== undefined) result++;',
     returns: 'result',
   },
+  /**
+   * The floor of an evicting `set`, on a bare `Map` holding the resident keys oldest first:
+   * `get(key)`, `delete` of the key an exact LRU evicts (half the ring behind, known from the
+   * position: no bookkeeping), `set(key, i)`; returns the size.
+   */
+  mapSet: {
+    access:
+      'const key = keys[i]; cache.get(key); let j = i + half; if (j >= length) j -= length; ' +
+      'cache.delete(keys[j]); cache.set(key, i);',
+    returns: 'cache.size',
+  },
   /** `get`, then `set(key, key)` on a miss, as an application does; returns the hits. */
   replay: {
     access:
@@ -57,6 +68,7 @@ export function compileLoop(kind: LoopKind): (state: LoopState) => number {
     const keys = state.keys;
     const writes = state.writes;
     const length = keys.length;
+    const half = length >>> 1;
     let i = state.cursor;
     let result = 0;
     for (let n = state.batch; n > 0; n--) {

@@ -167,7 +167,7 @@ describe('hitRatioTables', () => {
     expect(lines[0]).toContain(`Hit ratio skipped: no *.trace.gz in ${join(dir, 'missing')}`);
     expect(lines[0]).toContain('BREAKWATER_TRACES_DIR');
     expect(hitRatioTables(undefined, (line) => lines.push(line))).toEqual([]);
-    expect(lines[1]).toContain('<repository>/../shared/traces');
+    expect(lines[1]).toContain('<repository>/benchmarks/traces');
   });
 });
 

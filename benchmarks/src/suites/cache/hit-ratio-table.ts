@@ -155,7 +155,7 @@ export function hitRatioTables(dir: string | undefined, log: (line: string) => v
   const traces = dir === undefined ? [] : listTraces(dir);
   if (traces.length === 0) {
     log(
-      `  Hit ratio skipped: no *.trace.gz in ${dir ?? '<repository>/../shared/traces'}. ` +
+      `  Hit ratio skipped: no *.trace.gz in ${dir ?? '<repository>/benchmarks/traces'}. ` +
         `Set ${tracesDirVariable} to the traces folder to get the hit-ratio table.`,
     );
     return [];

@@ -1,11 +1,12 @@
 import type { BenchCase } from '../../runner/suite-definition.js';
 import { implementation } from '../../runner/suite-definition.js';
 import { compileLoop, type LoopKind, type LoopState } from './batch-loops.js';
-import type { CacheContender } from './cache-contenders.js';
+import type { BenchKey, CacheContender } from './cache-contenders.js';
 import { countLabel } from './count-label.js';
 import type { CacheCondition, FilledCaches } from './filled-caches.js';
 import {
   buildWorkload,
+  keySpace,
   mixWriteShare,
   type Operation,
   type Workload,
@@ -24,6 +25,45 @@ export interface OperationCaseOptions {
   readonly releaseCaches?: boolean;
   readonly ours: CacheContender;
   readonly peers: readonly CacheContender[];
+}
+
+/** Name of the floor row of the operations that have one. */
+export const mapFloorName = 'Map (floor)';
+
+/**
+ * The operations with a floor, its loop and what it does: a bare `Map` of the same keys, no
+ * recency and no eviction bookkeeping. The zipf mix has none (a floor would need an eviction
+ * order, which is a cache).
+ */
+const floorSpecs: Partial<Record<Operation, { loop: LoopKind; note: string }>> = {
+  'get hit': {
+    loop: 'get',
+    note:
+      'Not a cache and not a competitor: a bare `Map` of the same keys and values, filled once, ' +
+      'one `map.get(key)` per access over the same keys. The least a lookup costs.',
+  },
+  'get miss': {
+    loop: 'get',
+    note:
+      'Not a cache and not a competitor: a bare `Map` of the resident keys, one `map.get(key)` ' +
+      'per access over the same absent keys.',
+  },
+  'set evicting': {
+    loop: 'mapSet',
+    note:
+      'Not a cache and not a competitor: a bare `Map` holding the resident keys oldest first; ' +
+      'per access `get(key)`, `delete` of the key an exact LRU evicts (known from its place in ' +
+      'the key ring, no bookkeeping), `set(key, value)`. The least an evicting set costs.',
+  },
+};
+
+/** A `Map` of the first `size` keys of `space`, key j mapped to j, oldest first. */
+export function filledMap(space: readonly BenchKey[], size: number): Map<BenchKey, number> {
+  const map = new Map<BenchKey, number>();
+  for (let value = 0; value < size; value++) {
+    map.set(space[value]!, value);
+  }
+  return map;
 }
 
 /**
@@ -102,6 +142,27 @@ export function operationCase(options: OperationCaseOptions): BenchCase {
         ? { memory: { items: size, build: () => filledWithIntegers(contender, size) } }
         : {}),
     });
+  const floorSpec = floorSpecs[operation];
+  const floor =
+    floorSpec === undefined
+      ? undefined
+      : implementation<LoopState>({
+          name: mapFloorName,
+          note: floorSpec.note,
+          setup: () => {
+            const { keys, writes, start } = workload();
+            return { cache: filledMap(caches.keys(), size), keys, writes, batch, cursor: start };
+          },
+          fn: compileLoop(floorSpec.loop),
+          ...(options.weigh === true
+            ? {
+                memory: {
+                  items: size,
+                  build: () => filledMap(keySpace('integer', size), size),
+                },
+              }
+            : {}),
+        });
   return {
     name: `${operation} · ${kind} keys · ${countLabel(size)}`,
     description:
@@ -113,5 +174,6 @@ export function operationCase(options: OperationCaseOptions): BenchCase {
     check: true,
     ours: contenderImplementation(options.ours),
     peers: options.peers.map(contenderImplementation),
+    ...(floor === undefined ? {} : { floor }),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Reference hit ratios from the traces README (`shared/traces/README.md`), in %, each at the
+ * Reference hit ratios from the traces README (`benchmarks/traces/README.md`), in %, each at the
  * one cache size the README lists for its trace: LRU, a simple static W-TinyLFU with a 1%
  * window, and Belady's optimum as that simulator computes it (every missed key admitted).
  */

@@ -181,3 +181,82 @@ export function rlflxKeysImpl(options: KeysOptions, weigh = true): Implementatio
     }),
   });
 }
+
+/** One key's counter in the floor: decisions allowed in the window ending at `resetAt`. */
+interface FloorEntry {
+  count: number;
+  resetAt: number;
+}
+
+/**
+ * One decision at its barest: the clock read a decision needs (`performance.now()`), a `Map`
+ * lookup of the key's counter (inserted on the key's first decision or when its window is
+ * over), a compare and an increment. A fixed window with no validation, cleanup or stats.
+ */
+export function floorDecide(
+  counters: Map<string, FloorEntry>,
+  key: string,
+  config: LimitConfig,
+): boolean {
+  const now = performance.now();
+  let entry = counters.get(key);
+  if (entry === undefined || now >= entry.resetAt) {
+    entry = { count: 0, resetAt: now + config.windowMs };
+    counters.set(key, entry);
+  }
+  if (entry.count < config.limit) {
+    entry.count++;
+    return true;
+  }
+  return false;
+}
+
+export const floorName = 'Map + clock (floor)';
+
+const floorNote =
+  'Not a limiter and not a competitor: per decision one `performance.now()` and a `Map` ' +
+  'lookup of the key’s counter (set on the key’s first decision), a compare and an increment: ' +
+  'a fixed window at its barest, the least a decision costs.';
+
+export function floorHotImpl(options: HotOptions): Implementation {
+  const { config, batch } = options;
+  return implementation<HotState<Map<string, FloorEntry>>>({
+    name: floorName,
+    note: floorNote,
+    setup: () => ({ limiter: new Map(), allowedSoFar: 0 }),
+    fn: (state) => {
+      let allowed = 0;
+      for (let i = 0; i < batch; i++) if (floorDecide(state.limiter, hotKey, config)) allowed++;
+      return settleHot(floorName, state, options, allowed);
+    },
+  });
+}
+
+export function floorKeysImpl(options: KeysOptions): Implementation {
+  const { config } = options;
+  const fresh = () => new Map<string, FloorEntry>();
+  const run = (
+    counters: Map<string, FloorEntry>,
+    keys: readonly string[],
+    start: number,
+    count: number,
+  ) => {
+    let allowed = 0;
+    for (let i = start; i < start + count; i++)
+      if (floorDecide(counters, keys[i]!, config)) allowed++;
+    return allowed;
+  };
+  return implementation<KeysState<Map<string, FloorEntry>>>({
+    name: floorName,
+    note: `${floorNote} A fresh \`Map\` after each pass over the keys, as for ours.`,
+    setup: () => {
+      options.keys();
+      return { limiter: fresh(), cursor: 0, retired: [] };
+    },
+    fn: (state) => {
+      const allowed = keysBatch(state, options, fresh, run);
+      state.retired.length = 0;
+      return verifyBatch(floorName, allowed, options.batch);
+    },
+  });
+}

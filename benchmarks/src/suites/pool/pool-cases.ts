@@ -24,6 +24,8 @@ export interface PoolCaseOptions {
   readonly workers?: number;
   readonly ours: PoolContender;
   readonly peers: readonly PoolContender[];
+  /** The floor measured with them (not a pool anyone would use), when the case has one. */
+  readonly floor?: PoolContender;
 }
 
 interface Running {
@@ -119,5 +121,6 @@ export function poolCase(options: PoolCaseOptions): BenchCase {
     check: true,
     ours: contenderImplementation(options.ours),
     peers: options.peers.map(contenderImplementation),
+    ...(options.floor === undefined ? {} : { floor: contenderImplementation(options.floor) }),
   };
 }
