@@ -14,9 +14,18 @@ describe('parseCliArgs', () => {
       quick: false,
       isolated: false,
       processes: 5,
+      caseFilter: undefined,
       outDir: '/pkg/benchmarks',
       help: false,
     });
+  });
+
+  it('reads --case, which needs --out and a non-empty text', () => {
+    expect(parseCliArgs(['--case', 'get hit', '--out', '/tmp/x'], options).caseFilter).toBe(
+      'get hit',
+    );
+    expect(() => parseCliArgs(['--case', 'get hit'], options)).toThrow(/needs `--out <dir>`/);
+    expect(() => parseCliArgs(['--case', ' ', '--out', '/tmp/x'], options)).toThrow(/empty string/);
   });
 
   it('runs only the named suites, in registry order, once each', () => {
@@ -76,7 +85,7 @@ describe('usage', () => {
   it('lists the options and the available suites', () => {
     const text = usage(['core', 'cache']);
     expect(text).toContain(
-      'Usage: pnpm bench [<suite>...] [--quick] [--isolated [--processes <n>]] [--out <dir>]',
+      'Usage: pnpm bench [<suite>...] [--quick] [--isolated [--processes <n>]] [--case <text>] [--out <dir>]',
     );
     expect(text).toContain(
       '--processes <n>  processes per implementation with --isolated (default: 5, 2 with --quick)',

@@ -22,6 +22,8 @@ export interface CliArgs {
   readonly isolated: boolean;
   /** Processes per implementation in an isolated run (`--processes`, else the mode's default). */
   readonly processes: number;
+  /** Only the cases whose name contains this text (`--case`); every case when undefined. */
+  readonly caseFilter: string | undefined;
   /** Absolute directory receiving `results/` and `RESULTS.md`. */
   readonly outDir: string;
   readonly help: boolean;
@@ -38,7 +40,7 @@ export interface ParseCliArgsOptions {
 
 export function usage(available: readonly string[]): string {
   return [
-    'Usage: pnpm bench [<suite>...] [--quick] [--isolated [--processes <n>]] [--out <dir>]',
+    'Usage: pnpm bench [<suite>...] [--quick] [--isolated [--processes <n>]] [--case <text>] [--out <dir>]',
     '',
     '  <suite>          run only these suites (default: all)',
     '  --quick          short smoke pass: few short rounds, figures not for quoting',
@@ -46,6 +48,8 @@ export function usage(available: readonly string[]): string {
     '                   writes results/<suite>.isolated.json beside the in-process results',
     `  --processes <n>  processes per implementation with --isolated (default: ` +
       `${isolatedProcesses.full}, ${isolatedProcesses.quick} with --quick)`,
+    '  --case <text>    only the cases whose name contains <text>, without static tables;',
+    '                   needs --out, so a partial run never replaces the full results',
     '  --out <dir>      write results/<suite>.json, results/ratios.svg and RESULTS.md',
     '                   under <dir> (default: the benchmarks package)',
     '  --help           show this help',
@@ -89,6 +93,17 @@ export function parseCliArgs(argv: readonly string[], options: ParseCliArgsOptio
   if (values.out !== undefined && values.out.trim() === '') {
     throw new UsageError('Expected `--out` to be a directory, got an empty string');
   }
+  const caseFilter = values.case;
+  if (caseFilter !== undefined) {
+    if (caseFilter.trim() === '') {
+      throw new UsageError('Expected `--case` to be part of a case name, got an empty string');
+    }
+    if (values.out === undefined) {
+      throw new UsageError(
+        '`--case` needs `--out <dir>`: a partial run must not replace the full results',
+      );
+    }
+  }
   const out = values.out ?? options.defaultOutDir;
   return {
     suites:
@@ -98,6 +113,7 @@ export function parseCliArgs(argv: readonly string[], options: ParseCliArgsOptio
     quick,
     isolated,
     processes,
+    caseFilter,
     outDir: isAbsolute(out) ? out : resolve(options.cwd, out),
     help: values.help ?? false,
   };
@@ -112,6 +128,7 @@ function parse(argv: readonly string[]) {
       quick: { type: 'boolean' },
       isolated: { type: 'boolean' },
       processes: { type: 'string' },
+      case: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -126,6 +126,35 @@ describe('main', () => {
     expect(markdown).not.toContain('## broken');
   });
 
+  it('runs only the cases --case names, without static tables, and says when none matches', async () => {
+    const two: SuiteDefinition = {
+      name: 'two',
+      description: 'Two cases.',
+      cases: [
+        {
+          name: 'get hit',
+          ours: { name: 'ours', fn: () => 1 },
+          peers: [{ name: 'p', fn: () => 1 }],
+        },
+        { name: 'set', ours: { name: 'ours', fn: () => 1 }, peers: [{ name: 'p', fn: () => 1 }] },
+      ],
+      tables: () => {
+        throw new Error('tables need every case');
+      },
+    };
+    const { io, out } = captureIo();
+    const registry = { two: async () => ({ suite: two }) };
+    const argv = ['--quick', '--case', 'hit', '--out', outDir];
+    expect(await main(argv, { io, registry, gc: undefined })).toBe(0);
+    const result = JSON.parse(await readFile(join(outDir, 'results', 'two.json'), 'utf8'));
+    expect(result.cases.map((c: { name: string }) => c.name)).toEqual(['get hit']);
+    const none = captureIo();
+    const noMatch = ['--quick', '--case', 'zzz', '--out', outDir];
+    expect(await main(noMatch, { io: none.io, registry, gc: undefined })).toBe(0);
+    expect(none.out.join('\n')).toContain('two: no case name contains "zzz"');
+    expect(out.join('\n')).not.toContain('tables need every case');
+  });
+
   it("prints a suite's static tables and its notes, and renders the tables in RESULTS.md", async () => {
     const tabled: SuiteDefinition = {
       name: 'tabled',

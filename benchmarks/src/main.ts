@@ -15,6 +15,7 @@ import type { CaseResult, SuiteResult } from './runner/results.js';
 import { type RunMode, runSettings } from './runner/run-settings.js';
 import { runSuite } from './runner/run-suite.js';
 import type { StaticTable } from './runner/static-table.js';
+import type { SuiteDefinition } from './runner/suite-definition.js';
 
 /** Where the CLI prints. */
 export interface CliIo {
@@ -83,9 +84,14 @@ async function runSelected(args: CliArgs, argv: readonly string[], options: Main
   const failed: string[] = [];
   for (const name of args.suites) {
     try {
-      const { suite } = await registry[name]!();
-      if (suite.name !== name) {
-        throw new Error(`the registry entry "${name}" loads a suite named "${suite.name}"`);
+      const loaded = (await registry[name]!()).suite;
+      if (loaded.name !== name) {
+        throw new Error(`the registry entry "${name}" loads a suite named "${loaded.name}"`);
+      }
+      const suite = selectCases(loaded, args.caseFilter);
+      if (suite.cases.length === 0) {
+        io.log(`\n${name}: no case name contains "${args.caseFilter}"`);
+        continue;
       }
       io.log(`\n${suite.name}: ${suite.description}`);
       const report = {
@@ -132,6 +138,18 @@ async function runSelected(args: CliArgs, argv: readonly string[], options: Main
     return 1;
   }
   return 0;
+}
+
+/**
+ * The suite with only the cases whose name contains `filter`, and without its static
+ * tables (they may need every case); the suite itself when there is no filter.
+ */
+function selectCases(suite: SuiteDefinition, filter: string | undefined): SuiteDefinition {
+  if (filter === undefined) {
+    return suite;
+  }
+  const { tables: _tables, ...rest } = suite;
+  return { ...rest, cases: suite.cases.filter((benchCase) => benchCase.name.includes(filter)) };
 }
 
 /** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
