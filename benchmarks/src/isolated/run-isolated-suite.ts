@@ -1,11 +1,11 @@
 import { checkResults, type NamedResult } from '../runner/check-results.js';
-import { describeEnvironment } from '../runner/environment.js';
 import type { CaseResult, SuiteResult } from '../runner/results.js';
 import { roundOrder } from '../runner/round-order.js';
 import { assembleCaseResult, caseImplementations, validateCase } from '../runner/run-case.js';
 import type { RunMode, RunSettings } from '../runner/run-settings.js';
 import type { StaticTable } from '../runner/static-table.js';
 import type { BenchCase, SuiteDefinition } from '../runner/suite-definition.js';
+import { suiteResult } from '../runner/suite-result.js';
 import type { ChildRunner } from './child-job.js';
 import { combineProcesses } from './combine-processes.js';
 
@@ -116,17 +116,14 @@ export async function runIsolatedSuite(
   for (const table of tables) {
     options.onTable?.(table);
   }
-  return {
-    schema: 1,
-    suite: suite.name,
-    description: suite.description,
+  return suiteResult(suite, {
     command: options.command,
     mode: options.mode,
-    settings: { ...options.settings, gcBetweenSlots: gcSeen.length > 0 && gcSeen.every(Boolean) },
-    environment: describeEnvironment(options.now?.() ?? new Date()),
+    settings: options.settings,
+    gcBetweenSlots: gcSeen.length > 0 && gcSeen.every(Boolean),
     cases,
-    ...(tables.length === 0 ? {} : { tables }),
-    harness: 'isolated',
-    processes,
-  };
+    tables,
+    now: options.now,
+    isolated: { processes },
+  });
 }

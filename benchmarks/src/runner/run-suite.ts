@@ -1,9 +1,9 @@
-import { describeEnvironment } from './environment.js';
 import type { CaseResult, SuiteResult } from './results.js';
 import { type RunCaseOptions, runCase } from './run-case.js';
 import type { RunMode } from './run-settings.js';
 import type { StaticTable } from './static-table.js';
 import type { SuiteDefinition } from './suite-definition.js';
+import { suiteResult } from './suite-result.js';
 
 export interface RunSuiteOptions extends RunCaseOptions {
   readonly mode: RunMode;
@@ -46,15 +46,13 @@ export async function runSuite(
   for (const table of tables) {
     options.onTable?.(table);
   }
-  return {
-    schema: 1,
-    suite: suite.name,
-    description: suite.description,
+  return suiteResult(suite, {
     command: options.command,
     mode: options.mode,
-    settings: { ...options.settings, gcBetweenSlots: typeof gc === 'function' },
-    environment: describeEnvironment(options.now?.() ?? new Date()),
+    settings: options.settings,
+    gcBetweenSlots: typeof gc === 'function',
     cases,
-    ...(tables.length === 0 ? {} : { tables }),
-  };
+    tables,
+    now: options.now,
+  });
 }
