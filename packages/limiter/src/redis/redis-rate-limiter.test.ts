@@ -467,13 +467,19 @@ describe('outages', () => {
       });
       const key = fresh();
       expect((await limiter.consume(key)).allowed).toBe(true);
+      // On a loaded machine even this first call can outlast 30 ms and be decided locally.
+      const before = limiter.stats().outageDecisions;
       process.kill(frozen.pid!, 'SIGSTOP');
       // The connection stays up ('ready'): the calls are sent and time out one by one.
       const during = [];
       for (let i = 0; i < 4; i++) during.push((await limiter.consume(key)).allowed);
-      // The local fallback has seen none of Redis's decisions: 2 more, then denied.
-      expect(during).toEqual([true, true, false, false]);
-      expect(limiter.stats()).toMatchObject({ timeouts: 4, outageDecisions: 4 });
+      // The local fallback has seen none of Redis's decisions: 2 (less what it decided
+      // before) more, then denied.
+      expect(during).toEqual([0, 1, 2, 3].map((i) => i < 2 - before));
+      expect(limiter.stats()).toMatchObject({
+        timeouts: 4 + before,
+        outageDecisions: 4 + before,
+      });
       expect(limiter.mode).toBe('outage');
       process.kill(frozen.pid!, 'SIGCONT');
       await until(async () => {
