@@ -1,3 +1,4 @@
 import { packageConfig } from '../../vitest.shared.ts';
 
-export default packageConfig();
+// Property tests over large limits take seconds on a loaded 2-core machine.
+export default packageConfig({ testTimeout: 30_000 });
