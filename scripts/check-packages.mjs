@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Checks every publishable package the way a user receives it:
 //   1. `pnpm pack` (workspace: ranges become real versions),
-//   2. publint --strict and @arethetypeswrong/cli on the tarball,
-//   3. installs all tarballs into an empty temporary project and loads every export
+//   2. the tarball carries the root LICENSE, unchanged,
+//   3. publint --strict and @arethetypeswrong/cli on the tarball, in every resolution mode
+//      it checks (node10, node16 from CommonJS and from ESM, bundler),
+//   4. installs all tarballs into an empty temporary project and loads every export
 //      path with `import` and with `require`.
 // Usage: node scripts/check-packages.mjs [package-dir ...]
 import { execFileSync } from 'node:child_process';
@@ -41,6 +43,7 @@ if (packages.length === 0) {
   process.exit(0);
 }
 
+const license = readFileSync(join(root, 'LICENSE'), 'utf8');
 const work = mkdtempSync(join(tmpdir(), 'breakwater-pack-'));
 try {
   const tarballs = [];
@@ -48,10 +51,31 @@ try {
     const out = run(bin('pnpm'), ['pack', '--pack-destination', work], dir).trim().split('\n');
     const tarball = out.at(-1);
     tarballs.push(tarball);
+    const packedLicense = run('tar', ['-xzOf', tarball, 'package/LICENSE'], root);
+    if (packedLicense !== license) {
+      throw new Error(
+        `check-packages: ${manifest.name}'s tarball carries a LICENSE unlike the root one`,
+      );
+    }
     run(bin('publint'), ['run', dir, '--strict', '--pack', 'pnpm'], root);
-    // ESM-only packages: `require()` of them works on Node >= 20.19 (require(esm)).
-    run(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'table-flipped'], root);
-    console.log(`✓ ${manifest.name}: publint --strict, attw (esm-only profile)`);
+    // Every resolution mode attw knows, node10 included (`typesVersions` maps the subpaths).
+    // The one rule left out is "CJS resolves to ESM": the packages are ESM-only by design,
+    // and `require()` of them works through Node's require(esm) from Node 20.19 (step 4
+    // checks it on the running Node).
+    run(
+      bin('attw'),
+      [
+        tarball,
+        '--profile',
+        'strict',
+        '--ignore-rules',
+        'cjs-resolves-to-esm',
+        '--format',
+        'table-flipped',
+      ],
+      root,
+    );
+    console.log(`✓ ${manifest.name}: LICENSE, publint --strict, attw (all resolution modes)`);
   }
 
   const consumer = join(work, 'consumer');
