@@ -7,14 +7,6 @@ export type { BreakwaterErrorOptions } from './errors.js';
 export { BreakwaterError, errorGuard, isBreakwaterError } from './errors.js';
 export type { ListenerErrorHandler, Unsubscribe } from './listeners.js';
 export { Listeners, rethrowAsync } from './listeners.js';
-export type { RedisGuardCall, RedisGuardFailure, RedisStatusClient } from './redis/index.js';
-export {
-  isRedisTimeoutError,
-  isRedisUnavailableError,
-  RedisGuard,
-  RedisTimeoutError,
-  RedisUnavailableError,
-} from './redis/index.js';
 export type { Settled } from './settle-within.js';
 export { settleWithin } from './settle-within.js';
 export { stableKey } from './stable-key.js';
