@@ -1,16 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { settleWithin } from './index.js';
 
-function deferred<T>() {
-  let resolve: (value: T) => void = () => {};
-  let reject: (error: unknown) => void = () => {};
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
 beforeEach(() => {
   vi.useFakeTimers();
 });
@@ -31,11 +21,14 @@ describe('settleWithin', () => {
   });
 
   it('gives up after the time limit and ignores a late rejection', async () => {
-    const late = deferred<number>();
-    const settled = settleWithin(late.promise, 10);
+    let rejectLate: (error: Error) => void = () => {};
+    const late = new Promise<number>((_, reject) => {
+      rejectLate = reject;
+    });
+    const settled = settleWithin(late, 10);
     await vi.advanceTimersByTimeAsync(10);
     await expect(settled).resolves.toEqual({ ok: false, timedOut: true });
-    late.reject(new Error('late'));
+    rejectLate(new Error('late'));
     await Promise.resolve();
   });
 });
