@@ -7,20 +7,8 @@ export type { BreakwaterErrorOptions } from './errors.js';
 export { BreakwaterError, errorGuard, isBreakwaterError } from './errors.js';
 export type { ListenerErrorHandler, Unsubscribe } from './listeners.js';
 export { Listeners, rethrowAsync } from './listeners.js';
-export type {
-  RedisGuardCall,
-  RedisGuardFailure,
-  RedisStatusClient,
-  Settled,
-} from './redis-guard.js';
-export {
-  isRedisTimeoutError,
-  isRedisUnavailableError,
-  RedisGuard,
-  RedisTimeoutError,
-  RedisUnavailableError,
-  settleWithin,
-} from './redis-guard.js';
+export type { Settled } from './settle-within.js';
+export { settleWithin } from './settle-within.js';
 export { stableKey } from './stable-key.js';
 export { MAX_TIMER_MS, sleep } from './timers.js';
 export type { NumberOption, NumberRule } from './validate.js';

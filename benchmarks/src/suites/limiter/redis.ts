@@ -162,7 +162,7 @@ export function oursRedisImpl(
       : `maxBatch ${maxBatch} (one script call per decision, no batching)`;
   return implementation<RedisState<RedisRateLimiter>>({
     name,
-    note: `\`new RedisRateLimiter({ redis, limits, algorithm: '${algorithm}', prefix${maxBatch === undefined ? '' : `, maxBatch: ${maxBatch}`} })\`: ${batching}, defaults otherwise (timeoutMs 100, outage 'local', blockCache on); ioredis client with its defaults and \`enableAutoPipelining: false\`; \`await consume(key)\`, ${options.concurrency} at once; no decision may come from the outage policy`,
+    note: `\`new RedisRateLimiter({ redis, limits, algorithm: '${algorithm}', prefix${maxBatch === undefined ? '' : `, maxBatch: ${maxBatch}`} })\`: ${batching}, defaults otherwise (redisTimeoutMs 200, maxInFlight 1000, outage 'local', blockCache on); ioredis client with its defaults and \`enableAutoPipelining: false\`; \`await consume(key)\`, ${options.concurrency} at once; no decision may come from the outage policy`,
     setup: async () => {
       const client = await options.redis.client(clientOptions);
       const prefix = `bw:bench:${options.redis.nextRun()}:`;

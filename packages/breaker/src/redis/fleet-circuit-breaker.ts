@@ -5,6 +5,7 @@ import {
   Listeners,
   type Unsubscribe,
 } from '@breakwater/core';
+import { evalScript, type LuaScript, RedisCalls, type RedisOutcome } from '@breakwater/core/redis';
 import {
   BREAKER_CALL_KEYS,
   type BreakerExecuteOptions,
@@ -21,14 +22,17 @@ import { BreakerOpenError, TimeoutError } from '../errors.js';
 import { checkCallKeys } from '../invoke-operation.js';
 import type { Operation, Policy } from '../policy.js';
 import { wholeMs } from '../whole-ms.js';
-import { BreakerDisposedError } from './errors.js';
+import {
+  BreakerDisposedError,
+  type FleetRedisErrorEvent,
+  type FleetRedisOperation,
+} from './errors.js';
 import type {
   FleetBreakerStats,
   FleetMode,
   FleetStateChangeEvent,
   ModeChangeEvent,
 } from './fleet-events.js';
-import { type FleetRedisErrorEvent, GuardedClient, type Outcome } from './guarded-client.js';
 import {
   type FleetCircuitBreakerOptions,
   type RedisClient,
@@ -36,7 +40,7 @@ import {
   resolveFleetOptions,
 } from './options.js';
 import { PendingCounts } from './pending-counts.js';
-import { ADMIT_SCRIPT, type FleetView, REPORT_SCRIPT, SYNC_SCRIPT } from './scripts.js';
+import { ADMIT_SCRIPT, type FleetView, parseReply, REPORT_SCRIPT, SYNC_SCRIPT } from './scripts.js';
 
 type FleetState = 'closed' | 'open' | 'half-open';
 
@@ -44,8 +48,8 @@ const SUCCESS = 0;
 const FAILURE = 1;
 const IGNORED = 2;
 
-/** Cap on unsettled Redis calls (a Redis that hangs without disconnecting). */
-const MAX_IN_FLIGHT = 64;
+/** How a script call ended: the fleet's view, or the failure (already counted). */
+type Outcome = RedisOutcome<FleetView, FleetRedisOperation>;
 
 /**
  * A circuit breaker whose window and state are shared by every instance with the same
@@ -62,7 +66,7 @@ const MAX_IN_FLIGHT = 64;
 export class FleetCircuitBreaker implements Policy, AsyncDisposable {
   readonly #o: ResolvedFleetOptions;
   readonly #local: CircuitBreaker;
-  readonly #redis: GuardedClient;
+  readonly #redis: RedisCalls<RedisClient, FleetRedisOperation>;
   readonly #pending: PendingCounts;
   readonly #stateKeys: readonly [state: string, open: string, probe: string];
 
@@ -87,8 +91,6 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
   #syncedAt = Number.NEGATIVE_INFINITY;
   #rejected = 0;
   #syncs = 0;
-  #errors = 0;
-  #timeouts = 0;
 
   /** False until the client has been seen `'ready'`: see {@link FleetCircuitBreaker.#starting}. */
   #started = false;
@@ -117,7 +119,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
       if (this.#quiet || this.#mode !== 'local' || !this.#onStateChange.active) return;
       this.#onStateChange.emit({ ...event, mode: 'local' });
     });
-    this.#redis = new GuardedClient(o.redis, o.redisTimeoutMs, MAX_IN_FLIGHT, this.#fail);
+    this.#redis = new RedisCalls(o.redis, o);
     this.#pending = new PendingCounts(o.buckets);
     this.#stateKeys = [`${o.keyBase}state`, `${o.keyBase}open`, `${o.keyBase}probe`];
     if (this.#starting()) {
@@ -285,9 +287,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
       pending: this.#pending.totals(),
       redis: {
         syncs: this.#syncs,
-        errors: this.#errors,
-        timeouts: this.#timeouts,
-        inFlight: this.#redis.inFlight,
+        ...this.#redis.stats(),
       },
       local,
     };
@@ -319,7 +319,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
     this.#admitting++;
     let outcome: Outcome;
     try {
-      outcome = await this.#redis.run('admit', ADMIT_SCRIPT, this.#stateKeys, [
+      outcome = await this.#script('admit', ADMIT_SCRIPT, this.#stateKeys, [
         ...this.#commonArgs(),
         o.breaker.permittedCallsInHalfOpen,
         o.probeLeaseMs,
@@ -429,7 +429,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
   async #report(outcome: 'ok' | 'fail' | 'release', gen: string): Promise<void> {
     const o = this.#o;
     const current = Math.floor(o.breaker.clock.now() / o.bucketMs);
-    const result = await this.#redis.run(
+    const result = await this.#script(
       'report',
       REPORT_SCRIPT,
       [...this.#stateKeys, ...this.#bucketKeys(current)],
@@ -473,7 +473,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
     for (const counts of batch) {
       args.push(counts.bucket - oldest + 1, counts.calls, counts.failures, counts.slowCalls);
     }
-    const outcome = await this.#redis.run(
+    const outcome = await this.#script(
       'sync',
       SYNC_SCRIPT,
       [...this.#stateKeys, ...this.#bucketKeys(current)],
@@ -616,9 +616,23 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
     }
   }
 
+  /** Runs a script through the guarded client; a failure (counted there) is reported. */
+  async #script(
+    operation: FleetRedisOperation,
+    script: LuaScript,
+    keys: readonly string[],
+    args: ReadonlyArray<string | number>,
+  ): Promise<Outcome> {
+    const outcome = await this.#redis.run(operation, async (client, call) =>
+      parseReply(await evalScript(client, operation, script, keys, args, call)),
+    );
+    if (!outcome.ok && this.#onError.active) this.#onError.emit(outcome.event);
+    return outcome;
+  }
+
+  /** A failure outside the guarded calls (a sync that threw): counted and reported. */
   readonly #fail = (event: FleetRedisErrorEvent): void => {
-    this.#errors++;
-    if (event.kind === 'timeout') this.#timeouts++;
+    this.#redis.count(event);
     if (this.#onError.active) this.#onError.emit(event);
   };
 

@@ -1,9 +1,9 @@
 import { type RedisServerHandle, startRedis } from '@breakwater/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FleetRedisErrorEvent } from './errors.js';
 import { FleetCircuitBreaker } from './fleet-circuit-breaker.js';
 import type { ModeChangeEvent } from './fleet-events.js';
 import { ok, uniqueName } from './fleet-test-support.fixture.js';
-import type { FleetRedisErrorEvent } from './guarded-client.js';
 
 let server: RedisServerHandle;
 

@@ -13,7 +13,7 @@ export type {
 export { BreakerOpenError, isBreakerOpenError, isTimeoutError, TimeoutError } from '../errors.js';
 export type { OpenBackoff } from '../options.js';
 export type { CallContext, ExecuteOptions, Operation, Policy } from '../policy.js';
-export type { FleetRedisOperation } from './errors.js';
+export type { FleetRedisErrorEvent, FleetRedisOperation } from './errors.js';
 export {
   BreakerDisposedError,
   isBreakerDisposedError,
@@ -29,5 +29,4 @@ export type {
   FleetStateChangeEvent,
   ModeChangeEvent,
 } from './fleet-events.js';
-export type { FleetRedisErrorEvent } from './guarded-client.js';
 export type { FleetCircuitBreakerOptions, FleetWindowOptions, RedisClient } from './options.js';

@@ -12,6 +12,12 @@ import {
   MAX_TIMER_MS,
   wallClock,
 } from '@breakwater/core';
+import {
+  checkRedisClient,
+  type RedisCallOptions,
+  type ResolvedRedisCallOptions,
+  resolveRedisCallOptions,
+} from '@breakwater/core/redis';
 import type { Cluster, Redis } from 'ioredis';
 import {
   type CircuitBreakerOptions,
@@ -35,19 +41,24 @@ export interface FleetWindowOptions {
   buckets?: number;
 }
 
-/** Options of `new FleetCircuitBreaker(options)`. */
+/**
+ * Options of `new FleetCircuitBreaker(options)`; `redisTimeoutMs` and `maxInFlight` are
+ * those of every Breakwater Redis store (`RedisCallOptions` of `@breakwater/core/redis`).
+ * `redisTimeoutMs` bounds each Redis call, after which the breaker goes on locally.
+ */
 export interface FleetCircuitBreakerOptions
-  extends Pick<
-    CircuitBreakerOptions,
-    | 'slowCallRateThreshold'
-    | 'slowCallDurationMs'
-    | 'minimumCalls'
-    | 'openDurationMs'
-    | 'timeoutMs'
-    | 'isFailure'
-    | 'isResultFailure'
-    | 'random'
-  > {
+  extends RedisCallOptions,
+    Pick<
+      CircuitBreakerOptions,
+      | 'slowCallRateThreshold'
+      | 'slowCallDurationMs'
+      | 'minimumCalls'
+      | 'openDurationMs'
+      | 'timeoutMs'
+      | 'isFailure'
+      | 'isResultFailure'
+      | 'random'
+    > {
   /**
    * The caller's ioredis `Redis` or `Cluster`. The breaker never closes it and never
    * lets commands queue in it while it is not `'ready'`. A client still making its first
@@ -81,8 +92,6 @@ export interface FleetCircuitBreakerOptions
    * instance's view of the fleet may get. @default 200
    */
   syncIntervalMs?: number;
-  /** Longest wait for any one Redis call, in ms; the breaker then goes on locally. @default 200 */
-  redisTimeoutMs?: number;
   /**
    * How long a half-open probe slot is held in Redis, in ms. A probe whose instance died
    * (or that outlives it) frees its slot after this long, and another instance may probe.
@@ -92,7 +101,7 @@ export interface FleetCircuitBreakerOptions
 }
 
 /** Resolved, validated options; never the caller's object. */
-export interface ResolvedFleetOptions {
+export interface ResolvedFleetOptions extends ResolvedRedisCallOptions {
   readonly redis: RedisClient;
   readonly name: string;
   /** `${prefix}{${name}}:` — every key of this breaker starts with it. */
@@ -106,26 +115,11 @@ export interface ResolvedFleetOptions {
   readonly bucketTtlMs: number;
   readonly stateTtlMs: number;
   readonly syncIntervalMs: number;
-  readonly redisTimeoutMs: number;
   readonly probeLeaseMs: number;
 }
 
 /** Longest delay a Node timer honours. */
 const POSITIVE_MS = { min: 0, exclusiveMin: true, max: MAX_TIMER_MS } as const;
-
-function checkRedis(value: unknown): RedisClient {
-  const candidate = value as { status?: unknown; evalsha?: unknown; eval?: unknown } | null;
-  const ok =
-    typeof candidate === 'object' &&
-    candidate !== null &&
-    typeof candidate.status === 'string' &&
-    typeof candidate.evalsha === 'function' &&
-    typeof candidate.eval === 'function';
-  if (!ok) {
-    throw new TypeError(invalidMessage('redis', 'an ioredis Redis or Cluster instance', value));
-  }
-  return value as RedisClient;
-}
 
 function checkKeyPart(name: string, value: unknown, fallback?: string): string {
   const text = checkString(name, value, fallback);
@@ -167,12 +161,13 @@ const OPTION_KEYS = Object.keys({
   random: true,
   syncIntervalMs: true,
   redisTimeoutMs: true,
+  maxInFlight: true,
   probeLeaseMs: true,
 } satisfies Record<keyof FleetCircuitBreakerOptions, true>);
 
 export function resolveFleetOptions(options: FleetCircuitBreakerOptions): ResolvedFleetOptions {
   const raw = checkOptions('options', options);
-  const redis = checkRedis(raw.redis);
+  const redis = checkRedisClient<RedisClient>('redis', raw.redis);
   const name = checkKeyPart('name', raw.name);
   const prefix = checkKeyPart('prefix', raw.prefix, 'bw:breaker:');
   const consecutive = (raw as { consecutiveFailures?: unknown }).consecutiveFailures;
@@ -212,10 +207,8 @@ export function resolveFleetOptions(options: FleetCircuitBreakerOptions): Resolv
     ...POSITIVE_MS,
     default: 200,
   });
-  const redisTimeoutMs = checkNumber('redisTimeoutMs', raw.redisTimeoutMs, {
-    ...POSITIVE_MS,
-    default: 200,
-  });
+  const calls = resolveRedisCallOptions(raw);
+  const { redisTimeoutMs } = calls;
   const leaseDefault =
     breaker.timeoutMs === Number.POSITIVE_INFINITY
       ? 10_000
@@ -234,7 +227,7 @@ export function resolveFleetOptions(options: FleetCircuitBreakerOptions): Resolv
     bucketTtlMs: Math.ceil(2 * window.durationMs),
     stateTtlMs: Math.ceil(Math.max(60_000, 2 * window.durationMs, 2 * breaker.backoff.maxMs)),
     syncIntervalMs,
-    redisTimeoutMs,
+    ...calls,
     probeLeaseMs,
   });
 }

@@ -2,6 +2,7 @@ import { type RedisServerHandle, startRedis } from '@breakwater/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BreakerOpenError } from '../errors.js';
+import type { FleetRedisErrorEvent } from './errors.js';
 import { isRedisTimeoutError, RedisTimeoutError, RedisUnavailableError } from './errors.js';
 import type { FleetStateChangeEvent, ModeChangeEvent } from './fleet-events.js';
 import {
@@ -14,7 +15,6 @@ import {
   testClock,
   uniqueName,
 } from './fleet-test-support.fixture.js';
-import type { FleetRedisErrorEvent } from './guarded-client.js';
 
 let server: RedisServerHandle;
 const fleet = fleetFactory();

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { luaScript } from '@breakwater/core/redis';
 import type { TripReason } from '../circuit-breaker.js';
 
 /**
@@ -147,19 +147,9 @@ local gen, openings, left, reason = view()
 return { verdict, gen, openings, left, reason }
 `;
 
-/** A script and its SHA1, for EVALSHA. */
-export interface LuaScript {
-  readonly source: string;
-  readonly sha: string;
-}
-
-function script(source: string): LuaScript {
-  return Object.freeze({ source, sha: createHash('sha1').update(source).digest('hex') });
-}
-
-export const SYNC_SCRIPT = script(SYNC);
-export const ADMIT_SCRIPT = script(ADMIT);
-export const REPORT_SCRIPT = script(REPORT);
+export const SYNC_SCRIPT = luaScript(SYNC);
+export const ADMIT_SCRIPT = luaScript(ADMIT);
+export const REPORT_SCRIPT = luaScript(REPORT);
 
 /** The fleet's state as every script reports it. */
 export interface FleetView {

@@ -65,6 +65,13 @@ describe('FleetCircuitBreaker option validation', () => {
     ],
     [{ syncIntervalMs: '100' }, TypeError, '`syncIntervalMs`'],
     [{ redisTimeoutMs: Number.POSITIVE_INFINITY }, RangeError, '`redisTimeoutMs`'],
+    [
+      { maxInFlight: 0 },
+      RangeError,
+      'Expected `maxInFlight` to be an integer >= 1, got `0` (number)',
+    ],
+    [{ maxInFlight: '64' }, TypeError, '`maxInFlight`'],
+    [{ redisTimeoutMs: 2 ** 31 }, RangeError, '`redisTimeoutMs`'],
     [{ probeLeaseMs: -5 }, RangeError, '`probeLeaseMs`'],
   ])('rejects %j', (options, type, message) => {
     expect(build(options)).toThrow(type);

@@ -140,8 +140,8 @@ describe('TieredCache on a Redis Cluster', () => {
 
   it('moves its subscription to another node when its node dies, flushing L1, and recovers', async () => {
     const prefix = newPrefix();
-    const a = await tiered(prefix, { timeout: 200, load: async (key) => `A:${key}` });
-    const b = await tiered(prefix, { timeout: 200, load: async (key) => `B:${key}` });
+    const a = await tiered(prefix, { redisTimeoutMs: 200, load: async (key) => `A:${key}` });
+    const b = await tiered(prefix, { redisTimeoutMs: 200, load: async (key) => `B:${key}` });
     const channel = `${prefix}invalidate`;
     const counts = await Promise.all(
       nodes.map(async (node) => {

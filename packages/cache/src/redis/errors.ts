@@ -1,16 +1,30 @@
 import { BreakwaterError, errorGuard } from '@breakwater/core';
+import type { RedisFailureEvent } from '@breakwater/core/redis';
 
-// The Redis timeout/unavailable errors and their guards are shared with
-// @breakwater/breaker: they live in @breakwater/core and are re-exported here.
+// The Redis timeout/unavailable errors and their guards are those of every Breakwater
+// Redis store: they live in @breakwater/core/redis and are re-exported here.
 export {
   isRedisTimeoutError,
   isRedisUnavailableError,
   RedisTimeoutError,
   RedisUnavailableError,
-} from '@breakwater/core';
+} from '@breakwater/core/redis';
 
 /** The Redis operations of a `TieredCache`, as named in its error events. */
 export type RedisOperation = 'get' | 'set' | 'del' | 'publish' | 'subscribe';
+
+/**
+ * What went wrong with a Redis call, from `onError`; `kind` tells the cases apart:
+ * `'timeout'` (no answer within `redisTimeoutMs`), `'unavailable'` (not sent: the client
+ * was not `'ready'` or `maxInFlight` was reached), `'error'` (Redis or the client
+ * answered with an error), `'corrupt'` (a stored value failed to deserialize, or an
+ * invalidation message to parse). `key` is the cache key concerned (without the prefix),
+ * when there is one.
+ */
+export type RedisErrorEvent = (
+  | RedisFailureEvent<RedisOperation>
+  | { operation: 'get' | 'subscribe'; kind: 'corrupt'; error: CorruptValueError }
+) & { key?: string };
 
 /**
  * A value read from Redis could not be deserialized (or an invalidation message could not

@@ -1,6 +1,6 @@
 export { CacheClosedError, isCacheClosedError } from '../errors.js';
 export type { Loader, LoadOptions } from '../options.js';
-export type { RedisOperation } from './errors.js';
+export type { RedisErrorEvent, RedisOperation } from './errors.js';
 export {
   CorruptValueError,
   isCorruptValueError,
@@ -11,7 +11,6 @@ export {
   RedisTimeoutError,
   RedisUnavailableError,
 } from './errors.js';
-export type { RedisErrorEvent } from './guarded-client.js';
 export type { L1Options, RedisClient, Serializer, TieredCacheOptions } from './options.js';
 export type {
   ReadyOptions,

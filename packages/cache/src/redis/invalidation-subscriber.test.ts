@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RedisErrorEvent } from './guarded-client.js';
+import type { RedisErrorEvent } from './errors.js';
 import { InvalidationSubscriber, type SubscriberHandlers } from './invalidation-subscriber.js';
 import type { RedisClient } from './options.js';
 

@@ -1,7 +1,11 @@
 import { settleWithin } from '@breakwater/core';
 import type { Redis } from 'ioredis';
-import { type RedisOperation, RedisTimeoutError, RedisUnavailableError } from './errors.js';
-import type { RedisErrorEvent } from './guarded-client.js';
+import {
+  type RedisErrorEvent,
+  type RedisOperation,
+  RedisTimeoutError,
+  RedisUnavailableError,
+} from './errors.js';
 import { isCluster, type RedisClient } from './options.js';
 
 /** What an {@link InvalidationSubscriber} tells its owner. */
@@ -36,7 +40,7 @@ const OPERATION: RedisOperation = 'subscribe';
 export class InvalidationSubscriber {
   readonly #client: RedisClient;
   readonly #channel: string;
-  readonly #timeout: number;
+  readonly #timeoutMs: number;
   readonly #handlers: SubscriberHandlers;
   #connection: Redis | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -47,10 +51,15 @@ export class InvalidationSubscriber {
   #errorReported = false;
   #closed = false;
 
-  constructor(client: RedisClient, channel: string, timeout: number, handlers: SubscriberHandlers) {
+  constructor(
+    client: RedisClient,
+    channel: string,
+    timeoutMs: number,
+    handlers: SubscriberHandlers,
+  ) {
     this.#client = client;
     this.#channel = channel;
-    this.#timeout = timeout;
+    this.#timeoutMs = timeoutMs;
     this.#handlers = handlers;
     this.#open();
   }
@@ -60,7 +69,7 @@ export class InvalidationSubscriber {
     return this.#subscribed;
   }
 
-  /** Unsubscribes (within the timeout) and disconnects the dedicated connection. */
+  /** Unsubscribes (within `timeoutMs`) and disconnects the dedicated connection. */
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
@@ -70,7 +79,7 @@ export class InvalidationSubscriber {
     this.#subscribed = false;
     if (connection === undefined) return;
     if (connection.status === 'ready') {
-      await settleWithin(connection.unsubscribe(this.#channel), this.#timeout);
+      await settleWithin(connection.unsubscribe(this.#channel), this.#timeoutMs);
     }
     connection.disconnect();
   }
@@ -128,14 +137,14 @@ export class InvalidationSubscriber {
   }
 
   async #subscribe(connection: Redis): Promise<void> {
-    const settled = await settleWithin(connection.subscribe(this.#channel), this.#timeout);
+    const settled = await settleWithin(connection.subscribe(this.#channel), this.#timeoutMs);
     if (connection !== this.#connection) return;
     if (!settled.ok) {
       if (settled.timedOut) {
         this.#handlers.failure({
           operation: OPERATION,
           kind: 'timeout',
-          error: new RedisTimeoutError(OPERATION, this.#timeout),
+          error: new RedisTimeoutError(OPERATION, this.#timeoutMs),
         });
       } else {
         this.#handlers.failure({ operation: OPERATION, kind: 'error', error: settled.error });

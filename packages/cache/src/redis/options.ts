@@ -2,15 +2,19 @@ import {
   checkFunction,
   checkInteger,
   checkKnownKeys,
-  checkNumber,
   checkOptionalFunction,
   checkOptions,
   checkString,
   describeValue,
   invalidMessage,
-  MAX_TIMER_MS,
   type NumberOption,
 } from '@breakwater/core';
+import {
+  checkRedisClient,
+  type RedisCallOptions,
+  type ResolvedRedisCallOptions,
+  resolveRedisCallOptions,
+} from '@breakwater/core/redis';
 import type { Cluster, Redis } from 'ioredis';
 import type { CacheOptions, Loader } from '../options.js';
 
@@ -36,8 +40,11 @@ export interface L1Options<V>
   ttl?: number;
 }
 
-/** Options of `new TieredCache(options)`. */
-export interface TieredCacheOptions<V, C = unknown> {
+/**
+ * Options of `new TieredCache(options)`; `redisTimeoutMs` and `maxInFlight` are those of
+ * every Breakwater Redis store (`RedisCallOptions` of `@breakwater/core/redis`).
+ */
+export interface TieredCacheOptions<V, C = unknown> extends RedisCallOptions {
   /**
    * The caller's connected ioredis `Redis` or `Cluster`. The cache never closes it and
    * never lets commands queue in it while it is not `'ready'`.
@@ -59,17 +66,6 @@ export interface TieredCacheOptions<V, C = unknown> {
   load?: Loader<string, V, C>;
   /** How values are stored in Redis. @default JSON (JSON.stringify / JSON.parse) */
   serializer?: Serializer<V>;
-  /**
-   * Longest wait for any one Redis call, in ms (at most 2^31 - 1, the longest Node.js
-   * timer); the cache then goes on without it. @default 250
-   */
-  timeout?: number;
-  /**
-   * Most commands this cache may have sent and not yet seen settle (timed-out ones
-   * included); beyond it Redis calls are skipped as unavailable. Bounds what can pile up
-   * in the client when Redis hangs without dropping the connection. @default 1000
-   */
-  maxInFlight?: number;
   /** Pub/sub channel of the invalidation messages. @default `${prefix}invalidate` */
   channel?: string;
   /**
@@ -82,15 +78,13 @@ export interface TieredCacheOptions<V, C = unknown> {
 }
 
 /** Resolved, validated options; never the caller's object. */
-export interface ResolvedTieredOptions<V, C> {
+export interface ResolvedTieredOptions<V, C> extends ResolvedRedisCallOptions {
   readonly redis: RedisClient;
   readonly prefix: string;
   readonly ttl: number;
   readonly l1: Readonly<Omit<CacheOptions<string, V>, 'load'>> & { readonly ttl: number };
   readonly load: Loader<string, V, C> | undefined;
   readonly serializer: Serializer<V>;
-  readonly timeout: number;
-  readonly maxInFlight: number;
   readonly channel: string;
   readonly tombstoneTtl: number;
 }
@@ -100,29 +94,9 @@ const json: Serializer<unknown> = Object.freeze({
   deserialize: (text: string): unknown => JSON.parse(text),
 });
 
-const COMMANDS = ['set', 'publish', 'evalsha', 'eval', 'duplicate'] as const;
-
 /** True for an ioredis `Cluster` (as opposed to a single-node `Redis`). */
 export function isCluster(client: RedisClient): client is Cluster {
   return client.isCluster;
-}
-
-function checkRedis(value: unknown): RedisClient {
-  const candidate = value as
-    | {
-        [name in (typeof COMMANDS)[number] | 'nodes' | 'status' | 'isCluster']?: unknown;
-      }
-    | null;
-  const ok =
-    typeof candidate === 'object' &&
-    candidate !== null &&
-    typeof candidate.status === 'string' &&
-    COMMANDS.every((name) => typeof candidate[name] === 'function') &&
-    (candidate.isCluster !== true || typeof candidate.nodes === 'function');
-  if (!ok) {
-    throw new TypeError(invalidMessage('redis', 'an ioredis Redis or Cluster instance', value));
-  }
-  return value as RedisClient;
 }
 
 function checkSerializer<V>(value: Serializer<V> | undefined): Serializer<V> {
@@ -166,7 +140,7 @@ const OPTION_KEYS = Object.keys({
   l1: true,
   load: true,
   serializer: true,
-  timeout: true,
+  redisTimeoutMs: true,
   maxInFlight: true,
   channel: true,
   tombstoneTtl: true,
@@ -177,7 +151,7 @@ export function resolveTieredOptions<V, C>(
 ): ResolvedTieredOptions<V, C> {
   const raw = checkOptions('options', options);
   checkKnownKeys('options', raw, OPTION_KEYS);
-  const redis = checkRedis(raw.redis);
+  const redis = checkRedisClient<RedisClient>('redis', raw.redis, ['set', 'publish', 'duplicate']);
   const prefix = checkString('prefix', raw.prefix);
   const ttl = checkInteger('ttl', raw.ttl, REDIS_TTL);
   const l1 = checkOptions('l1', raw.l1);
@@ -199,13 +173,7 @@ export function resolveTieredOptions<V, C>(
     l1: Object.freeze({ ...l1, ttl: l1.ttl ?? ttl }) as ResolvedTieredOptions<V, C>['l1'],
     load: checkOptionalFunction<Loader<string, V, C>>('load', raw.load),
     serializer: checkSerializer(raw.serializer),
-    timeout: checkNumber('timeout', raw.timeout, {
-      min: 0,
-      exclusiveMin: true,
-      max: MAX_TIMER_MS,
-      default: 250,
-    }),
-    maxInFlight: checkInteger('maxInFlight', raw.maxInFlight, { min: 1, default: 1000 }),
+    ...resolveRedisCallOptions(raw),
     channel: checkString('channel', raw.channel, `${prefix}invalidate`),
     tombstoneTtl: checkInteger('tombstoneTtl', raw.tombstoneTtl, {
       ...REDIS_TTL,

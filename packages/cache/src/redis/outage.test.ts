@@ -1,6 +1,7 @@
 import { getFreePort, type RedisServerHandle, startRedis } from '@breakwater/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { RedisErrorEvent } from './errors.js';
 import {
   isReadyTimeoutError,
   isRedisTimeoutError,
@@ -9,7 +10,6 @@ import {
   RedisTimeoutError,
   RedisUnavailableError,
 } from './errors.js';
-import type { RedisErrorEvent } from './guarded-client.js';
 import type { TieredCacheOptions } from './options.js';
 import { TieredCache } from './tiered-cache.js';
 
@@ -68,7 +68,7 @@ describe('TieredCache when Redis fails', () => {
   it('keeps serving from L1 and the loader while Redis is down, queueing nothing in the client', async () => {
     const client = await connected();
     const load = vi.fn(async (key: string) => `loaded:${key}`);
-    const cache = await tiered({ redis: client, prefix: newPrefix(), load, timeout: 5000 });
+    const cache = await tiered({ redis: client, prefix: newPrefix(), load, redisTimeoutMs: 5000 });
     await cache.set('warm', 'w');
     const errors: RedisErrorEvent[] = [];
     cache.onError((event) => errors.push(event));
@@ -181,7 +181,7 @@ describe('TieredCache when Redis fails', () => {
     const client = await connected();
     const admin = await connected();
     const load = vi.fn(async (key: string) => `loaded:${key}`);
-    const cache = await tiered({ redis: client, prefix: newPrefix(), load, timeout: 50 });
+    const cache = await tiered({ redis: client, prefix: newPrefix(), load, redisTimeoutMs: 50 });
     const errors: RedisErrorEvent[] = [];
     cache.onError((event) => errors.push(event));
 
@@ -215,7 +215,7 @@ describe('TieredCache when Redis fails', () => {
       redis: client,
       prefix: newPrefix(),
       load: async (key) => key,
-      timeout: 50,
+      redisTimeoutMs: 50,
       maxInFlight: 2,
     });
     const errors: RedisErrorEvent[] = [];

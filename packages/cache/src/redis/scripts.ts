@@ -1,21 +1,4 @@
-import { createHash } from 'node:crypto';
-
-/** A Lua script and its SHA1, for `EVALSHA`. */
-export interface LuaScript {
-  readonly source: string;
-  readonly sha: string;
-  /**
-   * Always sent as `EVAL`, never `EVALSHA`: a `NOSCRIPT` retry would run it after commands
-   * sent later on the same connection (a `DEL` script overtaken by a later `SET` would
-   * leave the key deleted).
-   */
-  readonly ordered: boolean;
-}
-
-function script(source: string, ordered = false): LuaScript {
-  const sha = createHash('sha1').update(source).digest('hex');
-  return Object.freeze({ source, sha, ordered });
-}
+import { luaScript } from '@breakwater/core/redis';
 
 /**
  * How a key is kept in Redis. A value is a plain string (the serializer's text). A deleted
@@ -31,7 +14,7 @@ const FIELD = 'tombstone';
  * Reads KEYS[1]: `[]` when absent, `[token]` for a tombstone, `[text, pttl]` for a value
  * (any other type fails with Redis's WRONGTYPE error, from GET).
  */
-export const READ = script(`local key = KEYS[1]
+export const READ = luaScript(`local key = KEYS[1]
 local kind = redis.call('TYPE', key)['ok']
 if kind == 'none' then return {} end
 if kind == 'hash' then return {redis.call('HGET', key, '${FIELD}') or ''} end
@@ -42,7 +25,7 @@ return {redis.call('GET', key), redis.call('PTTL', key)}`);
  * still holds what the load saw there: the tombstone whose token is ARGV[3], or the corrupt
  * text ARGV[4] (each `''` when not seen). Returns 1 when written, 0 when the key changed.
  */
-export const WRITE_LOADED = script(`local key = KEYS[1]
+export const WRITE_LOADED = luaScript(`local key = KEYS[1]
 local kind = redis.call('TYPE', key)['ok']
 local same = kind == 'none'
 if kind == 'hash' then
@@ -58,18 +41,22 @@ else
 end
 return 1`);
 
-/** Replaces KEYS[1] by a tombstone with token ARGV[1] that expires after ARGV[2] ms. */
-export const DELETE = script(
+/**
+ * Replaces KEYS[1] by a tombstone with token ARGV[1] that expires after ARGV[2] ms. Always
+ * sent as `EVAL`: after a `NOSCRIPT` retry, a `SET` sent later would be overtaken and the
+ * key left deleted.
+ */
+export const DELETE = luaScript(
   `local key = KEYS[1]
 redis.call('DEL', key)
 redis.call('HSET', key, '${FIELD}', ARGV[1])
 redis.call('PEXPIRE', key, ARGV[2])
 return 1`,
-  true,
+  { ordered: true },
 );
 
 /** Deletes KEYS[1] only if it still holds the (corrupt) text ARGV[1]. Returns 1 or 0. */
-export const DELETE_CORRUPT = script(`local key = KEYS[1]
+export const DELETE_CORRUPT = luaScript(`local key = KEYS[1]
 if redis.call('TYPE', key)['ok'] == 'string' and redis.call('GET', key) == ARGV[1] then
   return redis.call('DEL', key)
 end

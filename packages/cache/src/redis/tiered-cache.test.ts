@@ -3,8 +3,8 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CacheClosedError } from '../errors.js';
 import type { LoadOptions } from '../options.js';
+import type { RedisErrorEvent } from './errors.js';
 import { CorruptValueError, isCorruptValueError } from './errors.js';
-import type { RedisErrorEvent } from './guarded-client.js';
 import type { TieredCacheOptions } from './options.js';
 import { TieredCache } from './tiered-cache.js';
 

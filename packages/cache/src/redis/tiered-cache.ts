@@ -12,17 +12,23 @@ import {
   throwIfAborted,
   type Unsubscribe,
 } from '@breakwater/core';
+import { type LuaScript, RedisCalls, type RedisOutcome } from '@breakwater/core/redis';
 import { Cache, type CacheStats, type FetchOptions, type SetOptions } from '../cache.js';
 import { CacheClosedError } from '../errors.js';
 import type { LoadOptions } from '../options.js';
-import { CorruptValueError, ReadyTimeoutError } from './errors.js';
-import { GuardedClient, type RedisErrorEvent } from './guarded-client.js';
+import {
+  CorruptValueError,
+  ReadyTimeoutError,
+  type RedisErrorEvent,
+  type RedisOperation,
+} from './errors.js';
 import { InvalidationSubscriber } from './invalidation-subscriber.js';
 import {
   asL1OptionError,
   checkKey,
   minTtl,
   REDIS_TTL,
+  type RedisClient,
   type ResolvedTieredOptions,
   resolveTieredOptions,
   type TieredCacheOptions,
@@ -60,7 +66,7 @@ export interface TieredCacheStats {
     writes: number;
     /** Failed Redis calls of every kind, timeouts and skipped (unavailable) calls included. */
     errors: number;
-    /** The calls among `errors` that exceeded the `timeout` option. */
+    /** The calls among `errors` that exceeded `redisTimeoutMs`. */
     timeouts: number;
     /**
      * Commands sent and not yet settled in the client, timed-out ones included; at most
@@ -141,7 +147,7 @@ interface Invalidation {
  *   there (nothing, or the same tombstone): a `set`/`delete` anywhere meanwhile wins.
  * - `set`/`delete` change L1 at once, then Redis (`delete` leaves a tombstone for
  *   `tombstoneTtl`), then publish an invalidation: the other instances drop their L1 copy.
- * - Redis is never waited for longer than `timeout`, and while the client is not
+ * - Redis is never waited for longer than `redisTimeoutMs`, and while the client is not
  *   `'ready'` it is skipped at once: L1 and `load` keep serving. Redis failures never
  *   reject a call; they are counted in `stats()` and reported by `onError`.
  * - When the invalidation subscription comes back after being lost, L1 is emptied:
@@ -150,7 +156,7 @@ interface Invalidation {
 export class TieredCache<V, C = unknown> {
   readonly #options: ResolvedTieredOptions<V, C>;
   readonly #l1: Cache<string, V, LoadContext<C>>;
-  readonly #redis: GuardedClient;
+  readonly #redis: RedisCalls<RedisClient, RedisOperation>;
   readonly #subscriber: InvalidationSubscriber;
   /** Identifies this instance's own invalidation messages. */
   readonly #origin = randomUUID();
@@ -161,8 +167,6 @@ export class TieredCache<V, C = unknown> {
   #hits = 0;
   #misses = 0;
   #writes = 0;
-  #errors = 0;
-  #timeouts = 0;
   #sent = 0;
   #received = 0;
   #flushes = 0;
@@ -182,16 +186,11 @@ export class TieredCache<V, C = unknown> {
     } catch (error) {
       throw asL1OptionError(error);
     }
-    this.#redis = new GuardedClient(
-      resolved.redis,
-      resolved.timeout,
-      resolved.maxInFlight,
-      this.#fail,
-    );
+    this.#redis = new RedisCalls(resolved.redis, resolved);
     this.#subscriber = new InvalidationSubscriber(
       resolved.redis,
       resolved.channel,
-      resolved.timeout,
+      resolved.redisTimeoutMs,
       {
         message: (text) => this.#onMessage(text),
         subscribed: (resumed) => this.#onSubscribed(resumed),
@@ -278,8 +277,11 @@ export class TieredCache<V, C = unknown> {
     this.#l1.set(key, value, l1Options);
     this.#invalidateLoads(key);
     const redisKey = this.#options.prefix + key;
-    const written = await this.#redis.run('set', key, (redis) =>
-      ttl > 0 ? redis.set(redisKey, text, 'PX', ttl) : redis.set(redisKey, text),
+    const written = await this.#reported(
+      key,
+      this.#redis.run('set', (redis) =>
+        ttl > 0 ? redis.set(redisKey, text, 'PX', ttl) : redis.set(redisKey, text),
+      ),
     );
     if (written.ok) this.#writes++;
     await this.#publish(key);
@@ -296,15 +298,8 @@ export class TieredCache<V, C = unknown> {
     this.#assertOpen();
     this.#l1.delete(key);
     this.#invalidateLoads(key);
-    const redisKey = this.#options.prefix + key;
     const token = `${this.#origin}:${++this.#deletes}`;
-    const deleted = await this.#redis.script(
-      'del',
-      key,
-      DELETE,
-      [redisKey],
-      [token, this.#options.tombstoneTtl],
-    );
+    const deleted = await this.#eval('del', key, DELETE, [token, this.#options.tombstoneTtl]);
     if (deleted.ok) this.#writes++;
     await this.#publish(key);
   }
@@ -395,9 +390,7 @@ export class TieredCache<V, C = unknown> {
         hits: this.#hits,
         misses: this.#misses,
         writes: this.#writes,
-        errors: this.#errors,
-        timeouts: this.#timeouts,
-        inFlight: this.#redis.inFlight,
+        ...this.#redis.stats(),
       },
       invalidations: { sent: this.#sent, received: this.#received, flushes: this.#flushes },
     };
@@ -433,7 +426,7 @@ export class TieredCache<V, C = unknown> {
   /** The value of `key` and its PTTL, or what the key holds instead, in one round trip. */
   async #read(key: string): Promise<Read<V>> {
     const redisKey = this.#options.prefix + key;
-    const read = await this.#redis.script('get', key, READ, [redisKey], []);
+    const read = await this.#eval('get', key, READ, []);
     if (!read.ok) return NOTHING_SEEN;
     // `[]`: nothing; `[token]`: a tombstone; `[text, pttl]`: a value (see READ).
     const reply = read.value as unknown[];
@@ -464,7 +457,7 @@ export class TieredCache<V, C = unknown> {
         error: new CorruptValueError(redisKey, detail, { cause }),
       });
       // Only that text: a value or tombstone written since then stays.
-      void this.#redis.script('del', key, DELETE_CORRUPT, [redisKey], [text]).then((deleted) => {
+      void this.#eval('del', key, DELETE_CORRUPT, [text]).then((deleted) => {
         if (deleted.ok && deleted.value === 1) this.#writes++;
       });
       // The load's write may replace it too, whichever reaches Redis first.
@@ -489,19 +482,19 @@ export class TieredCache<V, C = unknown> {
       this.#fail({ operation: 'set', kind: 'error', key, error });
       return;
     }
-    const redisKey = this.#options.prefix + key;
-    void this.#redis
-      .script('set', key, WRITE_LOADED, [redisKey], [text, ttl, seen.tombstone, seen.corrupt])
-      .then((written) => {
+    void this.#eval('set', key, WRITE_LOADED, [text, ttl, seen.tombstone, seen.corrupt]).then(
+      (written) => {
         if (written.ok && written.value === 1) this.#writes++;
-      });
+      },
+    );
   }
 
   async #publish(key: string): Promise<void> {
     const message = JSON.stringify({ origin: this.#origin, key } satisfies Invalidation);
     const channel = this.#options.channel;
-    const published = await this.#redis.run('publish', key, (redis) =>
-      redis.publish(channel, message),
+    const published = await this.#reported(
+      key,
+      this.#redis.run('publish', (redis) => redis.publish(channel, message)),
     );
     if (published.ok) this.#sent++;
   }
@@ -544,9 +537,32 @@ export class TieredCache<V, C = unknown> {
     return text;
   }
 
+  /** Runs `script` on the Redis key of `key` (the cache key labels a failure). */
+  #eval(
+    operation: RedisOperation,
+    key: string,
+    script: LuaScript,
+    args: ReadonlyArray<string | number>,
+  ): Promise<RedisOutcome<unknown, RedisOperation>> {
+    return this.#reported(
+      key,
+      this.#redis.eval(operation, script, [this.#options.prefix + key], args),
+    );
+  }
+
+  /** Reports a failed call (already counted) with the cache key it concerns. */
+  async #reported<T>(
+    key: string,
+    call: Promise<RedisOutcome<T, RedisOperation>>,
+  ): Promise<RedisOutcome<T, RedisOperation>> {
+    const outcome = await call;
+    if (!outcome.ok && this.#onError.active) this.#onError.emit({ ...outcome.event, key });
+    return outcome;
+  }
+
+  /** A failure outside the guarded calls (subscription, corrupt data): counted, reported. */
   readonly #fail = (event: RedisErrorEvent): void => {
-    this.#errors++;
-    if (event.kind === 'timeout') this.#timeouts++;
+    this.#redis.count(event);
     if (this.#onError.active) this.#onError.emit(event);
   };
 

@@ -108,16 +108,16 @@ describe('TieredCache option validation', () => {
       'Expected `serializer.serialize` to be a function, got `undefined`',
     ],
     [
-      { timeout: 0 },
+      { redisTimeoutMs: 0 },
       RangeError,
-      'Expected `timeout` to be a finite number > 0 and <= 2147483647, got `0` (number)',
+      'Expected `redisTimeoutMs` to be a finite number > 0 and <= 2147483647, got `0` (number)',
     ],
-    [{ timeout: Number.POSITIVE_INFINITY }, RangeError, '`timeout`'],
-    [{ timeout: '1s' }, TypeError, '`timeout`'],
+    [{ redisTimeoutMs: Number.POSITIVE_INFINITY }, RangeError, '`redisTimeoutMs`'],
+    [{ redisTimeoutMs: '1s' }, TypeError, '`redisTimeoutMs`'],
     [
-      { timeout: 2 ** 31 },
+      { redisTimeoutMs: 2 ** 31 },
       RangeError,
-      'Expected `timeout` to be a finite number > 0 and <= 2147483647, got `2147483648` (number)',
+      'Expected `redisTimeoutMs` to be a finite number > 0 and <= 2147483647, got `2147483648` (number)',
     ],
     [
       { ttl: 1.5 },
@@ -420,7 +420,7 @@ describe('TieredCache with a misbehaving client', () => {
       },
       eval: vi.fn(async () => []),
     });
-    const cache = new TieredCache(options({ redis, timeout: 1, load: async () => 'v' }));
+    const cache = new TieredCache(options({ redis, redisTimeoutMs: 1, load: async () => 'v' }));
     const errors: RedisErrorEvent[] = [];
     cache.onError((event) => errors.push(event));
     expect(await cache.fetch('k')).toBe('v');

@@ -88,7 +88,7 @@ it('a killed master: its keys follow the outage policy, the others stay on Redis
   const limiter = new RedisRateLimiter({
     redis: cluster,
     limits: { limit: 3, windowMs: 3_600_000 },
-    timeoutMs: 200,
+    redisTimeoutMs: 200,
     prefix: 'kill:',
   });
   const events: OutageEvent[] = [];

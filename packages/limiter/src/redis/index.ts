@@ -6,11 +6,3 @@ export {
   type RedisRateLimiterOptions,
   type RedisRateLimiterStats,
 } from './redis-rate-limiter.js';
-export {
-  buildConsumeScript,
-  type LuaScript,
-  parseScriptReply,
-  type ScriptDecision,
-  type ScriptRule,
-  scriptTtl,
-} from './script.js';

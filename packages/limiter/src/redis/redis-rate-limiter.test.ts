@@ -1,7 +1,7 @@
 import { wallClock } from '@breakwater/core';
 import { startRedis } from '@breakwater/testing';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type LimitRule,
   RateLimitedError,
@@ -9,12 +9,8 @@ import {
   type RateLimitResult,
 } from '../rate-limiter.js';
 import { hammer } from './hammer.fixture.js';
-import {
-  type RedisAlgorithm as Algorithm,
-  buildConsumeScript,
-  type OutageEvent,
-  RedisRateLimiter,
-} from './index.js';
+import { type RedisAlgorithm as Algorithm, type OutageEvent, RedisRateLimiter } from './index.js';
+import { buildConsumeScript } from './script.js';
 
 let server: Awaited<ReturnType<typeof startRedis>>;
 let client: Redis;
@@ -386,7 +382,7 @@ describe('batching', () => {
     const limiter = new RedisRateLimiter({
       redis,
       limits: { limit: 2, windowMs: 60_000 },
-      timeoutMs: 5,
+      redisTimeoutMs: 5,
     });
     const results = await Promise.all(Array.from({ length: 3 }, () => limiter.consume('k')));
     expect(results.map((r) => r.allowed)).toEqual([true, true, false]);
@@ -444,7 +440,7 @@ describe('outages', () => {
     await until(() => client.status === 'ready');
     // The restarted server lost the script: EVALSHA → NOSCRIPT → EVAL, transparently.
     expect(await client.script('EXISTS', local.script.sha)).toEqual([0]);
-    // Back to 'redis' once calls succeed with none failed for timeoutMs.
+    // Back to 'redis' once calls succeed with none failed for redisTimeoutMs.
     await until(async () => {
       await local.consume(fresh());
       return local.mode === 'redis';
@@ -463,7 +459,7 @@ describe('outages', () => {
       const limiter = new RedisRateLimiter({
         redis,
         limits: { limit: 2, windowMs: 3_600_000 },
-        timeoutMs: 30,
+        redisTimeoutMs: 30,
       });
       const key = fresh();
       expect((await limiter.consume(key)).allowed).toBe(true);
@@ -494,7 +490,7 @@ describe('outages', () => {
     }
   });
 
-  it('reports a partial outage once, not once per call, and recovers after a quiet timeoutMs', async () => {
+  it('reports a partial outage once, not once per call, and recovers after a quiet redisTimeoutMs', async () => {
     // Every other call fails, as with one dead node of a Cluster.
     let calls = 0;
     let failing = true;
@@ -507,14 +503,14 @@ describe('outages', () => {
     const limiter = new RedisRateLimiter({
       redis,
       limits: { limit: 100, windowMs: 60_000 },
-      timeoutMs: 20,
+      redisTimeoutMs: 20,
     });
     const events: OutageEvent[] = [];
     limiter.onOutage((event) => events.push(event));
     for (let i = 0; i < 10; i++) await limiter.consume('k');
     expect(events).toEqual([{ mode: 'outage', reason: 'CLUSTERDOWN' }]);
     expect(limiter.mode).toBe('outage');
-    // Failures stop; the first success after a quiet timeoutMs reports the recovery.
+    // Failures stop; the first success after a quiet redisTimeoutMs reports the recovery.
     failing = false;
     await new Promise((resolve) => setTimeout(resolve, 30));
     await limiter.consume('k');
@@ -542,7 +538,7 @@ describe('outages', () => {
     const slow = new RedisRateLimiter({
       redis: fake(() => never),
       limits: { limit: 1, windowMs: 1_000 },
-      timeoutMs: 5,
+      redisTimeoutMs: 5,
       outage: 'fail-closed',
     });
     const events: OutageEvent[] = [];
@@ -593,6 +589,25 @@ describe('outages', () => {
     await rejectsOther.drain();
   });
 
+  it('skips Redis while maxInFlight calls are unsettled', async () => {
+    const evalsha = vi.fn(() => new Promise<never>(() => {}));
+    const redis = { status: 'ready', evalsha, eval: evalsha } as unknown as Redis;
+    const limiter = new RedisRateLimiter({
+      redis,
+      limits: { limit: 1, windowMs: 1_000 },
+      outage: 'fail-open',
+      redisTimeoutMs: 5,
+      maxInFlight: 1,
+    });
+    const reasons: string[] = [];
+    limiter.onOutage((event) => reasons.push(event.reason));
+    expect(await limiter.consume('a')).toMatchObject({ allowed: true });
+    expect(await limiter.consume('b')).toMatchObject({ allowed: true });
+    expect(evalsha).toHaveBeenCalledTimes(1);
+    expect(reasons).toEqual(['timeout']);
+    expect(limiter.stats()).toMatchObject({ redisErrors: 2, timeouts: 1, outageDecisions: 2 });
+  });
+
   it('does not EVAL after NOSCRIPT once the client dropped', async () => {
     let status = 'ready';
     let evals = 0;
@@ -624,7 +639,16 @@ describe('validation', () => {
     expect(() => new RedisRateLimiter({ redis: null as unknown as Redis, limits })).toThrow(
       TypeError,
     );
-    expect(() => new RedisRateLimiter({ redis: client, limits, timeoutMs: 0 })).toThrow(RangeError);
+    expect(() => new RedisRateLimiter({ redis: client, limits, redisTimeoutMs: 0 })).toThrow(
+      RangeError,
+    );
+    expect(() => new RedisRateLimiter({ redis: client, limits, maxInFlight: 0 })).toThrow(
+      new RangeError('Expected `maxInFlight` to be an integer >= 1, got `0` (number)'),
+    );
+    // Renamed `redisTimeoutMs`, as in every Breakwater Redis store.
+    expect(() => new RedisRateLimiter({ redis: client, limits, timeoutMs: 50 } as never)).toThrow(
+      /Unknown option `timeoutMs`/,
+    );
     expect(
       () => new RedisRateLimiter({ redis: client, limits, outage: 'maybe' as 'local' }),
     ).toThrow(/outage/);
@@ -632,8 +656,8 @@ describe('validation', () => {
       () => new RedisRateLimiter({ redis: client, limits, algorithm: 'leaky' as 'gcra' }),
     ).toThrow(/algorithm/);
     // Longer than a Node timer can hold (it would fire after 1 ms).
-    expect(() => new RedisRateLimiter({ redis: client, limits, timeoutMs: 2 ** 31 })).toThrow(
-      /timeoutMs/,
+    expect(() => new RedisRateLimiter({ redis: client, limits, redisTimeoutMs: 2 ** 31 })).toThrow(
+      /redisTimeoutMs/,
     );
     expect(
       () => new RedisRateLimiter({ redis: client, limits, outgae: 'fail-closed' } as never),

@@ -3,19 +3,23 @@ import {
   checkFunction,
   checkInteger,
   checkKnownKeys,
-  checkNumber,
   checkOneOf,
   checkOptions,
   checkString,
   invalidMessage,
   MAX_TIMER_MS,
-  RedisGuard,
-  type RedisGuardCall,
-  type RedisGuardFailure,
-  RedisUnavailableError,
   sleep,
   throwIfAborted,
 } from '@breakwater/core';
+import {
+  checkRedisClient,
+  evalScript,
+  type LuaScript,
+  type RedisCallOptions,
+  RedisCalls,
+  type RedisFailureEvent,
+  resolveRedisCallOptions,
+} from '@breakwater/core/redis';
 import type { Cluster, Redis } from 'ioredis';
 import { readAcquireOptions } from '../acquire-options.js';
 import { retryMs } from '../algorithms.js';
@@ -29,7 +33,6 @@ import {
 } from '../rate-limiter.js';
 import {
   buildConsumeScript,
-  type LuaScript,
   parseScriptReply,
   type ScriptDecision,
   type ScriptRule,
@@ -41,8 +44,12 @@ export type RedisAlgorithm = Algorithm;
 /** What to decide while Redis cannot answer (down, not ready, too slow, or an error). */
 export type OutagePolicy = 'fail-open' | 'fail-closed' | 'local';
 
-/** Options of `new RedisRateLimiter(options)`. */
-export interface RedisRateLimiterOptions {
+/**
+ * Options of `new RedisRateLimiter(options)`; `redisTimeoutMs` (how long one decision
+ * waits for Redis) and `maxInFlight` are those of every Breakwater Redis store
+ * (`RedisCallOptions` of `@breakwater/core/redis`).
+ */
+export interface RedisRateLimiterOptions extends RedisCallOptions {
   /** An ioredis client or Cluster; never queued behind: calls are skipped unless it is ready. */
   redis: Redis | Cluster;
   /** Prefix of the Redis keys; a key's state is the string `<prefix>{<key>}`. @default 'bw:limit:' */
@@ -51,8 +58,6 @@ export interface RedisRateLimiterOptions {
   limits: LimitRule | readonly LimitRule[];
   /** Any of `RateLimiter`'s algorithms, with the same decisions. @default 'gcra' */
   algorithm?: RedisAlgorithm | undefined;
-  /** How long one decision waits for Redis (ms). @default 100 */
-  timeoutMs?: number | undefined;
   /**
    * While Redis cannot answer: `'fail-open'` allows, `'fail-closed'` denies, `'local'`
    * decides with an in-process `RateLimiter` built with the same limits. @default 'local'
@@ -82,9 +87,9 @@ export interface OutageEvent {
 export interface RedisRateLimiterStats {
   /** Every `consume`/`limit` call that got past validation. */
   decisions: number;
-  /** Redis calls that failed or were skipped (not ready, saturated, errors). */
+  /** Redis calls that failed or were skipped (not ready, saturated, errors), timeouts included. */
   redisErrors: number;
-  /** Redis calls that did not answer within `timeoutMs`. */
+  /** The calls among `redisErrors` that did not answer within `redisTimeoutMs`. */
   timeouts: number;
   /** Decisions made by the outage policy. */
   outageDecisions: number;
@@ -94,14 +99,8 @@ export interface RedisRateLimiterStats {
   scriptCalls: number;
 }
 
-/** Commands used, present on both ioredis `Redis` and `Cluster`. */
-interface ScriptClient {
-  readonly status: string;
-  /** ioredis: `true` on a `Cluster`. */
-  readonly isCluster?: boolean;
-  evalsha(sha: string, numKeys: number, ...keysAndArgs: Array<string | number>): Promise<unknown>;
-  eval(source: string, numKeys: number, ...keysAndArgs: Array<string | number>): Promise<unknown>;
-}
+/** The client: an ioredis `Redis` or `Cluster`. */
+type RedisClient = Redis | Cluster;
 
 type Operation = 'consume';
 
@@ -111,14 +110,13 @@ const OPTION_KEYS = Object.keys({
   prefix: true,
   limits: true,
   algorithm: true,
-  timeoutMs: true,
+  redisTimeoutMs: true,
+  maxInFlight: true,
   outage: true,
   blockCache: true,
   maxBatch: true,
 } satisfies Record<keyof RedisRateLimiterOptions, true>);
 
-/** Unsettled Redis calls above which new ones are skipped (outage policy). */
-const MAX_IN_FLIGHT = 1_000;
 /** Block cache entries checked for expiry per decision. */
 const SWEEP_PER_CALL = 2;
 /** Longest `retryAfterMs` of a `'fail-closed'` denial. */
@@ -171,8 +169,7 @@ interface Block {
  * on Redis Cluster.
  */
 export class RedisRateLimiter {
-  readonly #guard: RedisGuard<ScriptClient, Operation>;
-  readonly #client: ScriptClient;
+  readonly #redis: RedisCalls<RedisClient, Operation>;
   readonly #prefix: string;
   readonly #rules: readonly ScriptRule[];
   /** The decision script, built for this algorithm and these limits. */
@@ -196,11 +193,9 @@ export class RedisRateLimiter {
   #mode: 'redis' | 'outage' = 'redis';
   /** When the last Redis call failed (ms, wall clock). */
   #lastFailureAt = Number.NEGATIVE_INFINITY;
-  readonly #timeoutMs: number;
-  readonly #stats: RedisRateLimiterStats = {
+  readonly #redisTimeoutMs: number;
+  readonly #stats: Omit<RedisRateLimiterStats, 'redisErrors' | 'timeouts'> = {
     decisions: 0,
-    redisErrors: 0,
-    timeouts: 0,
     outageDecisions: 0,
     blockCacheHits: 0,
     scriptCalls: 0,
@@ -209,24 +204,9 @@ export class RedisRateLimiter {
   constructor(options: RedisRateLimiterOptions) {
     const raw = checkOptions('options', options);
     checkKnownKeys('options', raw, OPTION_KEYS);
-    const redis = raw.redis as unknown;
-    if (
-      typeof redis !== 'object' ||
-      redis === null ||
-      typeof (redis as Partial<ScriptClient>).status !== 'string' ||
-      typeof (redis as Partial<ScriptClient>).evalsha !== 'function' ||
-      typeof (redis as Partial<ScriptClient>).eval !== 'function'
-    ) {
-      throw new TypeError(invalidMessage('redis', 'an ioredis Redis or Cluster', redis));
-    }
-    this.#client = redis as ScriptClient;
+    const client = checkRedisClient<RedisClient>('redis', raw.redis);
     this.#prefix = checkString('prefix', raw.prefix, 'bw:limit:');
-    const timeoutMs = checkNumber('timeoutMs', raw.timeoutMs, {
-      min: 0,
-      exclusiveMin: true,
-      max: MAX_TIMER_MS,
-      default: 100,
-    });
+    const calls = resolveRedisCallOptions(raw);
     this.#outage = checkOneOf('outage', raw.outage, ['fail-open', 'fail-closed', 'local'], 'local');
     this.#blockCache = checkBoolean('blockCache', raw.blockCache, true);
     this.#maxBatch = checkInteger('maxBatch', raw.maxBatch, { min: 1, max: 1_000, default: 100 });
@@ -249,9 +229,9 @@ export class RedisRateLimiter {
       ),
     );
     this.#script = buildConsumeScript(algorithm, this.#rules);
-    this.#cluster = this.#client.isCluster === true;
-    this.#timeoutMs = timeoutMs;
-    this.#guard = new RedisGuard(this.#client, timeoutMs, MAX_IN_FLIGHT);
+    this.#cluster = client.isCluster === true;
+    this.#redisTimeoutMs = calls.redisTimeoutMs;
+    this.#redis = new RedisCalls(client, calls);
   }
 
   /** The decision script this limiter runs (built for its algorithm and limits). */
@@ -266,7 +246,7 @@ export class RedisRateLimiter {
 
   /**
    * Decides one request of `cost` units for `key` and consumes them if allowed: one Redis
-   * round trip, or the outage policy when Redis cannot answer within `timeoutMs`. Never
+   * round trip, or the outage policy when Redis cannot answer within `redisTimeoutMs`. Never
    * rejects for "limited" (check `allowed`) nor for Redis failures.
    * @throws TypeError/RangeError (as a rejection) for an empty key or a bad cost.
    */
@@ -338,26 +318,23 @@ export class RedisRateLimiter {
 
   #send(batch: Batch): void {
     const { requests } = batch;
-    void this.#guard
-      .run(
-        'consume',
-        (client, call) => {
-          // Only calls actually sent count; the guard skips them while Redis is not ready.
-          this.#stats.scriptCalls++;
-          return evaluate(
-            client,
-            call,
-            this.#script,
-            batch.keys,
-            batch.args,
-            requests.length,
-            this.#rules.length,
-          );
-        },
-        (failure) => this.#fail(failure),
-      )
+    void this.#redis
+      .run('consume', async (client, call) => {
+        // Only calls actually sent count; the guard skips them while Redis is not ready.
+        this.#stats.scriptCalls++;
+        const reply = await evalScript(
+          client,
+          'consume',
+          this.#script,
+          batch.keys,
+          batch.args,
+          call,
+        );
+        return parseScriptReply(reply, requests.length, this.#rules.length);
+      })
       .then((outcome) => {
         if (outcome.ok) this.#recovered();
+        else this.#fail(outcome.event);
         // In call order: a reset forgets what the requests before it left behind.
         for (let i = 0; i < requests.length; i++) {
           const request = requests[i]!;
@@ -470,13 +447,22 @@ export class RedisRateLimiter {
 
   /** A snapshot of the counters. */
   stats(): RedisRateLimiterStats {
-    return { ...this.#stats };
+    const { errors, timeouts } = this.#redis.stats();
+    const { decisions, outageDecisions, blockCacheHits, scriptCalls } = this.#stats;
+    return {
+      decisions,
+      redisErrors: errors,
+      timeouts,
+      outageDecisions,
+      blockCacheHits,
+      scriptCalls,
+    };
   }
 
   /** Resolves once every Redis call made so far has settled or timed out. */
   drain(): Promise<void> {
     if (this.#flushScheduled) this.#sendReady();
-    return this.#guard.drain();
+    return this.#redis.drain();
   }
 
   #hashKey(key: string): string {
@@ -502,9 +488,8 @@ export class RedisRateLimiter {
     }
   }
 
-  #fail(failure: RedisGuardFailure<Operation>): { ok: false } {
-    if (failure.kind === 'timeout') this.#stats.timeouts++;
-    else this.#stats.redisErrors++;
+  /** A Redis call failed (counted by the guarded client): decisions go to the outage policy. */
+  #fail(failure: RedisFailureEvent<Operation>): void {
     this.#lastFailureAt = Date.now();
     if (this.#mode === 'redis') {
       const reason =
@@ -517,16 +502,15 @@ export class RedisRateLimiter {
               : String(failure.error);
       this.#setMode('outage', reason);
     }
-    return { ok: false };
   }
 
   /**
-   * A call succeeded. Back to `'redis'` only once no call has failed for `timeoutMs`: while
+   * A call succeeded. Back to `'redis'` only once no call has failed for `redisTimeoutMs`: while
    * part of Redis fails (a dead Cluster node), successes and failures interleave, and the
    * mode stays `'outage'` instead of flapping with an event per call.
    */
   #recovered(): void {
-    if (this.#mode === 'outage' && Date.now() - this.#lastFailureAt >= this.#timeoutMs) {
+    if (this.#mode === 'outage' && Date.now() - this.#lastFailureAt >= this.#redisTimeoutMs) {
       this.#setMode('redis', 'recovered');
     }
   }
@@ -578,27 +562,4 @@ export class RedisRateLimiter {
       if (block.until <= now) this.#blocks.delete(key);
     }
   }
-}
-
-/** `EVALSHA`, then `EVAL` once on `NOSCRIPT` unless the call timed out or the client dropped. */
-async function evaluate(
-  client: ScriptClient,
-  call: RedisGuardCall,
-  script: LuaScript,
-  keys: readonly string[],
-  args: ReadonlyArray<string | number>,
-  requests: number,
-  rules: number,
-): Promise<ScriptDecision[]> {
-  let reply: unknown;
-  try {
-    reply = await client.evalsha(script.sha, keys.length, ...keys, ...args);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    // Too late: the caller went on without this call; it must not run after all.
-    if (call.timedOut) throw error;
-    if (client.status !== 'ready') throw new RedisUnavailableError('consume', client.status);
-    reply = await client.eval(script.source, keys.length, ...keys, ...args);
-  }
-  return parseScriptReply(reply, requests, rules);
 }

@@ -1,12 +1,6 @@
-import { createHash } from 'node:crypto';
+import { type LuaScript, luaScript } from '@breakwater/core/redis';
 import { GCRA_REBASE, STATE_WIDTH } from '../algorithms.js';
 import type { Algorithm } from '../rate-limiter.js';
-
-/** A Lua script and its SHA1, for EVALSHA. */
-export interface LuaScript {
-  readonly source: string;
-  readonly sha: string;
-}
 
 /** One normalized limit, as the script is built for it. */
 export interface ScriptRule {
@@ -290,7 +284,7 @@ for k in pairs(cleared) do
 end
 return reply
 `;
-  return Object.freeze({ source, sha: createHash('sha1').update(source).digest('hex') });
+  return luaScript(source);
 }
 
 /**

@@ -7,7 +7,6 @@ import {
   type RedisGuardFailure,
   RedisTimeoutError,
   RedisUnavailableError,
-  settleWithin,
 } from './index.js';
 
 type Op = 'get' | 'set';
@@ -55,28 +54,6 @@ describe('Redis errors', () => {
     expect(skipped.name).toBe('RedisUnavailableError');
     expect(skipped.message).toBe('Redis set skipped: Redis is unavailable (reconnecting)');
     expect(isRedisUnavailableError(skipped)).toBe(true);
-  });
-});
-
-describe('settleWithin', () => {
-  it('resolves with the value or the error, clearing its timer', async () => {
-    await expect(settleWithin(Promise.resolve(1), 10)).resolves.toEqual({ ok: true, value: 1 });
-    const error = new Error('x');
-    await expect(settleWithin(Promise.reject(error), 10)).resolves.toEqual({
-      ok: false,
-      timedOut: false,
-      error,
-    });
-    expect(vi.getTimerCount()).toBe(0);
-  });
-
-  it('gives up after the time limit and ignores a late rejection', async () => {
-    const late = deferred<number>();
-    const settled = settleWithin(late.promise, 10);
-    await vi.advanceTimersByTimeAsync(10);
-    await expect(settled).resolves.toEqual({ ok: false, timedOut: true });
-    late.reject(new Error('late'));
-    await Promise.resolve();
   });
 });
 
