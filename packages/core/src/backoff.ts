@@ -1,11 +1,5 @@
 import { MAX_TIMER_MS } from './timers.js';
-import {
-  checkKnownKeys,
-  checkNumber,
-  checkOneOf,
-  checkOptions,
-  invalidMessage,
-} from './validate.js';
+import { checkKnownKeys, checkNumber, checkOneOf, checkOptions } from './validate.js';
 
 /** The same wait every time. */
 export interface ConstantBackoff {
@@ -116,8 +110,8 @@ export function checkBackoff(
 
 /**
  * The wait after failure number `attempt` (from 1) in a row, given the previous wait
- * (used by decorrelated jitter). `random` is called only when the backoff is random.
- * @throws RangeError when `random()` returns anything but a number in [0, 1).
+ * (used by decorrelated jitter). `random` (numbers in [0, 1)) is called only when the
+ * backoff is random; the caller checks what it returns if it comes from user code.
  */
 export function backoffDelay(
   backoff: ResolvedBackoff,
@@ -134,20 +128,12 @@ export function backoffDelay(
         backoff.initialDelayMs * backoff.multiplier ** (attempt - 1),
       );
       if (backoff.jitter === 0) return wait;
-      return wait * (1 - backoff.jitter * (1 - checkedRandom(random)));
+      return wait * (1 - backoff.jitter * (1 - random()));
     }
     case 'decorrelated-jitter': {
       const low = backoff.initialDelayMs;
       const high = Math.max(low, (attempt === 1 ? low : previousMs) * 3);
-      return Math.min(backoff.maxDelayMs, low + checkedRandom(random) * (high - low));
+      return Math.min(backoff.maxDelayMs, low + random() * (high - low));
     }
   }
-}
-
-function checkedRandom(random: () => number): number {
-  const value = random();
-  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
-    throw new RangeError(invalidMessage('random()', 'a number >= 0 and < 1', value));
-  }
-  return value;
 }
