@@ -1,4 +1,3 @@
-import { linkSignal, raceSignal } from './abort.js';
 import { promiseTry } from './promise-try.js';
 
 /** Options of {@link raceOperation}. */
@@ -29,20 +28,37 @@ export function raceOperation<T>(
   operation: (signal: AbortSignal) => T | PromiseLike<T>,
   options: RaceOperationOptions = {},
 ): Promise<T> {
-  const { signal, timeoutMs } = options;
+  const { signal, timeoutMs, timeoutReason } = options;
   if (signal?.aborted === true) return Promise.reject(signal.reason);
-  const link = linkSignal(signal);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  if (timeoutMs !== undefined && timeoutMs !== Number.POSITIVE_INFINITY) {
-    const timeoutReason = options.timeoutReason;
-    timer = setTimeout(() => link.abort(timeoutReason?.()), timeoutMs);
-    timer.unref();
-  }
-  const raced = raceSignal(promiseTry(operation, link.signal), link.signal);
-  const cleanup = (): void => {
-    if (timer !== undefined) clearTimeout(timer);
-    link.dispose();
-  };
-  raced.then(cleanup, cleanup);
-  return raced;
+  // One controller and no listener on it: the operation's signal is aborted by hand, and
+  // the caller's signal gets the only listener (EventTarget listeners cost the most here).
+  const controller = new AbortController();
+  return new Promise<T>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const cleanup = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const stop = (reason: unknown): void => {
+      cleanup();
+      controller.abort(reason);
+      reject(reason);
+    };
+    const onAbort = (): void => stop(signal?.reason);
+    if (timeoutMs !== undefined && timeoutMs !== Number.POSITIVE_INFINITY) {
+      timer = setTimeout(() => stop(timeoutReason?.()), timeoutMs);
+      timer.unref();
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    promiseTry(operation, controller.signal).then(
+      (value) => {
+        cleanup();
+        resolve(value);
+      },
+      (error: unknown) => {
+        cleanup();
+        reject(error);
+      },
+    );
+  });
 }
