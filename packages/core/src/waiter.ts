@@ -66,19 +66,20 @@ export class Waiter<T> {
 
   /** Resolves the promise; `false` (and nothing happens) when it had already settled. */
   resolve(value: T): boolean {
-    if (this.#settled) return false;
-    this.stopWaiting();
-    this.#settled = true;
-    this.#resolve(value);
-    return true;
+    return this.#settle(true, value);
   }
 
   /** Rejects the promise; `false` (and nothing happens) when it had already settled. */
   reject(reason: unknown): boolean {
+    return this.#settle(false, reason);
+  }
+
+  #settle(ok: boolean, result: unknown): boolean {
     if (this.#settled) return false;
     this.stopWaiting();
     this.#settled = true;
-    this.#reject(reason);
+    if (ok) this.#resolve(result as T);
+    else this.#reject(result);
     return true;
   }
 
