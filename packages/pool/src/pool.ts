@@ -5,6 +5,8 @@ import {
   checkNumber,
   checkOptions,
   checkSignal,
+  type Deferred,
+  deferred,
   Listeners,
   promiseTry,
   raceOperation,
@@ -302,11 +304,11 @@ export class Pool<T> implements AsyncDisposable {
   /** Waits until nothing is lent, created, validated or destroyed, or `timeoutMs`. */
   async #settleWithin(timeoutMs: number): Promise<void> {
     if (timeoutMs === 0) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let notify: (() => void) | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
+    const deadline: Waiter<'timeout'> = new Waiter({
+      timeoutMs,
+      onTimeout: () => deadline.resolve('timeout'),
     });
+    let drained: Deferred<void> | undefined;
     try {
       while (
         this.#lent.size > 0 ||
@@ -314,23 +316,20 @@ export class Pool<T> implements AsyncDisposable {
         this.#checking > 0 ||
         this.#pendingWork.size > 0
       ) {
-        if (notify !== undefined) this.#drained.delete(notify);
-        const drained = new Promise<void>((resolve) => {
-          notify = resolve;
-          this.#drained.add(resolve);
-        });
-        const work = Promise.allSettled([...this.#pendingWork]);
+        if (drained !== undefined) this.#drained.delete(drained.resolve);
+        drained = deferred<void>();
+        this.#drained.add(drained.resolve);
         const outcome = await Promise.race([
-          deadline.then(() => 'timeout' as const),
+          deadline.promise,
           this.#pendingWork.size > 0
-            ? work.then(() => 'work' as const)
-            : drained.then(() => 'work' as const),
+            ? Promise.allSettled([...this.#pendingWork]).then(() => 'work' as const)
+            : drained.promise.then(() => 'work' as const),
         ]);
         if (outcome === 'timeout') return;
       }
     } finally {
-      clearTimeout(timer);
-      if (notify !== undefined) this.#drained.delete(notify);
+      deadline.stopWaiting();
+      if (drained !== undefined) this.#drained.delete(drained.resolve);
     }
   }
 
