@@ -3,12 +3,12 @@ import {
   checkKnownKeys,
   checkOptions,
   Listeners,
-  linkSignal,
-  raceSignal,
+  promiseTry,
   type Unsubscribe,
+  Waiter,
 } from '@breakwater/core';
 import { BulkheadClosedError, BulkheadRejectedError } from './errors.js';
-import { invokeOperation, readExecuteArgs } from './invoke-operation.js';
+import { readExecuteArgs, runOperation } from './invoke-operation.js';
 import type { ExecuteOptions, Operation, Policy } from './policy.js';
 
 /** Options of `bulkhead(options)`. */
@@ -46,12 +46,11 @@ interface ResolvedBulkheadOptions {
 }
 
 /** A call waiting in the queue. */
-interface Waiter {
+interface QueuedCall {
+  /** Settles with the call's outcome; leaves the queue when the caller's signal aborts. */
+  readonly waiter: Waiter<unknown>;
   /** Takes the slot reserved for this call and runs it. */
   readonly start: () => void;
-  readonly reject: (reason: unknown) => void;
-  readonly signal: AbortSignal | undefined;
-  readonly onAbort: () => void;
 }
 
 function resolveBulkheadOptions(options: BulkheadOptions): ResolvedBulkheadOptions {
@@ -74,7 +73,7 @@ function resolveBulkheadOptions(options: BulkheadOptions): ResolvedBulkheadOptio
 export class BulkheadPolicy implements Policy, AsyncDisposable {
   readonly #options: ResolvedBulkheadOptions;
   /** Insertion-ordered: the first entry is the oldest waiter. */
-  readonly #queue = new Set<Waiter>();
+  readonly #queue = new Set<QueuedCall>();
   readonly #onReject = new Listeners<BulkheadRejectEvent>();
   #running = 0;
   #rejected = 0;
@@ -94,38 +93,40 @@ export class BulkheadPolicy implements Policy, AsyncDisposable {
    * caller's signal aborts (a queued call then leaves the queue).
    */
   execute<T>(fn: Operation<T>, options?: ExecuteOptions): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const signal = readExecuteArgs(fn, options);
+    let signal: AbortSignal | undefined;
+    try {
+      signal = readExecuteArgs(fn, options);
       if (this.#closed) throw new BulkheadClosedError();
       if (signal?.aborted) throw signal.reason;
-      const start = (): void => this.#run(fn, signal, resolve, reject);
-      const { maxConcurrent, maxQueue } = this.#options;
-      if (this.#running < maxConcurrent && this.#queue.size === 0) {
-        this.#running++;
-        start();
-        return;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { maxConcurrent, maxQueue } = this.#options;
+    if (this.#running < maxConcurrent && this.#queue.size === 0) {
+      this.#running++;
+      return this.#run(fn, signal);
+    }
+    if (this.#queue.size >= maxQueue) {
+      this.#rejected++;
+      const running = this.#running;
+      const queued = this.#queue.size;
+      if (this.#onReject.active) {
+        this.#onReject.emit({ running, queued, maxConcurrent, maxQueue });
       }
-      if (this.#queue.size >= maxQueue) {
-        this.#rejected++;
-        const running = this.#running;
-        const queued = this.#queue.size;
-        if (this.#onReject.active) {
-          this.#onReject.emit({ running, queued, maxConcurrent, maxQueue });
-        }
-        throw new BulkheadRejectedError(running, maxConcurrent, queued, maxQueue);
-      }
-      const waiter: Waiter = {
-        start,
-        reject,
-        signal,
-        onAbort: () => {
-          this.#queue.delete(waiter);
-          reject(signal?.reason);
-        },
-      };
-      this.#queue.add(waiter);
-      signal?.addEventListener('abort', waiter.onAbort, { once: true });
-    });
+      return Promise.reject(new BulkheadRejectedError(running, maxConcurrent, queued, maxQueue));
+    }
+    const waiter = new Waiter<T>({ signal, onAbort: () => this.#queue.delete(call) });
+    const call: QueuedCall = {
+      waiter: waiter as Waiter<unknown>,
+      start: () => {
+        this.#run(fn, signal).then(
+          (value) => waiter.resolve(value),
+          (error: unknown) => waiter.reject(error),
+        );
+      },
+    };
+    this.#queue.add(call);
+    return waiter.promise;
   }
 
   /**
@@ -137,10 +138,7 @@ export class BulkheadPolicy implements Policy, AsyncDisposable {
     this.#closed = true;
     const waiters = [...this.#queue];
     this.#queue.clear();
-    for (const waiter of waiters) {
-      waiter.signal?.removeEventListener('abort', waiter.onAbort);
-      waiter.reject(new BulkheadClosedError());
-    }
+    for (const call of waiters) call.waiter.reject(new BulkheadClosedError());
     if (this.#running === 0) return Promise.resolve();
     return new Promise<void>((resolve) => this.#idle.push(resolve));
   }
@@ -161,31 +159,24 @@ export class BulkheadPolicy implements Policy, AsyncDisposable {
   }
 
   /** Runs `fn` in a slot already counted in `#running`; frees it when `fn` settles. */
-  #run<T>(
-    fn: Operation<T>,
-    signal: AbortSignal | undefined,
-    resolve: (value: T) => void,
-    reject: (reason: unknown) => void,
-  ): void {
-    const link = linkSignal(signal);
-    const work = invokeOperation(fn, { signal: link.signal });
-    const release = (): void => {
-      link.dispose();
-      this.#release();
-    };
-    work.then(release, release);
-    raceSignal(work, link.signal).then(resolve, reject);
+  #run<T>(fn: Operation<T>, signal: AbortSignal | undefined): Promise<T> {
+    const release = (): void => this.#release();
+    return runOperation((context) => {
+      const work = promiseTry(fn, context);
+      work.then(release, release);
+      return work;
+    }, signal);
   }
 
   #release(): void {
     this.#running--;
     const { maxConcurrent } = this.#options;
     while (this.#running < maxConcurrent && this.#queue.size > 0) {
-      const waiter = this.#queue.values().next().value as Waiter;
-      this.#queue.delete(waiter);
-      waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      const call = this.#queue.values().next().value as QueuedCall;
+      this.#queue.delete(call);
+      call.waiter.stopWaiting();
       this.#running++;
-      waiter.start();
+      call.start();
     }
     if (this.#running === 0 && this.#idle.length > 0) {
       const idle = this.#idle;

@@ -4,12 +4,11 @@ import {
   checkOptions,
   checkSignal,
   Listeners,
-  linkSignal,
   raceSignal,
   type Unsubscribe,
 } from '@breakwater/core';
 import { BreakerOpenError, TimeoutError } from './errors.js';
-import { checkCallKeys, MAX_TIMER_MS } from './invoke-operation.js';
+import { checkCallKeys, MAX_TIMER_MS, runOperation } from './invoke-operation.js';
 import {
   type CircuitBreakerOptions,
   type ResolvedBreakerOptions,
@@ -21,7 +20,7 @@ import {
   TimeWindow,
   type WindowSnapshot,
 } from './outcome-window.js';
-import type { CallContext, ExecuteOptions, Operation, Policy } from './policy.js';
+import type { ExecuteOptions, Operation, Policy } from './policy.js';
 import { wholeMs } from './whole-ms.js';
 
 /** Where the breaker stands. The last three are only entered by hand. */
@@ -253,7 +252,8 @@ export class CircuitBreaker implements Policy {
     );
   }
 
-  async #executeWithTimeout<T>(
+  /** A call with a timer: through the shared `runOperation`, off the untimed hot path. */
+  #executeWithTimeout<T>(
     fn: Operation<T>,
     signal: AbortSignal | undefined,
     timeoutMs: number,
@@ -261,40 +261,26 @@ export class CircuitBreaker implements Policy {
     admission: number,
     start: number,
   ): Promise<T> {
-    const link = linkSignal(signal);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new TimeoutError(timeoutMs);
-        link.abort(error);
-        reject(error);
-      }, timeoutMs);
-      timer.unref?.();
-    });
-    try {
-      const value = await raceSignal(
-        Promise.race([callAsync(fn, { signal: link.signal }), timedOut]),
-        signal,
-      );
-      this.#settle(epoch, admission, this.#classifyResult(value), start, value);
-      return value;
-    } catch (error) {
-      if (
-        error instanceof TimeoutError &&
-        error.timeoutMs === timeoutMs &&
-        link.signal.reason === error
-      ) {
-        this.#timeouts++;
-        if (this.#onTimeout.active) this.#onTimeout.emit({ timeoutMs });
-        this.#settle(epoch, admission, FAILURE, start, error);
-      } else {
-        this.#settle(epoch, admission, this.#classifyError(error, signal), start, error);
-      }
-      throw error;
-    } finally {
-      clearTimeout(timer);
-      link.dispose();
-    }
+    let timedOut: TimeoutError | undefined;
+    return runOperation(fn, signal, timeoutMs, () => {
+      timedOut = new TimeoutError(timeoutMs);
+      return timedOut;
+    }).then(
+      (value) => {
+        this.#settle(epoch, admission, this.#classifyResult(value), start, value);
+        return value;
+      },
+      (error: unknown) => {
+        if (timedOut !== undefined && error === timedOut) {
+          this.#timeouts++;
+          if (this.#onTimeout.active) this.#onTimeout.emit({ timeoutMs });
+          this.#settle(epoch, admission, FAILURE, start, error);
+        } else {
+          this.#settle(epoch, admission, this.#classifyError(error, signal), start, error);
+        }
+        throw error;
+      },
+    );
   }
 
   /** Lets a call through (saying how) or throws `BreakerOpenError`. */
@@ -532,14 +518,6 @@ export class CircuitBreaker implements Policy {
     // Always a new epoch: calls admitted before the restore must not count after it.
     this.#epoch++;
     if (snapshot.state !== this.#state) this.#transition(snapshot.state);
-  }
-}
-
-function callAsync<T>(fn: Operation<T>, context: CallContext): Promise<T> {
-  try {
-    return Promise.resolve(fn(context));
-  } catch (error) {
-    return Promise.reject(error);
   }
 }
 

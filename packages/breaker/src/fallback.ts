@@ -3,12 +3,11 @@ import {
   checkOptionalFunction,
   checkOptions,
   Listeners,
-  linkSignal,
   raceSignal,
   throwIfAborted,
   type Unsubscribe,
 } from '@breakwater/core';
-import { invokeOperation, readExecuteArgs } from './invoke-operation.js';
+import { readExecuteArgs, runOperation } from './invoke-operation.js';
 import type { ExecuteOptions, Operation } from './policy.js';
 
 /** Produces the fallback result from the error that made the call fail. */
@@ -70,10 +69,8 @@ export class FallbackPolicy<R> {
    */
   async execute<T>(fn: Operation<T>, options?: ExecuteOptions): Promise<T | R> {
     const signal = readExecuteArgs(fn, options);
-    throwIfAborted(signal);
-    const link = linkSignal(signal);
     try {
-      return await raceSignal(invokeOperation(fn, { signal: link.signal }), link.signal);
+      return await runOperation(fn, signal);
     } catch (error) {
       throwIfAborted(signal);
       if (!this.#options.shouldHandle(error)) throw error;
@@ -83,8 +80,6 @@ export class FallbackPolicy<R> {
         Promise.resolve().then(() => this.#handler(error)),
         signal,
       );
-    } finally {
-      link.dispose();
     }
   }
 

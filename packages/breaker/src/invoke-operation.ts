@@ -1,5 +1,11 @@
-import { checkFunction, checkKnownKeys, checkOptions, checkSignal } from '@breakwater/core';
-import type { CallContext, ExecuteOptions, Operation } from './policy.js';
+import {
+  checkFunction,
+  checkKnownKeys,
+  checkOptions,
+  checkSignal,
+  raceOperation,
+} from '@breakwater/core';
+import type { ExecuteOptions, Operation } from './policy.js';
 
 /**
  * Internal helpers shared by the policies (`retry`, `timeout`, `bulkhead`, `fallback`,
@@ -38,13 +44,17 @@ export function checkCallKeys(options: object, known: readonly string[]): void {
 }
 
 /**
- * Calls `fn(context)` and returns its outcome as a promise: a synchronous throw becomes a
- * rejection, a plain value or a thenable a resolution.
+ * Runs `fn` with a signal of its own, linked to the caller's: the one way every policy
+ * and the breaker call an operation. Rejects at once when `signal` aborts (or has
+ * already), and with `timeoutReason()` once `timeoutMs` has elapsed (no timer when it is
+ * `undefined` or `Infinity`); a synchronous throw becomes a rejection. See core's
+ * `raceOperation`.
  */
-export function invokeOperation<T>(fn: Operation<T>, context: CallContext): Promise<T> {
-  try {
-    return Promise.resolve(fn(context));
-  } catch (error) {
-    return Promise.reject(error);
-  }
+export function runOperation<T>(
+  fn: Operation<T>,
+  signal: AbortSignal | undefined,
+  timeoutMs?: number,
+  timeoutReason?: () => unknown,
+): Promise<T> {
+  return raceOperation((own) => fn({ signal: own }), { signal, timeoutMs, timeoutReason });
 }

@@ -253,6 +253,19 @@ describe('retry backoff', () => {
     expect(await announcedDelays(policy)).toEqual([100, 300, 900, 1000, 1000, 1000]);
   });
 
+  it('takes up to the jitter share off each exponential delay', async () => {
+    const draws = [0, 0.5, 0.999];
+    const policy = retry({
+      maxAttempts: 4,
+      backoff: { type: 'exponential', initialDelayMs: 100, maxDelayMs: 1000, jitter: 0.5 },
+      random: () => draws.shift() ?? 0,
+    });
+    const delays = await announcedDelays(policy);
+    expect(delays[0]).toBe(50);
+    expect(delays[1]).toBe(150);
+    expect(delays[2]).toBeCloseTo(399.8, 5);
+  });
+
   it('doubles the delay by default with an exponential backoff', async () => {
     const policy = retry({
       maxAttempts: 5,

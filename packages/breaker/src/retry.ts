@@ -1,54 +1,29 @@
 import {
+  type Backoff,
+  backoffDelay,
+  checkBackoff,
   checkKnownKeys,
   checkNumber,
-  checkOneOf,
   checkOptionalFunction,
   checkOptions,
   invalidMessage,
   Listeners,
-  linkSignal,
-  raceSignal,
+  type ResolvedBackoff,
   sleep,
   throwIfAborted,
   type Unsubscribe,
 } from '@breakwater/core';
 import { isBreakerOpenError } from './errors.js';
-import { invokeOperation, MAX_TIMER_MS, readExecuteArgs } from './invoke-operation.js';
+import { readExecuteArgs, runOperation } from './invoke-operation.js';
 import type { ExecuteOptions, Operation, Policy } from './policy.js';
 
-/** The same wait before every retry. */
-export interface ConstantBackoff {
-  type: 'constant';
-  /** Milliseconds to wait before each retry; `0` retries at once. */
-  delayMs: number;
-}
-
-/** `initialDelayMs × multiplier^(retry − 1)`, capped at `maxDelayMs`. */
-export interface ExponentialBackoff {
-  type: 'exponential';
-  /** Wait before the first retry, in ms (> 0). */
-  initialDelayMs: number;
-  /** Longest wait, in ms (>= `initialDelayMs`). */
-  maxDelayMs: number;
-  /** Growth factor between consecutive waits (>= 1). @default 2 */
-  multiplier?: number;
-}
-
-/**
- * Decorrelated jitter: each wait is drawn uniformly between `initialDelayMs` and three
- * times the previous wait, capped at `maxDelayMs`. Spreads out the retries of many
- * clients that failed together.
- */
-export interface DecorrelatedJitterBackoff {
-  type: 'decorrelated-jitter';
-  /** Lower bound of every wait, and the "previous wait" of the first draw, in ms (> 0). */
-  initialDelayMs: number;
-  /** Longest wait, in ms (>= `initialDelayMs`). */
-  maxDelayMs: number;
-}
-
-/** How long `retry` waits between attempts. */
-export type Backoff = ConstantBackoff | ExponentialBackoff | DecorrelatedJitterBackoff;
+/** How long `retry` waits between attempts: core's `Backoff`, shared by every package. */
+export type {
+  Backoff,
+  ConstantBackoff,
+  DecorrelatedJitterBackoff,
+  ExponentialBackoff,
+} from '@breakwater/core';
 
 /** Options of `retry(options)`. */
 export interface RetryOptions {
@@ -77,12 +52,6 @@ export interface RetryEvent {
   error: unknown;
 }
 
-type ResolvedBackoff = Readonly<
-  | { type: 'constant'; delayMs: number }
-  | { type: 'exponential'; initialDelayMs: number; maxDelayMs: number; multiplier: number }
-  | { type: 'decorrelated-jitter'; initialDelayMs: number; maxDelayMs: number }
->;
-
 interface ResolvedRetryOptions {
   readonly maxAttempts: number;
   readonly backoff: ResolvedBackoff;
@@ -90,53 +59,15 @@ interface ResolvedRetryOptions {
   readonly random: () => number;
 }
 
-const BACKOFF_TYPES = ['constant', 'exponential', 'decorrelated-jitter'] as const;
-
 /** By default every error is retried except a refusal of an open circuit breaker. */
 const retryUnlessBreakerOpen = (error: unknown): boolean => !isBreakerOpenError(error);
-
-function resolveBackoff(value: Backoff | undefined): ResolvedBackoff {
-  const raw = checkOptions('backoff', value);
-  const type = checkOneOf('backoff.type', raw.type, BACKOFF_TYPES);
-  checkKnownKeys(
-    'backoff',
-    raw,
-    type === 'constant'
-      ? ['type', 'delayMs']
-      : type === 'exponential'
-        ? ['type', 'initialDelayMs', 'maxDelayMs', 'multiplier']
-        : ['type', 'initialDelayMs', 'maxDelayMs'],
-  );
-  const delay = { min: 0, max: MAX_TIMER_MS };
-  if (type === 'constant') {
-    const constant = raw as Partial<ConstantBackoff>;
-    return Object.freeze({
-      type,
-      delayMs: checkNumber('backoff.delayMs', constant.delayMs, delay),
-    });
-  }
-  const growing = raw as Partial<ExponentialBackoff>;
-  const initialDelayMs = checkNumber('backoff.initialDelayMs', growing.initialDelayMs, {
-    ...delay,
-    exclusiveMin: true,
-  });
-  const maxDelayMs = checkNumber('backoff.maxDelayMs', growing.maxDelayMs, {
-    min: initialDelayMs,
-    max: MAX_TIMER_MS,
-  });
-  if (type === 'decorrelated-jitter') {
-    return Object.freeze({ type, initialDelayMs, maxDelayMs });
-  }
-  const multiplier = checkNumber('backoff.multiplier', growing.multiplier, { min: 1, default: 2 });
-  return Object.freeze({ type, initialDelayMs, maxDelayMs, multiplier });
-}
 
 function resolveRetryOptions(options: RetryOptions): ResolvedRetryOptions {
   const raw = checkOptions('options', options);
   checkKnownKeys('options', raw, ['maxAttempts', 'backoff', 'shouldRetry', 'random']);
   return Object.freeze({
     maxAttempts: checkNumber('maxAttempts', raw.maxAttempts, { min: 1, integer: true }),
-    backoff: resolveBackoff(raw.backoff),
+    backoff: checkBackoff('backoff', raw.backoff),
     shouldRetry:
       checkOptionalFunction<(error: unknown, attempt: number) => boolean>(
         'shouldRetry',
@@ -175,17 +106,13 @@ export class RetryPolicy implements Policy {
     const { maxAttempts, shouldRetry } = this.#options;
     let previousDelay = 0;
     for (let attempt = 1; ; attempt++) {
-      throwIfAborted(signal);
-      const link = linkSignal(signal);
       try {
-        return await raceSignal(invokeOperation(fn, { signal: link.signal }), link.signal);
+        return await runOperation(fn, signal);
       } catch (error) {
         throwIfAborted(signal);
         if (attempt >= maxAttempts || !shouldRetry(error, attempt)) throw error;
         previousDelay = this.#delay(attempt, previousDelay);
         if (this.#onRetry.active) this.#onRetry.emit({ attempt, delayMs: previousDelay, error });
-      } finally {
-        link.dispose();
       }
       if (previousDelay > 0) await sleep(previousDelay, signal);
     }
@@ -198,21 +125,7 @@ export class RetryPolicy implements Policy {
 
   /** The wait after failed attempt number `attempt`, given the previous wait. */
   #delay(attempt: number, previous: number): number {
-    const backoff = this.#options.backoff;
-    switch (backoff.type) {
-      case 'constant':
-        return backoff.delayMs;
-      case 'exponential':
-        return Math.min(
-          backoff.maxDelayMs,
-          backoff.initialDelayMs * backoff.multiplier ** (attempt - 1),
-        );
-      case 'decorrelated-jitter': {
-        const low = backoff.initialDelayMs;
-        const high = Math.max(low, (attempt === 1 ? low : previous) * 3);
-        return Math.min(backoff.maxDelayMs, low + this.#random() * (high - low));
-      }
-    }
+    return backoffDelay(this.#options.backoff, attempt, previous, () => this.#random());
   }
 
   #random(): number {

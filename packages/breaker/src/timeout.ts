@@ -1,14 +1,6 @@
-import {
-  checkKnownKeys,
-  checkNumber,
-  Listeners,
-  linkSignal,
-  raceSignal,
-  throwIfAborted,
-  type Unsubscribe,
-} from '@breakwater/core';
+import { checkKnownKeys, checkNumber, Listeners, type Unsubscribe } from '@breakwater/core';
 import { TimeoutError } from './errors.js';
-import { invokeOperation, MAX_TIMER_MS, readExecuteArgs } from './invoke-operation.js';
+import { MAX_TIMER_MS, readExecuteArgs, runOperation } from './invoke-operation.js';
 import type { ExecuteOptions, Operation, Policy } from './policy.js';
 
 /** Options of `timeout({ timeoutMs })`. */
@@ -55,20 +47,11 @@ export class TimeoutPolicy implements Policy {
    */
   async execute<T>(fn: Operation<T>, options?: ExecuteOptions): Promise<T> {
     const signal = readExecuteArgs(fn, options);
-    throwIfAborted(signal);
     const timeoutMs = this.#timeoutMs;
-    const link = linkSignal(signal);
-    const timer = setTimeout(() => {
-      link.abort(new TimeoutError(timeoutMs));
+    return runOperation(fn, signal, timeoutMs, () => {
       if (this.#onTimeout.active) this.#onTimeout.emit({ timeoutMs });
-    }, timeoutMs);
-    timer.unref();
-    try {
-      return await raceSignal(invokeOperation(fn, { signal: link.signal }), link.signal);
-    } finally {
-      clearTimeout(timer);
-      link.dispose();
-    }
+      return new TimeoutError(timeoutMs);
+    });
   }
 
   /** Called each time a call times out. */

@@ -1,6 +1,6 @@
-import { invalidMessage, linkSignal, raceSignal, throwIfAborted } from '@breakwater/core';
+import { invalidMessage, promiseTry } from '@breakwater/core';
 import type { FallbackPolicy } from './fallback.js';
-import { invokeOperation, readExecuteArgs } from './invoke-operation.js';
+import { readExecuteArgs, runOperation } from './invoke-operation.js';
 import type { CallContext, ExecuteOptions, Operation, Policy } from './policy.js';
 
 /**
@@ -63,10 +63,10 @@ export class WrappedPolicy<R = never> {
   async execute<T>(fn: Operation<T>, options?: ExecuteOptions): Promise<T | R> {
     const signal = readExecuteArgs(fn, options);
     const policies = this.#policies;
-    if (policies.length === 0) return runAlone(fn, signal);
+    if (policies.length === 0) return runOperation(fn, signal);
     const layer = (index: number, context: CallContext): Promise<unknown> => {
       const policy = policies[index];
-      if (policy === undefined) return invokeOperation(fn, context);
+      if (policy === undefined) return promiseTry(fn, context);
       return policy.execute((inner) => layer(index + 1, inner), { signal: context.signal });
     };
     const outer = policies[0] as AnyPolicy;
@@ -74,17 +74,6 @@ export class WrappedPolicy<R = never> {
       (context) => layer(1, context),
       signal === undefined ? undefined : { signal },
     )) as T | R;
-  }
-}
-
-/** `wrap()` with no policy: runs `fn` with a signal linked to the caller's. */
-async function runAlone<T>(fn: Operation<T>, signal: AbortSignal | undefined): Promise<T> {
-  throwIfAborted(signal);
-  const link = linkSignal(signal);
-  try {
-    return await raceSignal(invokeOperation(fn, { signal: link.signal }), link.signal);
-  } finally {
-    link.dispose();
   }
 }
 

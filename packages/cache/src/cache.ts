@@ -3,10 +3,14 @@ import {
   checkNumber,
   checkOptions,
   checkSignal,
+  type Deferred,
+  deferred,
   describeValue,
   Listeners,
   throwIfAborted,
   type Unsubscribe,
+  Waiter,
+  weakInterval,
 } from '@breakwater/core';
 import { CacheClosedError, NoLoaderError } from './errors.js';
 import type { EvictionPolicy } from './eviction-policy.js';
@@ -93,11 +97,8 @@ const FETCH_OPTION_KEYS = Object.keys({
 } satisfies Record<keyof FetchOptions<unknown>, true>);
 
 /** One in-flight load of a key, shared by every `fetch` waiting for it. */
-interface SharedLoad<V> {
+interface SharedLoad<V> extends Deferred<V | undefined> {
   readonly controller: AbortController;
-  readonly promise: Promise<V | undefined>;
-  resolve(value: V | undefined): void;
-  reject(error: unknown): void;
   /** Callers still waiting (a background refresh holds no caller). */
   waiters: number;
   readonly background: boolean;
@@ -176,7 +177,8 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     this.#recycle = resolved.policy === 'lru' && resolved.sizeOf === undefined;
     if (resolved.sizeOf !== undefined) this.#sizes = new Float64Array(this.#links.capacity);
     this.#staleKeep = Math.max(resolved.staleWhileRevalidate, resolved.staleIfError);
-    if (resolved.purgeInterval > 0) this.#timer = purgeTimer(this, resolved.purgeInterval);
+    if (resolved.purgeInterval > 0)
+      this.#timer = weakInterval(this, resolved.purgeInterval, (cache) => cache.purgeStale());
   }
 
   // ---------------------------------------------------------------- reading
@@ -658,17 +660,9 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     ttl: number,
     background: boolean,
   ): SharedLoad<V> {
-    let resolve!: (value: V | undefined) => void;
-    let reject!: (error: unknown) => void;
-    const promise = new Promise<V | undefined>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
     const shared: SharedLoad<V> = {
+      ...deferred<V | undefined>(),
       controller: new AbortController(),
-      promise,
-      resolve,
-      reject,
       waiters: 0,
       background,
       settled: false,
@@ -677,7 +671,7 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     this.#inflight.set(key, shared);
     this.#loads++;
     if (background) {
-      promise.catch((error: unknown) => {
+      shared.promise.catch((error: unknown) => {
         if (this.#closed) return;
         if (this.#onRefreshError.active) this.#onRefreshError.emit({ key, error });
       });
@@ -757,9 +751,9 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
   #wait(key: K, shared: SharedLoad<V>, signal: AbortSignal | undefined): Promise<V | undefined> {
     shared.waiters++;
     if (signal === undefined) return shared.promise;
-    return new Promise<V | undefined>((resolve, reject) => {
-      const onAbort = (): void => {
-        reject(signal.reason);
+    const waiter = new Waiter<V | undefined>({
+      signal,
+      onAbort: () => {
         if (--shared.waiters === 0 && !shared.background && !shared.settled) {
           this.#release(key, shared);
           shared.controller.abort(signal.reason);
@@ -767,19 +761,13 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
           shared.settled = true;
           shared.resolve(undefined);
         }
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      shared.promise.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(value);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      );
+      },
     });
+    shared.promise.then(
+      (value) => waiter.resolve(value),
+      (error: unknown) => waiter.reject(error),
+    );
+    return waiter.promise;
   }
 }
 
@@ -796,19 +784,4 @@ function growArray<T>(array: (T | undefined)[], capacity: number): (T | undefine
   const grown = new Array<T | undefined>(capacity).fill(undefined);
   for (let i = 0; i < array.length; i++) grown[i] = array[i];
   return grown;
-}
-
-/**
- * An unref'd interval that purges `cache` and holds it only weakly, so a cache dropped
- * without `close()` is still garbage-collected (and its timer then stops).
- */
-function purgeTimer(cache: { purgeStale(): number }, interval: number) {
-  const ref = new WeakRef(cache);
-  const timer = setInterval(() => {
-    const target = ref.deref();
-    if (target === undefined) clearInterval(timer);
-    else target.purgeStale();
-  }, interval);
-  timer.unref();
-  return timer;
 }

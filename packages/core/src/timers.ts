@@ -1,3 +1,5 @@
+import { Waiter } from './waiter.js';
+
 /**
  * The longest delay a Node.js timer honours (2^31 - 1 ms, about 24.8 days): a longer one
  * fires after 1 ms instead. Options that arm a timer are bounded by it.
@@ -10,16 +12,10 @@ export const MAX_TIMER_MS = 2_147_483_647;
  * caller is waiting for it.
  */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted === true) return Promise.reject(signal.reason);
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+  const waiter: Waiter<void> = new Waiter<void>({
+    signal,
+    timeoutMs: ms,
+    onTimeout: () => waiter.resolve(),
   });
+  return waiter.promise;
 }

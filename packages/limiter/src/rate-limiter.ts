@@ -8,6 +8,7 @@ import {
   checkOptions,
   invalidMessage,
   MAX_TIMER_MS,
+  Waiter,
 } from '@breakwater/core';
 import {
   type AcquireOptions,
@@ -85,15 +86,15 @@ export interface RateLimitResult {
   resetAfterMs: number;
 }
 
-interface Waiter {
+/** A caller of `acquire` in a key's queue; `wait` leaves it on abort or at `maxWaitMs`. */
+interface Queued {
   readonly cost: number;
   readonly deadline: number;
-  resolve(result: RateLimitResult): void;
-  reject(error: unknown): void;
+  readonly wait: Waiter<RateLimitResult>;
 }
 
 interface Queue {
-  readonly waiters: Waiter[];
+  readonly waiters: Queued[];
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -320,52 +321,38 @@ export class RateLimiter {
       if (result.allowed) return Promise.resolve(result);
       if (result.retryAfterMs > maxWaitMs) return Promise.reject(new RateLimitedError(key, result));
     }
-    return new Promise<RateLimitResult>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const done = (): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const waiter: Waiter = {
-        cost,
-        deadline: this.#clock.now() + maxWaitMs,
-        resolve: (result) => {
-          done();
-          resolve(result);
-        },
-        reject: (error) => {
-          done();
-          reject(error);
-        },
-      };
-      const leave = (error: unknown): void => {
-        const queue = this.#queues.get(key);
-        const index = queue?.waiters.indexOf(waiter) ?? -1;
-        if (index < 0) return;
-        queue!.waiters.splice(index, 1);
-        waiter.reject(error);
-        if (index === 0) this.#serve(key);
-      };
-      const onAbort = (): void => leave(signal!.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      // A longer wait is bounded by the deadline check of each attempt instead.
-      if (maxWaitMs <= MAX_TIMER_MS) {
-        timer = setTimeout(() => {
-          timer = undefined;
+    const leave = (error?: unknown): void => {
+      const queue = this.#queues.get(key);
+      const index = queue?.waiters.indexOf(waiter) ?? -1;
+      if (index < 0) return;
+      queue!.waiters.splice(index, 1);
+      if (error !== undefined) waiter.wait.reject(error);
+      if (index === 0) this.#serve(key);
+    };
+    const waiter: Queued = {
+      cost,
+      deadline: this.#clock.now() + maxWaitMs,
+      wait: new Waiter<RateLimitResult>({
+        signal,
+        onAbort: leave,
+        // A longer wait is bounded by the deadline check of each attempt instead.
+        timeoutMs: maxWaitMs <= MAX_TIMER_MS ? maxWaitMs : undefined,
+        onTimeout: () => {
           // At the head, a wait of exactly `maxWaitMs` is still allowed: `#serve` serves it
           // now, or rejects it by its deadline.
           if (this.#queues.get(key)?.waiters[0] === waiter) this.#serve(key);
           else leave(new RateLimitedError(key, this.#peek(key, cost)));
-        }, maxWaitMs);
-      }
-      let queue = this.#queues.get(key);
-      if (queue === undefined) {
-        queue = { waiters: [], timer: undefined };
-        this.#queues.set(key, queue);
-      }
-      queue.waiters.push(waiter);
-      if (queue.waiters.length === 1) this.#serve(key);
-    });
+        },
+      }),
+    };
+    let queue = this.#queues.get(key);
+    if (queue === undefined) {
+      queue = { waiters: [], timer: undefined };
+      this.#queues.set(key, queue);
+    }
+    queue.waiters.push(waiter);
+    if (queue.waiters.length === 1) this.#serve(key);
+    return waiter.wait.promise;
   }
 
   /** Serves the waiters of `key` in order; re-arms the key's timer for the first one left. */
@@ -379,12 +366,12 @@ export class RateLimiter {
       const result = this.consume(key, head.cost);
       if (result.allowed) {
         queue.waiters.shift();
-        head.resolve(result);
+        head.wait.resolve(result);
         continue;
       }
       if (this.#clock.now() + result.retryAfterMs > head.deadline) {
         queue.waiters.shift();
-        head.reject(new RateLimitedError(key, result));
+        head.wait.reject(new RateLimitedError(key, result));
         continue;
       }
       const wait = Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(result.retryAfterMs)));

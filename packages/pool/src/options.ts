@@ -1,5 +1,7 @@
 import {
+  type Backoff,
   type Clock,
+  checkBackoff,
   checkBoolean,
   checkClock,
   checkFunction,
@@ -11,9 +13,19 @@ import {
   checkOptions,
   invalidMessage,
   MAX_TIMER_MS,
+  type ResolvedBackoff,
 } from '@breakwater/core';
 
 export { MAX_TIMER_MS };
+
+/** Failed creates wait 100 ms, doubling up to 10 s, each wait jittered to [½, 1]×. */
+const DEFAULT_CREATE_BACKOFF = checkBackoff('createBackoff', {
+  type: 'exponential',
+  initialDelayMs: 100,
+  maxDelayMs: 10_000,
+  multiplier: 2,
+  jitter: 0.5,
+});
 
 /** Options of `new Pool(options)`. Durations in ms; `0` turns a feature off. */
 export interface PoolOptions<T> {
@@ -45,8 +57,12 @@ export interface PoolOptions<T> {
   createTimeoutMs?: number | undefined;
   /** How long one `destroy` may take before the pool stops waiting for it. @default 5_000 */
   destroyTimeoutMs?: number | undefined;
-  /** Backoff between failed creates: first delay, doubled up to `maxMs`, ± jitter. */
-  createBackoff?: { initialMs?: number | undefined; maxMs?: number | undefined } | undefined;
+  /**
+   * Wait after failed creates in a row before the next attempt (core's `Backoff`; a
+   * constant wait must be > 0).
+   * @default { type: 'exponential', initialDelayMs: 100, maxDelayMs: 10_000, multiplier: 2, jitter: 0.5 }
+   */
+  createBackoff?: Backoff | undefined;
   /** Destroy resources idle this long (down to `min`). @default 30_000 */
   idleTimeoutMs?: number | undefined;
   /** Retire resources this old (lent ones on return), ± `lifetimeJitter`. @default 1_800_000 */
@@ -78,8 +94,7 @@ export interface ResolvedPoolOptions<T> {
   readonly acquireTimeoutMs: number;
   readonly createTimeoutMs: number;
   readonly destroyTimeoutMs: number;
-  readonly backoffInitialMs: number;
-  readonly backoffMaxMs: number;
+  readonly createBackoff: ResolvedBackoff;
   readonly idleTimeoutMs: number;
   readonly maxLifetimeMs: number;
   readonly lifetimeJitter: number;
@@ -126,8 +141,6 @@ export function resolvePoolOptions<T>(options: PoolOptions<T>): ResolvedPoolOpti
   if (min > max) {
     throw new RangeError(invalidMessage('min', `an integer <= max (${max})`, min));
   }
-  const backoff = checkOptions('createBackoff', raw.createBackoff);
-  checkKnownKeys('createBackoff', backoff, ['initialMs', 'maxMs']);
   const validate = checkOptionalFunction<(resource: T, signal: AbortSignal) => unknown>(
     'validate',
     raw.validate,
@@ -153,10 +166,6 @@ export function resolvePoolOptions<T>(options: PoolOptions<T>): ResolvedPoolOpti
       ),
     );
   }
-  const backoffInitialMs = checkNumber('createBackoff.initialMs', backoff.initialMs, {
-    ...POSITIVE,
-    default: 100,
-  });
   return Object.freeze({
     create: checkFunction<(signal: AbortSignal) => T | PromiseLike<T>>('create', raw.create),
     destroy: checkOptionalFunction<(resource: T) => unknown>('destroy', raw.destroy),
@@ -181,12 +190,10 @@ export function resolvePoolOptions<T>(options: PoolOptions<T>): ResolvedPoolOpti
       ...POSITIVE,
       default: 5_000,
     }),
-    backoffInitialMs,
-    backoffMaxMs: checkNumber('createBackoff.maxMs', backoff.maxMs, {
-      min: backoffInitialMs,
-      max: MAX_TIMER_MS,
-      default: Math.max(10_000, backoffInitialMs),
-    }),
+    createBackoff:
+      raw.createBackoff === undefined
+        ? DEFAULT_CREATE_BACKOFF
+        : checkBackoff('createBackoff', raw.createBackoff, { positive: true }),
     idleTimeoutMs: checkNumber('idleTimeoutMs', raw.idleTimeoutMs, {
       ...DURATION,
       default: 30_000,

@@ -172,7 +172,12 @@ class World {
       acquireTimeoutMs: config.acquireTimeoutMs,
       createTimeoutMs: config.createTimeoutMs,
       destroyTimeoutMs: config.destroyTimeoutMs,
-      createBackoff: { initialMs: config.backoffInitialMs, maxMs: config.backoffMaxMs },
+      createBackoff: {
+        type: 'exponential',
+        initialDelayMs: config.backoffInitialMs,
+        maxDelayMs: config.backoffMaxMs,
+        jitter: 0.5,
+      },
       idleTimeoutMs: config.idleTimeoutMs,
       maxLifetimeMs: config.maxLifetimeMs,
       lifetimeJitter: config.lifetimeJitter,

@@ -77,7 +77,7 @@ function redisPool(url: string) {
     max: 4,
     acquireTimeoutMs: 2_000,
     createTimeoutMs: 1_000,
-    createBackoff: { initialMs: 20, maxMs: 200 },
+    createBackoff: { type: 'exponential', initialDelayMs: 20, maxDelayMs: 200, jitter: 0.5 },
     idleTimeoutMs: 0,
     housekeepingIntervalMs: 50,
   });

@@ -12,7 +12,12 @@ import { Pool } from './pool.js';
 const WAITERS = 50;
 const TIMEOUT_MS = 5_000;
 const MAX = 5;
-const BACKOFF = { initialMs: 100, maxMs: 1_000 };
+const BACKOFF = {
+  type: 'exponential',
+  initialDelayMs: 100,
+  maxDelayMs: 1_000,
+  jitter: 0.5,
+} as const;
 const STEP_MS = 100;
 
 class ConnectionRefused extends Error {
@@ -30,7 +35,7 @@ function attemptsWithin(elapsedMs: number, burst: number, fastest: boolean, slac
   let attempts = burst;
   let at = 0;
   for (;;) {
-    const base = Math.min(BACKOFF.maxMs, BACKOFF.initialMs * 2 ** (attempts - 1));
+    const base = Math.min(BACKOFF.maxDelayMs, BACKOFF.initialDelayMs * 2 ** (attempts - 1));
     at += (fastest ? base / 2 : base) + slackMs;
     if (at > elapsedMs) return attempts;
     attempts++;
@@ -143,7 +148,7 @@ describe('Pool under a create-failure storm', () => {
         void pool.acquire({ timeoutMs: TIMEOUT_MS }).then((resource) => served.push(resource));
       }
       let overlapping = 0;
-      for (let waited = 0; waited < BACKOFF.maxMs + 100 && served.length < MAX; waited += 5) {
+      for (let waited = 0; waited < BACKOFF.maxDelayMs + 100 && served.length < MAX; waited += 5) {
         await vi.advanceTimersByTimeAsync(5);
         overlapping = Math.max(overlapping, pool.stats().creating);
       }

@@ -151,7 +151,7 @@ function tcpPool(port: number, options: { min?: number; max?: number; keepaliveM
     max: options.max ?? 2,
     keepaliveMs: options.keepaliveMs ?? 0,
     createTimeoutMs: 200,
-    createBackoff: { initialMs: 20, maxMs: 100 },
+    createBackoff: { type: 'exponential', initialDelayMs: 20, maxDelayMs: 100, jitter: 0.5 },
     idleTimeoutMs: 0,
     housekeepingIntervalMs: 25,
   });

@@ -21,17 +21,27 @@ describe('Pool option validation', () => {
     ],
     [{ create, createTimeoutMs: -1 }, RangeError, '`createTimeoutMs`'],
     [{ create, destroyTimeoutMs: 'soon' }, TypeError, '`destroyTimeoutMs`'],
-    [{ create, createBackoff: { initialMs: 0 } }, RangeError, '`createBackoff.initialMs`'],
     [
-      { create, createBackoff: { initialMs: 500, maxMs: 100 } },
+      { create, createBackoff: { type: 'exponential', initialDelayMs: 0, maxDelayMs: 10 } },
       RangeError,
-      '`createBackoff.maxMs`',
+      '`createBackoff.initialDelayMs`',
     ],
     [
-      { create, createBackoff: { maxMs: 2 ** 31 } },
+      { create, createBackoff: { type: 'exponential', initialDelayMs: 500, maxDelayMs: 100 } },
       RangeError,
-      'Expected `createBackoff.maxMs` to be a finite number >= 100 and <= 2147483647, got `2147483648` (number)',
+      '`createBackoff.maxDelayMs`',
     ],
+    [
+      { create, createBackoff: { type: 'exponential', initialDelayMs: 100, maxDelayMs: 2 ** 31 } },
+      RangeError,
+      'Expected `createBackoff.maxDelayMs` to be a finite number >= 100 and <= 2147483647, got `2147483648` (number)',
+    ],
+    [
+      { create, createBackoff: { type: 'constant', delayMs: 0 } },
+      RangeError,
+      '`createBackoff.delayMs` to be a finite number > 0',
+    ],
+    [{ create, createBackoff: { initialMs: 5 } }, TypeError, '`createBackoff.type`'],
     [
       { create, keepaliveMs: 5_000 },
       RangeError,
@@ -55,7 +65,7 @@ describe('Pool option validation', () => {
     [{ create, clock: {} }, TypeError, '`clock`'],
     [{ create, maxWaitng: 5 }, TypeError, 'Unknown option `maxWaitng` in `options`'],
     [
-      { create, createBackoff: { initial: 5 } },
+      { create, createBackoff: { type: 'constant', delayMs: 5, initial: 5 } },
       TypeError,
       'Unknown option `initial` in `createBackoff`',
     ],

@@ -225,7 +225,7 @@ describe('Pool: failures', () => {
         attempts++;
         throw new Error(`connect ECONNREFUSED #${attempts}`);
       },
-      createBackoff: { initialMs: 100, maxMs: 400 },
+      createBackoff: { type: 'exponential', initialDelayMs: 100, maxDelayMs: 400, jitter: 0.5 },
       random: () => 1,
     });
     const errors: number[] = [];
@@ -281,7 +281,7 @@ describe('Pool: failures', () => {
       destroy: (r) => {
         destroyed.push(r);
       },
-      createBackoff: { initialMs: 10, maxMs: 10 },
+      createBackoff: { type: 'exponential', initialDelayMs: 10, maxDelayMs: 10, jitter: 0.5 },
       random: () => 1,
     });
     const refused: unknown[] = [];

@@ -1,11 +1,18 @@
 import {
+  backoffDelay,
   checkFunction,
   checkKnownKeys,
   checkNumber,
   checkOptions,
   checkSignal,
+  type Deferred,
+  deferred,
   Listeners,
+  promiseTry,
+  raceOperation,
   type Unsubscribe,
+  Waiter,
+  weakInterval,
 } from '@breakwater/core';
 import {
   CreateTimeoutError,
@@ -103,14 +110,14 @@ interface Entry<T> {
   leakTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
-interface Waiter<T> {
+/** A caller of `acquire` in the queue; `wait` leaves it when the caller's signal aborts. */
+interface Queued<T> {
   readonly priority: number;
   readonly since: number;
   readonly deadline: number;
   readonly timeoutMs: number;
   readonly origin: Error | undefined;
-  resolve(entry: Entry<T>): void;
-  reject(error: unknown): void;
+  readonly wait: Waiter<T>;
 }
 
 /**
@@ -127,11 +134,13 @@ export class Pool<T> implements AsyncDisposable {
   readonly #lent = new Map<T, Entry<T>>();
   /** Every resource the pool holds (idle, lent or being validated), to refuse duplicates. */
   readonly #live = new Set<T>();
-  readonly #waiters: Waiter<T>[] = [];
+  readonly #waiters: Queued<T>[] = [];
   #creating = 0;
   #checking = 0;
   #closed = false;
   #createFailures = 0;
+  /** The last create backoff delay (decorrelated jitter grows from it). */
+  #retryDelay = 0;
   #retryAt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
@@ -158,7 +167,7 @@ export class Pool<T> implements AsyncDisposable {
     this.#o = resolvePoolOptions(options);
     const o = this.#o;
     if (o.idleTimeoutMs > 0 || o.maxLifetimeMs > 0 || o.keepaliveMs > 0 || o.min > 0) {
-      this.#housekeeping = housekeepingTimer(this, o.housekeepingIntervalMs);
+      this.#housekeeping = weakInterval(this, o.housekeepingIntervalMs, (pool) => pool.housekeep());
     }
     this.#fill();
   }
@@ -280,7 +289,7 @@ export class Pool<T> implements AsyncDisposable {
       this.#retryTimer = undefined;
       if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
       this.#deadlineTimer = undefined;
-      for (const waiter of this.#waiters.splice(0)) waiter.reject(new PoolClosedError());
+      for (const waiter of this.#waiters.splice(0)) waiter.wait.reject(new PoolClosedError());
       for (const entry of this.#idle.splice(0)) void this.#destroy(entry, 'closed');
       for (const controller of this.#creates) controller.abort(new PoolClosedError());
     }
@@ -295,11 +304,11 @@ export class Pool<T> implements AsyncDisposable {
   /** Waits until nothing is lent, created, validated or destroyed, or `timeoutMs`. */
   async #settleWithin(timeoutMs: number): Promise<void> {
     if (timeoutMs === 0) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let notify: (() => void) | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
+    const deadline: Waiter<'timeout'> = new Waiter({
+      timeoutMs,
+      onTimeout: () => deadline.resolve('timeout'),
     });
+    let drained: Deferred<void> | undefined;
     try {
       while (
         this.#lent.size > 0 ||
@@ -307,23 +316,20 @@ export class Pool<T> implements AsyncDisposable {
         this.#checking > 0 ||
         this.#pendingWork.size > 0
       ) {
-        if (notify !== undefined) this.#drained.delete(notify);
-        const drained = new Promise<void>((resolve) => {
-          notify = resolve;
-          this.#drained.add(resolve);
-        });
-        const work = Promise.allSettled([...this.#pendingWork]);
+        if (drained !== undefined) this.#drained.delete(drained.resolve);
+        drained = deferred<void>();
+        this.#drained.add(drained.resolve);
         const outcome = await Promise.race([
-          deadline.then(() => 'timeout' as const),
+          deadline.promise,
           this.#pendingWork.size > 0
-            ? work.then(() => 'work' as const)
-            : drained.then(() => 'work' as const),
+            ? Promise.allSettled([...this.#pendingWork]).then(() => 'work' as const)
+            : drained.promise.then(() => 'work' as const),
         ]);
         if (outcome === 'timeout') return;
       }
     } finally {
-      clearTimeout(timer);
-      if (notify !== undefined) this.#drained.delete(notify);
+      deadline.stopWaiting();
+      if (drained !== undefined) this.#drained.delete(drained.resolve);
     }
   }
 
@@ -401,34 +407,19 @@ export class Pool<T> implements AsyncDisposable {
         new PoolFullError(this.#lent.size, this.#o.max, this.#waiters.length, this.#o.maxWaiting),
       );
     }
-    return new Promise<T>((resolve, reject) => {
-      const settle = (): void => {
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const since = this.#o.clock.now();
-      const waiter: Waiter<T> = {
-        priority,
-        since,
-        deadline: since + timeoutMs,
-        timeoutMs,
-        origin: this.#o.leakDetectionMs > 0 ? new Error('Resource acquired here') : undefined,
-        resolve: (entry) => {
-          settle();
-          resolve(entry.resource);
-        },
-        reject: (error) => {
-          settle();
-          reject(error);
-        },
-      };
-      const onAbort = (): void => {
-        if (this.#removeWaiter(waiter)) waiter.reject(signal!.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#armDeadline(waiter.deadline, timeoutMs);
-      this.#enqueue(waiter);
-      this.#dispatch();
-    });
+    const since = this.#o.clock.now();
+    const waiter: Queued<T> = {
+      priority,
+      since,
+      deadline: since + timeoutMs,
+      timeoutMs,
+      origin: this.#o.leakDetectionMs > 0 ? new Error('Resource acquired here') : undefined,
+      wait: new Waiter<T>({ signal, onAbort: () => this.#removeWaiter(waiter) }),
+    };
+    this.#armDeadline(waiter.deadline, timeoutMs);
+    this.#enqueue(waiter);
+    this.#dispatch();
+    return waiter.wait.promise;
   }
 
   /**
@@ -452,7 +443,7 @@ export class Pool<T> implements AsyncDisposable {
       if (waiter.deadline <= now) {
         this.#removeWaiter(waiter);
         this.#timeouts++;
-        waiter.reject(this.#timeoutError(waiter));
+        waiter.wait.reject(this.#timeoutError(waiter));
       } else if (waiter.deadline < next) {
         next = waiter.deadline;
       }
@@ -460,7 +451,7 @@ export class Pool<T> implements AsyncDisposable {
     if (next !== Number.POSITIVE_INFINITY) this.#armDeadline(next, next - now);
   }
 
-  #timeoutError(waiter: Waiter<T>): PoolTimeoutError {
+  #timeoutError(waiter: Queued<T>): PoolTimeoutError {
     const failure = this.#lastCreateError;
     const detail = `${this.#lent.size}/${this.#o.max} in use, ${this.#waiters.length} waiting`;
     if (failure !== undefined && failure.at >= waiter.since) {
@@ -473,14 +464,14 @@ export class Pool<T> implements AsyncDisposable {
     return new PoolTimeoutError(waiter.timeoutMs, detail);
   }
 
-  #enqueue(waiter: Waiter<T>): void {
+  #enqueue(waiter: Queued<T>): void {
     const waiters = this.#waiters;
     let i = waiters.length;
     while (i > 0 && waiters[i - 1]!.priority < waiter.priority) i--;
     waiters.splice(i, 0, waiter);
   }
 
-  #removeWaiter(waiter: Waiter<T>): boolean {
+  #removeWaiter(waiter: Queued<T>): boolean {
     const index = this.#waiters.indexOf(waiter);
     if (index < 0) return false;
     this.#waiters.splice(index, 1);
@@ -488,7 +479,7 @@ export class Pool<T> implements AsyncDisposable {
     return true;
   }
 
-  #nextWaiter(): Waiter<T> | undefined {
+  #nextWaiter(): Queued<T> | undefined {
     const waiter = this.#waiters.shift();
     this.#noWaitersLeft();
     return waiter;
@@ -536,7 +527,7 @@ export class Pool<T> implements AsyncDisposable {
     if (this.#waiters.length > 0 && this.#o.validate === undefined) {
       const waiter = this.#nextWaiter()!;
       this.#lend(entry, waiter.origin);
-      waiter.resolve(entry);
+      waiter.wait.resolve(entry.resource);
       return;
     }
     this.#idle.push(entry);
@@ -556,7 +547,7 @@ export class Pool<T> implements AsyncDisposable {
       const entry = this.#takeIdle()!;
       const waiter = this.#nextWaiter()!;
       this.#lend(entry, waiter.origin);
-      waiter.resolve(entry);
+      waiter.wait.resolve(entry.resource);
     }
     const wanted = this.#waiters.length - this.#creating - this.#checking;
     const room = o.max - (this.#idle.length + this.#lent.size + this.#checking + this.#creating);
@@ -597,32 +588,27 @@ export class Pool<T> implements AsyncDisposable {
     this.#creating++;
     const controller = new AbortController();
     this.#creates.add(controller);
-    const timer = setTimeout(
-      () => controller.abort(new CreateTimeoutError(o.createTimeoutMs)),
-      o.createTimeoutMs,
-    );
-    timer.unref();
-    const aborted = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {
-        once: true,
-      });
-    });
-    let made: Promise<T>;
-    try {
-      made = Promise.resolve(o.create(controller.signal));
-    } catch (error) {
-      made = Promise.reject(error);
-    }
+    let made: Promise<T> | undefined;
     let kept = false;
-    const work = Promise.race([made, aborted]).then(
+    const work = raceOperation(
+      (signal) => {
+        made = promiseTry(o.create, signal);
+        return made;
+      },
+      {
+        signal: controller.signal,
+        timeoutMs: o.createTimeoutMs,
+        timeoutReason: () => new CreateTimeoutError(o.createTimeoutMs),
+      },
+    ).then(
       (resource) => {
         kept = true;
         const refused = this.#refuse(resource);
         if (refused !== undefined) {
-          this.#createFailed(controller, timer, refused);
+          this.#createFailed(controller, refused);
           return;
         }
-        this.#finishCreate(controller, timer);
+        this.#finishCreate(controller);
         const now = o.clock.now();
         const lifetime =
           o.maxLifetimeMs > 0
@@ -649,14 +635,14 @@ export class Pool<T> implements AsyncDisposable {
         if (waiter === undefined) this.#idle.push(entry);
         else {
           this.#lend(entry, waiter.origin);
-          waiter.resolve(entry);
+          waiter.wait.resolve(entry.resource);
         }
         this.#dispatch();
       },
-      (error: unknown) => this.#createFailed(controller, timer, error),
+      (error: unknown) => this.#createFailed(controller, error),
     );
     // A create that outlives its timeout may still deliver: never leak what it made.
-    made.then(
+    made?.then(
       (resource) =>
         work.then(() => {
           if (!kept) void this.#destroyLate(resource);
@@ -677,20 +663,16 @@ export class Pool<T> implements AsyncDisposable {
     return this.#live.has(resource) ? new InvalidResourceError('duplicate', resource) : undefined;
   }
 
-  #createFailed(
-    controller: AbortController,
-    timer: ReturnType<typeof setTimeout>,
-    error: unknown,
-  ): void {
+  #createFailed(controller: AbortController, error: unknown): void {
     const o = this.#o;
-    this.#finishCreate(controller, timer);
+    this.#finishCreate(controller);
     if (this.#closed) return;
     this.#createErrors++;
     this.#createFailures++;
     const now = o.clock.now();
     this.#lastCreateError = { error, at: now };
-    const base = Math.min(o.backoffMaxMs, o.backoffInitialMs * 2 ** (this.#createFailures - 1));
-    const delay = base / 2 + (base / 2) * o.random();
+    const delay = backoffDelay(o.createBackoff, this.#createFailures, this.#retryDelay, o.random);
+    this.#retryDelay = delay;
     this.#retryAt = now + delay;
     if (this.#onCreateError.active) {
       this.#onCreateError.emit({ error, failures: this.#createFailures, retryInMs: delay });
@@ -699,8 +681,7 @@ export class Pool<T> implements AsyncDisposable {
     this.#fill();
   }
 
-  #finishCreate(controller: AbortController, timer: ReturnType<typeof setTimeout>): void {
-    clearTimeout(timer);
+  #finishCreate(controller: AbortController): void {
     this.#creates.delete(controller);
     this.#creating--;
     this.#maybeDrained();
@@ -710,30 +691,17 @@ export class Pool<T> implements AsyncDisposable {
   #check(entry: Entry<T>): Promise<boolean> {
     const o = this.#o;
     this.#checking++;
-    const controller = new AbortController();
-    const timer = setTimeout(
-      () => controller.abort(new ValidateTimeoutError(o.createTimeoutMs)),
-      o.createTimeoutMs,
-    );
-    timer.unref();
-    let verdict: Promise<unknown>;
-    try {
-      verdict = Promise.resolve(o.validate!(entry.resource, controller.signal));
-    } catch (error) {
-      verdict = Promise.reject(error);
-    }
-    const aborted = new Promise<boolean>((resolve) => {
-      controller.signal.addEventListener('abort', () => resolve(false), { once: true });
-    });
     // Only `false` (or a throw, rejection or timeout) condemns the resource: a ping that
     // answers 'PONG' or nothing at all says it is alive.
-    const work = Promise.race([verdict, aborted])
+    const work = raceOperation((signal) => o.validate!(entry.resource, signal), {
+      timeoutMs: o.createTimeoutMs,
+      timeoutReason: () => new ValidateTimeoutError(o.createTimeoutMs),
+    })
       .then(
         (answer) => answer !== false,
         () => false,
       )
       .then((ok) => {
-        clearTimeout(timer);
         this.#checking--;
         if (ok && !this.#closed) {
           entry.lastChecked = o.clock.now();
@@ -753,7 +721,7 @@ export class Pool<T> implements AsyncDisposable {
   #serveChecked(entry: Entry<T>): void {
     const waiter = this.#nextWaiter()!;
     this.#lend(entry, waiter.origin);
-    waiter.resolve(entry);
+    waiter.wait.resolve(entry.resource);
   }
 
   #destroy(entry: Entry<T>, reason: DestroyReason): Promise<void> {
@@ -776,23 +744,18 @@ export class Pool<T> implements AsyncDisposable {
   #runDestroy(resource: T): Promise<void> {
     const destroy = this.#o.destroy;
     if (destroy === undefined) return Promise.resolve();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let done: Promise<unknown>;
-    try {
-      done = Promise.resolve(destroy(resource));
-    } catch (error) {
-      done = Promise.reject(error);
-    }
-    const bounded = new Promise<unknown>((resolve) => {
-      timer = setTimeout(resolve, this.#o.destroyTimeoutMs);
-      timer.unref();
-    });
-    const work = Promise.race([done, bounded])
-      .catch((error: unknown) => {
-        if (this.#onDestroyError.active) this.#onDestroyError.emit({ resource, error });
-      })
-      .finally(() => clearTimeout(timer))
-      .then(() => undefined);
+    // A destroy that outlives `destroyTimeoutMs` is left to finish unwatched, silently.
+    const work = raceOperation(() => destroy(resource), {
+      timeoutMs: this.#o.destroyTimeoutMs,
+      timeoutReason: () => DESTROY_TIMED_OUT,
+    }).then(
+      () => undefined,
+      (error: unknown) => {
+        if (error !== DESTROY_TIMED_OUT && this.#onDestroyError.active) {
+          this.#onDestroyError.emit({ resource, error });
+        }
+      },
+    );
     this.#track(work);
     return work;
   }
@@ -851,14 +814,5 @@ export class Pool<T> implements AsyncDisposable {
   }
 }
 
-/** An unref'd housekeeping interval that holds the pool weakly. */
-function housekeepingTimer(pool: { housekeep(): void }, intervalMs: number) {
-  const ref = new WeakRef(pool);
-  const timer = setInterval(() => {
-    const target = ref.deref();
-    if (target === undefined) clearInterval(timer);
-    else target.housekeep();
-  }, intervalMs);
-  timer.unref();
-  return timer;
-}
+/** The reason a destroy's wait ends with when it outlives `destroyTimeoutMs`. */
+const DESTROY_TIMED_OUT = Symbol('destroy timed out');
