@@ -74,6 +74,11 @@ describe('FleetCircuitBreaker when Redis fails', () => {
 
     await server.kill();
     await eventually('both instances go local', () => a.mode === 'local' && b.mode === 'local');
+    // A sync in flight when the server died stays in ioredis's queue, to be resent on
+    // reconnection; nothing may be added to it while the instances serve locally.
+    const queuedA = queued(clientA);
+    const queuedB = queued(clientB);
+    expect(queuedA + queuedB).toBeLessThanOrEqual(2);
     expect(modes).toHaveLength(1);
     expect(modes[0]).toMatchObject({
       mode: 'local',
@@ -102,8 +107,8 @@ describe('FleetCircuitBreaker when Redis fails', () => {
     expect(refused).toBeInstanceOf(BreakerOpenError);
     expect(b.state).toBe('closed');
     expect(await b.execute(ok)).toBe('ok');
-    expect(queued(clientA)).toBe(0);
-    expect(queued(clientB)).toBe(0);
+    expect(queued(clientA)).toBe(queuedA);
+    expect(queued(clientB)).toBe(queuedB);
     expect(a.stats()).toMatchObject({ mode: 'local', state: 'open', rejected: 13 });
     expect(a.stats().redis.errors).toBeGreaterThan(0);
     expect(a.stats().pending).toEqual({ calls: 10, failures: 8, slowCalls: 0 });
