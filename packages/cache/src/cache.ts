@@ -162,6 +162,8 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
   readonly #onRefreshError = new Listeners<RefreshErrorEvent<K>>();
 
   readonly #inflight = new Map<K, SharedLoad<V>>();
+  /** Every running load, superseded ones included: `close()` aborts them all. */
+  readonly #running = new Set<SharedLoad<V>>();
   readonly #failures = new Map<K, { error: unknown; until: number }>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
@@ -282,9 +284,11 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
    * `maxSize` require. `undefined` deletes the key. An entry heavier than `maxSize` is
    * not stored (an older value of the key is removed) and is reported by `onReject`.
    *
-   * @throws RangeError when `options.ttlMs`/`options.size` or `sizeOf`'s result is invalid.
+   * @throws CacheClosedError after `close()` (unless `value` is `undefined`: a delete);
+   *   RangeError when `options.ttlMs`/`options.size` or `sizeOf`'s result is invalid.
    */
   set(key: K, value: V | undefined, options?: SetOptions): this {
+    if (this.#closed && value !== undefined) throw new CacheClosedError();
     let ttl = this.#options.ttlMs;
     let size = 1;
     // Checked even for `undefined` (a delete) or when no weight is kept: a bad option is
@@ -482,18 +486,23 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
   }
 
   /**
-   * Stops the purge timer and rejects every pending `fetch` with `CacheClosedError`
-   * (their loads' signals abort). Later `fetch` calls reject; `get`/`set` keep working.
+   * Stops the purge timer, aborts every running load (with `CacheClosedError` as the
+   * signal's reason) and rejects every pending `fetch` with `CacheClosedError`. Afterwards
+   * `fetch` rejects and `set` of a value throws `CacheClosedError`; reading what is held
+   * (`get`, `peek`, `has`, `remainingTtlMs`, iteration, `size`), removing entries
+   * (`delete`, `set(key, undefined)`, `clear`, `purgeStale`), `resize` and `stats()` keep
+   * working. Calling it again does nothing.
    */
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
-    for (const shared of [...this.#inflight.values()]) {
+    for (const shared of [...this.#running]) {
       const error = new CacheClosedError();
       shared.controller.abort(error);
       this.#settle(shared, false, error);
     }
+    this.#running.clear();
     this.#inflight.clear();
   }
 
@@ -673,6 +682,7 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
       superseded: false,
     };
     this.#inflight.set(key, shared);
+    this.#running.add(shared);
     this.#loads++;
     if (background) {
       shared.promise.catch((error: unknown) => {
@@ -720,6 +730,7 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
       this.#settle(shared, false, error);
     } finally {
       this.#release(key, shared);
+      this.#running.delete(shared);
     }
   }
 
@@ -760,6 +771,7 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
       onAbort: () => {
         if (--shared.waiters === 0 && !shared.background && !shared.settled) {
           this.#release(key, shared);
+          this.#running.delete(shared);
           shared.controller.abort(signal.reason);
           // Nobody waits any more: settle quietly so the promise holds no rejection.
           shared.settled = true;

@@ -363,7 +363,7 @@ export class TieredCache<V, C = unknown> {
   /**
    * Closes L1 (pending fetches reject with `CacheClosedError`), unsubscribes and
    * disconnects the dedicated subscriber connection, and waits for pending Redis calls
-   * (each at most `timeout`). The caller's client is left connected. Afterwards
+   * (each at most `redisTimeoutMs`). The caller's client is left connected. Afterwards
    * `get`/`peek`/`clear` still work on L1; `fetch`, `set`, `delete` and `ready` reject.
    */
   close(): Promise<void> {
