@@ -33,17 +33,17 @@ export interface Freshness {
    * For this long after an entry expires, `fetch` returns the stale value at once and
    * refreshes it with one background load. @default 0
    */
-  staleWhileRevalidateMs?: number;
+  staleWhileRevalidateMs?: number | undefined;
   /**
    * For this long after an entry expires, a failed load returns the stale value instead
    * of rejecting. @default 0
    */
-  staleIfErrorMs?: number;
+  staleIfErrorMs?: number | undefined;
   /**
    * Remember a failed load for this long: `fetch` rejects with the same error without
    * loading again. `0` caches no failure. @default 0
    */
-  errorTtlMs?: number;
+  errorTtlMs?: number | undefined;
 }
 
 /** Options of `new Cache(options)`. */
@@ -54,30 +54,30 @@ export interface CacheOptions<K, V, C = unknown> {
    * Maximum total weight of the entries as measured by `sizeOf` (or `set`'s `size`).
    * @default Infinity (no weight bound)
    */
-  maxSize?: number;
+  maxSize?: number | undefined;
   /** Weight of an entry; must return a positive finite number. Required with `maxSize`. */
-  sizeOf?: (value: V, key: K) => number;
+  sizeOf?: ((value: V, key: K) => number) | undefined;
   /** Default time to live of an entry in ms; `0` never expires. @default 0 */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
   /** Reset an entry's TTL each time `get`/`fetch` returns it. @default false */
-  updateAgeOnGet?: boolean;
+  updateAgeOnGet?: boolean | undefined;
   /**
    * Remove expired entries every this many ms (at most 2^31 - 1, the longest Node.js
    * timer) with an unref'd timer; `0` only expires entries lazily, on access. @default 0
    */
-  purgeIntervalMs?: number;
+  purgeIntervalMs?: number | undefined;
   /**
    * `'lru'` evicts the least recently used entry. `'tinylfu'` (W-TinyLFU) admits new
    * entries by their access frequency: resistant to scans and loops, adaptive to
    * recency-heavy workloads. @default 'lru'
    */
-  policy?: 'lru' | 'tinylfu';
+  policy?: 'lru' | 'tinylfu' | undefined;
   /** Loads missing keys for `fetch`. */
-  load?: Loader<K, V, C>;
+  load?: Loader<K, V, C> | undefined;
   /** Stale-while-revalidate, stale-if-error and failure caching for `fetch`. */
-  freshness?: Freshness;
+  freshness?: Freshness | undefined;
   /** Time source in ms. @default monotonicClock (performance.now) */
-  clock?: Clock;
+  clock?: Clock | undefined;
 }
 
 /** Resolved, validated options; never the caller's object. */

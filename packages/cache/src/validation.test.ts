@@ -177,4 +177,29 @@ describe('Cache option validation', () => {
     );
     cache.close();
   });
+
+  it('takes an explicit undefined as the default of every optional option', async () => {
+    const cache = new Cache<string, string>({
+      max: 10,
+      maxSize: undefined,
+      sizeOf: undefined,
+      ttlMs: undefined,
+      updateAgeOnGet: undefined,
+      purgeIntervalMs: undefined,
+      policy: undefined,
+      load: () => 'loaded',
+      freshness: {
+        staleWhileRevalidateMs: undefined,
+        staleIfErrorMs: undefined,
+        errorTtlMs: undefined,
+      },
+      clock: undefined,
+    });
+    cache.set('k', 'v', { ttlMs: undefined, size: undefined });
+    expect(cache.remainingTtlMs('k')).toBe(Number.POSITIVE_INFINITY);
+    const options = { signal: undefined, context: undefined, ttlMs: undefined };
+    expect(await cache.fetch('m', { ...options, forceRefresh: undefined })).toBe('loaded');
+    expect(new Cache({ max: 1, freshness: undefined }).stats().size).toBe(0);
+    await cache.close();
+  });
 });

@@ -36,7 +36,7 @@ export interface L1Options<V>
    * never outlives the TTL it was written to Redis with (nor, when read from Redis, the
    * key's remaining PTTL). @default the `ttlMs` option
    */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
 }
 
 /**
@@ -62,18 +62,18 @@ export interface TieredCacheOptions<V, C = unknown> extends RedisCallOptions {
    * Loads a key found in neither tier; the result is stored in both. Without it, `fetch`
    * reads through L1 and Redis only and resolves `undefined` on a miss.
    */
-  load?: Loader<string, V, C>;
+  load?: Loader<string, V, C> | undefined;
   /** How values are stored in Redis. @default JSON (JSON.stringify / JSON.parse) */
-  serializer?: Serializer<V>;
+  serializer?: Serializer<V> | undefined;
   /** Pub/sub channel of the invalidation messages. @default `${prefix}invalidate` */
-  channel?: string;
+  channel?: string | undefined;
   /**
    * How long a deleted key keeps its tombstone in Redis, in whole ms. A load that was
    * running when the key was deleted (in any process) does not write its value to Redis
    * if it finishes within this time; make it longer than your slowest `load`.
    * @default 60000
    */
-  tombstoneTtlMs?: number;
+  tombstoneTtlMs?: number | undefined;
 }
 
 /** Resolved, validated options; never the caller's object. */

@@ -38,19 +38,19 @@ import { DELETE, DELETE_CORRUPT, READ, WRITE_LOADED } from './scripts.js';
 /** Options of `TieredCache.fetch`. */
 export interface TieredFetchOptions<C> {
   /** Rejects this call with `signal.reason` when aborted (the load goes on for others). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Passed to `load` as `context` when this call starts the load. */
-  context?: C;
+  context?: C | undefined;
   /** TTL in Redis of a value this call loads (L1 keeps it no longer). @default the `ttlMs` option */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
 }
 
 /** Options of `TieredCache.set`. */
 export interface TieredSetOptions {
   /** TTL in Redis of this value (L1 keeps it no longer); `0`: no expiry. @default the `ttlMs` option */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
   /** Weight of the L1 entry, instead of calling `l1.sizeOf`. */
-  size?: number;
+  size?: number | undefined;
 }
 
 /** A snapshot of a `TieredCache`'s counters, from `stats()`. */
@@ -87,12 +87,12 @@ export interface TieredCacheStats {
 /** Options of `TieredCache.ready`. */
 export interface ReadyOptions {
   /** Stops waiting, rejecting with `signal.reason`. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Gives up after this many ms (at most 2^31 - 1), rejecting with `ReadyTimeoutError`.
    * @default 5000
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 const READY_OPTION_KEYS = Object.keys({ signal: true, timeoutMs: true } satisfies Record<

@@ -160,6 +160,23 @@ describe('TieredCache option validation', () => {
     expect((renamed as Error).message).toBe('Expected `l1.max` to be …');
   });
 
+  it('takes an explicit undefined as the default of every optional option', async () => {
+    const cache = new TieredCache(
+      options({
+        l1: { max: 10, ttlMs: undefined, clock: undefined, freshness: undefined },
+        load: undefined,
+        serializer: undefined,
+        channel: undefined,
+        tombstoneTtlMs: undefined,
+        redisTimeoutMs: undefined,
+        maxInFlight: undefined,
+      }),
+    );
+    await cache.set('k', 'v', { ttlMs: undefined, size: undefined });
+    expect(cache.get('k')).toBe('v');
+    await cache.close();
+  });
+
   it('does not write into the caller options', async () => {
     const given = options({ l1: { max: 3 } });
     const snapshot = { ...given, l1: { ...given.l1 } };
