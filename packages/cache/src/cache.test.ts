@@ -117,30 +117,30 @@ describe('Cache basics', () => {
 describe('TTL', () => {
   it('expires entries lazily on access using the injected clock', () => {
     const time = manualClock();
-    const cache = new Cache<string, number>({ max: 10, ttl: 100, clock: time });
+    const cache = new Cache<string, number>({ max: 10, ttlMs: 100, clock: time });
     cache.set('a', 1);
     time.advance(99);
     expect(cache.get('a')).toBe(1);
-    expect(cache.remainingTtl('a')).toBe(1);
+    expect(cache.remainingTtlMs('a')).toBe(1);
     time.advance(1);
     expect(cache.has('a')).toBe(false);
     expect(cache.peek('a')).toBeUndefined();
     expect(cache.get('a')).toBeUndefined();
     expect(cache.size).toBe(0);
     expect(cache.stats().evictions.expired).toBe(1);
-    expect(cache.remainingTtl('a')).toBeUndefined();
+    expect(cache.remainingTtlMs('a')).toBeUndefined();
   });
 
   it('supports per-entry ttl, including no expiry in a cache with a default ttl', () => {
     const time = manualClock();
-    const cache = new Cache<string, number>({ max: 10, ttl: 100, clock: time });
-    cache.set('short', 1, { ttl: 10 });
-    cache.set('forever', 2, { ttl: 0 });
+    const cache = new Cache<string, number>({ max: 10, ttlMs: 100, clock: time });
+    cache.set('short', 1, { ttlMs: 10 });
+    cache.set('forever', 2, { ttlMs: 0 });
     cache.set('default', 3);
     time.advance(50);
     expect(cache.get('short')).toBeUndefined();
-    expect(cache.remainingTtl('forever')).toBe(Number.POSITIVE_INFINITY);
-    expect(cache.remainingTtl('default')).toBe(50);
+    expect(cache.remainingTtlMs('forever')).toBe(Number.POSITIVE_INFINITY);
+    expect(cache.remainingTtlMs('default')).toBe(50);
     time.advance(1000);
     expect(cache.get('forever')).toBe(2);
     expect(cache.get('default')).toBeUndefined();
@@ -150,9 +150,9 @@ describe('TTL', () => {
     const time = manualClock();
     const cache = new Cache<string, number>({ max: 10, clock: time });
     cache.set('plain', 1);
-    cache.set('timed', 2, { ttl: 10 });
+    cache.set('timed', 2, { ttlMs: 10 });
     time.advance(5);
-    cache.set('timed', 3, { ttl: 10 });
+    cache.set('timed', 3, { ttlMs: 10 });
     time.advance(6);
     expect(cache.get('timed')).toBe(3);
     cache.set('timed', 4);
@@ -165,7 +165,7 @@ describe('TTL', () => {
     const time = manualClock();
     const cache = new Cache<string, number>({
       max: 10,
-      ttl: 100,
+      ttlMs: 100,
       updateAgeOnGet: true,
       clock: time,
     });
@@ -174,34 +174,34 @@ describe('TTL', () => {
       time.advance(60);
       expect(cache.get('a')).toBe(1);
     }
-    expect(cache.remainingTtl('a')).toBe(100);
+    expect(cache.remainingTtlMs('a')).toBe(100);
     time.advance(100);
     expect(cache.get('a')).toBeUndefined();
   });
 
-  it('skips expired entries when iterating and reports remainingTtl 0 for kept stale ones', () => {
+  it('skips expired entries when iterating and reports remainingTtlMs 0 for kept stale ones', () => {
     const time = manualClock();
     const cache = new Cache<string, number>({
       max: 10,
-      ttl: 10,
+      ttlMs: 10,
       clock: time,
       load: () => 1,
-      freshness: { staleIfError: 100 },
+      freshness: { staleIfErrorMs: 100 },
     });
     cache.set('old', 1);
     time.advance(20);
     cache.set('new', 2);
     expect([...cache.keys()]).toEqual(['new']);
-    expect(cache.remainingTtl('old')).toBe(0);
+    expect(cache.remainingTtlMs('old')).toBe(0);
   });
 
   it('purgeStale removes expired entries, and the purge timer runs it unref-ed', async () => {
     vi.useFakeTimers();
-    const cache = new Cache<string, number>({ max: 10, ttl: 100, purgeInterval: 50 });
+    const cache = new Cache<string, number>({ max: 10, ttlMs: 100, purgeIntervalMs: 50 });
     const events: string[] = [];
     cache.onEvict((e) => events.push(`${e.key}:${e.reason}`));
     cache.set('a', 1);
-    cache.set('b', 2, { ttl: 0 });
+    cache.set('b', 2, { ttlMs: 0 });
     await vi.advanceTimersByTimeAsync(150);
     expect(cache.size).toBe(1);
     expect(events).toEqual(['a:expired']);
@@ -212,7 +212,7 @@ describe('TTL', () => {
 
   it('evicts expired entries first reason-wise when they are the victim', () => {
     const time = manualClock();
-    const cache = new Cache<string, number>({ max: 2, ttl: 10, clock: time });
+    const cache = new Cache<string, number>({ max: 2, ttlMs: 10, clock: time });
     cache.set('a', 1);
     time.advance(20);
     cache.set('b', 2).set('c', 3);
@@ -269,7 +269,7 @@ describe('events and stats', () => {
     cache.set('a', 1).set('a', 2).set('a', 2);
     cache.set('b', 1).set('c', 1);
     cache.delete('b');
-    cache.set('d', 1, { ttl: 5 });
+    cache.set('d', 1, { ttlMs: 5 });
     time.advance(5);
     cache.get('d');
     off();

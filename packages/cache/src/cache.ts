@@ -1,5 +1,4 @@
 import {
-  checkKnownKeys,
   checkNumber,
   checkOptions,
   checkSignal,
@@ -16,7 +15,12 @@ import { CacheClosedError, NoLoaderError } from './errors.js';
 import type { EvictionPolicy } from './eviction-policy.js';
 import { hashKey } from './hash-key.js';
 import { LruPolicy } from './lru-policy.js';
-import { type CacheOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import {
+  type CacheOptions,
+  checkOptionKeys,
+  type ResolvedOptions,
+  resolveOptions,
+} from './options.js';
 import { FIRST_SLOT, SlotLinks } from './slot-links.js';
 import { TinyLfuPolicy } from './tinylfu-policy.js';
 
@@ -66,8 +70,8 @@ export interface CacheStats {
 
 /** Per-entry options of `set`. */
 export interface SetOptions {
-  /** Time to live of this entry in ms; `0` never expires. @default the cache's `ttl` */
-  ttl?: number | undefined;
+  /** Time to live of this entry in ms; `0` never expires. @default the cache's `ttlMs` */
+  ttlMs?: number | undefined;
   /** Weight of this entry, instead of calling `sizeOf`. */
   size?: number | undefined;
 }
@@ -78,21 +82,21 @@ export interface FetchOptions<C> {
   signal?: AbortSignal | undefined;
   /** Passed to `load` as `context` when this call starts the load. */
   context?: C | undefined;
-  /** TTL of the loaded value. @default the cache's `ttl` */
-  ttl?: number | undefined;
+  /** TTL of the loaded value. @default the cache's `ttlMs` */
+  ttlMs?: number | undefined;
   /** Load even if a fresh value is cached (joins a load already running). @default false */
   forceRefresh?: boolean | undefined;
 }
 
 /** Every per-call option, checked by the compiler against the interfaces. */
-const SET_OPTION_KEYS = Object.keys({ ttl: true, size: true } satisfies Record<
+const SET_OPTION_KEYS = Object.keys({ ttlMs: true, size: true } satisfies Record<
   keyof SetOptions,
   true
 >);
 const FETCH_OPTION_KEYS = Object.keys({
   signal: true,
   context: true,
-  ttl: true,
+  ttlMs: true,
   forceRefresh: true,
 } satisfies Record<keyof FetchOptions<unknown>, true>);
 
@@ -158,6 +162,8 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
   readonly #onRefreshError = new Listeners<RefreshErrorEvent<K>>();
 
   readonly #inflight = new Map<K, SharedLoad<V>>();
+  /** Every running load, superseded ones included: `close()` aborts them all. */
+  readonly #running = new Set<SharedLoad<V>>();
   readonly #failures = new Map<K, { error: unknown; until: number }>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
@@ -176,9 +182,9 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     this.#hashing = this.#policy.usesHashes;
     this.#recycle = resolved.policy === 'lru' && resolved.sizeOf === undefined;
     if (resolved.sizeOf !== undefined) this.#sizes = new Float64Array(this.#links.capacity);
-    this.#staleKeep = Math.max(resolved.staleWhileRevalidate, resolved.staleIfError);
-    if (resolved.purgeInterval > 0)
-      this.#timer = weakInterval(this, resolved.purgeInterval, (cache) => cache.purgeStale());
+    this.#staleKeep = Math.max(resolved.staleWhileRevalidateMs, resolved.staleIfErrorMs);
+    if (resolved.purgeIntervalMs > 0)
+      this.#timer = weakInterval(this, resolved.purgeIntervalMs, (cache) => cache.purgeStale());
   }
 
   // ---------------------------------------------------------------- reading
@@ -227,7 +233,7 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
    * Milliseconds until `key` expires: `Infinity` without a TTL, `0` once expired (while
    * still held for stale serving), `undefined` when the key is absent.
    */
-  remainingTtl(key: K): number | undefined {
+  remainingTtlMs(key: K): number | undefined {
     const slot = this.#map.get(key);
     if (slot === undefined) return undefined;
     const expires = this.#expires;
@@ -278,17 +284,19 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
    * `maxSize` require. `undefined` deletes the key. An entry heavier than `maxSize` is
    * not stored (an older value of the key is removed) and is reported by `onReject`.
    *
-   * @throws RangeError when `options.ttl`/`options.size` or `sizeOf`'s result is invalid.
+   * @throws CacheClosedError after `close()` (unless `value` is `undefined`: a delete);
+   *   RangeError when `options.ttlMs`/`options.size` or `sizeOf`'s result is invalid.
    */
   set(key: K, value: V | undefined, options?: SetOptions): this {
-    let ttl = this.#options.ttl;
+    if (this.#closed && value !== undefined) throw new CacheClosedError();
+    let ttl = this.#options.ttlMs;
     let size = 1;
     // Checked even for `undefined` (a delete) or when no weight is kept: a bad option is
     // a bug to report.
     if (options !== undefined) {
       checkOptions('options', options);
-      checkKnownKeys('options', options, SET_OPTION_KEYS);
-      ttl = checkNumber('ttl', options.ttl, { min: 0, default: ttl });
+      checkOptionKeys('options', options, SET_OPTION_KEYS);
+      ttl = checkNumber('ttlMs', options.ttlMs, { min: 0, default: ttl });
       if (options.size !== undefined && (this.#sizes === undefined || value === undefined)) {
         this.#checkSize(key, options.size);
       }
@@ -413,10 +421,10 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
    * - Concurrent calls for one key share one load. Each caller rejects at once with its
    *   own `signal.reason` when its signal aborts; the load's own signal aborts only when
    *   every waiting caller has aborted. Later callers never join an aborted load.
-   * - Within `freshness.staleWhileRevalidate` after expiry the stale value is returned
+   * - Within `freshness.staleWhileRevalidateMs` after expiry the stale value is returned
    *   at once and one background load refreshes it.
-   * - Within `freshness.staleIfError` after expiry a failed load returns the stale value.
-   * - With `freshness.errorTtl` a failure is remembered and rethrown for that long.
+   * - Within `freshness.staleIfErrorMs` after expiry a failed load returns the stale value.
+   * - With `freshness.errorTtlMs` a failure is remembered and rethrown for that long.
    * - A load resolving `undefined` stores nothing and resolves `undefined`.
    *
    * @throws NoLoaderError without a `load` option; CacheClosedError after `close()`.
@@ -428,12 +436,12 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     let opts: FetchOptions<C> = {};
     if (options !== undefined) {
       opts = checkOptions('options', options);
-      checkKnownKeys('options', opts, FETCH_OPTION_KEYS);
+      checkOptionKeys('options', opts, FETCH_OPTION_KEYS);
       checkSignal('signal', opts.signal);
     }
     const signal = opts.signal;
     throwIfAborted(signal);
-    const ttl = checkNumber('ttl', opts.ttl, { min: 0, default: this.#options.ttl });
+    const ttl = checkNumber('ttlMs', opts.ttlMs, { min: 0, default: this.#options.ttlMs });
 
     const slot = this.#map.get(key);
     let stale: V | undefined;
@@ -451,7 +459,7 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
       }
       if (now - expiry < this.#staleKeep) {
         stale = this.#values[slot];
-        if (now - expiry < this.#options.staleWhileRevalidate) {
+        if (now - expiry < this.#options.staleWhileRevalidateMs) {
           this.#misses++;
           this.#staleServed++;
           if (!this.#inflight.has(key) && !this.#failureFor(key, now)) {
@@ -478,18 +486,23 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
   }
 
   /**
-   * Stops the purge timer and rejects every pending `fetch` with `CacheClosedError`
-   * (their loads' signals abort). Later `fetch` calls reject; `get`/`set` keep working.
+   * Stops the purge timer, aborts every running load (with `CacheClosedError` as the
+   * signal's reason) and rejects every pending `fetch` with `CacheClosedError`. Afterwards
+   * `fetch` rejects and `set` of a value throws `CacheClosedError`; reading what is held
+   * (`get`, `peek`, `has`, `remainingTtlMs`, iteration, `size`), removing entries
+   * (`delete`, `set(key, undefined)`, `clear`, `purgeStale`), `resize` and `stats()` keep
+   * working. Calling it again does nothing.
    */
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
-    for (const shared of [...this.#inflight.values()]) {
+    for (const shared of [...this.#running]) {
       const error = new CacheClosedError();
       shared.controller.abort(error);
       this.#settle(shared, false, error);
     }
+    this.#running.clear();
     this.#inflight.clear();
   }
 
@@ -657,7 +670,7 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     key: K,
     stale: V | undefined,
     context: C | undefined,
-    ttl: number,
+    ttlMs: number,
     background: boolean,
   ): SharedLoad<V> {
     const shared: SharedLoad<V> = {
@@ -669,6 +682,7 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
       superseded: false,
     };
     this.#inflight.set(key, shared);
+    this.#running.add(shared);
     this.#loads++;
     if (background) {
       shared.promise.catch((error: unknown) => {
@@ -676,7 +690,7 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
         if (this.#onRefreshError.active) this.#onRefreshError.emit({ key, error });
       });
     }
-    void this.#runLoad(key, shared, stale, context, ttl);
+    void this.#runLoad(key, shared, stale, context, ttlMs);
     return shared;
   }
 
@@ -685,7 +699,7 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     shared: SharedLoad<V>,
     stale: V | undefined,
     context: C | undefined,
-    ttl: number,
+    ttlMs: number,
   ): Promise<void> {
     const signal = shared.controller.signal;
     try {
@@ -693,35 +707,36 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
       if (signal.aborted) return;
       if (value !== undefined && !shared.superseded) {
         this.#release(key, shared);
-        this.set(key, value, { ttl });
+        this.set(key, value, { ttlMs });
       }
       this.#settle(shared, true, value);
     } catch (error) {
       if (signal.aborted) return;
       this.#loadFailures++;
       // A background refresh has no caller to serve: its failure goes to onRefreshError.
-      const fallback = shared.background ? undefined : this.#staleIfError(key);
+      const fallback = shared.background ? undefined : this.#staleIfErrorMs(key);
       if (fallback !== undefined) {
         this.#staleServed++;
         this.#settle(shared, true, fallback);
         return;
       }
-      if (this.#options.errorTtl > 0 && !shared.superseded) {
+      if (this.#options.errorTtlMs > 0 && !shared.superseded) {
         this.#failures.set(key, {
           error,
-          until: this.#options.clock.now() + this.#options.errorTtl,
+          until: this.#options.clock.now() + this.#options.errorTtlMs,
         });
         this.#boundFailures();
       }
       this.#settle(shared, false, error);
     } finally {
       this.#release(key, shared);
+      this.#running.delete(shared);
     }
   }
 
   /** The stale value of `key` if a failed load may fall back to it now. */
-  #staleIfError(key: K): V | undefined {
-    const window = this.#options.staleIfError;
+  #staleIfErrorMs(key: K): V | undefined {
+    const window = this.#options.staleIfErrorMs;
     const slot = this.#map.get(key);
     if (window === 0 || slot === undefined || this.#expires === undefined) return undefined;
     const expiry = this.#expires[slot]!;
@@ -756,6 +771,7 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
       onAbort: () => {
         if (--shared.waiters === 0 && !shared.background && !shared.settled) {
           this.#release(key, shared);
+          this.#running.delete(shared);
           shared.controller.abort(signal.reason);
           // Nobody waits any more: settle quietly so the promise holds no rejection.
           shared.settled = true;

@@ -2,16 +2,16 @@ import { describe, expect, it, vi } from 'vitest';
 import { Cache } from './cache.js';
 import { deferredLoads, manualClock, tick } from './test-support.fixture.js';
 
-describe('background refresh failures with staleIfError', () => {
+describe('background refresh failures with staleIfErrorMs', () => {
   it('reports a failed stale-while-revalidate refresh to onRefreshError', async () => {
     const time = manualClock();
     const { calls, load } = deferredLoads<number>();
     const cache = new Cache<string, number>({
       max: 10,
-      ttl: 100,
+      ttlMs: 100,
       clock: time,
       load,
-      freshness: { staleWhileRevalidate: 1000, staleIfError: 10_000 },
+      freshness: { staleWhileRevalidateMs: 1000, staleIfErrorMs: 10_000 },
     });
     const refreshErrors: unknown[] = [];
     cache.onRefreshError((event) => refreshErrors.push(event.error));
@@ -32,10 +32,10 @@ describe('background refresh failures with staleIfError', () => {
     const { calls, load } = deferredLoads<number>();
     const cache = new Cache<string, number>({
       max: 10,
-      ttl: 100,
+      ttlMs: 100,
       clock: time,
       load,
-      freshness: { staleWhileRevalidate: 1000, staleIfError: 10_000 },
+      freshness: { staleWhileRevalidateMs: 1000, staleIfErrorMs: 10_000 },
     });
     cache.set('k', 1);
     time.advance(150);
@@ -76,7 +76,7 @@ describe('a too-large set during a load', () => {
       maxSize: 10,
       sizeOf: (v) => v.length,
       load,
-      freshness: { errorTtl: 60_000 },
+      freshness: { errorTtlMs: 60_000 },
     });
     await expect(cache.fetch('k')).rejects.toThrow('boom');
     fail = false;
@@ -99,10 +99,10 @@ describe('close with a background refresh running', () => {
     const { load } = deferredLoads<number>();
     const cache = new Cache<string, number>({
       max: 10,
-      ttl: 100,
+      ttlMs: 100,
       clock: time,
       load,
-      freshness: { staleWhileRevalidate: 1000 },
+      freshness: { staleWhileRevalidateMs: 1000 },
     });
     const refreshErrors: unknown[] = [];
     cache.onRefreshError((event) => refreshErrors.push(event.error));

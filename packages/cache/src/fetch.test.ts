@@ -31,9 +31,9 @@ describe('fetch', () => {
     const seen: unknown[] = [];
     const cache = new Cache<string, number, { user: string }>({
       max: 10,
-      ttl: 10,
+      ttlMs: 10,
       clock: time,
-      freshness: { staleIfError: 100 },
+      freshness: { staleIfErrorMs: 100 },
       load: (_key, { context, stale, signal }) => {
         seen.push({ context, stale, aborted: signal.aborted });
         return 2;
@@ -53,9 +53,9 @@ describe('fetch', () => {
 
   it('uses the ttl given to fetch for the loaded value', async () => {
     const time = manualClock();
-    const cache = new Cache<string, number>({ max: 10, ttl: 1000, clock: time, load: () => 1 });
-    await cache.fetch('k', { ttl: 10 });
-    expect(cache.remainingTtl('k')).toBe(10);
+    const cache = new Cache<string, number>({ max: 10, ttlMs: 1000, clock: time, load: () => 1 });
+    await cache.fetch('k', { ttlMs: 10 });
+    expect(cache.remainingTtlMs('k')).toBe(10);
   });
 
   it('forceRefresh loads even when a fresh value is cached', async () => {
@@ -73,13 +73,13 @@ describe('fetch', () => {
     await expect(cache.fetch('k', { signal: AbortSignal.abort('nope') })).rejects.toBe('nope');
     await cache.close();
     await expect(cache.fetch('k')).rejects.toSatisfy(isCacheClosedError);
-    await expect(cache.fetch('k', { ttl: -1 } as never)).rejects.toThrow(CacheClosedError);
+    await expect(cache.fetch('k', { ttlMs: -1 } as never)).rejects.toThrow(CacheClosedError);
   });
 
   it('rejects bad fetch options with a named error', async () => {
     const cache = new Cache<string, number>({ max: 1, load: () => 1 });
-    await expect(cache.fetch('k', { ttl: -1 })).rejects.toThrow(
-      'Expected `ttl` to be a finite number >= 0, got `-1` (number)',
+    await expect(cache.fetch('k', { ttlMs: -1 })).rejects.toThrow(
+      'Expected `ttlMs` to be a finite number >= 0, got `-1` (number)',
     );
   });
 
@@ -223,10 +223,10 @@ describe('freshness', () => {
     const { calls, load } = deferredLoads<number>();
     const cache = new Cache<string, number>({
       max: 10,
-      ttl: 100,
+      ttlMs: 100,
       clock: time,
       load,
-      freshness: { staleWhileRevalidate: 50 },
+      freshness: { staleWhileRevalidateMs: 50 },
     });
     cache.set('k', 1);
     time.advance(120);
@@ -244,10 +244,10 @@ describe('freshness', () => {
     const time = manualClock();
     const cache = new Cache<string, number>({
       max: 10,
-      ttl: 100,
+      ttlMs: 100,
       clock: time,
       load: () => 2,
-      freshness: { staleWhileRevalidate: 50 },
+      freshness: { staleWhileRevalidateMs: 50 },
     });
     cache.set('k', 1);
     time.advance(151);
@@ -259,12 +259,12 @@ describe('freshness', () => {
     const time = manualClock();
     const cache = new Cache<string, number>({
       max: 10,
-      ttl: 100,
+      ttlMs: 100,
       clock: time,
       load: async () => {
         throw new Error('refresh failed');
       },
-      freshness: { staleWhileRevalidate: 50 },
+      freshness: { staleWhileRevalidateMs: 50 },
     });
     const errors: unknown[] = [];
     cache.onRefreshError(({ key, error }) => errors.push([key, (error as Error).message]));
@@ -276,18 +276,18 @@ describe('freshness', () => {
     expect(cache.stats().loadFailures).toBe(1);
   });
 
-  it('serves stale when the load fails within the staleIfError window', async () => {
+  it('serves stale when the load fails within the staleIfErrorMs window', async () => {
     const time = manualClock();
     let fail = true;
     const cache = new Cache<string, number>({
       max: 10,
-      ttl: 100,
+      ttlMs: 100,
       clock: time,
       load: async () => {
         if (fail) throw new Error('down');
         return 2;
       },
-      freshness: { staleIfError: 50 },
+      freshness: { staleIfErrorMs: 50 },
     });
     cache.set('k', 1);
     time.advance(120);
@@ -300,7 +300,7 @@ describe('freshness', () => {
     expect(cache.stats()).toMatchObject({ staleServed: 1, loadFailures: 2 });
   });
 
-  it('caches a failure for errorTtl when set, and only then', async () => {
+  it('caches a failure for errorTtlMs when set, and only then', async () => {
     const time = manualClock();
     const load = vi.fn(async () => {
       throw new Error('boom');
@@ -309,7 +309,7 @@ describe('freshness', () => {
       max: 10,
       clock: time,
       load,
-      freshness: { errorTtl: 30 },
+      freshness: { errorTtlMs: 30 },
     });
     await expect(cache.fetch('k')).rejects.toThrow('boom');
     await expect(cache.fetch('k')).rejects.toThrow('boom');
@@ -328,10 +328,10 @@ describe('freshness', () => {
     });
     const cache = new Cache<string, number>({
       max: 10,
-      ttl: 10,
+      ttlMs: 10,
       clock: time,
       load,
-      freshness: { errorTtl: 30, staleWhileRevalidate: 1000 },
+      freshness: { errorTtlMs: 30, staleWhileRevalidateMs: 1000 },
     });
     cache.onRefreshError(() => {});
     cache.set('k', 1);
@@ -351,7 +351,7 @@ describe('freshness', () => {
     const load = vi.fn(async () => {
       throw new Error('boom');
     });
-    const cache = new Cache<string, number>({ max: 2, load, freshness: { errorTtl: 1000 } });
+    const cache = new Cache<string, number>({ max: 2, load, freshness: { errorTtlMs: 1000 } });
     for (const key of ['a', 'b', 'c']) await expect(cache.fetch(key)).rejects.toThrow();
     await expect(cache.fetch('a')).rejects.toThrow();
     expect(load).toHaveBeenCalledTimes(4);

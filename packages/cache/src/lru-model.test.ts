@@ -93,7 +93,7 @@ describe("policy 'lru' against a reference model", () => {
         (max, ttl, operations) => {
           let now = 0;
           const clock = { now: () => now };
-          const cache = new Cache<number, number>({ max, ttl, clock });
+          const cache = new Cache<number, number>({ max, ttlMs: ttl, clock });
           const model = new ReferenceLru(max, ttl, clock.now);
           for (const step of operations) {
             switch (step.op) {
@@ -111,7 +111,7 @@ describe("policy 'lru' against a reference model", () => {
                   cache.set(step.key, step.value);
                   model.set(step.key, step.value);
                 } else {
-                  cache.set(step.key, step.value, { ttl: step.ttl });
+                  cache.set(step.key, step.value, { ttlMs: step.ttl });
                   model.set(step.key, step.value, step.ttl);
                 }
                 break;

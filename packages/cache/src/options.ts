@@ -33,17 +33,17 @@ export interface Freshness {
    * For this long after an entry expires, `fetch` returns the stale value at once and
    * refreshes it with one background load. @default 0
    */
-  staleWhileRevalidate?: number;
+  staleWhileRevalidateMs?: number | undefined;
   /**
    * For this long after an entry expires, a failed load returns the stale value instead
    * of rejecting. @default 0
    */
-  staleIfError?: number;
+  staleIfErrorMs?: number | undefined;
   /**
    * Remember a failed load for this long: `fetch` rejects with the same error without
    * loading again. `0` caches no failure. @default 0
    */
-  errorTtl?: number;
+  errorTtlMs?: number | undefined;
 }
 
 /** Options of `new Cache(options)`. */
@@ -54,30 +54,30 @@ export interface CacheOptions<K, V, C = unknown> {
    * Maximum total weight of the entries as measured by `sizeOf` (or `set`'s `size`).
    * @default Infinity (no weight bound)
    */
-  maxSize?: number;
+  maxSize?: number | undefined;
   /** Weight of an entry; must return a positive finite number. Required with `maxSize`. */
-  sizeOf?: (value: V, key: K) => number;
+  sizeOf?: ((value: V, key: K) => number) | undefined;
   /** Default time to live of an entry in ms; `0` never expires. @default 0 */
-  ttl?: number;
+  ttlMs?: number | undefined;
   /** Reset an entry's TTL each time `get`/`fetch` returns it. @default false */
-  updateAgeOnGet?: boolean;
+  updateAgeOnGet?: boolean | undefined;
   /**
    * Remove expired entries every this many ms (at most 2^31 - 1, the longest Node.js
    * timer) with an unref'd timer; `0` only expires entries lazily, on access. @default 0
    */
-  purgeInterval?: number;
+  purgeIntervalMs?: number | undefined;
   /**
    * `'lru'` evicts the least recently used entry. `'tinylfu'` (W-TinyLFU) admits new
    * entries by their access frequency: resistant to scans and loops, adaptive to
    * recency-heavy workloads. @default 'lru'
    */
-  policy?: 'lru' | 'tinylfu';
+  policy?: 'lru' | 'tinylfu' | undefined;
   /** Loads missing keys for `fetch`. */
-  load?: Loader<K, V, C>;
+  load?: Loader<K, V, C> | undefined;
   /** Stale-while-revalidate, stale-if-error and failure caching for `fetch`. */
-  freshness?: Freshness;
+  freshness?: Freshness | undefined;
   /** Time source in ms. @default monotonicClock (performance.now) */
-  clock?: Clock;
+  clock?: Clock | undefined;
 }
 
 /** Resolved, validated options; never the caller's object. */
@@ -85,15 +85,34 @@ export interface ResolvedOptions<K, V, C> {
   readonly max: number;
   readonly maxSize: number;
   readonly sizeOf: ((value: V, key: K) => number) | undefined;
-  readonly ttl: number;
+  readonly ttlMs: number;
   readonly updateAgeOnGet: boolean;
-  readonly purgeInterval: number;
+  readonly purgeIntervalMs: number;
   readonly policy: 'lru' | 'tinylfu';
   readonly load: Loader<K, V, C> | undefined;
-  readonly staleWhileRevalidate: number;
-  readonly staleIfError: number;
-  readonly errorTtl: number;
+  readonly staleWhileRevalidateMs: number;
+  readonly staleIfErrorMs: number;
+  readonly errorTtlMs: number;
   readonly clock: Clock;
+}
+
+/**
+ * Refuses an unknown key like core's `checkKnownKeys`; for a duration named without its
+ * `Ms` suffix (`ttl` where `ttlMs` is known) the message names the option meant.
+ */
+export function checkOptionKeys(name: string, value: object, known: readonly string[]): void {
+  try {
+    checkKnownKeys(name, value, known);
+  } catch (error) {
+    const key = Object.keys(value).find((candidate) => !known.includes(candidate));
+    if (key === undefined || !known.includes(`${key}Ms`)) throw error;
+    throw new TypeError(
+      (error as Error).message.replace(
+        '; the options are',
+        `; did you mean \`${key}Ms\`? The options are`,
+      ),
+    );
+  }
 }
 
 /** Largest `max`: slot indices live in Uint32Arrays. */
@@ -104,9 +123,9 @@ const OPTION_KEYS = Object.keys({
   max: true,
   maxSize: true,
   sizeOf: true,
-  ttl: true,
+  ttlMs: true,
   updateAgeOnGet: true,
-  purgeInterval: true,
+  purgeIntervalMs: true,
   policy: true,
   load: true,
   freshness: true,
@@ -115,7 +134,7 @@ const OPTION_KEYS = Object.keys({
 
 export function resolveOptions<K, V, C>(options: CacheOptions<K, V, C>): ResolvedOptions<K, V, C> {
   const raw = checkOptions('options', options);
-  checkKnownKeys('options', raw, OPTION_KEYS);
+  checkOptionKeys('options', raw, OPTION_KEYS);
   const maxSize = checkNumber('maxSize', raw.maxSize, {
     min: 0,
     exclusiveMin: true,
@@ -129,25 +148,32 @@ export function resolveOptions<K, V, C>(options: CacheOptions<K, V, C>): Resolve
     );
   }
   const freshness = checkOptions('freshness', raw.freshness);
-  checkKnownKeys('freshness', freshness, ['staleWhileRevalidate', 'staleIfError', 'errorTtl']);
+  checkOptionKeys('freshness', freshness, [
+    'staleWhileRevalidateMs',
+    'staleIfErrorMs',
+    'errorTtlMs',
+  ]);
   const ms = { min: 0, default: 0 };
   return Object.freeze({
     max: checkInteger('max', raw.max, { min: 1, max: MAX_ENTRIES }),
     maxSize,
     sizeOf,
-    ttl: checkNumber('ttl', raw.ttl, ms),
+    ttlMs: checkNumber('ttlMs', raw.ttlMs, ms),
     updateAgeOnGet: checkBoolean('updateAgeOnGet', raw.updateAgeOnGet, false),
     // It arms a timer: Node.js fires a longer one after 1 ms.
-    purgeInterval: checkNumber('purgeInterval', raw.purgeInterval, { ...ms, max: MAX_TIMER_MS }),
+    purgeIntervalMs: checkNumber('purgeIntervalMs', raw.purgeIntervalMs, {
+      ...ms,
+      max: MAX_TIMER_MS,
+    }),
     policy: checkOneOf('policy', raw.policy, ['lru', 'tinylfu'], 'lru'),
     load: checkOptionalFunction<Loader<K, V, C>>('load', raw.load),
-    staleWhileRevalidate: checkNumber(
-      'freshness.staleWhileRevalidate',
-      freshness.staleWhileRevalidate,
+    staleWhileRevalidateMs: checkNumber(
+      'freshness.staleWhileRevalidateMs',
+      freshness.staleWhileRevalidateMs,
       ms,
     ),
-    staleIfError: checkNumber('freshness.staleIfError', freshness.staleIfError, ms),
-    errorTtl: checkNumber('freshness.errorTtl', freshness.errorTtl, ms),
+    staleIfErrorMs: checkNumber('freshness.staleIfErrorMs', freshness.staleIfErrorMs, ms),
+    errorTtlMs: checkNumber('freshness.errorTtlMs', freshness.errorTtlMs, ms),
     clock: checkClock('clock', raw.clock),
   });
 }

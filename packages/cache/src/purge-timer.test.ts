@@ -13,18 +13,22 @@ async function collect(): Promise<void> {
   }
 }
 
-describe('purgeInterval timer and garbage collection', () => {
+describe('purgeIntervalMs timer and garbage collection', () => {
   it('does not keep an unreachable cache (and its entries) alive', async () => {
     let ref: WeakRef<object>;
     (() => {
-      const cache = new Cache<number, Uint8Array>({ max: 10, ttl: 60_000, purgeInterval: 60_000 });
+      const cache = new Cache<number, Uint8Array>({
+        max: 10,
+        ttlMs: 60_000,
+        purgeIntervalMs: 60_000,
+      });
       cache.set(1, new Uint8Array(10_000_000));
       ref = new WeakRef(cache);
     })();
-    // control: the same cache without purgeInterval is collected
+    // control: the same cache without purgeIntervalMs is collected
     let control: WeakRef<object>;
     (() => {
-      const cache = new Cache<number, Uint8Array>({ max: 10, ttl: 60_000 });
+      const cache = new Cache<number, Uint8Array>({ max: 10, ttlMs: 60_000 });
       control = new WeakRef(cache);
     })();
     await collect();

@@ -16,11 +16,11 @@ describe('Cache option validation', () => {
     ],
     [{}, TypeError, 'got `undefined`'],
     [
-      { max: 10, ttl: -1 },
+      { max: 10, ttlMs: -1 },
       RangeError,
-      'Expected `ttl` to be a finite number >= 0, got `-1` (number)',
+      'Expected `ttlMs` to be a finite number >= 0, got `-1` (number)',
     ],
-    [{ max: 10, ttl: Number.NaN }, TypeError, '`ttl`'],
+    [{ max: 10, ttlMs: Number.NaN }, TypeError, '`ttlMs`'],
     [
       { max: 10, maxSize: 0, sizeOf: () => 1 },
       RangeError,
@@ -38,16 +38,16 @@ describe('Cache option validation', () => {
       'Expected `policy` to be one of "lru", "tinylfu", got `"lfu"` (string)',
     ],
     [{ max: 10, updateAgeOnGet: 1 }, TypeError, '`updateAgeOnGet`'],
-    [{ max: 10, purgeInterval: -5 }, RangeError, '`purgeInterval`'],
+    [{ max: 10, purgeIntervalMs: -5 }, RangeError, '`purgeIntervalMs`'],
     [{ max: 10, load: 'fetch' }, TypeError, '`load`'],
     [{ max: 10, clock: {} }, TypeError, '`clock`'],
     [
-      { max: 10, freshness: { staleWhileRevalidate: -1 } },
+      { max: 10, freshness: { staleWhileRevalidateMs: -1 } },
       RangeError,
-      '`freshness.staleWhileRevalidate`',
+      '`freshness.staleWhileRevalidateMs`',
     ],
-    [{ max: 10, freshness: { staleIfError: '1s' } }, TypeError, '`freshness.staleIfError`'],
-    [{ max: 10, freshness: { errorTtl: -1 } }, RangeError, '`freshness.errorTtl`'],
+    [{ max: 10, freshness: { staleIfErrorMs: '1s' } }, TypeError, '`freshness.staleIfErrorMs`'],
+    [{ max: 10, freshness: { errorTtlMs: -1 } }, RangeError, '`freshness.errorTtlMs`'],
     [{ max: 10, freshness: 5 }, TypeError, '`freshness`'],
   ])('rejects %o', (options, type, message) => {
     expect(() => new Cache(options as never)).toThrow(type);
@@ -66,8 +66,8 @@ describe('Cache option validation', () => {
 
   it('validates per-entry ttl and size, naming the key', () => {
     const cache = new Cache<string, string>({ max: 10, maxSize: 100, sizeOf: (v) => v.length });
-    expect(() => cache.set('a', 'x', { ttl: -1 })).toThrow(
-      new RangeError('Expected `ttl` to be a finite number >= 0, got `-1` (number)'),
+    expect(() => cache.set('a', 'x', { ttlMs: -1 })).toThrow(
+      new RangeError('Expected `ttlMs` to be a finite number >= 0, got `-1` (number)'),
     );
     expect(() => cache.set('a', 'x', { size: 0 })).toThrow(
       new RangeError(
@@ -95,37 +95,37 @@ describe('Cache option validation', () => {
     expect(() => new Cache({ max: 10, maxAge: 5 } as never)).toThrow(
       /^Unknown option `maxAge` in `options`; the options are `max`, `maxSize`/,
     );
-    expect(() => new Cache({ max: 10, freshness: { staleWhileRevalidateMs: 5 } } as never)).toThrow(
+    expect(() => new Cache({ max: 10, freshness: { swr: 5 } } as never)).toThrow(
       new TypeError(
-        'Unknown option `staleWhileRevalidateMs` in `freshness`; the options are `staleWhileRevalidate`, `staleIfError`, `errorTtl`',
+        'Unknown option `swr` in `freshness`; the options are `staleWhileRevalidateMs`, `staleIfErrorMs`, `errorTtlMs`',
       ),
     );
   });
 
-  it('refuses a purgeInterval longer than a Node.js timer can wait', () => {
-    expect(() => new Cache({ max: 10, purgeInterval: 2 ** 40 })).toThrow(
+  it('refuses a purgeIntervalMs longer than a Node.js timer can wait', () => {
+    expect(() => new Cache({ max: 10, purgeIntervalMs: 2 ** 40 })).toThrow(
       new RangeError(
-        'Expected `purgeInterval` to be a finite number >= 0 and <= 2147483647, got `1099511627776` (number)',
+        'Expected `purgeIntervalMs` to be a finite number >= 0 and <= 2147483647, got `1099511627776` (number)',
       ),
     );
-    expect(() => new Cache({ max: 10, purgeInterval: 30 * 24 * 3_600_000 })).toThrow(RangeError);
-    new Cache({ max: 10, purgeInterval: 2 ** 31 - 1 }).close();
+    expect(() => new Cache({ max: 10, purgeIntervalMs: 30 * 24 * 3_600_000 })).toThrow(RangeError);
+    new Cache({ max: 10, purgeIntervalMs: 2 ** 31 - 1 }).close();
   });
 
   it('checks the options of a set of undefined (a delete) before deleting', () => {
     const cache = new Cache<string, string>({ max: 10 });
     cache.set('k', 'v');
     expect(() => cache.set('k', undefined, { tll: 5 } as never)).toThrow(
-      new TypeError('Unknown option `tll` in `options`; the options are `ttl`, `size`'),
+      new TypeError('Unknown option `tll` in `options`; the options are `ttlMs`, `size`'),
     );
-    expect(() => cache.set('k', undefined, { ttl: -1 })).toThrow(RangeError);
+    expect(() => cache.set('k', undefined, { ttlMs: -1 })).toThrow(RangeError);
     expect(() => cache.set('k', undefined, { size: 0 })).toThrow(
       new RangeError(
         'Expected `size` to be a finite number > 0 for key `"k"` (string), got `0` (number)',
       ),
     );
     expect(cache.get('k')).toBe('v');
-    cache.set('k', undefined, { ttl: 5 });
+    cache.set('k', undefined, { ttlMs: 5 });
     expect(cache.has('k')).toBe(false);
     cache.close();
   });
@@ -137,11 +137,11 @@ describe('Cache option validation', () => {
       new TypeError('Expected `signal` to be an AbortSignal, got `"x"` (string)'),
     );
     await expect(cache.fetch('k', { tll: 5 } as never)).rejects.toThrow(
-      /^Unknown option `tll` in `options`; the options are `signal`, `context`, `ttl`, `forceRefresh`$/,
+      /^Unknown option `tll` in `options`; the options are `signal`, `context`, `ttlMs`, `forceRefresh`$/,
     );
     expect(load).not.toHaveBeenCalled();
     expect(() => cache.set('k', 'v', { tll: 5 } as never)).toThrow(
-      new TypeError('Unknown option `tll` in `options`; the options are `ttl`, `size`'),
+      new TypeError('Unknown option `tll` in `options`; the options are `ttlMs`, `size`'),
     );
     expect(() => cache.set('k', 'v', { size: 'big' } as never)).toThrow(
       new RangeError(
@@ -150,5 +150,56 @@ describe('Cache option validation', () => {
     );
     expect(cache.size).toBe(0);
     cache.close();
+  });
+
+  it('refuses a duration named without Ms, naming the option meant', async () => {
+    expect(() => new Cache({ max: 10, ttl: 1000 } as never)).toThrow(
+      new TypeError(
+        'Unknown option `ttl` in `options`; did you mean `ttlMs`? The options are `max`, `maxSize`, `sizeOf`, `ttlMs`, `updateAgeOnGet`, `purgeIntervalMs`, `policy`, `load`, `freshness`, `clock`',
+      ),
+    );
+    expect(() => new Cache({ max: 10, purgeInterval: 1000 } as never)).toThrow(
+      /did you mean `purgeIntervalMs`\?/,
+    );
+    for (const old of ['staleWhileRevalidate', 'staleIfError', 'errorTtl']) {
+      expect(() => new Cache({ max: 10, freshness: { [old]: 1000 } } as never)).toThrow(
+        new RegExp(`^Unknown option \`${old}\` in \`freshness\`; did you mean \`${old}Ms\`\\?`),
+      );
+    }
+    const cache = new Cache<string, string>({ max: 10, load: () => 'v' });
+    expect(() => cache.set('k', 'v', { ttl: 5 } as never)).toThrow(
+      new TypeError(
+        'Unknown option `ttl` in `options`; did you mean `ttlMs`? The options are `ttlMs`, `size`',
+      ),
+    );
+    await expect(cache.fetch('k', { ttl: 5 } as never)).rejects.toThrow(
+      /^Unknown option `ttl` in `options`; did you mean `ttlMs`\?/,
+    );
+    cache.close();
+  });
+
+  it('takes an explicit undefined as the default of every optional option', async () => {
+    const cache = new Cache<string, string>({
+      max: 10,
+      maxSize: undefined,
+      sizeOf: undefined,
+      ttlMs: undefined,
+      updateAgeOnGet: undefined,
+      purgeIntervalMs: undefined,
+      policy: undefined,
+      load: () => 'loaded',
+      freshness: {
+        staleWhileRevalidateMs: undefined,
+        staleIfErrorMs: undefined,
+        errorTtlMs: undefined,
+      },
+      clock: undefined,
+    });
+    cache.set('k', 'v', { ttlMs: undefined, size: undefined });
+    expect(cache.remainingTtlMs('k')).toBe(Number.POSITIVE_INFINITY);
+    const options = { signal: undefined, context: undefined, ttlMs: undefined };
+    expect(await cache.fetch('m', { ...options, forceRefresh: undefined })).toBe('loaded');
+    expect(new Cache({ max: 1, freshness: undefined }).stats().size).toBe(0);
+    await cache.close();
   });
 });

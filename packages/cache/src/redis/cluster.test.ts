@@ -46,7 +46,7 @@ async function tiered(
   const cache = new TieredCache<string>({
     redis: await connectedCluster(),
     prefix,
-    ttl: 60_000,
+    ttlMs: 60_000,
     l1: { max: 100 },
     ...options,
   });

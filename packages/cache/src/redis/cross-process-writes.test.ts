@@ -45,7 +45,7 @@ async function process(
   const cache = new TieredCache<string>({
     redis: client,
     prefix,
-    ttl: 60_000,
+    ttlMs: 60_000,
     l1: { max: 1000 },
     channel: `${prefix}channel-${open.length}`,
     ...options,
@@ -123,9 +123,9 @@ describe('TieredCache writes across processes', () => {
     expect(other.stats().l2).toMatchObject({ misses: 1, writes: 1, errors: 0 });
   });
 
-  it('keeps the tombstone of a delete no longer than tombstoneTtl', async () => {
+  it('keeps the tombstone of a delete no longer than tombstoneTtlMs', async () => {
     const prefix = newPrefix();
-    const a = await process(prefix, { tombstoneTtl: 5000 });
+    const a = await process(prefix, { tombstoneTtlMs: 5000 });
     await a.delete('k');
     const pttl = await admin.pttl(`${prefix}k`);
     expect(pttl).toBeGreaterThan(0);

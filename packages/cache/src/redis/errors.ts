@@ -24,7 +24,7 @@ export type RedisOperation = 'get' | 'set' | 'del' | 'publish' | 'subscribe';
 export type RedisErrorEvent = (
   | RedisFailureEvent<RedisOperation>
   | { operation: 'get' | 'subscribe'; kind: 'corrupt'; error: CorruptValueError }
-) & { key?: string };
+) & { key?: string | undefined };
 
 /**
  * A value read from Redis could not be deserialized (or an invalidation message could not

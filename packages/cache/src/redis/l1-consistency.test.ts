@@ -26,7 +26,7 @@ async function tiered(
 ): Promise<TieredCache<string>> {
   const redis = server.client();
   await redis.ping();
-  const cache = new TieredCache<string>({ redis, ttl: 60_000, l1: { max: 100 }, ...options });
+  const cache = new TieredCache<string>({ redis, ttlMs: 60_000, l1: { max: 100 }, ...options });
   open.push(cache);
   await cache.ready();
   return cache;
@@ -40,7 +40,7 @@ describe('L1 never outlives the Redis TTL', () => {
         new TieredCache<string>({
           redis: admin,
           prefix: 'x:',
-          ttl: 300,
+          ttlMs: 300,
           l1: { max: 100, updateAgeOnGet: true } as never,
         }),
     ).toThrow('Expected `l1.updateAgeOnGet` to be false or undefined');
@@ -48,7 +48,7 @@ describe('L1 never outlives the Redis TTL', () => {
 
   it('keeps an L1 entry no longer than its Redis TTL', async () => {
     const prefix = `rv${++prefixes}:`;
-    const cache = await tiered({ prefix, ttl: 300, l1: { max: 100 } });
+    const cache = await tiered({ prefix, ttlMs: 300, l1: { max: 100 } });
     await cache.set('k', 'v');
     for (let i = 0; i < 10; i++) {
       await sleep(100);

@@ -1,7 +1,6 @@
 import {
   checkFunction,
   checkInteger,
-  checkKnownKeys,
   checkOptionalFunction,
   checkOptions,
   checkString,
@@ -16,7 +15,7 @@ import {
   resolveRedisCallOptions,
 } from '@breakwater/core/redis';
 import type { Cluster, Redis } from 'ioredis';
-import type { CacheOptions, Loader } from '../options.js';
+import { type CacheOptions, checkOptionKeys, type Loader } from '../options.js';
 
 /** The client a `TieredCache` uses: an ioredis `Redis` or `Cluster` owned by the caller. */
 export type RedisClient = Redis | Cluster;
@@ -31,13 +30,13 @@ export interface Serializer<V> {
 
 /** Options of the in-memory first tier: those of `Cache`, without `load`. */
 export interface L1Options<V>
-  extends Omit<CacheOptions<string, V>, 'load' | 'ttl' | 'updateAgeOnGet'> {
+  extends Omit<CacheOptions<string, V>, 'load' | 'ttlMs' | 'updateAgeOnGet'> {
   /**
    * Time to live of an L1 entry in ms; `0` keeps it as long as its L2 entry. An L1 entry
    * never outlives the TTL it was written to Redis with (nor, when read from Redis, the
-   * key's remaining PTTL). @default the `ttl` option
+   * key's remaining PTTL). @default the `ttlMs` option
    */
-  ttl?: number;
+  ttlMs?: number | undefined;
 }
 
 /**
@@ -56,37 +55,37 @@ export interface TieredCacheOptions<V, C = unknown> extends RedisCallOptions {
    * Time to live in Redis (`SET … PX`) in whole ms; `0` stores without expiry. Redis takes
    * only integers: a fractional TTL is refused, not rounded.
    */
-  ttl: number;
+  ttlMs: number;
   /** The in-memory tier: `max` is required, as for `Cache`. */
   l1: L1Options<V>;
   /**
    * Loads a key found in neither tier; the result is stored in both. Without it, `fetch`
    * reads through L1 and Redis only and resolves `undefined` on a miss.
    */
-  load?: Loader<string, V, C>;
+  load?: Loader<string, V, C> | undefined;
   /** How values are stored in Redis. @default JSON (JSON.stringify / JSON.parse) */
-  serializer?: Serializer<V>;
+  serializer?: Serializer<V> | undefined;
   /** Pub/sub channel of the invalidation messages. @default `${prefix}invalidate` */
-  channel?: string;
+  channel?: string | undefined;
   /**
    * How long a deleted key keeps its tombstone in Redis, in whole ms. A load that was
    * running when the key was deleted (in any process) does not write its value to Redis
    * if it finishes within this time; make it longer than your slowest `load`.
    * @default 60000
    */
-  tombstoneTtl?: number;
+  tombstoneTtlMs?: number | undefined;
 }
 
 /** Resolved, validated options; never the caller's object. */
 export interface ResolvedTieredOptions<V, C> extends ResolvedRedisCallOptions {
   readonly redis: RedisClient;
   readonly prefix: string;
-  readonly ttl: number;
-  readonly l1: Readonly<Omit<CacheOptions<string, V>, 'load'>> & { readonly ttl: number };
+  readonly ttlMs: number;
+  readonly l1: Readonly<Omit<CacheOptions<string, V>, 'load'>> & { readonly ttlMs: number };
   readonly load: Loader<string, V, C> | undefined;
   readonly serializer: Serializer<V>;
   readonly channel: string;
-  readonly tombstoneTtl: number;
+  readonly tombstoneTtlMs: number;
 }
 
 const json: Serializer<unknown> = Object.freeze({
@@ -136,24 +135,24 @@ export function checkKey(key: unknown): void {
 const OPTION_KEYS = Object.keys({
   redis: true,
   prefix: true,
-  ttl: true,
+  ttlMs: true,
   l1: true,
   load: true,
   serializer: true,
   redisTimeoutMs: true,
   maxInFlight: true,
   channel: true,
-  tombstoneTtl: true,
+  tombstoneTtlMs: true,
 } satisfies Record<keyof TieredCacheOptions<unknown, unknown>, true>);
 
 export function resolveTieredOptions<V, C>(
   options: TieredCacheOptions<V, C>,
 ): ResolvedTieredOptions<V, C> {
   const raw = checkOptions('options', options);
-  checkKnownKeys('options', raw, OPTION_KEYS);
+  checkOptionKeys('options', raw, OPTION_KEYS);
   const redis = checkRedisClient<RedisClient>('redis', raw.redis, ['set', 'publish', 'duplicate']);
   const prefix = checkString('prefix', raw.prefix);
-  const ttl = checkInteger('ttl', raw.ttl, REDIS_TTL);
+  const ttl = checkInteger('ttlMs', raw.ttlMs, REDIS_TTL);
   const l1 = checkOptions('l1', raw.l1);
   const renew = (l1 as { updateAgeOnGet?: unknown }).updateAgeOnGet;
   if (renew !== undefined && renew !== false) {
@@ -169,13 +168,13 @@ export function resolveTieredOptions<V, C>(
   return Object.freeze({
     redis,
     prefix,
-    ttl,
-    l1: Object.freeze({ ...l1, ttl: l1.ttl ?? ttl }) as ResolvedTieredOptions<V, C>['l1'],
+    ttlMs: ttl,
+    l1: Object.freeze({ ...l1, ttlMs: l1.ttlMs ?? ttl }) as ResolvedTieredOptions<V, C>['l1'],
     load: checkOptionalFunction<Loader<string, V, C>>('load', raw.load),
     serializer: checkSerializer(raw.serializer),
     ...resolveRedisCallOptions(raw),
     channel: checkString('channel', raw.channel, `${prefix}invalidate`),
-    tombstoneTtl: checkInteger('tombstoneTtl', raw.tombstoneTtl, {
+    tombstoneTtlMs: checkInteger('tombstoneTtlMs', raw.tombstoneTtlMs, {
       ...REDIS_TTL,
       min: 1,
       default: 60_000,

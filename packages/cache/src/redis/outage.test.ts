@@ -49,7 +49,7 @@ async function connected(): Promise<Redis> {
 async function tiered(
   options: Partial<TieredCacheOptions<string>> & { redis: Redis; prefix: string },
 ): Promise<TieredCache<string>> {
-  const cache = new TieredCache<string>({ ttl: 60_000, l1: { max: 1000 }, ...options });
+  const cache = new TieredCache<string>({ ttlMs: 60_000, l1: { max: 1000 }, ...options });
   open.push(cache);
   await cache.ready();
   return cache;
@@ -117,7 +117,7 @@ describe('TieredCache when Redis fails', () => {
     const cache = new TieredCache<string>({
       redis: client,
       prefix: newPrefix(),
-      ttl: 1000,
+      ttlMs: 1000,
       l1: { max: 10 },
     });
     open.push(cache);

@@ -2,7 +2,7 @@ import { luaScript } from '@breakwater/core/redis';
 
 /**
  * How a key is kept in Redis. A value is a plain string (the serializer's text). A deleted
- * key holds a *tombstone* for `tombstoneTtl` ms: a hash whose `tombstone` field is a token
+ * key holds a *tombstone* for `tombstoneTtlMs` ms: a hash whose `tombstone` field is a token
  * unique to that delete. A load remembers what it read (nothing, or a tombstone's token)
  * and writes its value only if the key still holds exactly that, so a `set` or a `delete`
  * made anywhere while the load ran wins over it. Every script touches one key, so it runs

@@ -50,7 +50,7 @@ async function tiered<V, C = unknown>(
   const cache = new TieredCache<V, C>({
     redis: await connected(),
     prefix,
-    ttl: 60_000,
+    ttlMs: 60_000,
     l1: { max: 100 },
     ...options,
   });
@@ -206,11 +206,11 @@ describe('TieredCache', () => {
 
   it('sets the Redis TTL with PX, or no expiry with ttl 0', async () => {
     const prefix = newPrefix();
-    const cache = await tiered<string>(prefix, { ttl: 30_000, load: async (key) => key });
+    const cache = await tiered<string>(prefix, { ttlMs: 30_000, load: async (key) => key });
     await cache.set('default', 'v');
-    await cache.set('short', 'v', { ttl: 5000 });
-    await cache.set('forever', 'v', { ttl: 0 });
-    await cache.fetch('loaded', { ttl: 7000 });
+    await cache.set('short', 'v', { ttlMs: 5000 });
+    await cache.set('forever', 'v', { ttlMs: 0 });
+    await cache.fetch('loaded', { ttlMs: 7000 });
     await eventually('the loaded value is in Redis', async () => {
       return (await admin.exists(`${prefix}loaded`)) === 1;
     });
@@ -227,7 +227,7 @@ describe('TieredCache', () => {
   it('keeps a value read from Redis in L1 no longer than its remaining PTTL', async () => {
     const prefix = newPrefix();
     const clock = createManualClock(1000);
-    const cache = await tiered<string>(prefix, { ttl: 0, l1: { max: 10, clock } });
+    const cache = await tiered<string>(prefix, { ttlMs: 0, l1: { max: 10, clock } });
     await admin.set(`${prefix}k`, '"v"', 'PX', 50_000);
     await admin.set(`${prefix}forever`, '"v"');
     expect(await cache.fetch('k')).toBe('v');
@@ -239,11 +239,11 @@ describe('TieredCache', () => {
     expect(cache.peek('forever')).toBe('v');
   });
 
-  it('keeps L1 entries no longer than l1.ttl', async () => {
+  it('keeps L1 entries no longer than l1.ttlMs', async () => {
     const clock = createManualClock(1000);
     const cache = await tiered<string>(newPrefix(), {
-      ttl: 60_000,
-      l1: { max: 10, ttl: 1000, clock },
+      ttlMs: 60_000,
+      l1: { max: 10, ttlMs: 1000, clock },
     });
     await cache.set('k', 'v');
     clock.advance(1001);
@@ -359,7 +359,7 @@ describe('TieredCache', () => {
     const cache = new TieredCache<string>({
       redis: client,
       prefix,
-      ttl: 1000,
+      ttlMs: 1000,
       l1: { max: 10 },
       load: () => new Promise<string>(() => {}),
     });
@@ -387,7 +387,7 @@ describe('TieredCache', () => {
     const cache = new TieredCache<string>({
       redis: client,
       prefix: newPrefix(),
-      ttl: 0,
+      ttlMs: 0,
       l1: { max: 1 },
     });
     const controller = new AbortController();
@@ -405,7 +405,7 @@ describe('TieredCache', () => {
     const idle = new TieredCache<string>({
       redis: server.client({ lazyConnect: true }),
       prefix: newPrefix(),
-      ttl: 0,
+      ttlMs: 0,
       l1: { max: 1 },
     });
     const never = idle.ready();

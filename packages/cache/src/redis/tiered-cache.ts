@@ -15,7 +15,7 @@ import {
 import { type LuaScript, RedisCalls, type RedisOutcome } from '@breakwater/core/redis';
 import { Cache, type CacheStats, type FetchOptions, type SetOptions } from '../cache.js';
 import { CacheClosedError } from '../errors.js';
-import type { LoadOptions } from '../options.js';
+import { checkOptionKeys, type LoadOptions } from '../options.js';
 import {
   CorruptValueError,
   ReadyTimeoutError,
@@ -38,19 +38,19 @@ import { DELETE, DELETE_CORRUPT, READ, WRITE_LOADED } from './scripts.js';
 /** Options of `TieredCache.fetch`. */
 export interface TieredFetchOptions<C> {
   /** Rejects this call with `signal.reason` when aborted (the load goes on for others). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Passed to `load` as `context` when this call starts the load. */
-  context?: C;
-  /** TTL in Redis of a value this call loads (L1 keeps it no longer). @default the `ttl` option */
-  ttl?: number;
+  context?: C | undefined;
+  /** TTL in Redis of a value this call loads (L1 keeps it no longer). @default the `ttlMs` option */
+  ttlMs?: number | undefined;
 }
 
 /** Options of `TieredCache.set`. */
 export interface TieredSetOptions {
-  /** TTL in Redis of this value (L1 keeps it no longer); `0`: no expiry. @default the `ttl` option */
-  ttl?: number;
+  /** TTL in Redis of this value (L1 keeps it no longer); `0`: no expiry. @default the `ttlMs` option */
+  ttlMs?: number | undefined;
   /** Weight of the L1 entry, instead of calling `l1.sizeOf`. */
-  size?: number;
+  size?: number | undefined;
 }
 
 /** A snapshot of a `TieredCache`'s counters, from `stats()`. */
@@ -87,12 +87,12 @@ export interface TieredCacheStats {
 /** Options of `TieredCache.ready`. */
 export interface ReadyOptions {
   /** Stops waiting, rejecting with `signal.reason`. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Gives up after this many ms (at most 2^31 - 1), rejecting with `ReadyTimeoutError`.
    * @default 5000
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 const READY_OPTION_KEYS = Object.keys({ signal: true, timeoutMs: true } satisfies Record<
@@ -101,11 +101,11 @@ const READY_OPTION_KEYS = Object.keys({ signal: true, timeoutMs: true } satisfie
 >);
 
 /** Every per-call option, checked by the compiler against the interfaces. */
-const FETCH_OPTION_KEYS = Object.keys({ signal: true, context: true, ttl: true } satisfies Record<
+const FETCH_OPTION_KEYS = Object.keys({ signal: true, context: true, ttlMs: true } satisfies Record<
   keyof TieredFetchOptions<unknown>,
   true
 >);
-const SET_OPTION_KEYS = Object.keys({ ttl: true, size: true } satisfies Record<
+const SET_OPTION_KEYS = Object.keys({ ttlMs: true, size: true } satisfies Record<
   keyof TieredSetOptions,
   true
 >);
@@ -113,7 +113,7 @@ const SET_OPTION_KEYS = Object.keys({ ttl: true, size: true } satisfies Record<
 /** What the internal L1 `Cache` passes to its load: the caller's context and the L2 TTL. */
 interface LoadContext<C> {
   context: C | undefined;
-  ttl: number;
+  ttlMs: number;
 }
 
 /**
@@ -122,7 +122,7 @@ interface LoadContext<C> {
  * Its write to Redis succeeds only if the key still holds exactly that (or nothing).
  */
 type Read<V> =
-  | { found: true; value: V; ttl: number }
+  | { found: true; value: V; ttlMs: number }
   | { found: false; tombstone: string; corrupt: string };
 
 /** One running load of a key; set/delete/invalidation of the key mark it. */
@@ -146,7 +146,7 @@ interface Invalidation {
  *   is written to Redis in the background, only if the key still holds what the load read
  *   there (nothing, or the same tombstone): a `set`/`delete` anywhere meanwhile wins.
  * - `set`/`delete` change L1 at once, then Redis (`delete` leaves a tombstone for
- *   `tombstoneTtl`), then publish an invalidation: the other instances drop their L1 copy.
+ *   `tombstoneTtlMs`), then publish an invalidation: the other instances drop their L1 copy.
  * - Redis is never waited for longer than `redisTimeoutMs`, and while the client is not
  *   `'ready'` it is skipped at once: L1 and `load` keep serving. Redis failures never
  *   reject a call; they are counted in `stats()` and reported by `onError`.
@@ -228,19 +228,19 @@ export class TieredCache<V, C = unknown> {
    */
   async fetch(key: string, options?: TieredFetchOptions<C>): Promise<V | undefined> {
     checkKey(key);
-    let ttl = this.#options.ttl;
+    let ttl = this.#options.ttlMs;
     let context: C | undefined;
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
       checkOptions('options', options);
-      checkKnownKeys('options', options, FETCH_OPTION_KEYS);
+      checkOptionKeys('options', options, FETCH_OPTION_KEYS);
       signal = checkSignal('signal', options.signal);
-      ttl = checkInteger('ttl', options.ttl, { ...REDIS_TTL, default: ttl });
+      ttl = checkInteger('ttlMs', options.ttlMs, { ...REDIS_TTL, default: ttl });
       context = options.context;
     }
     const request: FetchOptions<LoadContext<C>> = {
-      context: { context, ttl },
-      ttl: minTtl(this.#options.l1.ttl, ttl),
+      context: { context, ttlMs: ttl },
+      ttlMs: minTtl(this.#options.l1.ttlMs, ttl),
     };
     if (signal !== undefined) request.signal = signal;
     return this.#l1.fetch(key, request);
@@ -258,13 +258,13 @@ export class TieredCache<V, C = unknown> {
    */
   async set(key: string, value: V | undefined, options?: TieredSetOptions): Promise<void> {
     checkKey(key);
-    let ttl = this.#options.ttl;
+    let ttl = this.#options.ttlMs;
     let size: number | undefined;
     // Checked even for `undefined` (a delete): a bad option is a bug to report.
     if (options !== undefined) {
       checkOptions('options', options);
-      checkKnownKeys('options', options, SET_OPTION_KEYS);
-      ttl = checkInteger('ttl', options.ttl, { ...REDIS_TTL, default: ttl });
+      checkOptionKeys('options', options, SET_OPTION_KEYS);
+      ttl = checkInteger('ttlMs', options.ttlMs, { ...REDIS_TTL, default: ttl });
       if (options.size !== undefined) {
         size = checkNumber('size', options.size, { min: 0, exclusiveMin: true });
       }
@@ -272,7 +272,7 @@ export class TieredCache<V, C = unknown> {
     if (value === undefined) return this.delete(key);
     this.#assertOpen();
     const text = this.#serialize(value);
-    const l1Options: SetOptions = { ttl: minTtl(this.#options.l1.ttl, ttl) };
+    const l1Options: SetOptions = { ttlMs: minTtl(this.#options.l1.ttlMs, ttl) };
     if (size !== undefined) l1Options.size = size;
     this.#l1.set(key, value, l1Options);
     this.#invalidateLoads(key);
@@ -299,7 +299,7 @@ export class TieredCache<V, C = unknown> {
     this.#l1.delete(key);
     this.#invalidateLoads(key);
     const token = `${this.#origin}:${++this.#deletes}`;
-    const deleted = await this.#eval('del', key, DELETE, [token, this.#options.tombstoneTtl]);
+    const deleted = await this.#eval('del', key, DELETE, [token, this.#options.tombstoneTtlMs]);
     if (deleted.ok) this.#writes++;
     await this.#publish(key);
   }
@@ -363,7 +363,7 @@ export class TieredCache<V, C = unknown> {
   /**
    * Closes L1 (pending fetches reject with `CacheClosedError`), unsubscribes and
    * disconnects the dedicated subscriber connection, and waits for pending Redis calls
-   * (each at most `timeout`). The caller's client is left connected. Afterwards
+   * (each at most `redisTimeoutMs`). The caller's client is left connected. Afterwards
    * `get`/`peek`/`clear` still work on L1; `fetch`, `set`, `delete` and `ready` reject.
    */
   close(): Promise<void> {
@@ -408,14 +408,14 @@ export class TieredCache<V, C = unknown> {
       const read = await raceSignal(this.#read(key), signal);
       if (read.found) {
         // Stored here (not by the L1 cache) to cap the L1 TTL by the key's PTTL.
-        if (!token.invalidated) this.#l1.set(key, read.value, { ttl: read.ttl });
+        if (!token.invalidated) this.#l1.set(key, read.value, { ttlMs: read.ttlMs });
         return read.value;
       }
       const load = this.#options.load;
       if (load === undefined) return undefined;
       const value = await load(key, { signal, context: context?.context, stale });
       if (value !== undefined && !token.invalidated && !signal.aborted) {
-        this.#writeLoaded(key, value, context?.ttl ?? this.#options.ttl, read);
+        this.#writeLoaded(key, value, context?.ttlMs ?? this.#options.ttlMs, read);
       }
       return value;
     } finally {
@@ -465,9 +465,9 @@ export class TieredCache<V, C = unknown> {
     }
     this.#hits++;
     // PTTL: -1 no expiry; -2 (or 0) it expired meanwhile: keep it in L1 for a moment only.
-    const l1Ttl = this.#options.l1.ttl;
+    const l1Ttl = this.#options.l1.ttlMs;
     const ttl = pttl === -1 ? l1Ttl : minTtl(l1Ttl, Math.max(1, pttl));
-    return { found: true, value, ttl };
+    return { found: true, value, ttlMs: ttl };
   }
 
   /**

@@ -25,7 +25,7 @@ function options(extra: Record<string, unknown> = {}): TieredCacheOptions<string
   return {
     redis: fakeRedis() as never,
     prefix: 'p:',
-    ttl: 1000,
+    ttlMs: 1000,
     l1: { max: 10 },
     ...extra,
   } as TieredCacheOptions<string>;
@@ -46,6 +46,13 @@ describe('TieredCache option validation', () => {
     [{ redis: fakeRedis({ duplicate: undefined }) }, TypeError, '`redis`'],
     [{ timeoutMs: 5 }, TypeError, 'Unknown option `timeoutMs` in `options`'],
     [{ l1: { max: 10, maxEntries: 5 } }, TypeError, 'Unknown option `maxEntries` in `l1`'],
+    [{ ttl: 1000 }, TypeError, 'Unknown option `ttl` in `options`; did you mean `ttlMs`?'],
+    [
+      { tombstoneTtl: 1000 },
+      TypeError,
+      'Unknown option `tombstoneTtl` in `options`; did you mean `tombstoneTtlMs`?',
+    ],
+    [{ l1: { max: 10, ttl: 5 } }, TypeError, 'Unknown option `ttl` in `l1`; did you mean `ttlMs`?'],
     [{ redis: fakeRedis({ status: undefined }) }, TypeError, '`redis`'],
     [{ redis: fakeRedis({ isCluster: true }) }, TypeError, '`redis`'],
     [
@@ -55,14 +62,14 @@ describe('TieredCache option validation', () => {
     ],
     [{ prefix: '' }, RangeError, 'Expected `prefix` to be a non-empty string, got `""` (string)'],
     [
-      { ttl: undefined },
+      { ttlMs: undefined },
       TypeError,
-      'Expected `ttl` to be an integer >= 0 and <= 9007199254740991, got `undefined`',
+      'Expected `ttlMs` to be an integer >= 0 and <= 9007199254740991, got `undefined`',
     ],
     [
-      { ttl: -1 },
+      { ttlMs: -1 },
       RangeError,
-      'Expected `ttl` to be an integer >= 0 and <= 9007199254740991, got `-1` (number)',
+      'Expected `ttlMs` to be an integer >= 0 and <= 9007199254740991, got `-1` (number)',
     ],
     [{ l1: undefined }, TypeError, 'Expected `l1.max` to be an integer >= 1'],
     [{ l1: 5 }, TypeError, 'Expected `l1` to be an options object, got `5` (number)'],
@@ -72,9 +79,9 @@ describe('TieredCache option validation', () => {
       'Expected `l1.max` to be an integer >= 1 and <= 4294967288, got `0` (number)',
     ],
     [
-      { l1: { max: 10, ttl: -1 } },
+      { l1: { max: 10, ttlMs: -1 } },
       RangeError,
-      'Expected `l1.ttl` to be a finite number >= 0, got `-1` (number)',
+      'Expected `l1.ttlMs` to be a finite number >= 0, got `-1` (number)',
     ],
     [
       { l1: { max: 10, maxSize: 5 } },
@@ -82,9 +89,9 @@ describe('TieredCache option validation', () => {
       'Expected `l1.sizeOf` to be a function when `maxSize` is set',
     ],
     [
-      { l1: { max: 10, freshness: { errorTtl: -1 } } },
+      { l1: { max: 10, freshness: { errorTtlMs: -1 } } },
       RangeError,
-      'Expected `l1.freshness.errorTtl`',
+      'Expected `l1.freshness.errorTtlMs`',
     ],
     [
       { l1: { max: 10, load: () => 1 } },
@@ -120,12 +127,12 @@ describe('TieredCache option validation', () => {
       'Expected `redisTimeoutMs` to be a finite number > 0 and <= 2147483647, got `2147483648` (number)',
     ],
     [
-      { ttl: 1.5 },
+      { ttlMs: 1.5 },
       RangeError,
-      'Expected `ttl` to be an integer >= 0 and <= 9007199254740991, got `1.5` (number)',
+      'Expected `ttlMs` to be an integer >= 0 and <= 9007199254740991, got `1.5` (number)',
     ],
-    [{ ttl: 2 ** 53 }, RangeError, '`ttl`'],
-    [{ l1: { max: 10, purgeInterval: 2 ** 40 } }, RangeError, 'Expected `l1.purgeInterval`'],
+    [{ ttlMs: 2 ** 53 }, RangeError, '`ttlMs`'],
+    [{ l1: { max: 10, purgeIntervalMs: 2 ** 40 } }, RangeError, 'Expected `l1.purgeIntervalMs`'],
     [
       { maxInFlight: 0 },
       RangeError,
@@ -153,6 +160,23 @@ describe('TieredCache option validation', () => {
     expect((renamed as Error).message).toBe('Expected `l1.max` to be …');
   });
 
+  it('takes an explicit undefined as the default of every optional option', async () => {
+    const cache = new TieredCache(
+      options({
+        l1: { max: 10, ttlMs: undefined, clock: undefined, freshness: undefined },
+        load: undefined,
+        serializer: undefined,
+        channel: undefined,
+        tombstoneTtlMs: undefined,
+        redisTimeoutMs: undefined,
+        maxInFlight: undefined,
+      }),
+    );
+    await cache.set('k', 'v', { ttlMs: undefined, size: undefined });
+    expect(cache.get('k')).toBe('v');
+    await cache.close();
+  });
+
   it('does not write into the caller options', async () => {
     const given = options({ l1: { max: 3 } });
     const snapshot = { ...given, l1: { ...given.l1 } };
@@ -164,10 +188,10 @@ describe('TieredCache option validation', () => {
   it('validates per-call options', async () => {
     const cache = new TieredCache(options());
     await expect(cache.fetch('k', 5 as never)).rejects.toThrow(TypeError);
-    await expect(cache.fetch('k', { ttl: -1 })).rejects.toThrow(
-      'Expected `ttl` to be an integer >= 0 and <= 9007199254740991, got `-1` (number)',
+    await expect(cache.fetch('k', { ttlMs: -1 })).rejects.toThrow(
+      'Expected `ttlMs` to be an integer >= 0 and <= 9007199254740991, got `-1` (number)',
     );
-    await expect(cache.set('k', 'v', { ttl: 'x' as never })).rejects.toThrow(TypeError);
+    await expect(cache.set('k', 'v', { ttlMs: 'x' as never })).rejects.toThrow(TypeError);
     await expect(cache.set('k', 'v', 5 as never)).rejects.toThrow(TypeError);
     await expect(cache.ready({ signal: 'no' as never })).rejects.toThrow(
       'Expected `signal` to be an AbortSignal',
@@ -180,13 +204,13 @@ describe('TieredCache option validation', () => {
     const set = vi.fn(async () => 'OK');
     const load = vi.fn(async () => 'v');
     const cache = new TieredCache(options({ redis: fakeRedis({ set }), load }));
-    await expect(cache.set('k', 'v', { ttl: 1.5 })).rejects.toThrow(
+    await expect(cache.set('k', 'v', { ttlMs: 1.5 })).rejects.toThrow(
       new RangeError(
-        'Expected `ttl` to be an integer >= 0 and <= 9007199254740991, got `1.5` (number)',
+        'Expected `ttlMs` to be an integer >= 0 and <= 9007199254740991, got `1.5` (number)',
       ),
     );
-    await expect(cache.fetch('k', { ttl: 0.5 })).rejects.toThrow(RangeError);
-    await expect(cache.fetch('k', { ttl: 2 ** 60 })).rejects.toThrow(RangeError);
+    await expect(cache.fetch('k', { ttlMs: 0.5 })).rejects.toThrow(RangeError);
+    await expect(cache.fetch('k', { ttlMs: 2 ** 60 })).rejects.toThrow(RangeError);
     expect(set).not.toHaveBeenCalled();
     expect(load).not.toHaveBeenCalled();
     expect(cache.peek('k')).toBeUndefined();
@@ -202,11 +226,17 @@ describe('TieredCache option validation', () => {
     );
     await expect(cache.fetch('k', { tll: 5 } as never)).rejects.toThrow(
       new TypeError(
-        'Unknown option `tll` in `options`; the options are `signal`, `context`, `ttl`',
+        'Unknown option `tll` in `options`; the options are `signal`, `context`, `ttlMs`',
       ),
     );
     await expect(cache.set('k', 'v', { tll: 5 } as never)).rejects.toThrow(
-      new TypeError('Unknown option `tll` in `options`; the options are `ttl`, `size`'),
+      new TypeError('Unknown option `tll` in `options`; the options are `ttlMs`, `size`'),
+    );
+    await expect(cache.set('k', 'v', { ttl: 5 } as never)).rejects.toThrow(
+      'Unknown option `ttl` in `options`; did you mean `ttlMs`?',
+    );
+    await expect(cache.fetch('k', { ttl: 5 } as never)).rejects.toThrow(
+      'Unknown option `ttl` in `options`; did you mean `ttlMs`?',
     );
     await expect(cache.set('k', 'v', { size: 0 })).rejects.toThrow(
       new RangeError('Expected `size` to be a finite number > 0, got `0` (number)'),
@@ -222,13 +252,13 @@ describe('TieredCache option validation', () => {
     const cache = new TieredCache(options({ redis: fakeRedis({ eval: evalScript }) }));
     await cache.set('k', 'v');
     await expect(cache.set('k', undefined, { tll: 5 } as never)).rejects.toThrow(
-      new TypeError('Unknown option `tll` in `options`; the options are `ttl`, `size`'),
+      new TypeError('Unknown option `tll` in `options`; the options are `ttlMs`, `size`'),
     );
     await expect(cache.set('k', undefined, 5 as never)).rejects.toThrow(TypeError);
-    await expect(cache.set('k', undefined, { ttl: 1.5 })).rejects.toThrow(RangeError);
+    await expect(cache.set('k', undefined, { ttlMs: 1.5 })).rejects.toThrow(RangeError);
     expect(evalScript).not.toHaveBeenCalled();
     expect(cache.peek('k')).toBe('v');
-    await cache.set('k', undefined, { ttl: 5 });
+    await cache.set('k', undefined, { ttlMs: 5 });
     expect(evalScript).toHaveBeenCalledTimes(1);
     expect(cache.peek('k')).toBeUndefined();
     await cache.close();
