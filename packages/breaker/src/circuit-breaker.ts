@@ -43,7 +43,7 @@ export interface StateChangeEvent {
   from: BreakerState;
   to: BreakerState;
   /** Set when the breaker opened on its own. */
-  reason?: TripReason;
+  reason?: TripReason | undefined;
 }
 export interface SuccessEvent {
   /** How long the call took, in whole ms (rounded up). */

@@ -37,9 +37,9 @@ export interface RetryOptions {
    * signal has aborted (the call then stops at once).
    * @default retries every error except a `BreakerOpenError`
    */
-  shouldRetry?: (error: unknown, attempt: number) => boolean;
+  shouldRetry?: ((error: unknown, attempt: number) => boolean) | undefined;
   /** Uniform random numbers in [0, 1) for the jittered backoff. @default Math.random */
-  random?: () => number;
+  random?: (() => number) | undefined;
 }
 
 /** Payload of `onRetry`: an attempt failed and another one follows after `delayMs`. */
