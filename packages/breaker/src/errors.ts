@@ -38,9 +38,9 @@ export class TimeoutError extends BreakwaterError {
 }
 
 /** True for a {@link BreakerOpenError} from any copy of this package. */
-export const isBreakerOpenError = errorGuard<BreakerOpenError>(BreakerOpenError.code);
+export const isBreakerOpenError = errorGuard(BreakerOpenError);
 /** True for a {@link TimeoutError} from any copy of this package. */
-export const isTimeoutError = errorGuard<TimeoutError>(TimeoutError.code);
+export const isTimeoutError = errorGuard(TimeoutError);
 
 /** A bulkhead refused a call: every slot is running and its queue is full. */
 export class BulkheadRejectedError extends BreakwaterError {
@@ -73,8 +73,6 @@ export class BulkheadClosedError extends BreakwaterError {
 }
 
 /** True for a {@link BulkheadRejectedError} from any copy of this package. */
-export const isBulkheadRejectedError = errorGuard<BulkheadRejectedError>(
-  BulkheadRejectedError.code,
-);
+export const isBulkheadRejectedError = errorGuard(BulkheadRejectedError);
 /** True for a {@link BulkheadClosedError} from any copy of this package. */
-export const isBulkheadClosedError = errorGuard<BulkheadClosedError>(BulkheadClosedError.code);
+export const isBulkheadClosedError = errorGuard(BulkheadClosedError);
