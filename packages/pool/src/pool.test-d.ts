@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { PoolOptions } from './options.js';
-import { type AcquireOptions, Pool } from './pool.js';
+import { Pool, type PoolAcquireOptions } from './pool.js';
 
 declare const connect: (signal: AbortSignal) => Promise<Redis>;
 
@@ -73,7 +73,7 @@ export const undefinedOptions: PoolOptions<Client> = {
   clock: undefined,
   random: undefined,
 };
-export const acquireOptions: AcquireOptions = {
+export const acquireOptions: PoolAcquireOptions = {
   signal: undefined,
   timeoutMs: undefined,
   priority: undefined,
