@@ -45,6 +45,7 @@ export type {
   DecorrelatedJitterBackoff,
   ExponentialBackoff,
   RetryEvent,
+  RetryGiveUpEvent,
   RetryOptions,
   RetryPolicy,
 } from './retry.js';
