@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker, type RejectEvent, type SuccessEvent } from './circuit-breaker.js';
+import { type BreakerRejectEvent, CircuitBreaker, type SuccessEvent } from './circuit-breaker.js';
 import { BreakerOpenError } from './errors.js';
 
 function breakerAt(start: number) {
@@ -27,7 +27,7 @@ describe('durations the breaker reports', () => {
   it('are whole milliseconds: float noise around an exact figure is not bumped up', async () => {
     for (const start of [25.17000000000001, 24.060000000000006]) {
       const { breaker } = breakerAt(start);
-      const rejects: RejectEvent[] = [];
+      const rejects: BreakerRejectEvent[] = [];
       breaker.onReject((event) => rejects.push(event));
       await breaker.execute(() => Promise.reject(new Error('down'))).catch(() => {});
       expect((await rejection(breaker)).retryAfterMs).toBe(1_000);

@@ -19,7 +19,7 @@ export interface BulkheadOptions {
    * Most calls waiting for a slot, served first in, first out (integer >= 0, or
    * `Infinity`); `0` rejects every call that finds all slots taken. @default 0
    */
-  maxQueue?: number;
+  maxQueue?: number | undefined;
 }
 
 /** A snapshot of a bulkhead's counters, from `stats()`. */

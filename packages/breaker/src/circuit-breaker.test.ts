@@ -1,7 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import { boom, caught, manualClock, ok } from './breaker-test-support.fixture.js';
 import { type BreakerState, CircuitBreaker, type StateChangeEvent } from './circuit-breaker.js';
-import { BreakerOpenError, isBreakerOpenError, isTimeoutError, TimeoutError } from './errors.js';
+import {
+  BreakerOpenError,
+  isBreakerOpenError,
+  isOperationTimeoutError,
+  OperationTimeoutError,
+} from './errors.js';
 
 describe('CircuitBreaker: closed', () => {
   it('runs the function and returns its value', async () => {
@@ -307,9 +312,9 @@ describe('CircuitBreaker: timeouts', () => {
       );
       await vi.advanceTimersByTimeAsync(100);
       const error = await slow;
-      expect(error).toBeInstanceOf(TimeoutError);
-      expect(isTimeoutError(error)).toBe(true);
-      expect((error as TimeoutError).message).toBe('The call timed out after 100 ms');
+      expect(error).toBeInstanceOf(OperationTimeoutError);
+      expect(isOperationTimeoutError(error)).toBe(true);
+      expect((error as OperationTimeoutError).message).toBe('The call timed out after 100 ms');
       expect(signals[1]!.aborted).toBe(true);
       expect(signals[1]!.reason).toBe(error);
       expect(signals[0]!.aborted).toBe(false);
@@ -332,7 +337,7 @@ describe('CircuitBreaker: timeouts', () => {
       breaker.onTimeout((e) => seen.push(e.timeoutMs));
       const pending = caught(breaker.execute(() => new Promise(() => {})));
       await vi.advanceTimersByTimeAsync(20);
-      expect(await pending).toBeInstanceOf(TimeoutError);
+      expect(await pending).toBeInstanceOf(OperationTimeoutError);
       expect(seen).toEqual([20]);
       expect(breaker.state).toBe('open');
     } finally {

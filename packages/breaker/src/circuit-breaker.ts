@@ -7,7 +7,7 @@ import {
   raceSignal,
   type Unsubscribe,
 } from '@breakwater/core';
-import { BreakerOpenError, TimeoutError } from './errors.js';
+import { BreakerOpenError, OperationTimeoutError } from './errors.js';
 import { checkCallKeys, MAX_TIMER_MS, runOperation } from './invoke-operation.js';
 import {
   type CircuitBreakerOptions,
@@ -43,7 +43,7 @@ export interface StateChangeEvent {
   from: BreakerState;
   to: BreakerState;
   /** Set when the breaker opened on its own. */
-  reason?: TripReason;
+  reason?: TripReason | undefined;
 }
 export interface SuccessEvent {
   /** How long the call took, in whole ms (rounded up). */
@@ -58,7 +58,7 @@ export interface SlowEvent {
   /** How long the call took, in whole ms (rounded up). */
   durationMs: number;
 }
-export interface RejectEvent {
+export interface BreakerRejectEvent {
   state: 'open' | 'forced-open' | 'half-open';
   /** As `BreakerOpenError.retryAfterMs`: whole ms, rounded up. */
   retryAfterMs: number;
@@ -166,7 +166,7 @@ export class CircuitBreaker implements Policy {
   readonly #onSuccess = new Listeners<SuccessEvent>();
   readonly #onFailure = new Listeners<FailureEvent>();
   readonly #onSlow = new Listeners<SlowEvent>();
-  readonly #onReject = new Listeners<RejectEvent>();
+  readonly #onReject = new Listeners<BreakerRejectEvent>();
   readonly #onTimeout = new Listeners<TimeoutEvent>();
 
   constructor(options?: CircuitBreakerOptions) {
@@ -196,7 +196,7 @@ export class CircuitBreaker implements Policy {
    * affected).
    *
    * @throws BreakerOpenError when the breaker refuses the call (with `retryAfterMs`).
-   * @throws TimeoutError when the call outlives its timeout.
+   * @throws OperationTimeoutError when the call outlives its timeout.
    */
   execute<T>(fn: Operation<T>, options?: BreakerExecuteOptions): Promise<T> {
     // Not `async`: one `.then` costs less than an async frame, on the path every call takes.
@@ -261,9 +261,9 @@ export class CircuitBreaker implements Policy {
     admission: number,
     start: number,
   ): Promise<T> {
-    let timedOut: TimeoutError | undefined;
+    let timedOut: OperationTimeoutError | undefined;
     return runOperation(fn, signal, timeoutMs, () => {
-      timedOut = new TimeoutError(timeoutMs);
+      timedOut = new OperationTimeoutError(timeoutMs);
       return timedOut;
     }).then(
       (value) => {
@@ -458,7 +458,7 @@ export class CircuitBreaker implements Policy {
   onSlow(listener: (event: SlowEvent) => void): Unsubscribe {
     return this.#onSlow.on(listener);
   }
-  onReject(listener: (event: RejectEvent) => void): Unsubscribe {
+  onReject(listener: (event: BreakerRejectEvent) => void): Unsubscribe {
     return this.#onReject.on(listener);
   }
   onTimeout(listener: (event: TimeoutEvent) => void): Unsubscribe {

@@ -27,20 +27,20 @@ export class BreakerOpenError extends BreakwaterError {
 }
 
 /** A call ran longer than its timeout; its signal was aborted with this error. */
-export class TimeoutError extends BreakwaterError {
-  static readonly code = 'BREAKWATER_TIMEOUT';
+export class OperationTimeoutError extends BreakwaterError {
+  static readonly code = 'BREAKWATER_OPERATION_TIMEOUT';
   readonly timeoutMs: number;
 
   constructor(timeoutMs: number) {
-    super(TimeoutError.code, `The call timed out after ${timeoutMs} ms`);
+    super(OperationTimeoutError.code, `The call timed out after ${timeoutMs} ms`);
     this.timeoutMs = timeoutMs;
   }
 }
 
 /** True for a {@link BreakerOpenError} from any copy of this package. */
-export const isBreakerOpenError = errorGuard<BreakerOpenError>(BreakerOpenError.code);
-/** True for a {@link TimeoutError} from any copy of this package. */
-export const isTimeoutError = errorGuard<TimeoutError>(TimeoutError.code);
+export const isBreakerOpenError = errorGuard(BreakerOpenError);
+/** True for an {@link OperationTimeoutError} from any copy of this package. */
+export const isOperationTimeoutError = errorGuard(OperationTimeoutError);
 
 /** A bulkhead refused a call: every slot is running and its queue is full. */
 export class BulkheadRejectedError extends BreakwaterError {
@@ -73,8 +73,6 @@ export class BulkheadClosedError extends BreakwaterError {
 }
 
 /** True for a {@link BulkheadRejectedError} from any copy of this package. */
-export const isBulkheadRejectedError = errorGuard<BulkheadRejectedError>(
-  BulkheadRejectedError.code,
-);
+export const isBulkheadRejectedError = errorGuard(BulkheadRejectedError);
 /** True for a {@link BulkheadClosedError} from any copy of this package. */
-export const isBulkheadClosedError = errorGuard<BulkheadClosedError>(BulkheadClosedError.code);
+export const isBulkheadClosedError = errorGuard(BulkheadClosedError);

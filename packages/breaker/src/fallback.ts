@@ -20,7 +20,7 @@ export interface FallbackOptions {
    * caller's signal aborted always rejects with `signal.reason`, whatever this says.
    * @default every error
    */
-  shouldHandle?: (error: unknown) => boolean;
+  shouldHandle?: ((error: unknown) => boolean) | undefined;
 }
 
 /** Payload of `onFallback`: a call failed and the fallback answered instead. */

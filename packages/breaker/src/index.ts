@@ -7,11 +7,11 @@ export type {
 export { bulkhead } from './bulkhead.js';
 export type {
   BreakerExecuteOptions,
+  BreakerRejectEvent,
   BreakerSnapshot,
   BreakerState,
   BreakerStats,
   FailureEvent,
-  RejectEvent,
   SlowEvent,
   StateChangeEvent,
   SuccessEvent,
@@ -26,8 +26,8 @@ export {
   isBreakerOpenError,
   isBulkheadClosedError,
   isBulkheadRejectedError,
-  isTimeoutError,
-  TimeoutError,
+  isOperationTimeoutError,
+  OperationTimeoutError,
 } from './errors.js';
 export type {
   FallbackEvent,
@@ -45,6 +45,7 @@ export type {
   DecorrelatedJitterBackoff,
   ExponentialBackoff,
   RetryEvent,
+  RetryGiveUpEvent,
   RetryOptions,
   RetryPolicy,
 } from './retry.js';

@@ -19,9 +19,9 @@ export interface OpenBackoff {
   /** Longest open duration, in ms. */
   maxMs: number;
   /** Growth per consecutive opening (an opening that follows a failed probe). @default 2 */
-  multiplier?: number;
+  multiplier?: number | undefined;
   /** Random spread as a share of the duration, in [0, 1]: `0.2` gives ±20%. @default 0 */
-  jitter?: number;
+  jitter?: number | undefined;
 }
 
 /** The sliding window the failure and slow-call rates are computed over. */
@@ -34,45 +34,50 @@ export type WindowOptions =
        */
       durationMs: number;
       /** Buckets the window is cut into, 1 to 10 000. @default 10 */
-      buckets?: number;
+      buckets?: number | undefined;
     };
+
+/** An {@link OpenBackoff} with every field present. */
+export type ResolvedOpenBackoff = {
+  readonly [K in keyof OpenBackoff]-?: Exclude<OpenBackoff[K], undefined>;
+};
 
 /** Options of `new CircuitBreaker(options)`. */
 export interface CircuitBreakerOptions {
   /** Shown in errors and events. @default 'breaker' */
-  name?: string;
+  name?: string | undefined;
   /**
    * Open after this many failures in a row. When no trip rule is given at all, the
    * breaker uses `consecutiveFailures: 5`.
    */
-  consecutiveFailures?: number;
+  consecutiveFailures?: number | undefined;
   /** Open when failures / calls in the window reach this share, in (0, 1]. */
-  failureRateThreshold?: number;
+  failureRateThreshold?: number | undefined;
   /** Open when slow calls / calls in the window reach this share, in (0, 1]. */
-  slowCallRateThreshold?: number;
+  slowCallRateThreshold?: number | undefined;
   /** A call taking at least this many ms is slow. Required by `slowCallRateThreshold`. */
-  slowCallDurationMs?: number;
+  slowCallDurationMs?: number | undefined;
   /** @default { type: 'count', size: 100 } */
-  window?: WindowOptions;
+  window?: WindowOptions | undefined;
   /**
    * Rates are only judged once the window holds this many calls. With a rate rule and a
    * count window, at most `window.size` (a larger value could never be reached). @default 10
    */
-  minimumCalls?: number;
+  minimumCalls?: number | undefined;
   /** Open duration in ms, or a backoff across consecutive openings. @default 10_000 */
-  openDurationMs?: number | OpenBackoff;
+  openDurationMs?: number | OpenBackoff | undefined;
   /** Probes let through in half-open; all must succeed to close. @default 1 */
-  permittedCallsInHalfOpen?: number;
+  permittedCallsInHalfOpen?: number | undefined;
   /** Default per-call timeout in ms; `execute`'s `timeoutMs` overrides it. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Whether an error counts as a failure. @default every error except the caller's abort */
-  isFailure?: (error: unknown) => boolean;
+  isFailure?: ((error: unknown) => boolean) | undefined;
   /** Whether a returned value counts as a failure (e.g. an HTTP 503). @default never */
-  isResultFailure?: (result: unknown) => boolean;
+  isResultFailure?: ((result: unknown) => boolean) | undefined;
   /** Time source in ms. @default monotonicClock */
-  clock?: Clock;
+  clock?: Clock | undefined;
   /** Random numbers in [0, 1) for the open-duration jitter. @default Math.random */
-  random?: () => number;
+  random?: (() => number) | undefined;
 }
 
 export interface ResolvedBreakerOptions {
@@ -83,7 +88,7 @@ export interface ResolvedBreakerOptions {
   readonly slowCallDurationMs: number;
   readonly window: Readonly<WindowOptions> & { readonly buckets?: number };
   readonly minimumCalls: number;
-  readonly backoff: Readonly<Required<OpenBackoff>>;
+  readonly backoff: ResolvedOpenBackoff;
   readonly permittedCallsInHalfOpen: number;
   readonly timeoutMs: number;
   readonly isFailure: ((error: unknown) => boolean) | undefined;
@@ -141,7 +146,7 @@ function resolveWindow(value: unknown): ResolvedBreakerOptions['window'] {
   return Object.freeze({ type, durationMs, buckets });
 }
 
-function resolveBackoff(value: unknown): Readonly<Required<OpenBackoff>> {
+function resolveBackoff(value: unknown): ResolvedOpenBackoff {
   if (value === undefined || typeof value === 'number') {
     const ms = checkNumber('openDurationMs', value, {
       min: 0,
@@ -169,7 +174,7 @@ function resolveBackoff(value: unknown): Readonly<Required<OpenBackoff>> {
 }
 
 /** Every option, checked by the compiler against `CircuitBreakerOptions`. */
-const OPTION_KEYS = Object.keys({
+export const OPTION_KEYS = Object.keys({
   name: true,
   consecutiveFailures: true,
   failureRateThreshold: true,

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BreakerOpenError } from './errors.js';
 import { caught, hanging, track } from './policies-test-support.fixture.js';
-import { type RetryEvent, retry } from './retry.js';
+import { type RetryEvent, type RetryGiveUpEvent, retry } from './retry.js';
 
 /** An operation failing with `Error('fail N')` on its first `failures` calls, then 'ok'. */
 function failing(failures: number) {
@@ -219,6 +219,55 @@ describe('retry', () => {
     );
     expect(await result).toBe(reason);
     expect(shouldRetry).not.toHaveBeenCalled();
+  });
+
+  it('announces giving up after the last attempt, with the attempts made and the last error', async () => {
+    const policy = retry({ maxAttempts: 3, backoff: { type: 'constant', delayMs: 100 } });
+    const events: RetryGiveUpEvent[] = [];
+    policy.onGiveUp((event) => events.push(event));
+    const result = track(policy.execute(failing(10)));
+    await vi.advanceTimersByTimeAsync(199);
+    expect(events).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(result).toMatchObject({ status: 'rejected', error: new Error('fail 3') });
+    expect(events).toEqual([{ attempts: 3, error: result.error, reason: 'exhausted' }]);
+  });
+
+  it('announces giving up when shouldRetry declines', async () => {
+    const policy = retry({
+      maxAttempts: 5,
+      backoff: { type: 'constant', delayMs: 100 },
+      shouldRetry: (_error, attempt) => attempt < 2,
+    });
+    const listener = vi.fn();
+    policy.onGiveUp(listener);
+    const result = track(policy.execute(failing(10)));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(result).toMatchObject({ status: 'rejected', error: new Error('fail 2') });
+    expect(listener).toHaveBeenCalledExactlyOnceWith({
+      attempts: 2,
+      error: result.error,
+      reason: 'declined',
+    });
+  });
+
+  it('does not announce giving up on success, on the caller abort, or to a listener that left', async () => {
+    const policy = retry({ maxAttempts: 3, backoff: { type: 'constant', delayMs: 100 } });
+    const listener = vi.fn();
+    const off = policy.onGiveUp(listener);
+    const succeeded = track(policy.execute(failing(1)));
+    const controller = new AbortController();
+    const aborted = track(policy.execute(failing(10), { signal: controller.signal }));
+    await vi.advanceTimersByTimeAsync(50);
+    controller.abort(new Error('caller gave up'));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(succeeded.status).toBe('fulfilled');
+    expect(aborted.status).toBe('rejected');
+    off();
+    const done = caught(policy.execute(failing(10)));
+    await vi.runAllTimersAsync();
+    await done;
+    expect(listener).not.toHaveBeenCalled();
   });
 
   it('stops announcing retries to a listener that unsubscribed', async () => {

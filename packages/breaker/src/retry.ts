@@ -37,9 +37,9 @@ export interface RetryOptions {
    * signal has aborted (the call then stops at once).
    * @default retries every error except a `BreakerOpenError`
    */
-  shouldRetry?: (error: unknown, attempt: number) => boolean;
+  shouldRetry?: ((error: unknown, attempt: number) => boolean) | undefined;
   /** Uniform random numbers in [0, 1) for the jittered backoff. @default Math.random */
-  random?: () => number;
+  random?: (() => number) | undefined;
 }
 
 /** Payload of `onRetry`: an attempt failed and another one follows after `delayMs`. */
@@ -50,6 +50,19 @@ export interface RetryEvent {
   delayMs: number;
   /** The error the failed attempt rejected with. */
   error: unknown;
+}
+
+/**
+ * Payload of `onGiveUp`: a call failed and will not be tried again; it rejects with
+ * `error`. `reason` is `'exhausted'` after `maxAttempts` attempts, `'declined'` when
+ * `shouldRetry` returned false.
+ */
+export interface RetryGiveUpEvent {
+  /** Attempts made, the first one included. */
+  attempts: number;
+  /** The error of the last attempt, which the call rejects with. */
+  error: unknown;
+  reason: 'exhausted' | 'declined';
 }
 
 interface ResolvedRetryOptions {
@@ -84,6 +97,7 @@ function resolveRetryOptions(options: RetryOptions): ResolvedRetryOptions {
 export class RetryPolicy implements Policy {
   readonly #options: ResolvedRetryOptions;
   readonly #onRetry = new Listeners<RetryEvent>();
+  readonly #onGiveUp = new Listeners<RetryGiveUpEvent>();
 
   /** @throws TypeError / RangeError naming the first invalid option. */
   constructor(options: RetryOptions) {
@@ -110,7 +124,13 @@ export class RetryPolicy implements Policy {
         return await runOperation(fn, signal);
       } catch (error) {
         throwIfAborted(signal);
-        if (attempt >= maxAttempts || !shouldRetry(error, attempt)) throw error;
+        let reason: RetryGiveUpEvent['reason'] | undefined;
+        if (attempt >= maxAttempts) reason = 'exhausted';
+        else if (!shouldRetry(error, attempt)) reason = 'declined';
+        if (reason !== undefined) {
+          if (this.#onGiveUp.active) this.#onGiveUp.emit({ attempts: attempt, error, reason });
+          throw error;
+        }
         previousDelay = this.#delay(attempt, previousDelay);
         if (this.#onRetry.active) this.#onRetry.emit({ attempt, delayMs: previousDelay, error });
       }
@@ -121,6 +141,14 @@ export class RetryPolicy implements Policy {
   /** Called before each wait: which attempt failed, with what, and how long until the next. */
   onRetry(listener: (event: RetryEvent) => void): Unsubscribe {
     return this.#onRetry.on(listener);
+  }
+
+  /**
+   * Called once per call that gives up: its last attempt failed and no other follows
+   * (not when the caller's signal aborted the call).
+   */
+  onGiveUp(listener: (event: RetryGiveUpEvent) => void): Unsubscribe {
+    return this.#onGiveUp.on(listener);
   }
 
   /** The wait after failed attempt number `attempt`, given the previous wait. */

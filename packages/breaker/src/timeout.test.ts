@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { isTimeoutError, TimeoutError } from './errors.js';
+import { isOperationTimeoutError, OperationTimeoutError } from './errors.js';
 import { caught, deferred, hanging, track } from './policies-test-support.fixture.js';
 import { timeout } from './timeout.js';
 
@@ -11,6 +11,13 @@ afterEach(() => {
 });
 
 describe('timeout', () => {
+  it('names its error apart from the DOMException of AbortSignal.timeout()', () => {
+    const error = new OperationTimeoutError(100);
+    expect(error.name).toBe('OperationTimeoutError');
+    expect(error.name).not.toBe(new DOMException('x', 'TimeoutError').name);
+    expect(String(error)).toBe('OperationTimeoutError: The call timed out after 100 ms');
+  });
+
   it('resolves with the result of a call that settles in time and clears its timer', async () => {
     const policy = timeout(100);
     const work = deferred<string>();
@@ -23,7 +30,7 @@ describe('timeout', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('rejects with a TimeoutError at the deadline without waiting for the operation', async () => {
+  it('rejects with an OperationTimeoutError at the deadline without waiting for the operation', async () => {
     const policy = timeout({ timeoutMs: 100 });
     const signals: AbortSignal[] = [];
     const onTimeout = vi.fn();
@@ -33,10 +40,10 @@ describe('timeout', () => {
     expect(result.status).toBe('pending');
     await vi.advanceTimersByTimeAsync(1);
     expect(result.status).toBe('rejected');
-    expect(result.error).toBeInstanceOf(TimeoutError);
-    expect(isTimeoutError(result.error)).toBe(true);
+    expect(result.error).toBeInstanceOf(OperationTimeoutError);
+    expect(isOperationTimeoutError(result.error)).toBe(true);
     expect(result.error).toMatchObject({
-      code: 'BREAKWATER_TIMEOUT',
+      code: 'BREAKWATER_OPERATION_TIMEOUT',
       timeoutMs: 100,
       message: 'The call timed out after 100 ms',
     });
@@ -76,7 +83,7 @@ describe('timeout', () => {
     const work = deferred<never>();
     const result = caught(policy.execute(() => work.promise));
     await vi.advanceTimersByTimeAsync(10);
-    expect(await result).toBeInstanceOf(TimeoutError);
+    expect(await result).toBeInstanceOf(OperationTimeoutError);
     work.reject(new Error('late failure'));
     await vi.advanceTimersByTimeAsync(0);
   });

@@ -1,5 +1,5 @@
 import { checkKnownKeys, checkNumber, Listeners, type Unsubscribe } from '@breakwater/core';
-import { TimeoutError } from './errors.js';
+import { OperationTimeoutError } from './errors.js';
 import { MAX_TIMER_MS, readExecuteArgs, runOperation } from './invoke-operation.js';
 import type { ExecuteOptions, Operation, Policy } from './policy.js';
 
@@ -9,7 +9,7 @@ export interface TimeoutOptions {
   timeoutMs: number;
 }
 
-/** Payload of `onTimeout`: a call ran out of time and was rejected with a `TimeoutError`. */
+/** Payload of `onTimeout`: a call ran out of time and was rejected with an `OperationTimeoutError`. */
 export interface TimeoutPolicyEvent {
   timeoutMs: number;
 }
@@ -39,7 +39,7 @@ export class TimeoutPolicy implements Policy {
 
   /**
    * Runs `fn` with a signal of its own. If `fn` has not settled after `timeoutMs`, that
-   * signal aborts with a {@link TimeoutError} and the call rejects with it at once —
+   * signal aborts with an {@link OperationTimeoutError} and the call rejects with it at once —
    * without waiting for `fn` to notice (cancellation is cooperative: `fn` should stop
    * when its signal aborts). The timer is unref'd and cleared when the call settles.
    * Only this call is affected. When the caller's signal aborts first, the call rejects
@@ -50,7 +50,7 @@ export class TimeoutPolicy implements Policy {
     const timeoutMs = this.#timeoutMs;
     return runOperation(fn, signal, timeoutMs, () => {
       if (this.#onTimeout.active) this.#onTimeout.emit({ timeoutMs });
-      return new TimeoutError(timeoutMs);
+      return new OperationTimeoutError(timeoutMs);
     });
   }
 
@@ -61,7 +61,7 @@ export class TimeoutPolicy implements Policy {
 }
 
 /**
- * A policy that rejects a call with a {@link TimeoutError} once it has run `timeoutMs`
+ * A policy that rejects a call with an {@link OperationTimeoutError} once it has run `timeoutMs`
  * milliseconds, and aborts the signal the call received:
  *
  * ```ts

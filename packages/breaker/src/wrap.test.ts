@@ -1,7 +1,7 @@
 import { linkSignal, raceSignal, throwIfAborted } from '@breakwater/core';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { bulkhead } from './bulkhead.js';
-import { BreakerOpenError, TimeoutError } from './errors.js';
+import { BreakerOpenError, OperationTimeoutError } from './errors.js';
 import { fallback } from './fallback.js';
 import { caught, deferred, hanging, track } from './policies-test-support.fixture.js';
 import type { ExecuteOptions, Operation, Policy } from './policy.js';
@@ -93,10 +93,10 @@ describe('wrap', () => {
       }),
     );
     await vi.advanceTimersByTimeAsync(100);
-    expect(signals[0]?.reason).toBeInstanceOf(TimeoutError);
+    expect(signals[0]?.reason).toBeInstanceOf(OperationTimeoutError);
     expect(attempts).toBe(1);
     await vi.advanceTimersByTimeAsync(10 + 100);
-    expect(signals[1]?.reason).toBeInstanceOf(TimeoutError);
+    expect(signals[1]?.reason).toBeInstanceOf(OperationTimeoutError);
     expect(attempts).toBe(2);
     await vi.advanceTimersByTimeAsync(10);
     expect(result).toMatchObject({ status: 'fulfilled', value: 'third time' });
@@ -114,7 +114,7 @@ describe('wrap', () => {
     });
     const result = track(policy.execute(fn));
     await vi.advanceTimersByTimeAsync(250);
-    expect(result.error).toBeInstanceOf(TimeoutError);
+    expect(result.error).toBeInstanceOf(OperationTimeoutError);
     expect(fn).toHaveBeenCalledTimes(3);
     await vi.runAllTimersAsync();
     expect(fn).toHaveBeenCalledTimes(3);
@@ -164,7 +164,7 @@ describe('wrap', () => {
     await vi.advanceTimersByTimeAsync(50 + 5 + 50);
     expect(result).toMatchObject({ status: 'fulfilled', value: 'cached' });
     expect(retries).toHaveLength(1);
-    expect(retries[0]?.error).toBeInstanceOf(TimeoutError);
+    expect(retries[0]?.error).toBeInstanceOf(OperationTimeoutError);
   });
 
   it('composes a wrapped policy inside another', async () => {

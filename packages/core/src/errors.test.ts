@@ -2,11 +2,13 @@ import { describe, expect, it, vi } from 'vitest';
 import { BreakwaterError, errorGuard, isBreakwaterError } from './errors.js';
 
 class PoolTimeoutError extends BreakwaterError {
+  static readonly code = 'BREAKWATER_POOL_TIMEOUT';
   constructor(cause?: unknown) {
-    super('BREAKWATER_POOL_TIMEOUT', 'Timed out after 10 ms', { cause });
+    super(PoolTimeoutError.code, 'Timed out after 10 ms', { cause });
   }
 }
-const isPoolTimeoutError = errorGuard<PoolTimeoutError>('BREAKWATER_POOL_TIMEOUT');
+const isPoolTimeoutError = errorGuard(PoolTimeoutError);
+const isPoolTimeoutCode = errorGuard<PoolTimeoutError>('BREAKWATER_POOL_TIMEOUT');
 
 describe('BreakwaterError', () => {
   it('carries the subclass name, a stable code, the message and the cause', () => {
@@ -57,5 +59,26 @@ describe('BreakwaterError', () => {
     expect(foreign).not.toBeInstanceOf(BreakwaterError);
     expect(isBreakwaterError(foreign)).toBe(true);
     expect(isPoolTimeoutError(foreign)).toBe(true);
+  });
+
+  it('gets a guard from its class, typed by the class and checking its static code', () => {
+    const guard: (value: unknown) => value is PoolTimeoutError = errorGuard(PoolTimeoutError);
+    const error: unknown = new PoolTimeoutError();
+    expect(guard(error)).toBe(true);
+    if (guard(error)) expect(error.code).toBe('BREAKWATER_POOL_TIMEOUT');
+    expect(guard(new BreakwaterError('OTHER', 'x'))).toBe(false);
+    expect(guard({ code: 'BREAKWATER_POOL_TIMEOUT' })).toBe(false);
+  });
+
+  it('still gets a guard from a code alone', () => {
+    expect(isPoolTimeoutCode(new PoolTimeoutError())).toBe(true);
+    expect(isPoolTimeoutCode(new BreakwaterError('OTHER', 'x'))).toBe(false);
+  });
+
+  it('refuses to build a guard from a class without a static code', () => {
+    class Uncoded extends BreakwaterError {}
+    expect(() => errorGuard(Uncoded as never)).toThrow(
+      new TypeError('Expected `errorClass.code` to be a string, got `undefined`'),
+    );
   });
 });

@@ -1,3 +1,5 @@
+import { invalidMessage } from './validate.js';
+
 /**
  * The brand every Breakwater error carries. `Symbol.for` makes it the same symbol in
  * every copy of this package loaded into one process, so the guards below recognise
@@ -52,12 +54,29 @@ export function isBreakwaterError(value: unknown, code?: string): value is Break
   return code === undefined || (value as { code?: unknown }).code === code;
 }
 
+/** An error class with its stable code as a static `code`, as every Breakwater error has. */
+export interface BreakwaterErrorClass<E extends BreakwaterError> {
+  readonly code: string;
+  readonly prototype: E;
+}
+
 /**
- * Builds a typed guard for one error class: `isPoolTimeoutError(e)` checks the brand
- * and the code, so it recognises errors from another copy of the package too.
+ * Builds the typed guard of an error class: `errorGuard(PoolTimeoutError)` is
+ * `(value) => value is PoolTimeoutError`. It checks the brand and the class's static
+ * `code`, not `instanceof`, so it recognises errors thrown by another copy of the package.
+ * @throws TypeError when the class has no string `code`.
  */
 export function errorGuard<E extends BreakwaterError>(
-  code: string,
+  errorClass: BreakwaterErrorClass<E>,
+): (value: unknown) => value is E;
+/** Builds the typed guard of the errors carrying `code`; for a class without a static `code`. */
+export function errorGuard<E extends BreakwaterError>(code: string): (value: unknown) => value is E;
+export function errorGuard<E extends BreakwaterError>(
+  classOrCode: BreakwaterErrorClass<E> | string,
 ): (value: unknown) => value is E {
+  const code = typeof classOrCode === 'string' ? classOrCode : classOrCode.code;
+  if (typeof code !== 'string') {
+    throw new TypeError(invalidMessage('errorClass.code', 'a string', code));
+  }
   return (value: unknown): value is E => isBreakwaterError(value, code);
 }

@@ -13,7 +13,7 @@ export { checkClock, monotonicClock, wallClock } from './clock.js';
 export type { Deferred } from './deferred.js';
 export { deferred } from './deferred.js';
 export { describeValue } from './describe-value.js';
-export type { BreakwaterErrorOptions } from './errors.js';
+export type { BreakwaterErrorClass, BreakwaterErrorOptions } from './errors.js';
 export { BreakwaterError, errorGuard, isBreakwaterError } from './errors.js';
 export type { ListenerErrorHandler, Unsubscribe } from './listeners.js';
 export { Listeners, rethrowAsync } from './listeners.js';

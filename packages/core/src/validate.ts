@@ -13,21 +13,21 @@ import { describeValue } from './describe-value.js';
 /** Constraints for {@link checkNumber}. */
 export interface NumberRule {
   /** Smallest allowed value (inclusive unless `exclusiveMin`). */
-  min?: number;
+  min?: number | undefined;
   /** Largest allowed value (inclusive). */
-  max?: number;
+  max?: number | undefined;
   /** Treat `min` as exclusive (`> min`). @default false */
-  exclusiveMin?: boolean;
+  exclusiveMin?: boolean | undefined;
   /** Require an integer. @default false */
-  integer?: boolean;
+  integer?: boolean | undefined;
   /** Accept `Infinity` (for "no limit" options). @default false */
-  allowInfinity?: boolean;
+  allowInfinity?: boolean | undefined;
 }
 
 /** A rule plus the value to use when the option is `undefined`. */
 export interface NumberOption extends NumberRule {
   /** Returned when the value is `undefined`; without it `undefined` is rejected. */
-  default?: number;
+  default?: number | undefined;
 }
 
 function expectation(rule: NumberRule): string {

@@ -106,13 +106,11 @@ export class PoolCloseTimeoutError extends BreakwaterError {
   }
 }
 
-export const isPoolFullError = errorGuard<PoolFullError>(PoolFullError.code);
-export const isPoolTimeoutError = errorGuard<PoolTimeoutError>(PoolTimeoutError.code);
-export const isPoolClosedError = errorGuard<PoolClosedError>(PoolClosedError.code);
-export const isNotBorrowedError = errorGuard<NotBorrowedError>(NotBorrowedError.code);
-export const isCreateTimeoutError = errorGuard<CreateTimeoutError>(CreateTimeoutError.code);
-export const isInvalidResourceError = errorGuard<InvalidResourceError>(InvalidResourceError.code);
-export const isValidateTimeoutError = errorGuard<ValidateTimeoutError>(ValidateTimeoutError.code);
-export const isPoolCloseTimeoutError = errorGuard<PoolCloseTimeoutError>(
-  PoolCloseTimeoutError.code,
-);
+export const isPoolFullError = errorGuard(PoolFullError);
+export const isPoolTimeoutError = errorGuard(PoolTimeoutError);
+export const isPoolClosedError = errorGuard(PoolClosedError);
+export const isNotBorrowedError = errorGuard(NotBorrowedError);
+export const isCreateTimeoutError = errorGuard(CreateTimeoutError);
+export const isInvalidResourceError = errorGuard(InvalidResourceError);
+export const isValidateTimeoutError = errorGuard(ValidateTimeoutError);
+export const isPoolCloseTimeoutError = errorGuard(PoolCloseTimeoutError);

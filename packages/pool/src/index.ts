@@ -18,7 +18,6 @@ export {
 } from './errors.js';
 export type { PoolOptions } from './options.js';
 export type {
-  AcquireOptions,
   CreateErrorEvent,
   CreateEvent,
   DestroyErrorEvent,
@@ -26,6 +25,7 @@ export type {
   DestroyReason,
   LeakEvent,
   Lease,
+  PoolAcquireOptions,
   PoolStats,
   UseContext,
 } from './pool.js';

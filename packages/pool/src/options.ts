@@ -110,7 +110,7 @@ const DURATION = { min: 0, max: MAX_TIMER_MS } as const;
 const POSITIVE = { min: 0, exclusiveMin: true, max: MAX_TIMER_MS } as const;
 
 /** Every option, checked by the compiler against `PoolOptions` (none missing, none extra). */
-const OPTION_KEYS = Object.keys({
+export const OPTION_KEYS = Object.keys({
   create: true,
   destroy: true,
   validate: true,

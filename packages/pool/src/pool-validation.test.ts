@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { OPTION_KEYS } from './options.js';
 import { Pool } from './pool.js';
 
 const create = () => ({});
@@ -109,5 +110,19 @@ describe('Pool option validation', () => {
     const options = { create, max: 3 };
     void new Pool(options).close();
     expect(options).toEqual({ create, max: 3 });
+  });
+  it('takes an option given as undefined as absent', async () => {
+    const pool = new Pool({
+      ...Object.fromEntries(OPTION_KEYS.map((key) => [key, undefined])),
+      create,
+    });
+    const resource = await pool.acquire({
+      signal: undefined,
+      timeoutMs: undefined,
+      priority: undefined,
+    });
+    pool.release(resource);
+    expect(pool.stats()).toMatchObject({ size: 1, idle: 1, created: 1 });
+    await pool.close();
   });
 });

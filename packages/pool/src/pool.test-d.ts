@@ -5,7 +5,8 @@
  * passed as they are.
  */
 import type { Redis } from 'ioredis';
-import { Pool } from './pool.js';
+import type { PoolOptions } from './options.js';
+import { Pool, type PoolAcquireOptions } from './pool.js';
 
 declare const connect: (signal: AbortSignal) => Promise<Redis>;
 
@@ -48,3 +49,32 @@ export const wrongCreate = new Pool<Client>({
   // @ts-expect-error a create that returns something else is refused
   create: () => 'not a client',
 });
+
+// Every optional option accepts an explicit `undefined` (`exactOptionalPropertyTypes`).
+export const undefinedOptions: PoolOptions<Client> = {
+  create: client,
+  destroy: undefined,
+  validate: undefined,
+  validateOnReturn: undefined,
+  min: undefined,
+  max: undefined,
+  maxWaiting: undefined,
+  acquireTimeoutMs: undefined,
+  createTimeoutMs: undefined,
+  destroyTimeoutMs: undefined,
+  createBackoff: undefined,
+  idleTimeoutMs: undefined,
+  maxLifetimeMs: undefined,
+  lifetimeJitter: undefined,
+  keepaliveMs: undefined,
+  leakDetectionMs: undefined,
+  reuse: undefined,
+  housekeepingIntervalMs: undefined,
+  clock: undefined,
+  random: undefined,
+};
+export const acquireOptions: PoolAcquireOptions = {
+  signal: undefined,
+  timeoutMs: undefined,
+  priority: undefined,
+};

@@ -32,7 +32,7 @@ import {
 } from './options.js';
 
 /** Options of `acquire`, `lease` and `use`. */
-export interface AcquireOptions {
+export interface PoolAcquireOptions {
   /** Gives up waiting when aborted (rejects with `signal.reason`). */
   signal?: AbortSignal | undefined;
   /** How long to wait for a resource. @default the pool's `acquireTimeoutMs` */
@@ -179,12 +179,12 @@ export class Pool<T> implements AsyncDisposable {
    * `timeoutMs`, with `PoolFullError` at once when `maxWaiting` callers already wait,
    * with `signal.reason` when aborted, and with `PoolClosedError` after `close()`.
    */
-  acquire(options?: AcquireOptions): Promise<T> {
+  acquire(options?: PoolAcquireOptions): Promise<T> {
     return this.#acquire(options);
   }
 
   /** Like `acquire`, as a `Lease` for `await using lease = await pool.lease()`. */
-  async lease(options?: AcquireOptions): Promise<Lease<T>> {
+  async lease(options?: PoolAcquireOptions): Promise<Lease<T>> {
     const resource = await this.#acquire(options);
     let done: Promise<void> | undefined;
     const release = (): Promise<void> => {
@@ -209,7 +209,7 @@ export class Pool<T> implements AsyncDisposable {
    */
   async use<R>(
     fn: (resource: T, context: UseContext) => R | PromiseLike<R>,
-    options?: AcquireOptions,
+    options?: PoolAcquireOptions,
   ): Promise<R> {
     checkFunction('fn', fn);
     const resource = await this.acquire(options);
@@ -368,7 +368,7 @@ export class Pool<T> implements AsyncDisposable {
 
   // ------------------------------------------------------------------ internals
 
-  #acquire(options: AcquireOptions | undefined): Promise<T> {
+  #acquire(options: PoolAcquireOptions | undefined): Promise<T> {
     if (this.#closed) return Promise.reject(new PoolClosedError());
     let timeoutMs = this.#o.acquireTimeoutMs;
     let priority = 0;

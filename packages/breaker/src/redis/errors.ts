@@ -34,4 +34,4 @@ export class BreakerDisposedError extends BreakwaterError {
 }
 
 /** True for a {@link BreakerDisposedError} from any copy of this package. */
-export const isBreakerDisposedError = errorGuard<BreakerDisposedError>(BreakerDisposedError.code);
+export const isBreakerDisposedError = errorGuard(BreakerDisposedError);

@@ -1,7 +1,7 @@
 import { type RedisServerHandle, startRedis } from '@breakwater/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BreakerOpenError, isBreakerOpenError, TimeoutError } from '../errors.js';
+import { BreakerOpenError, isBreakerOpenError, OperationTimeoutError } from '../errors.js';
 import { isBreakerDisposedError } from './errors.js';
 import type { FleetStateChangeEvent } from './fleet-events.js';
 import {
@@ -305,7 +305,7 @@ describe('FleetCircuitBreaker on one Redis', () => {
         signal.addEventListener('abort', () => reject(signal.reason));
       });
     for (let i = 0; i < 3; i++) {
-      expect(await caught(a.execute(hang, { timeoutMs: 5 }))).toBeInstanceOf(TimeoutError);
+      expect(await caught(a.execute(hang, { timeoutMs: 5 }))).toBeInstanceOf(OperationTimeoutError);
     }
     for (let i = 0; i < 3; i++) expect(await a.execute(async () => 503)).toBe(503);
     for (let i = 0; i < 5; i++) {

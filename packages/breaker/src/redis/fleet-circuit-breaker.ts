@@ -9,16 +9,16 @@ import { evalScript, type LuaScript, RedisCalls, type RedisOutcome } from '@brea
 import {
   BREAKER_CALL_KEYS,
   type BreakerExecuteOptions,
+  type BreakerRejectEvent,
   type BreakerState,
   CircuitBreaker,
   type FailureEvent,
-  type RejectEvent,
   type SlowEvent,
   type SuccessEvent,
   type TimeoutEvent,
   type TripReason,
 } from '../circuit-breaker.js';
-import { BreakerOpenError, TimeoutError } from '../errors.js';
+import { BreakerOpenError, OperationTimeoutError } from '../errors.js';
 import { checkCallKeys } from '../invoke-operation.js';
 import type { Operation, Policy } from '../policy.js';
 import { wholeMs } from '../whole-ms.js';
@@ -102,7 +102,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
   #closing: Promise<void> | undefined;
 
   readonly #onStateChange = new Listeners<FleetStateChangeEvent>();
-  readonly #onReject = new Listeners<RejectEvent>();
+  readonly #onReject = new Listeners<BreakerRejectEvent>();
   readonly #onModeChange = new Listeners<ModeChangeEvent>();
   readonly #onError = new Listeners<FleetRedisErrorEvent>();
 
@@ -174,7 +174,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
    *
    * @throws BreakerOpenError when the fleet (or, in local mode, this instance) refuses
    *   the call, with `retryAfterMs`.
-   * @throws TimeoutError when the call outlives its timeout.
+   * @throws OperationTimeoutError when the call outlives its timeout.
    * @throws BreakerDisposedError after `close()`.
    */
   async execute<T>(fn: Operation<T>, options?: BreakerExecuteOptions): Promise<T> {
@@ -231,7 +231,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
     return this.#onStateChange.on(listener);
   }
   /** A call was refused, by the fleet's state or (in local mode) the local breaker. */
-  onReject(listener: (event: RejectEvent) => void): Unsubscribe {
+  onReject(listener: (event: BreakerRejectEvent) => void): Unsubscribe {
     const fleet = this.#onReject.on(listener);
     const local = this.#local.onReject(listener);
     const off = (): void => {
@@ -400,7 +400,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
     // The caller gave up.
     if (signal?.aborted === true && error === signal.reason) return IGNORED;
     // This call's own timeout (the local breaker aborts the call's signal with it).
-    if (error instanceof TimeoutError && context.aborted && context.reason === error) {
+    if (error instanceof OperationTimeoutError && context.aborted && context.reason === error) {
       return FAILURE;
     }
     const isFailure = this.#o.breaker.isFailure;

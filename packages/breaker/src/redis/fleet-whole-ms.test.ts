@@ -1,7 +1,7 @@
 import { createManualClock, type RedisServerHandle, startRedis } from '@breakwater/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RejectEvent } from '../circuit-breaker.js';
+import type { BreakerRejectEvent } from '../circuit-breaker.js';
 import { BreakerOpenError } from '../errors.js';
 import {
   boom,
@@ -34,7 +34,7 @@ describe('FleetCircuitBreaker durations', () => {
     await breaker.sync();
     clock.advance(0.45);
     expect(breaker.stats().fleet.syncedAgoMs).toBe(1);
-    const rejects: RejectEvent[] = [];
+    const rejects: BreakerRejectEvent[] = [];
     breaker.onReject((event) => rejects.push(event));
     const error = await caught(breaker.execute(boom));
     expect(error).toBeInstanceOf(BreakerOpenError);

@@ -1,16 +1,21 @@
 export type {
   BreakerExecuteOptions,
+  BreakerRejectEvent,
   BreakerState,
   BreakerStats,
   FailureEvent,
-  RejectEvent,
   SlowEvent,
   StateChangeEvent,
   SuccessEvent,
   TimeoutEvent,
   TripReason,
 } from '../circuit-breaker.js';
-export { BreakerOpenError, isBreakerOpenError, isTimeoutError, TimeoutError } from '../errors.js';
+export {
+  BreakerOpenError,
+  isBreakerOpenError,
+  isOperationTimeoutError,
+  OperationTimeoutError,
+} from '../errors.js';
 export type { OpenBackoff } from '../options.js';
 export type { CallContext, ExecuteOptions, Operation, Policy } from '../policy.js';
 export type { FleetRedisErrorEvent, FleetRedisOperation } from './errors.js';

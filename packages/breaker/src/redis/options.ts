@@ -38,7 +38,7 @@ export interface FleetWindowOptions {
    */
   durationMs: number;
   /** Buckets the window is cut into, 1 to 100; each is one hash in Redis. @default 10 */
-  buckets?: number;
+  buckets?: number | undefined;
 }
 
 /**
@@ -72,32 +72,32 @@ export interface FleetCircuitBreakerOptions
    */
   name: string;
   /** Prepended to every key, which reads `${prefix}{${name}}:…`. No `{` or `}`. @default 'bw:breaker:' */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * Open when failures / calls over the fleet's window reach this share, in (0, 1].
    * @default 0.5 when `slowCallRateThreshold` is not set either
    */
-  failureRateThreshold?: number;
+  failureRateThreshold?: number | undefined;
   /** @default { type: 'time', durationMs: 10_000, buckets: 10 } */
-  window?: FleetWindowOptions;
+  window?: FleetWindowOptions | undefined;
   /** Probes let through in half-open, fleet-wide; all must succeed to close. @default 1 */
-  permittedCallsInHalfOpen?: number;
+  permittedCallsInHalfOpen?: number | undefined;
   /**
    * Time source in ms. The fleet's buckets are numbered from it, so every instance must
    * read the same time base. @default wallClock (`Date.now`)
    */
-  clock?: Clock;
+  clock?: Clock | undefined;
   /**
    * How often outcomes are pushed and the fleet's state is read, in ms: how stale this
    * instance's view of the fleet may get. @default 200
    */
-  syncIntervalMs?: number;
+  syncIntervalMs?: number | undefined;
   /**
    * How long a half-open probe slot is held in Redis, in ms. A probe whose instance died
    * (or that outlives it) frees its slot after this long, and another instance may probe.
    * @default `timeoutMs + 2 × redisTimeoutMs` with a `timeoutMs`, else 10_000
    */
-  probeLeaseMs?: number;
+  probeLeaseMs?: number | undefined;
 }
 
 /** Resolved, validated options; never the caller's object. */
@@ -129,7 +129,9 @@ function checkKeyPart(name: string, value: unknown, fallback?: string): string {
   return text;
 }
 
-function checkWindow(value: unknown): Required<FleetWindowOptions> {
+function checkWindow(value: unknown): {
+  [K in keyof FleetWindowOptions]-?: Exclude<FleetWindowOptions[K], undefined>;
+} {
   if (value === undefined) return { type: 'time', durationMs: 10_000, buckets: 10 };
   const raw = checkOptions('window', value as FleetWindowOptions) as Partial<
     Record<keyof FleetWindowOptions, unknown>

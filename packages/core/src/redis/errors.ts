@@ -40,8 +40,6 @@ export class RedisUnavailableError<Operation extends string = string> extends Br
 }
 
 /** True for a {@link RedisTimeoutError} from any copy of a Breakwater package. */
-export const isRedisTimeoutError = errorGuard<RedisTimeoutError>(RedisTimeoutError.code);
+export const isRedisTimeoutError = errorGuard(RedisTimeoutError);
 /** True for a {@link RedisUnavailableError} from any copy of a Breakwater package. */
-export const isRedisUnavailableError = errorGuard<RedisUnavailableError>(
-  RedisUnavailableError.code,
-);
+export const isRedisUnavailableError = errorGuard(RedisUnavailableError);
