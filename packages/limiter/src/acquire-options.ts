@@ -7,7 +7,7 @@ import {
 } from '@breakwater/core';
 
 /** Options of `acquire`. */
-export interface AcquireOptions {
+export interface RateLimiterAcquireOptions {
   /** Units to take. @default 1 */
   cost?: number | undefined;
   /** Stops waiting when aborted (rejects with `signal.reason`). */
@@ -30,7 +30,9 @@ export interface ResolvedAcquireOptions {
  * Validates the options of an `acquire` call.
  * @throws TypeError/RangeError naming the option.
  */
-export function readAcquireOptions(options: AcquireOptions | undefined): ResolvedAcquireOptions {
+export function readAcquireOptions(
+  options: RateLimiterAcquireOptions | undefined,
+): ResolvedAcquireOptions {
   const raw = checkOptions('options', options);
   checkKnownKeys('options', raw, ['cost', 'signal', 'maxWaitMs']);
   return {

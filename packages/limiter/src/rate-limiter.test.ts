@@ -3,10 +3,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { isRateLimitedError, RateLimitedError } from './errors.js';
 import { rateLimitHeaders } from './rate-limit-headers.js';
 import {
-  type AcquireOptions,
   type Algorithm,
   type LimitRule,
   RateLimiter,
+  type RateLimiterAcquireOptions,
   type RateLimiterOptions,
   type RateLimitResult,
 } from './rate-limiter.js';
@@ -628,9 +628,9 @@ describe('RateLimiter: options that are not options', () => {
       () => new RateLimiter({ limits: [limits, { limit: 1, window: 10 } as unknown as LimitRule] }),
     ).toThrow(/Unknown option `window` in `limits\[1\]`/);
     const limiter = new RateLimiter({ limits });
-    await expect(limiter.acquire('k', { timeout: 5 } as unknown as AcquireOptions)).rejects.toThrow(
-      /Unknown option `timeout` in `options`/,
-    );
+    await expect(
+      limiter.acquire('k', { timeout: 5 } as unknown as RateLimiterAcquireOptions),
+    ).rejects.toThrow(/Unknown option `timeout` in `options`/);
   });
 
   it('refuses a burst where it has no meaning (the window algorithms)', () => {

@@ -24,11 +24,11 @@ import type { Cluster, Redis } from 'ioredis';
 import { readAcquireOptions } from '../acquire-options.js';
 import { retryMs } from '../algorithms.js';
 import {
-  type AcquireOptions,
   type Algorithm,
   type LimitRule,
   RateLimitedError,
   RateLimiter,
+  type RateLimiterAcquireOptions,
   type RateLimitResult,
 } from '../rate-limiter.js';
 import {
@@ -395,7 +395,7 @@ export class RedisRateLimiter {
    * @throws RateLimitedError when the wait would exceed `maxWaitMs`; `signal.reason`
    *   when aborted; TypeError/RangeError for bad options, a bad key or cost.
    */
-  async acquire(key: string, options?: AcquireOptions): Promise<RateLimitResult> {
+  async acquire(key: string, options?: RateLimiterAcquireOptions): Promise<RateLimitResult> {
     const { cost, signal, maxWaitMs } = readAcquireOptions(options);
     this.#check(key, cost);
     const deadline = Date.now() + maxWaitMs;
