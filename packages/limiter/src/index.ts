@@ -5,13 +5,12 @@ export {
   RateLimitedError,
   RateLimiterClosedError,
 } from './errors.js';
-export { rateLimitHeaders } from './rate-limit-headers.js';
 export type {
   Algorithm,
   LimitRule,
   RateLimiterAcquireOptions,
   RateLimiterOptions,
-  RateLimiterStats,
-  RateLimitResult,
-} from './rate-limiter.js';
+} from './options.js';
+export { rateLimitHeaders } from './rate-limit-headers.js';
+export type { RateLimiterStats, RateLimitResult } from './rate-limiter.js';
 export { RateLimiter } from './rate-limiter.js';

@@ -1,7 +1,7 @@
 import { createManualClock } from '@breakwater/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isRateLimiterClosedError, RateLimiterClosedError } from './errors.js';
-import { type Algorithm, RateLimiter } from './rate-limiter.js';
+import { type Algorithm, RateLimiter } from './index.js';
 
 afterEach(() => {
   vi.useRealTimers();

@@ -3,7 +3,7 @@ import { startRedis } from '@breakwater/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isRateLimiterClosedError, RateLimiterClosedError } from '../errors.js';
-import { type LimitRule, RateLimiter } from '../rate-limiter.js';
+import { type LimitRule, RateLimiter } from '../index.js';
 import { type OutageEvent, type RedisAlgorithm, RedisRateLimiter } from './index.js';
 
 let server: Awaited<ReturnType<typeof startRedis>>;

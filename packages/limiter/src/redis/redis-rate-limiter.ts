@@ -23,17 +23,15 @@ import {
   resolveRedisCallOptions,
 } from '@breakwater/core/redis';
 import type { Cluster, Redis } from 'ioredis';
-import { readAcquireOptions } from '../acquire-options.js';
 import { retryMs } from '../algorithms.js';
-import { RateLimiterClosedError } from '../errors.js';
+import { RateLimitedError, RateLimiterClosedError } from '../errors.js';
 import {
   type Algorithm,
   type LimitRule,
-  RateLimitedError,
-  RateLimiter,
   type RateLimiterAcquireOptions,
-  type RateLimitResult,
-} from '../rate-limiter.js';
+  readAcquireOptions,
+} from '../options.js';
+import { RateLimiter, type RateLimitResult } from '../rate-limiter.js';
 import {
   buildConsumeScript,
   buildPeekScript,

@@ -1,6 +1,6 @@
 import { type LuaScript, luaScript } from '@breakwater/core/redis';
 import { GCRA_REBASE, STATE_WIDTH } from '../algorithms.js';
-import type { Algorithm } from '../rate-limiter.js';
+import type { Algorithm } from '../options.js';
 
 /** One normalized limit, as the script is built for it. */
 export interface ScriptRule {
