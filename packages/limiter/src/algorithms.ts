@@ -1,4 +1,5 @@
-import type { Algorithm, RateLimitResult } from './rate-limiter.js';
+import type { Algorithm } from './options.js';
+import type { RateLimitResult } from './rate-limiter.js';
 
 /**
  * The decision formulas of each algorithm, on one limit's numbers in a shared

@@ -19,3 +19,16 @@ export class RateLimitedError extends BreakwaterError {
 
 /** True for a `RateLimitedError` from any copy of this package (checks a brand and the code). */
 export const isRateLimitedError = errorGuard<RateLimitedError>(RateLimitedError.code);
+
+/** The limiter is closed: it takes no more requests, and waiting `acquire` callers were rejected. */
+export class RateLimiterClosedError extends BreakwaterError {
+  static readonly code = 'BREAKWATER_RATE_LIMITER_CLOSED';
+  constructor() {
+    super(RateLimiterClosedError.code, 'The rate limiter is closed');
+  }
+}
+
+/** True for a `RateLimiterClosedError` from any copy of this package (checks a brand and the code). */
+export const isRateLimiterClosedError = errorGuard<RateLimiterClosedError>(
+  RateLimiterClosedError.code,
+);

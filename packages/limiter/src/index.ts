@@ -1,11 +1,16 @@
 export type { Clock } from '@breakwater/core';
-export { isRateLimitedError, RateLimitedError } from './errors.js';
-export { rateLimitHeaders } from './rate-limit-headers.js';
+export {
+  isRateLimitedError,
+  isRateLimiterClosedError,
+  RateLimitedError,
+  RateLimiterClosedError,
+} from './errors.js';
 export type {
-  AcquireOptions,
   Algorithm,
   LimitRule,
+  RateLimiterAcquireOptions,
   RateLimiterOptions,
-  RateLimitResult,
-} from './rate-limiter.js';
+} from './options.js';
+export { rateLimitHeaders } from './rate-limit-headers.js';
+export type { RateLimiterStats, RateLimitResult } from './rate-limiter.js';
 export { RateLimiter } from './rate-limiter.js';

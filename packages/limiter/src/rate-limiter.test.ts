@@ -1,29 +1,13 @@
+import { createManualClock } from '@breakwater/testing';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { isRateLimitedError, RateLimitedError } from './errors.js';
+import { type Algorithm, type LimitRule, RateLimiter } from './index.js';
 import { rateLimitHeaders } from './rate-limit-headers.js';
-import {
-  type AcquireOptions,
-  type Algorithm,
-  type LimitRule,
-  RateLimiter,
-  type RateLimiterOptions,
-  type RateLimitResult,
-} from './rate-limiter.js';
-
-function manualClock(start = 0) {
-  let now = start;
-  return {
-    now: () => now,
-    advance(ms: number) {
-      now += ms;
-    },
-  };
-}
 
 describe('RateLimiter: GCRA', () => {
   it('allows a burst of limit, then the steady rate, with exact retryAfterMs', () => {
-    const clock = manualClock();
+    const clock = createManualClock();
     const limiter = new RateLimiter({ limits: { limit: 10, windowMs: 1000 }, clock });
     for (let i = 9; i >= 0; i--) {
       expect(limiter.consume('k')).toMatchObject({ allowed: true, remaining: i, limit: 10 });
@@ -41,7 +25,7 @@ describe('RateLimiter: GCRA', () => {
   });
 
   it('honours a smaller burst and costs above one', () => {
-    const clock = manualClock();
+    const clock = createManualClock();
     const limiter = new RateLimiter({ limits: { limit: 10, windowMs: 1000, burst: 2 }, clock });
     expect(limiter.consume('k', 2)).toMatchObject({ allowed: true, remaining: 0 });
     expect(limiter.consume('k')).toMatchObject({ allowed: false, retryAfterMs: 100 });
@@ -58,7 +42,7 @@ describe('RateLimiter: GCRA', () => {
         fc.integer({ min: 1, max: 50 }),
         fc.integer({ min: 1, max: 20 }),
         (limit, step) => {
-          const clock = manualClock();
+          const clock = createManualClock();
           const limiter = new RateLimiter({ limits: { limit, windowMs: 1000 }, clock });
           let admitted = 0;
           let requests = 0;
@@ -88,7 +72,7 @@ describe('RateLimiter: never more than the limit in any window', () => {
             maxLength: 200,
           }),
           (limit, windowMs, arrivals) => {
-            const clock = manualClock();
+            const clock = createManualClock();
             const limiter = new RateLimiter({ limits: { limit, windowMs }, algorithm, clock });
             const admitted: Array<[number, number]> = [];
             for (const [gap, cost] of arrivals) {
@@ -121,7 +105,7 @@ describe('RateLimiter: never more than the limit in any window', () => {
 
 describe('RateLimiter: multi-window quotas', () => {
   it('checks every limit and consumes from all or none', () => {
-    const clock = manualClock();
+    const clock = createManualClock();
     const limiter = new RateLimiter({
       limits: [
         { limit: 3, windowMs: 1000 },
@@ -144,7 +128,7 @@ describe('RateLimiter: multi-window quotas', () => {
   });
 
   it('fixed windows reset at their boundaries, all-or-nothing across limits', () => {
-    const clock = manualClock();
+    const clock = createManualClock();
     const limiter = new RateLimiter({
       limits: [
         { limit: 2, windowMs: 100 },
@@ -168,7 +152,7 @@ describe('RateLimiter: multi-window quotas', () => {
 
 describe('RateLimiter: keys, errors and headers', () => {
   it('keeps keys apart and drops idle keys as decisions go by, without timers', () => {
-    const clock = manualClock();
+    const clock = createManualClock();
     const limiter = new RateLimiter({ limits: { limit: 1, windowMs: 100 }, clock });
     for (let i = 0; i < 50; i++) expect(limiter.consume(`user:${i}`).allowed).toBe(true);
     expect(limiter.size).toBe(50);
@@ -180,7 +164,10 @@ describe('RateLimiter: keys, errors and headers', () => {
   });
 
   it('limit() throws RateLimitedError with retryAfterMs', () => {
-    const limiter = new RateLimiter({ limits: { limit: 1, windowMs: 1000 }, clock: manualClock() });
+    const limiter = new RateLimiter({
+      limits: { limit: 1, windowMs: 1000 },
+      clock: createManualClock(),
+    });
     limiter.limit('k');
     let error: unknown;
     try {
@@ -197,7 +184,7 @@ describe('RateLimiter: keys, errors and headers', () => {
   it('produces RateLimit-* and Retry-After headers', () => {
     const limiter = new RateLimiter({
       limits: { limit: 2, windowMs: 60_000 },
-      clock: manualClock(),
+      clock: createManualClock(),
     });
     expect(rateLimitHeaders(limiter.consume('k'))).toEqual({
       'RateLimit-Limit': '2',
@@ -212,48 +199,11 @@ describe('RateLimiter: keys, errors and headers', () => {
       'Retry-After': '30',
     });
   });
-
-  it.each([
-    [{}, TypeError, '`limits`'],
-    [{ limits: [] }, RangeError, 'Expected `limits` to be at least one limit'],
-    [
-      { limits: 5 },
-      TypeError,
-      'Expected `limits` to be a { limit, windowMs } object, got `5` (number)',
-    ],
-    [
-      { limits: { limit: 0, windowMs: 1000 } },
-      RangeError,
-      'Expected `limits.limit` to be an integer >= 1 and <= 9007199254740991, got `0` (number)',
-    ],
-    [{ limits: { limit: 1.5, windowMs: 1000 } }, RangeError, '`limits.limit`'],
-    [
-      { limits: [{ limit: 1, windowMs: 0 }] },
-      RangeError,
-      'Expected `limits[0].windowMs` to be a finite number >= 0.001 and <= 4503599627370495, got `0` (number)',
-    ],
-    [{ limits: { limit: 5, windowMs: 1000, burst: 0 } }, RangeError, '`limits.burst`'],
-    [{ limits: { limit: 5, windowMs: 1000 }, algorithm: 'leaky' }, RangeError, '`algorithm`'],
-    [{ limits: { limit: 5, windowMs: 1000 }, clock: {} }, TypeError, '`clock`'],
-  ])('rejects options %o', (options, type, message) => {
-    expect(() => new RateLimiter(options as never)).toThrow(type);
-    expect(() => new RateLimiter(options as never)).toThrow(message);
-  });
-
-  it('rejects an empty key and a cost that is not a positive integer', () => {
-    const limiter = new RateLimiter({ limits: { limit: 5, windowMs: 1000 } });
-    expect(() => limiter.consume('')).toThrow(
-      new RangeError('Expected `key` to be a non-empty string, got `""` (string)'),
-    );
-    expect(() => limiter.consume(5 as never)).toThrow(TypeError);
-    expect(() => limiter.consume('k', 0)).toThrow(RangeError);
-    expect(() => limiter.consume('k', 1.5)).toThrow(RangeError);
-  });
 });
 
 describe('RateLimiter: token bucket and sliding window', () => {
   it('token bucket: burst tokens at once, refilled at limit / windowMs', () => {
-    const clock = manualClock();
+    const clock = createManualClock();
     const limiter = new RateLimiter({
       limits: { limit: 10, windowMs: 1000, burst: 3 },
       algorithm: 'token-bucket',
@@ -272,7 +222,7 @@ describe('RateLimiter: token bucket and sliding window', () => {
   });
 
   it('sliding window: weighs the previous window by its remaining overlap', () => {
-    const clock = manualClock();
+    const clock = createManualClock();
     const limiter = new RateLimiter({
       limits: { limit: 10, windowMs: 1000 },
       algorithm: 'sliding-window',
@@ -289,7 +239,7 @@ describe('RateLimiter: token bucket and sliding window', () => {
   });
 
   it('sliding window: waits for the next window when this one is full', () => {
-    const clock = manualClock();
+    const clock = createManualClock();
     const limiter = new RateLimiter({
       limits: { limit: 4, windowMs: 1000 },
       algorithm: 'sliding-window',
@@ -304,7 +254,7 @@ describe('RateLimiter: token bucket and sliding window', () => {
 
   it('refund gives units back, never beyond a fresh allowance', () => {
     for (const algorithm of ['gcra', 'token-bucket', 'sliding-window', 'fixed-window'] as const) {
-      const clock = manualClock(5000);
+      const clock = createManualClock(5000);
       const limiter = new RateLimiter({ limits: { limit: 2, windowMs: 1000 }, algorithm, clock });
       limiter.consume('k', 2);
       expect(limiter.consume('k').allowed).toBe(false);
@@ -466,7 +416,7 @@ describe('RateLimiter: per-key storage', () => {
                 { limit: 5, windowMs: 300 },
               ]
             : { limit: 3, windowMs: 100 };
-          const clock = manualClock(1000);
+          const clock = createManualClock(1000);
           const shared = new RateLimiter({ limits, algorithm, clock });
           const own = new Map<number, RateLimiter>();
           const steps = [
@@ -511,7 +461,7 @@ describe('RateLimiter: per-key storage', () => {
           maxLength: 150,
         }),
         (algorithm, limit, windowMs, arrivals) => {
-          const clock = manualClock();
+          const clock = createManualClock();
           const rule = { limit, windowMs };
           const one = new RateLimiter({ limits: rule, algorithm, clock });
           const twice = new RateLimiter({ limits: [rule, rule], algorithm, clock });
@@ -526,7 +476,7 @@ describe('RateLimiter: per-key storage', () => {
   });
 
   it('reuses the slots of swept keys and compacts the store once most keys are gone, keeping the rest', () => {
-    const clock = manualClock();
+    const clock = createManualClock();
     const limiter = new RateLimiter({
       limits: { limit: 10_000, windowMs: 100 },
       algorithm: 'fixed-window',
@@ -614,61 +564,10 @@ describe('RateLimiter: per-key storage', () => {
   });
 });
 
-describe('RateLimiter: options that are not options', () => {
-  it('refuses unknown options, unknown limit fields and unknown acquire options', async () => {
-    const limits = { limit: 2, windowMs: 1_000 };
-    expect(
-      () => new RateLimiter({ limits, algoritm: 'fixed-window' } as unknown as RateLimiterOptions),
-    ).toThrow(
-      new TypeError(
-        'Unknown option `algoritm` in `options`; the options are `limits`, `algorithm`, `clock`',
-      ),
-    );
-    expect(
-      () => new RateLimiter({ limits: [limits, { limit: 1, window: 10 } as unknown as LimitRule] }),
-    ).toThrow(/Unknown option `window` in `limits\[1\]`/);
-    const limiter = new RateLimiter({ limits });
-    await expect(limiter.acquire('k', { timeout: 5 } as unknown as AcquireOptions)).rejects.toThrow(
-      /Unknown option `timeout` in `options`/,
-    );
-  });
-
-  it('refuses a burst where it has no meaning (the window algorithms)', () => {
-    for (const algorithm of ['fixed-window', 'sliding-window'] as const) {
-      expect(
-        () => new RateLimiter({ algorithm, limits: { limit: 10, windowMs: 1_000, burst: 3 } }),
-      ).toThrow(
-        new RangeError(
-          `\`limits.burst\` applies to 'gcra' and 'token-bucket' only, not to '${algorithm}': a window admits \`limit\` per window`,
-        ),
-      );
-    }
-    expect(
-      new RateLimiter({
-        algorithm: 'token-bucket',
-        limits: { limit: 10, windowMs: 1_000, burst: 3 },
-      }).maxCost,
-    ).toBe(3);
-  });
-
-  it('reset refuses a key that is not a non-empty string, like every other method', () => {
-    const limiter = new RateLimiter({ limits: { limit: 2, windowMs: 1_000 } });
-    expect(() => limiter.reset('')).toThrow(RangeError);
-    expect(() => limiter.reset(5 as unknown as string)).toThrow(TypeError);
-  });
-
-  it('rateLimitHeaders refuses what is not a decision', () => {
-    expect(() => rateLimitHeaders({} as RateLimitResult)).toThrow(
-      new TypeError('Expected `result` to be a decision of a rate limiter, got an object'),
-    );
-    expect(() => rateLimitHeaders(null as unknown as RateLimitResult)).toThrow(TypeError);
-  });
-});
-
 describe('RateLimiter: edges found in review', () => {
   it('sliding window: a fractional window still counts the previous window', () => {
     const windowMs = 0.1;
-    const clock = manualClock(0.25); // window [0.2, 0.3)
+    const clock = createManualClock(0.25); // window [0.2, 0.3)
     const limiter = new RateLimiter({
       limits: { limit: 1, windowMs },
       algorithm: 'sliding-window',
@@ -680,7 +579,7 @@ describe('RateLimiter: edges found in review', () => {
   });
 
   it('fixed window: the sweeper keeps a key whose fractional window is still the current one', () => {
-    const clock = manualClock(4.25);
+    const clock = createManualClock(4.25);
     const limiter = new RateLimiter({
       limits: { limit: 2, windowMs: 0.1 },
       algorithm: 'fixed-window',
@@ -695,7 +594,7 @@ describe('RateLimiter: edges found in review', () => {
   });
 
   it('sliding window: resetAfterMs counts the units just taken', () => {
-    const clock = manualClock();
+    const clock = createManualClock();
     const limiter = new RateLimiter({
       limits: { limit: 2, windowMs: 1000 },
       algorithm: 'sliding-window',
@@ -730,7 +629,7 @@ describe('RateLimiter: edges found in review', () => {
 describe('RateLimiter: GCRA on an epoch-ms clock', () => {
   it('a fresh key gets its whole burst at one instant, as at a small clock', () => {
     for (const limit of [6, 7]) {
-      const clock = manualClock(1_733_312_345_678);
+      const clock = createManualClock(1_733_312_345_678);
       const limiter = new RateLimiter({ limits: { limit, windowMs: 1000 }, clock });
       for (let i = limit - 1; i >= 0; i--) {
         expect(limiter.consume('k')).toMatchObject({ allowed: true, remaining: i });
@@ -761,7 +660,7 @@ describe('RateLimiter: GCRA on an epoch-ms clock', () => {
           { minLength: 1, maxLength: 10 },
         ),
         (algorithm, limit, windowMs, start, steps) => {
-          const clock = manualClock(start);
+          const clock = createManualClock(start);
           const limiter = new RateLimiter({ limits: { limit, windowMs }, algorithm, clock });
           let admitted = 0;
           for (const { dt, cost, times } of steps) {
@@ -777,44 +676,6 @@ describe('RateLimiter: GCRA on an epoch-ms clock', () => {
       ),
       { numRuns: 100 },
     );
-  });
-
-  it('refuses a window so long that its durations would not be exact in whole ms', () => {
-    expect(() => new RateLimiter({ limits: { limit: 1, windowMs: 2 ** 50, burst: 10 } })).toThrow(
-      new RangeError(
-        'Expected `limits.windowMs` to be small enough that windowMs / limit × burst <= 4503599627370495 ms (2^52 - 1), got `1125899906842624` (number)',
-      ),
-    );
-  });
-
-  it('refuses counts beyond 2^53 - 1 and windows outside [1 µs, 2^52 ms]', () => {
-    const cases: Array<[LimitRule, string]> = [
-      [
-        { limit: 1e308, windowMs: 1_000 },
-        'Expected `limits.limit` to be an integer >= 1 and <= 9007199254740991, got `1e+308` (number)',
-      ],
-      [
-        { limit: 10, windowMs: 1_000, burst: 2 ** 53 },
-        'Expected `limits.burst` to be an integer >= 1 and <= 9007199254740991, got `9007199254740992` (number)',
-      ],
-      [
-        { limit: 10, windowMs: 1e-9 },
-        'Expected `limits.windowMs` to be a finite number >= 0.001 and <= 4503599627370495, got `1e-9` (number)',
-      ],
-      [
-        { limit: 1, windowMs: 1e308 },
-        'Expected `limits.windowMs` to be a finite number >= 0.001 and <= 4503599627370495, got `1e+308` (number)',
-      ],
-    ];
-    for (const [limits, message] of cases) {
-      expect(() => new RateLimiter({ limits })).toThrow(new RangeError(message));
-    }
-    // The extremes themselves are accepted.
-    const limiter = new RateLimiter({
-      limits: { limit: 2 ** 53 - 1, windowMs: 0.001 },
-      clock: manualClock(1.8e12),
-    });
-    expect(limiter.consume('k', 2 ** 53 - 1)).toMatchObject({ allowed: true, remaining: 0 });
   });
 });
 
@@ -865,7 +726,7 @@ describe('RateLimiter: any configuration', () => {
         (algorithm, drawn, at, steps) => {
           const bursty = algorithm === 'gcra' || algorithm === 'token-bucket';
           const limits = bursty ? drawn : drawn.map(({ limit, windowMs }) => ({ limit, windowMs }));
-          const clock = manualClock(at);
+          const clock = createManualClock(at);
           let limiter: RateLimiter;
           try {
             limiter = new RateLimiter({ limits, algorithm, clock });
@@ -902,7 +763,7 @@ describe('RateLimiter: any configuration', () => {
 
 describe('RateLimiter: durations', () => {
   it('are whole ms, rounded up, without float noise', () => {
-    const clock = manualClock(1_733_312_345_678);
+    const clock = createManualClock(1_733_312_345_678);
     const gcra = new RateLimiter({ limits: { limit: 3, windowMs: 1_000 }, clock });
     // 3 × (1000 / 3) is 1000.0000000000001 in floating point; a third of a second is 333.33…
     expect(gcra.consume('k', 3)).toMatchObject({ allowed: true, resetAfterMs: 1_000 });
@@ -919,7 +780,7 @@ describe('RateLimiter: durations', () => {
     const fixed = new RateLimiter({
       limits: { limit: 1, windowMs: 0.3 },
       algorithm: 'fixed-window',
-      clock: manualClock(0.1),
+      clock: createManualClock(0.1),
     });
     // 0.2 ms to the end of the window: the wait of a denied request is at least 1 ms.
     expect(fixed.consume('k')).toMatchObject({ allowed: true, resetAfterMs: 1 });
@@ -928,7 +789,7 @@ describe('RateLimiter: durations', () => {
   });
 
   it('sliding window: the first request of a 1 s window reports when its unit stops weighing, up to 2 s later', () => {
-    const clock = manualClock(0);
+    const clock = createManualClock(0);
     const limiter = new RateLimiter({
       limits: { limit: 10, windowMs: 1_000 },
       algorithm: 'sliding-window',

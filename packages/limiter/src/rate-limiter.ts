@@ -1,20 +1,4 @@
-import {
-  type Clock,
-  checkClock,
-  checkInteger,
-  checkKnownKeys,
-  checkNumber,
-  checkOneOf,
-  checkOptions,
-  invalidMessage,
-  MAX_TIMER_MS,
-  Waiter,
-} from '@breakwater/core';
-import {
-  type AcquireOptions,
-  type ResolvedAcquireOptions,
-  readAcquireOptions,
-} from './acquire-options.js';
+import { type Clock, checkInteger, invalidMessage, MAX_TIMER_MS, Waiter } from '@breakwater/core';
 import {
   type Decide,
   decideFixedWindow,
@@ -32,46 +16,15 @@ import {
   tokenBucketOutcome,
   wholeMs,
 } from './algorithms.js';
-import { RateLimitedError } from './errors.js';
-
-export type { AcquireOptions } from './acquire-options.js';
-
-// `src/redis` imports the error from here.
-export { RateLimitedError } from './errors.js';
-
-/** One limit: at most `limit` units per `windowMs`. */
-export interface LimitRule {
-  /** Units allowed per window (a positive integer). */
-  limit: number;
-  /** Window length in ms (> 0). */
-  windowMs: number;
-  /**
-   * GCRA and token bucket only: units that may arrive at once (a positive integer).
-   * @default `limit`
-   * (a whole window's worth at once, then the steady rate)
-   */
-  burst?: number | undefined;
-}
-
-/** How decisions are made. */
-export type Algorithm = 'gcra' | 'token-bucket' | 'sliding-window' | 'fixed-window';
-
-/** Options of `new RateLimiter(options)`. */
-export interface RateLimiterOptions {
-  /** One limit or several (e.g. per minute and per hour): a request must fit all of them. */
-  limits: LimitRule | readonly LimitRule[];
-  /**
-   * `'gcra'`: two numbers per key and limit, smooth (the steady rate, plus `burst`).
-   * `'token-bucket'`: `burst` tokens refilled at `limit / windowMs`.
-   * `'sliding-window'`: this window's count plus the previous window's, weighted by how
-   * much of it still overlaps the sliding window.
-   * `'fixed-window'`: a counter per key and limit, reset at window boundaries.
-   * @default 'gcra'
-   */
-  algorithm?: Algorithm | undefined;
-  /** Time source in ms. @default monotonicClock */
-  clock?: Clock | undefined;
-}
+import { RateLimitedError, RateLimiterClosedError } from './errors.js';
+import {
+  type Algorithm,
+  type RateLimiterAcquireOptions,
+  type RateLimiterOptions,
+  type ResolvedAcquireOptions,
+  readAcquireOptions,
+  resolveRateLimiterOptions,
+} from './options.js';
 
 /** The outcome of one decision; the same shape for every algorithm. */
 export interface RateLimitResult {
@@ -84,6 +37,18 @@ export interface RateLimitResult {
   retryAfterMs: number;
   /** Whole ms (rounded up) until that limit is fully available again. */
   resetAfterMs: number;
+}
+
+/** `RateLimiter#stats()`: counters since construction, and gauges (the value now). */
+export interface RateLimiterStats {
+  /** Keys with state that still matters (gauge; the same as `size`). */
+  keys: number;
+  /** Requests allowed (`consume`, `limit`, and each `acquire` once served). */
+  allowed: number;
+  /** Decisions that denied a request (an `acquire` that waits may be denied several times). */
+  denied: number;
+  /** Callers waiting in `acquire` now (gauge). */
+  waiting: number;
 }
 
 /** A caller of `acquire` in a key's queue; `wait` leaves it on abort or at `maxWaitMs`. */
@@ -135,18 +100,6 @@ const ALGORITHMS: Readonly<Record<Algorithm, AlgorithmParts>> = {
   },
 };
 
-/** Every option, checked by the compiler against `RateLimiterOptions`. */
-const OPTION_KEYS = Object.keys({
-  limits: true,
-  algorithm: true,
-  clock: true,
-} satisfies Record<keyof RateLimiterOptions, true>);
-
-/** Shortest window: 1 µs. */
-const MIN_WINDOW_MS = 0.001;
-/** Longest window, and longest GCRA/token bucket refill: 2^52 - 1 ms (142,000 years). */
-const MAX_DURATION_MS = 2 ** 52 - 1;
-
 /** Slots the state store starts with (and never shrinks below). */
 const MIN_SLOTS = 64;
 
@@ -195,69 +148,21 @@ export class RateLimiter {
   #sweepPause = 0;
   /** Callers waiting in `acquire`, per key, first come first served. */
   readonly #queues = new Map<string, Queue>();
+  /** Callers in `#queues`, all keys together. */
+  #waiting = 0;
+  #allowed = 0;
+  #denied = 0;
+  #closed = false;
 
   constructor(options: RateLimiterOptions) {
-    const raw = checkOptions('options', options);
-    checkKnownKeys('options', raw, OPTION_KEYS);
-    const algorithm = checkOneOf(
-      'algorithm',
-      raw.algorithm,
-      ['gcra', 'token-bucket', 'sliding-window', 'fixed-window'],
-      'gcra',
-    );
+    const { algorithm, clock, rules } = resolveRateLimiterOptions(options);
     const parts = ALGORITHMS[algorithm];
     this.#kind = parts.kind;
     this.#width = parts.width;
     this.#decideOne = parts.decide;
     this.#outcomeOf = parts.outcome;
-    this.#clock = checkClock('clock', raw.clock);
-    const list = Array.isArray(raw.limits) ? raw.limits : [raw.limits];
-    if (list.length === 0)
-      throw new RangeError(invalidMessage('limits', 'at least one limit', raw.limits));
-    const bursty = algorithm === 'gcra' || algorithm === 'token-bucket';
-    this.#rules = Object.freeze(
-      list.map((rule: unknown, i: number) => {
-        const name = list.length === 1 && !Array.isArray(raw.limits) ? 'limits' : `limits[${i}]`;
-        if (typeof rule !== 'object' || rule === null) {
-          throw new TypeError(invalidMessage(name, 'a { limit, windowMs } object', rule));
-        }
-        checkKnownKeys(name, rule, ['limit', 'windowMs', 'burst']);
-        const r = rule as Partial<Record<keyof LimitRule, unknown>>;
-        if (!bursty && r.burst !== undefined) {
-          throw new RangeError(
-            `\`${name}.burst\` applies to 'gcra' and 'token-bucket' only, not to '${algorithm}': a window admits \`limit\` per window`,
-          );
-        }
-        // Counts stay exact below 2^53; windows no shorter than 1 µs (the resolution of the
-        // Redis clock) keep window numbers exact on an epoch-ms clock; durations below 2^52
-        // ms stay safe integers in whole ms, twice over (a sliding window reports up to two windows).
-        const limit = checkInteger(`${name}.limit`, r.limit, {
-          min: 1,
-          max: Number.MAX_SAFE_INTEGER,
-        });
-        const windowMs = checkNumber(`${name}.windowMs`, r.windowMs, {
-          min: MIN_WINDOW_MS,
-          max: MAX_DURATION_MS,
-        });
-        const burst = checkInteger(`${name}.burst`, r.burst, {
-          min: 1,
-          max: Number.MAX_SAFE_INTEGER,
-          default: limit,
-        });
-        const interval = windowMs / limit;
-        if (bursty && !(interval * burst <= MAX_DURATION_MS)) {
-          throw new RangeError(
-            invalidMessage(
-              `${name}.windowMs`,
-              `small enough that windowMs / limit × burst <= ${MAX_DURATION_MS} ms (2^52 - 1)`,
-              windowMs,
-            ),
-          );
-        }
-        const capacity = bursty ? burst : limit;
-        return Object.freeze({ limit, windowMs, interval, tolerance: interval * burst, capacity });
-      }),
-    );
+    this.#clock = clock;
+    this.#rules = rules;
     let maxCost = Number.POSITIVE_INFINITY;
     for (const rule of this.#rules) maxCost = Math.min(maxCost, rule.capacity);
     this.#maxCost = maxCost;
@@ -278,16 +183,26 @@ export class RateLimiter {
    */
   consume(key: string, cost = 1): RateLimitResult {
     this.#check(key, cost);
+    if (this.#closed) throw new RateLimiterClosedError();
+    return this.#consume(key, cost);
+  }
+
+  #consume(key: string, cost: number): RateLimitResult {
     const now = this.#clock.now();
     if (this.#sweepPause > 0) this.#sweepPause--;
     else this.#sweepSome(now);
     const slot = this.#slots.get(key);
-    if (slot !== undefined) return this.#decide(slot * this.#stride, cost, now, true);
-    // A new key: its fresh state goes into the next free slot, which it takes only when
-    // allowed (a denied first request leaves no state behind).
-    const free = this.#nextSlot();
-    const result = this.#decide(this.#fresh(free, now), cost, now, true);
-    if (result.allowed) this.#take(free, key);
+    let result: RateLimitResult;
+    if (slot !== undefined) result = this.#decide(slot * this.#stride, cost, now, true);
+    else {
+      // A new key: its fresh state goes into the next free slot, which it takes only when
+      // allowed (a denied first request leaves no state behind).
+      const free = this.#nextSlot();
+      result = this.#decide(this.#fresh(free, now), cost, now, true);
+      if (result.allowed) this.#take(free, key);
+    }
+    if (result.allowed) this.#allowed++;
+    else this.#denied++;
     return result;
   }
 
@@ -304,9 +219,10 @@ export class RateLimiter {
   /**
    * Waits until `cost` units of `key` are allowed, then takes them. Callers waiting for
    * one key are served in arrival order; the only timer is one per key that has waiters.
-   * @throws RateLimitedError when the wait would exceed `maxWaitMs`.
+   * @throws RateLimitedError when the wait would exceed `maxWaitMs`;
+   *   RateLimiterClosedError after `close()`, or when it closes while waiting.
    */
-  acquire(key: string, options?: AcquireOptions): Promise<RateLimitResult> {
+  acquire(key: string, options?: RateLimiterAcquireOptions): Promise<RateLimitResult> {
     let resolved: ResolvedAcquireOptions;
     try {
       resolved = readAcquireOptions(options);
@@ -316,8 +232,9 @@ export class RateLimiter {
     }
     const { cost, signal, maxWaitMs } = resolved;
     if (signal?.aborted === true) return Promise.reject(signal.reason);
+    if (this.#closed) return Promise.reject(new RateLimiterClosedError());
     if (!this.#queues.has(key)) {
-      const result = this.consume(key, cost);
+      const result = this.#consume(key, cost);
       if (result.allowed) return Promise.resolve(result);
       if (result.retryAfterMs > maxWaitMs) return Promise.reject(new RateLimitedError(key, result));
     }
@@ -326,6 +243,7 @@ export class RateLimiter {
       const index = queue?.waiters.indexOf(waiter) ?? -1;
       if (index < 0) return;
       queue!.waiters.splice(index, 1);
+      this.#waiting--;
       if (error !== undefined) waiter.wait.reject(error);
       if (index === 0) this.#serve(key);
     };
@@ -351,6 +269,7 @@ export class RateLimiter {
       this.#queues.set(key, queue);
     }
     queue.waiters.push(waiter);
+    this.#waiting++;
     if (queue.waiters.length === 1) this.#serve(key);
     return waiter.wait.promise;
   }
@@ -363,14 +282,16 @@ export class RateLimiter {
     queue.timer = undefined;
     while (queue.waiters.length > 0) {
       const head = queue.waiters[0]!;
-      const result = this.consume(key, head.cost);
+      const result = this.#consume(key, head.cost);
       if (result.allowed) {
         queue.waiters.shift();
+        this.#waiting--;
         head.wait.resolve(result);
         continue;
       }
       if (this.#clock.now() + result.retryAfterMs > head.deadline) {
         queue.waiters.shift();
+        this.#waiting--;
         head.wait.reject(new RateLimitedError(key, result));
         continue;
       }
@@ -387,6 +308,67 @@ export class RateLimiter {
     const slot = this.#slots.get(key);
     const at = slot === undefined ? this.#fresh(this.#nextSlot(), now) : slot * this.#stride;
     return this.#decide(at, cost, now, false);
+  }
+
+  /**
+   * A key's state now, without taking anything: `allowed` and `retryAfterMs` are what
+   * `consume(key)` (cost 1) would decide; `limit`, `remaining` and `resetAfterMs` describe
+   * the key as it is, before that request (a fresh key: `remaining` = its capacity).
+   * Writes no state (an unknown key stays unknown), and works after `close()`.
+   * @throws TypeError/RangeError for an empty key.
+   */
+  get(key: string): RateLimitResult {
+    this.#check(key, 1);
+    const next = this.#peek(key, 1);
+    const now = this.#peek(key, 0);
+    return {
+      allowed: next.allowed,
+      limit: now.limit,
+      remaining: now.remaining,
+      retryAfterMs: next.retryAfterMs,
+      resetAfterMs: now.resetAfterMs,
+    };
+  }
+
+  /**
+   * Stops the limiter: every caller waiting in `acquire` rejects with
+   * `RateLimiterClosedError`, the timers of their keys are cleared, and later `consume`,
+   * `limit` and `acquire` calls are refused with the same error. `get`, `reset`, `refund`,
+   * `size` and `stats()` keep working. Calling it again is harmless.
+   */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    const queues = [...this.#queues.values()];
+    this.#queues.clear();
+    this.#waiting = 0;
+    for (const queue of queues) {
+      if (queue.timer !== undefined) clearTimeout(queue.timer);
+      queue.timer = undefined;
+      const error = new RateLimiterClosedError();
+      for (const waiter of queue.waiters.splice(0)) waiter.wait.reject(error);
+    }
+    return Promise.resolve();
+  }
+
+  /** Calls `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** A snapshot of the counters (cheap: no walk over keys or queues). */
+  stats(): RateLimiterStats {
+    return {
+      keys: this.#slots.size,
+      allowed: this.#allowed,
+      denied: this.#denied,
+      waiting: this.#waiting,
+    };
   }
 
   /** Forgets everything about `key`. */

@@ -51,7 +51,7 @@ it.each<RedisAlgorithm>(['gcra', 'token-bucket', 'sliding-window', 'fixed-window
     );
     expect(batch.map((r) => r.allowed)).toEqual(more.flatMap(() => [true, true, true, false]));
     const stats = limiter.stats();
-    expect(stats.redisErrors + stats.timeouts + stats.outageDecisions).toBe(0);
+    expect(stats.redis.errors + stats.redis.timeouts + stats.outageDecisions).toBe(0);
     expect(stats.scriptCalls).toBe(keys.length * 4 + more.length);
     // The second window still counts the 3 admitted: after a reset of the key, 3 again.
     expect(await limiter.reset(keys[0]!)).toBe(true);
@@ -141,3 +141,20 @@ it('a killed master: its keys follow the outage policy, the others stay on Redis
   expect(events.map((e) => e.mode)).toEqual(['outage', 'redis']);
   expect(events.at(-1)).toEqual({ mode: 'redis', reason: 'recovered' });
 }, 60_000);
+
+it('get reads a key on its own master without writing it', async () => {
+  const limiter = new RedisRateLimiter({
+    redis: cluster,
+    limits: { limit: 2, windowMs: 3_600_000 },
+  });
+  const keys = Array.from({ length: 4 }, (_, i) => `peek:user:${i}`);
+  for (const key of keys) {
+    expect(await limiter.get(key)).toMatchObject({ allowed: true, remaining: 2 });
+    expect(await cluster.exists(`bw:limit:{${key}}`)).toBe(0);
+    await limiter.consume(key);
+    await limiter.consume(key);
+    expect(await limiter.get(key)).toMatchObject({ allowed: false, remaining: 0, limit: 2 });
+  }
+  expect(limiter.stats()).toMatchObject({ outageDecisions: 0, redis: { errors: 0 } });
+  await limiter.close();
+});

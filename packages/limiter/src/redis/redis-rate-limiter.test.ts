@@ -2,12 +2,7 @@ import { wallClock } from '@breakwater/core';
 import { startRedis } from '@breakwater/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  type LimitRule,
-  RateLimitedError,
-  RateLimiter,
-  type RateLimitResult,
-} from '../rate-limiter.js';
+import { type LimitRule, RateLimitedError, RateLimiter, type RateLimitResult } from '../index.js';
 import { hammer } from './hammer.fixture.js';
 import { type RedisAlgorithm as Algorithm, type OutageEvent, RedisRateLimiter } from './index.js';
 import { buildConsumeScript } from './script.js';
@@ -86,7 +81,11 @@ describe('decisions', () => {
       const l = local.consume(key, cost);
       sameDecision(r, l);
     }
-    expect(remote.stats()).toMatchObject({ decisions: 11, redisErrors: 0, outageDecisions: 0 });
+    expect(remote.stats()).toMatchObject({
+      decisions: 11,
+      outageDecisions: 0,
+      redis: { errors: 0, timeouts: 0, inFlight: 0 },
+    });
   });
 
   it('shares state between instances and keeps it in one hash with a TTL', async () => {
@@ -336,7 +335,7 @@ describe('batching', () => {
     expect(await reset).toBe(true);
     expect(await limiter.consume(key)).toMatchObject({ allowed: true });
     const pending = limiter.consume(key);
-    await limiter.drain();
+    await limiter.close();
     expect(await pending).toMatchObject({ allowed: false });
   });
 
@@ -386,14 +385,22 @@ describe('batching', () => {
     });
     const results = await Promise.all(Array.from({ length: 3 }, () => limiter.consume('k')));
     expect(results.map((r) => r.allowed)).toEqual([true, true, false]);
-    expect(limiter.stats()).toMatchObject({ scriptCalls: 1, timeouts: 1, outageDecisions: 3 });
+    expect(limiter.stats()).toMatchObject({
+      scriptCalls: 1,
+      outageDecisions: 3,
+      redis: { errors: 1, timeouts: 1, inFlight: 1 },
+    });
     // A call skipped because the client is not ready was never sent: not a script call.
     const down = new RedisRateLimiter({
       redis: { status: 'connecting', evalsha: () => never, eval: () => never } as unknown as Redis,
       limits: { limit: 2, windowMs: 60_000 },
     });
     await down.consume('k');
-    expect(down.stats()).toMatchObject({ scriptCalls: 0, redisErrors: 1, outageDecisions: 1 });
+    expect(down.stats()).toMatchObject({
+      scriptCalls: 0,
+      outageDecisions: 1,
+      redis: { errors: 1, timeouts: 0, inFlight: 0 },
+    });
   });
 });
 
@@ -407,9 +414,6 @@ describe('outages', () => {
     const local = make('local');
     const events: OutageEvent[] = [];
     const off = local.onOutage((event) => events.push(event));
-    local.onOutage(() => {
-      throw new Error('ignored');
-    });
     const key = fresh();
     for (const limiter of [open, closed, local]) {
       expect((await limiter.consume(`${key}:warm`)).allowed).toBe(true);
@@ -430,7 +434,7 @@ describe('outages', () => {
     for (const limiter of [open, closed, local]) {
       expect(limiter.mode).toBe('outage');
       expect(limiter.stats().outageDecisions).toBe(5);
-      expect(limiter.stats().redisErrors).toBeGreaterThanOrEqual(5);
+      expect(limiter.stats().redis.errors).toBeGreaterThanOrEqual(5);
     }
     expect(await local.reset(key)).toBe(false);
     expect(events[0]).toMatchObject({ mode: 'outage' });
@@ -473,8 +477,8 @@ describe('outages', () => {
       // before) more, then denied.
       expect(during).toEqual([0, 1, 2, 3].map((i) => i < 2 - before));
       expect(limiter.stats()).toMatchObject({
-        timeouts: 4 + before,
         outageDecisions: 4 + before,
+        redis: { timeouts: 4 + before },
       });
       expect(limiter.mode).toBe('outage');
       process.kill(frozen.pid!, 'SIGCONT');
@@ -528,7 +532,7 @@ describe('outages', () => {
     await limiter.consume(key);
     await client.script('FLUSH');
     expect(await limiter.consume(key)).toMatchObject({ allowed: true, remaining: 0 });
-    expect(limiter.stats().redisErrors).toBe(0);
+    expect(limiter.stats().redis.errors).toBe(0);
   });
 
   it('treats timeouts, errors and bad replies as outages', async () => {
@@ -544,7 +548,7 @@ describe('outages', () => {
     const events: OutageEvent[] = [];
     slow.onOutage((e) => events.push(e));
     expect(await slow.consume('k')).toMatchObject({ allowed: false, retryAfterMs: 1_000 });
-    expect(slow.stats().timeouts).toBe(1);
+    expect(slow.stats().redis.timeouts).toBe(1);
     expect(events).toEqual([{ mode: 'outage', reason: 'timeout' }]);
 
     const failing = new RedisRateLimiter({
@@ -571,7 +575,7 @@ describe('outages', () => {
       limits: { limit: 1, windowMs: 1_000 },
     });
     expect(await odd.consume('k')).toMatchObject({ allowed: true });
-    expect(odd.stats().redisErrors).toBe(1);
+    expect(odd.stats().redis.errors).toBe(1);
     const nan = new RedisRateLimiter({
       redis: fake(() => Promise.resolve([1, 1, 'x', '0', '0'])),
       limits: { limit: 1, windowMs: 1_000 },
@@ -586,7 +590,7 @@ describe('outages', () => {
     rejectsOther.onOutage((e) => events.push(e));
     await rejectsOther.consume('k');
     expect(events.at(-1)).toEqual({ mode: 'outage', reason: 'not an error' });
-    await rejectsOther.drain();
+    await rejectsOther.close();
   });
 
   it('skips Redis while maxInFlight calls are unsettled', async () => {
@@ -605,7 +609,10 @@ describe('outages', () => {
     expect(await limiter.consume('b')).toMatchObject({ allowed: true });
     expect(evalsha).toHaveBeenCalledTimes(1);
     expect(reasons).toEqual(['timeout']);
-    expect(limiter.stats()).toMatchObject({ redisErrors: 2, timeouts: 1, outageDecisions: 2 });
+    expect(limiter.stats()).toMatchObject({
+      outageDecisions: 2,
+      redis: { errors: 2, timeouts: 1 },
+    });
   });
 
   it('does not EVAL after NOSCRIPT once the client dropped', async () => {
@@ -628,104 +635,6 @@ describe('outages', () => {
     const limiter = new RedisRateLimiter({ redis, limits: { limit: 1, windowMs: 1_000 } });
     await limiter.consume('k');
     expect(evals).toBe(0);
-    expect(limiter.stats().redisErrors).toBe(1);
-  });
-});
-
-describe('validation', () => {
-  const limits = { limit: 2, windowMs: 1_000 };
-  it('refuses bad options with named errors', () => {
-    expect(() => new RedisRateLimiter({ redis: {} as Redis, limits })).toThrow(/redis/);
-    expect(() => new RedisRateLimiter({ redis: null as unknown as Redis, limits })).toThrow(
-      TypeError,
-    );
-    expect(() => new RedisRateLimiter({ redis: client, limits, redisTimeoutMs: 0 })).toThrow(
-      RangeError,
-    );
-    expect(() => new RedisRateLimiter({ redis: client, limits, maxInFlight: 0 })).toThrow(
-      new RangeError('Expected `maxInFlight` to be an integer >= 1, got `0` (number)'),
-    );
-    // Renamed `redisTimeoutMs`, as in every Breakwater Redis store.
-    expect(() => new RedisRateLimiter({ redis: client, limits, timeoutMs: 50 } as never)).toThrow(
-      /Unknown option `timeoutMs`/,
-    );
-    expect(
-      () => new RedisRateLimiter({ redis: client, limits, outage: 'maybe' as 'local' }),
-    ).toThrow(/outage/);
-    expect(
-      () => new RedisRateLimiter({ redis: client, limits, algorithm: 'leaky' as 'gcra' }),
-    ).toThrow(/algorithm/);
-    // Longer than a Node timer can hold (it would fire after 1 ms).
-    expect(() => new RedisRateLimiter({ redis: client, limits, redisTimeoutMs: 2 ** 31 })).toThrow(
-      /redisTimeoutMs/,
-    );
-    expect(
-      () => new RedisRateLimiter({ redis: client, limits, outgae: 'fail-closed' } as never),
-    ).toThrow(/Unknown option `outgae` in `options`; the options are `redis`, `prefix`/);
-    for (const maxBatch of [0, 1.5, 1_001]) {
-      expect(() => new RedisRateLimiter({ redis: client, limits, maxBatch })).toThrow(
-        new RangeError(
-          `Expected \`maxBatch\` to be an integer >= 1 and <= 1000, got \`${maxBatch}\` (number)`,
-        ),
-      );
-    }
-    expect(
-      () =>
-        new RedisRateLimiter({ redis: client, limits, blockCache: 'yes' as unknown as boolean }),
-    ).toThrow(/blockCache/);
-    expect(() => new RedisRateLimiter({ redis: client, limits: [] })).toThrow(RangeError);
-    expect(
-      () => new RedisRateLimiter({ redis: client, limits: { limit: 0, windowMs: 1 } }),
-    ).toThrow(/limits\.limit/);
-  });
-
-  it('refuses the limits RateLimiter refuses, with the same messages', () => {
-    const bad: LimitRule[] = [
-      { limit: 1e308, windowMs: 1e-300 },
-      { limit: 1e9, windowMs: 1e-9 },
-      { limit: 10, windowMs: 1e-9 },
-      { limit: 1, windowMs: 2 ** 53 },
-      { limit: 1, windowMs: 2 ** 50, burst: 10 },
-      { limit: 5, windowMs: 1_000, burst: 2 ** 53 },
-    ];
-    for (const limits of bad) {
-      let message = '';
-      try {
-        new RateLimiter({ limits });
-      } catch (error) {
-        message = (error as Error).message;
-      }
-      expect(message).toMatch(/^Expected `limits\.(limit|windowMs|burst)`/);
-      expect(() => new RedisRateLimiter({ redis: client, limits })).toThrow(
-        new RangeError(message),
-      );
-    }
-  });
-
-  it('rejects bad keys and costs from every promise-returning method, never throwing synchronously', async () => {
-    const limiter = new RedisRateLimiter({ redis: client, limits });
-    const calls: Array<[string, () => Promise<unknown>, ErrorConstructor]> = [
-      ["consume('')", () => limiter.consume(''), RangeError],
-      ['consume(1)', () => limiter.consume(1 as unknown as string), TypeError],
-      ["consume('k', 3)", () => limiter.consume('k', 3), RangeError],
-      ["consume('k', 1.5)", () => limiter.consume('k', 1.5), RangeError],
-      ["consume('k', '2')", () => limiter.consume('k', '2' as unknown as number), TypeError],
-      ["limit('')", () => limiter.limit(''), RangeError],
-      ["limit('k', 0)", () => limiter.limit('k', 0), RangeError],
-      ["acquire('')", () => limiter.acquire(''), RangeError],
-      ["acquire('k', { cost: 3 })", () => limiter.acquire('k', { cost: 3 }), RangeError],
-      ["acquire('k', 5)", () => limiter.acquire('k', 5 as never), TypeError],
-      ["reset('')", () => limiter.reset(''), RangeError],
-      ['reset(null)', () => limiter.reset(null as unknown as string), TypeError],
-    ];
-    for (const [name, call, type] of calls) {
-      let promise: Promise<unknown> | undefined;
-      expect(() => {
-        promise = call();
-      }, name).not.toThrow();
-      await expect(promise, name).rejects.toThrow(type);
-    }
-    expect(limiter.stats().decisions).toBe(0);
-    expect(() => limiter.onOutage(5 as unknown as () => void)).toThrow(TypeError);
+    expect(limiter.stats().redis.errors).toBe(1);
   });
 });

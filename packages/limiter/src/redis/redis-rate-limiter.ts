@@ -1,38 +1,40 @@
 import {
   checkBoolean,
-  checkFunction,
   checkInteger,
   checkKnownKeys,
   checkOneOf,
   checkOptions,
   checkString,
   invalidMessage,
+  Listeners,
   MAX_TIMER_MS,
-  sleep,
   throwIfAborted,
+  type Unsubscribe,
+  Waiter,
 } from '@breakwater/core';
 import {
   checkRedisClient,
   evalScript,
   type LuaScript,
   type RedisCallOptions,
+  type RedisCallStats,
   RedisCalls,
   type RedisFailureEvent,
   resolveRedisCallOptions,
 } from '@breakwater/core/redis';
 import type { Cluster, Redis } from 'ioredis';
-import { readAcquireOptions } from '../acquire-options.js';
 import { retryMs } from '../algorithms.js';
+import { RateLimitedError, RateLimiterClosedError } from '../errors.js';
 import {
-  type AcquireOptions,
   type Algorithm,
   type LimitRule,
-  RateLimitedError,
-  RateLimiter,
-  type RateLimitResult,
-} from '../rate-limiter.js';
+  type RateLimiterAcquireOptions,
+  readAcquireOptions,
+} from '../options.js';
+import { RateLimiter, type RateLimitResult } from '../rate-limiter.js';
 import {
   buildConsumeScript,
+  buildPeekScript,
   parseScriptReply,
   type ScriptDecision,
   type ScriptRule,
@@ -83,26 +85,28 @@ export interface OutageEvent {
   reason: string;
 }
 
-/** Counters since construction. */
+/** `RedisRateLimiter#stats()`: counters since construction, and the calls in flight now. */
 export interface RedisRateLimiterStats {
   /** Every `consume`/`limit` call that got past validation. */
   decisions: number;
-  /** Redis calls that failed or were skipped (not ready, saturated, errors), timeouts included. */
-  redisErrors: number;
-  /** The calls among `redisErrors` that did not answer within `redisTimeoutMs`. */
-  timeouts: number;
   /** Decisions made by the outage policy. */
   outageDecisions: number;
   /** Decisions answered from the block cache. */
   blockCacheHits: number;
-  /** Script calls sent to Redis (several decisions may share one). */
+  /** Script calls sent to Redis (several decisions may share one; `get` calls not included). */
   scriptCalls: number;
+  /**
+   * The Redis calls, as every Breakwater Redis store counts them: `errors` (failed or
+   * skipped: not ready, saturated, errors, timeouts included), `timeouts` (the errors that
+   * did not answer within `redisTimeoutMs`) and `inFlight` (sent and not settled, now).
+   */
+  redis: RedisCallStats;
 }
 
 /** The client: an ioredis `Redis` or `Cluster`. */
 type RedisClient = Redis | Cluster;
 
-type Operation = 'consume';
+type Operation = 'consume' | 'get';
 
 /** Every option, checked by the compiler against `RedisRateLimiterOptions`. */
 const OPTION_KEYS = Object.keys({
@@ -174,6 +178,8 @@ export class RedisRateLimiter {
   readonly #rules: readonly ScriptRule[];
   /** The decision script, built for this algorithm and these limits. */
   readonly #script: LuaScript;
+  /** The read-only script of `get`. */
+  readonly #peekScript: LuaScript;
   readonly #maxBatch: number;
   readonly #cluster: boolean;
   /** Batches still taking requests: one per key on a Cluster, one in all otherwise. */
@@ -189,12 +195,15 @@ export class RedisRateLimiter {
   /** Keys with a reset sent and not answered yet: how many. */
   readonly #resetting = new Map<string, number>();
   #sweep: IterableIterator<[string, Block]> | undefined;
-  readonly #listeners = new Set<(event: OutageEvent) => void>();
+  readonly #onOutage = new Listeners<OutageEvent>();
+  /** `acquire` callers sleeping until their next attempt. */
+  readonly #sleepers = new Set<Waiter<void>>();
+  #closed = false;
   #mode: 'redis' | 'outage' = 'redis';
   /** When the last Redis call failed (ms, wall clock). */
   #lastFailureAt = Number.NEGATIVE_INFINITY;
   readonly #redisTimeoutMs: number;
-  readonly #stats: Omit<RedisRateLimiterStats, 'redisErrors' | 'timeouts'> = {
+  readonly #stats: Omit<RedisRateLimiterStats, 'redis'> = {
     decisions: 0,
     outageDecisions: 0,
     blockCacheHits: 0,
@@ -229,6 +238,7 @@ export class RedisRateLimiter {
       ),
     );
     this.#script = buildConsumeScript(algorithm, this.#rules);
+    this.#peekScript = buildPeekScript(algorithm, this.#rules);
     this.#cluster = client.isCluster === true;
     this.#redisTimeoutMs = calls.redisTimeoutMs;
     this.#redis = new RedisCalls(client, calls);
@@ -248,7 +258,8 @@ export class RedisRateLimiter {
    * Decides one request of `cost` units for `key` and consumes them if allowed: one Redis
    * round trip, or the outage policy when Redis cannot answer within `redisTimeoutMs`. Never
    * rejects for "limited" (check `allowed`) nor for Redis failures.
-   * @throws TypeError/RangeError (as a rejection) for an empty key or a bad cost.
+   * @throws TypeError/RangeError (as a rejection) for an empty key or a bad cost;
+   *   RateLimiterClosedError after `close()`.
    */
   consume(key: string, cost = 1): Promise<RateLimitResult> {
     try {
@@ -256,6 +267,7 @@ export class RedisRateLimiter {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (this.#closed) return Promise.reject(new RateLimiterClosedError());
     this.#stats.decisions++;
     if (this.#blockCache) {
       const now = Date.now();
@@ -393,9 +405,10 @@ export class RedisRateLimiter {
    * Callers are not queued: instances across a fleet compete, so there is no arrival
    * order to keep, and a waiting caller holds no Redis call open.
    * @throws RateLimitedError when the wait would exceed `maxWaitMs`; `signal.reason`
-   *   when aborted; TypeError/RangeError for bad options, a bad key or cost.
+   *   when aborted; TypeError/RangeError for bad options, a bad key or cost;
+   *   RateLimiterClosedError after `close()`, or when it closes while waiting.
    */
-  async acquire(key: string, options?: AcquireOptions): Promise<RateLimitResult> {
+  async acquire(key: string, options?: RateLimiterAcquireOptions): Promise<RateLimitResult> {
     const { cost, signal, maxWaitMs } = readAcquireOptions(options);
     this.#check(key, cost);
     const deadline = Date.now() + maxWaitMs;
@@ -405,18 +418,81 @@ export class RedisRateLimiter {
       if (result.allowed) return result;
       throwIfAborted(signal);
       if (Date.now() + result.retryAfterMs > deadline) throw new RateLimitedError(key, result);
-      await sleep(Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(result.retryAfterMs))), signal);
+      await this.#sleep(
+        Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(result.retryAfterMs))),
+        signal,
+      );
     }
+  }
+
+  /** Waits `ms` before the next attempt of `acquire`; `close()` ends the wait. */
+  #sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    // `close()` came while this caller's decision was on its way.
+    if (this.#closed) return Promise.reject(new RateLimiterClosedError());
+    const wait: Waiter<void> = new Waiter<void>({
+      signal,
+      onAbort: () => this.#sleepers.delete(wait),
+      timeoutMs: ms,
+      onTimeout: () => {
+        this.#sleepers.delete(wait);
+        wait.resolve();
+      },
+    });
+    this.#sleepers.add(wait);
+    return wait.promise;
+  }
+
+  /**
+   * A key's state in Redis now, without taking anything: `allowed` and `retryAfterMs` are
+   * what `consume(key)` (cost 1) would decide; `limit`, `remaining` and `resetAfterMs`
+   * describe the key before that request — as `RateLimiter#get` reports them. One Redis
+   * round trip of a read-only script (it writes nothing, not even a TTL), after the
+   * requests made before it; while Redis cannot answer, the outage policy's view
+   * (`'local'`: the local fallback's `get`). Works after `close()`; never rejects for
+   * Redis failures.
+   * @throws TypeError/RangeError (as a rejection) for an empty key.
+   */
+  async get(key: string): Promise<RateLimitResult> {
+    this.#check(key, 1);
+    // Requests made before this call go out first, so the answer includes them.
+    if (this.#flushScheduled) this.#sendReady();
+    // ARGV: the server's clock, then a request of cost 0 and one of cost 1 for KEYS[1].
+    const outcome = await this.#redis.run('get', async (client, call) => {
+      const reply = await evalScript(
+        client,
+        'get',
+        this.#peekScript,
+        [this.#hashKey(key)],
+        ['', 1, 0, 1, 1, 1, 1],
+        call,
+      );
+      return parseScriptReply(reply, 2, this.#rules.length);
+    });
+    if (!outcome.ok) {
+      this.#fail(outcome.event);
+      return this.#outage === 'local' ? this.#local.get(key) : this.#decideLocally(key, 0);
+    }
+    this.#recovered();
+    const [now, next] = outcome.value as [ScriptDecision, ScriptDecision];
+    return {
+      allowed: next.allowed,
+      limit: this.#rules[now.rule]!.limit,
+      remaining: now.remaining,
+      retryAfterMs: next.retryAfterMs,
+      resetAfterMs: now.resetAfterMs,
+    };
   }
 
   /**
    * Forgets `key` in Redis, in the block cache and in the local fallback, after every
    * request made before it: it is sent in the script call of its turn, in call order (so
    * an `EVAL` after `NOSCRIPT` keeps that order too). Resolves `true` once Redis forgot
-   * it, `false` when Redis could not be reached; never rejects.
+   * it, `false` when Redis could not be reached; never rejects for Redis failures.
+   * @throws RateLimiterClosedError (as a rejection) after `close()`.
    */
   async reset(key: string): Promise<boolean> {
     this.#check(key, 1);
+    if (this.#closed) throw new RateLimiterClosedError();
     this.#blocks.delete(key);
     this.#resetting.set(key, (this.#resetting.get(key) ?? 0) + 1);
     return new Promise<boolean>((reset) => this.#enqueue({ key, cost: 0, reset }));
@@ -431,13 +507,15 @@ export class RedisRateLimiter {
     this.#local.reset(key);
   }
 
-  /** Calls `listener` whenever decisions move to the outage policy or back; returns an unsubscribe. */
-  onOutage(listener: (event: OutageEvent) => void): () => void {
-    checkFunction('listener', listener);
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+  /**
+   * Calls `listener` whenever decisions move to the outage policy or back; returns an
+   * unsubscribe function that is also `Disposable`. A listener that throws does not
+   * disturb the limiter nor the other listeners; its error is rethrown asynchronously
+   * (an `uncaughtException`).
+   * @throws TypeError when `listener` is not a function.
+   */
+  onOutage(listener: (event: OutageEvent) => void): Unsubscribe {
+    return this.#onOutage.on(listener);
   }
 
   /** `'outage'` while the last Redis call failed. */
@@ -447,22 +525,44 @@ export class RedisRateLimiter {
 
   /** A snapshot of the counters. */
   stats(): RedisRateLimiterStats {
-    const { errors, timeouts } = this.#redis.stats();
     const { decisions, outageDecisions, blockCacheHits, scriptCalls } = this.#stats;
     return {
       decisions,
-      redisErrors: errors,
-      timeouts,
       outageDecisions,
       blockCacheHits,
       scriptCalls,
+      redis: this.#redis.stats(),
     };
   }
 
-  /** Resolves once every Redis call made so far has settled or timed out. */
-  drain(): Promise<void> {
-    if (this.#flushScheduled) this.#sendReady();
-    return this.#redis.drain();
+  /**
+   * Stops the limiter: requests already made are sent and settled (each Redis call waits
+   * at most `redisTimeoutMs`, then the outage policy answers), callers of `acquire`
+   * waiting for their next attempt reject with `RateLimiterClosedError`, and later
+   * `consume`, `limit`, `acquire` and `reset` calls are refused with it. `get`, `mode` and
+   * `stats()` keep working. The client is the caller's: it is not closed. Calling it again
+   * is harmless and resolves once the same calls have settled.
+   */
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      const error = new RateLimiterClosedError();
+      for (const sleeper of this.#sleepers) sleeper.reject(error);
+      this.#sleepers.clear();
+      if (this.#flushScheduled) this.#sendReady();
+    }
+    // The local fallback owns no timers nor waiters: nothing to close there.
+    await this.#redis.drain();
+  }
+
+  /** Calls `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
   }
 
   #hashKey(key: string): string {
@@ -517,13 +617,7 @@ export class RedisRateLimiter {
 
   #setMode(mode: 'redis' | 'outage', reason: string): void {
     this.#mode = mode;
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener({ mode, reason });
-      } catch {
-        // A listener's failure must not change a decision.
-      }
-    }
+    if (this.#onOutage.active) this.#onOutage.emit({ mode, reason });
   }
 
   #decideLocally(key: string, cost: number): RateLimitResult {

@@ -2,12 +2,7 @@ import { startRedis } from '@breakwater/testing';
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Algorithm,
-  type LimitRule,
-  RateLimiter,
-  type RateLimitResult,
-} from '../rate-limiter.js';
+import { type Algorithm, type LimitRule, RateLimiter, type RateLimitResult } from '../index.js';
 import { buildConsumeScript, parseScriptReply, scriptTtl } from './script.js';
 
 let server: Awaited<ReturnType<typeof startRedis>>;

@@ -1,6 +1,6 @@
 import { type LuaScript, luaScript } from '@breakwater/core/redis';
 import { GCRA_REBASE, STATE_WIDTH } from '../algorithms.js';
-import type { Algorithm } from '../rate-limiter.js';
+import type { Algorithm } from '../options.js';
 
 /** One normalized limit, as the script is built for it. */
 export interface ScriptRule {
@@ -203,11 +203,29 @@ export function buildConsumeScript(
   /** TTL of written state. @default scriptTtl(algorithm, rules) */
   ttlMs = scriptTtl(algorithm, rules),
 ): LuaScript {
+  return buildScript(algorithm, rules, ttlMs, false);
+}
+
+/**
+ * The read-only twin of {@link buildConsumeScript}, for `get`: the same decisions, made
+ * in the script's memory only. It writes nothing (no `SET`, `DEL` nor TTL change), and a
+ * cost of 0 is a decision like any other (what the key holds now), not a reset.
+ */
+export function buildPeekScript(algorithm: Algorithm, rules: readonly ScriptRule[]): LuaScript {
+  return buildScript(algorithm, rules, 1, true);
+}
+
+function buildScript(
+  algorithm: Algorithm,
+  rules: readonly ScriptRule[],
+  ttlMs: number,
+  readOnly: boolean,
+): LuaScript {
   const count = rules.length * STATE_WIDTH[algorithm];
   const tag = `${ALGORITHM_CODES[algorithm]}${rules.length}:`;
   const format = `<${'d'.repeat(count)}`;
   const commit = Array.from({ length: count }, (_, i) => `st[${i + 1}] = pend[${i + 1}]`);
-  const source = `-- @breakwater/limiter decision script (${algorithm}, ${rules.map((r) => `${r.limit}/${r.windowMs}ms burst ${r.burst}`).join(', ')})
+  const source = `-- @breakwater/limiter ${readOnly ? 'read-only ' : ''}decision script (${algorithm}, ${rules.map((r) => `${r.limit}/${r.windowMs}ms burst ${r.burst}`).join(', ')})
 local floor, ceil, max, min, huge = math.floor, math.ceil, math.max, math.min, math.huge
 local EPSILON = 1e-6
 local now
@@ -236,7 +254,7 @@ end
 for d = 2, #ARGV, 3 do
   local k = tonumber(ARGV[d])
   local cost = tonumber(ARGV[d + 1])
-  if cost == 0 then
+  if ${readOnly ? 'false' : 'cost == 0'} then
     -- A reset: what came before it in the call is forgotten too.
     states[k] = ${freshState(algorithm, rules)}
     dirty[k] = nil
@@ -254,7 +272,7 @@ for d = 2, #ARGV, 3 do
     end
     states[k] = st
   end
-  for _ = 1, cost > 0 and tonumber(ARGV[d + 2]) or 0 do
+  for _ = 1, ${readOnly ? 'tonumber(ARGV[d + 2])' : 'cost > 0 and tonumber(ARGV[d + 2]) or 0'} do
     local denied, retry, worst, worstRemaining, worstReset = false, 0, 1, huge, 0
 ${rules.map((rule, i) => `    do${limitBlock(algorithm, rule, i).replaceAll('\n    ', '\n      ')}\n    end`).join('\n')}
     local r = #reply
@@ -271,7 +289,10 @@ ${rules.map((rule, i) => `    do${limitBlock(algorithm, rule, i).replaceAll('\n 
     reply[r + 3] = worstRemaining
     reply[r + 5] = duration(whole(worstReset))
   end
-  for _ = 1, cost == 0 and tonumber(ARGV[d + 2]) or 0 do
+${
+  readOnly
+    ? 'end'
+    : `  for _ = 1, cost == 0 and tonumber(ARGV[d + 2]) or 0 do
     local r = #reply
     reply[r + 1], reply[r + 2], reply[r + 3], reply[r + 4], reply[r + 5] = 1, 1, 0, 0, 0
   end
@@ -281,7 +302,8 @@ for k in pairs(dirty) do
 end
 for k in pairs(cleared) do
   if not dirty[k] then redis.call('DEL', KEYS[k]) end
-end
+end`
+}
 return reply
 `;
   return luaScript(source);
