@@ -9,6 +9,7 @@ describe('the package entry point', () => {
       'RedisServerStoppedError',
       'RedisStartError',
       'createManualClock',
+      'eventually',
       'getFreePort',
       'startRedis',
       'startRedisCluster',

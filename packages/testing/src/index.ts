@@ -5,6 +5,8 @@ export {
   RedisServerStoppedError,
   RedisStartError,
 } from './errors.js';
+export type { EventuallyOptions } from './eventually.js';
+export { eventually } from './eventually.js';
 export { getFreePort } from './free-port.js';
 export type { ManualClock } from './manual-clock.js';
 export { createManualClock } from './manual-clock.js';

@@ -3,20 +3,8 @@ import type { Cluster, Redis } from 'ioredis';
 import { FleetCircuitBreaker } from './fleet-circuit-breaker.js';
 import type { FleetCircuitBreakerOptions } from './options.js';
 
+export { eventually } from '@breakwater/testing';
 export { boom, caught, ok } from '../breaker-test-support.fixture.js';
-
-/** Polls `check` until it holds; fails with `what` after a generous delay. */
-export async function eventually(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** A function whose calls the test settles by hand; `calls` counts the calls that ran. */
 export function gated<T = string>() {

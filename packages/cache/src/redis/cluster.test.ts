@@ -1,8 +1,16 @@
-import { type RedisClusterHandle, startRedisCluster } from '@breakwater/testing';
+import {
+  type RedisClusterHandle,
+  startRedisCluster,
+  eventually as waitFor,
+} from '@breakwater/testing';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TieredCacheOptions } from './options.js';
 import { TieredCache } from './tiered-cache.js';
+
+/** A Cluster settles more slowly than a single server. */
+const eventually = (what: string, check: () => unknown) =>
+  waitFor(what, check, { timeoutMs: 20_000, intervalMs: 20 });
 
 let handle: RedisClusterHandle;
 /** A standalone client per master, to see where keys live. */
@@ -23,15 +31,6 @@ afterEach(async () => {
 });
 
 afterAll(() => handle?.stop());
-
-/** Polls `check` until it holds; fails with `what` after a generous delay. */
-async function eventually(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 async function connectedCluster(): Promise<Cluster> {
   const cluster = handle.cluster();

@@ -1,4 +1,4 @@
-import { type RedisServerHandle, startRedis } from '@breakwater/testing';
+import { eventually, type RedisServerHandle, startRedis } from '@breakwater/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LoadOptions } from '../options.js';
@@ -22,14 +22,6 @@ afterEach(async () => {
 });
 
 afterAll(() => server?.stop());
-
-async function eventually(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 /**
  * A cache on its own client, as another process would have. Each gets its own channel

@@ -1,4 +1,4 @@
-import { getFreePort, type RedisServerHandle, startRedis } from '@breakwater/testing';
+import { eventually, getFreePort, type RedisServerHandle, startRedis } from '@breakwater/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RedisErrorEvent } from './errors.js';
@@ -28,15 +28,6 @@ afterEach(async () => {
 });
 
 afterAll(() => server?.stop());
-
-/** Polls `check` until it holds; fails with `what` after a generous delay. */
-async function eventually(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 async function connected(): Promise<Redis> {
   const client = server.client();

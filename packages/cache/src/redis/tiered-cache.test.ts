@@ -1,4 +1,9 @@
-import { createManualClock, type RedisServerHandle, startRedis } from '@breakwater/testing';
+import {
+  createManualClock,
+  eventually,
+  type RedisServerHandle,
+  startRedis,
+} from '@breakwater/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CacheClosedError } from '../errors.js';
@@ -25,15 +30,6 @@ afterEach(async () => {
 });
 
 afterAll(() => server?.stop());
-
-/** Polls `check` until it holds; fails with `what` after a generous delay. */
-async function eventually(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** A fresh, connected client and a prefix no other test uses. */
 async function connected(): Promise<Redis> {
