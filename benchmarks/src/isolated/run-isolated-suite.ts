@@ -2,29 +2,21 @@ import { checkResults, type NamedResult } from '../runner/check-results.js';
 import type { CaseResult, SuiteResult } from '../runner/results.js';
 import { roundOrder } from '../runner/round-order.js';
 import { assembleCaseResult, caseImplementations, validateCase } from '../runner/run-case.js';
-import type { RunMode, RunSettings } from '../runner/run-settings.js';
-import type { StaticTable } from '../runner/static-table.js';
+import type { RunSettings } from '../runner/run-settings.js';
+import type { SuiteReporting } from '../runner/run-suite.js';
 import type { BenchCase, SuiteDefinition } from '../runner/suite-definition.js';
 import { suiteResult } from '../runner/suite-result.js';
 import type { ChildRunner } from './child-job.js';
 import { combineProcesses } from './combine-processes.js';
 
-export interface RunIsolatedSuiteOptions {
+export interface RunIsolatedSuiteOptions extends SuiteReporting {
   /** URL of the module exporting the suite as `suite`, which each child imports. */
   readonly module: string;
   /** Processes per implementation of each case (passes); at least 1. */
   readonly processes: number;
   readonly settings: RunSettings;
-  readonly mode: RunMode;
-  /** The command line recorded in the results. */
-  readonly command: string;
   /** Runs one implementation of one case in a process of its own. */
   readonly runChild: ChildRunner;
-  readonly onCase?: (result: CaseResult) => void;
-  readonly onTable?: (table: StaticTable) => void;
-  readonly log?: (line: string) => void;
-  /** @default () => new Date() */
-  readonly now?: () => Date;
 }
 
 /** Thrown when a child process could not measure its implementation. */

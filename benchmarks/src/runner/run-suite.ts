@@ -5,7 +5,8 @@ import type { StaticTable } from './static-table.js';
 import type { SuiteDefinition } from './suite-definition.js';
 import { suiteResult } from './suite-result.js';
 
-export interface RunSuiteOptions extends RunCaseOptions {
+/** What either harness reports to while it runs a suite, and records in the results. */
+export interface SuiteReporting {
   readonly mode: RunMode;
   /** The command line recorded in the results, e.g. `pnpm bench core --quick`. */
   readonly command: string;
@@ -18,6 +19,8 @@ export interface RunSuiteOptions extends RunCaseOptions {
   /** Dates the results. @default () => new Date() */
   readonly now?: () => Date;
 }
+
+export interface RunSuiteOptions extends RunCaseOptions, SuiteReporting {}
 
 /**
  * Runs the suite's `setup`, every case in order, then its static tables, and finally its
