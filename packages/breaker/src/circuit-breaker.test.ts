@@ -1,5 +1,6 @@
+import { createManualClock } from '@breakwater/testing';
 import { describe, expect, it, vi } from 'vitest';
-import { boom, caught, manualClock, ok } from './breaker-test-support.fixture.js';
+import { boom, caught, ok } from './breaker-test-support.fixture.js';
 import { type BreakerState, CircuitBreaker, type StateChangeEvent } from './circuit-breaker.js';
 import {
   BreakerOpenError,
@@ -18,7 +19,7 @@ describe('CircuitBreaker: closed', () => {
   });
 
   it('opens after the default 5 consecutive failures, a success resets the count', async () => {
-    const breaker = new CircuitBreaker({ name: 'db', clock: manualClock() });
+    const breaker = new CircuitBreaker({ name: 'db', clock: createManualClock(1000) });
     for (let i = 0; i < 4; i++) await caught(breaker.execute(boom));
     await breaker.execute(ok);
     for (let i = 0; i < 4; i++) await caught(breaker.execute(boom));
@@ -60,7 +61,7 @@ describe('CircuitBreaker: closed', () => {
   });
 
   it('opens on the failure rate of a time window, forgetting old buckets', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({
       failureRateThreshold: 0.5,
       window: { type: 'time', durationMs: 1000, buckets: 10 },
@@ -80,7 +81,7 @@ describe('CircuitBreaker: closed', () => {
   });
 
   it('opens on the slow-call rate and reports slow calls', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const slowEvents: number[] = [];
     const breaker = new CircuitBreaker({
       slowCallRateThreshold: 0.5,
@@ -152,7 +153,7 @@ describe('CircuitBreaker: open and half-open', () => {
   it('stays open for openDurationMs without any timer, then lets one probe through', async () => {
     vi.useFakeTimers();
     try {
-      const clock = manualClock();
+      const clock = createManualClock(1000);
       const breaker = new CircuitBreaker({ consecutiveFailures: 1, openDurationMs: 1000, clock });
       await caught(breaker.execute(boom));
       expect(vi.getTimerCount()).toBe(0);
@@ -170,7 +171,7 @@ describe('CircuitBreaker: open and half-open', () => {
   });
 
   it('a failed probe opens again for longer, with capped exponential backoff', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({
       consecutiveFailures: 1,
       openDurationMs: { initialMs: 100, maxMs: 300, multiplier: 2 },
@@ -196,7 +197,7 @@ describe('CircuitBreaker: open and half-open', () => {
   });
 
   it('spreads the open duration with jitter from the injected random', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({
       consecutiveFailures: 1,
       openDurationMs: { initialMs: 1000, maxMs: 1000, jitter: 0.5 },
@@ -208,7 +209,7 @@ describe('CircuitBreaker: open and half-open', () => {
   });
 
   it('needs every permitted probe to succeed and rejects extra calls while they run', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({
       consecutiveFailures: 1,
       openDurationMs: 10,
@@ -231,7 +232,7 @@ describe('CircuitBreaker: open and half-open', () => {
   });
 
   it('an ignored probe outcome frees its place for another probe', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({ consecutiveFailures: 1, openDurationMs: 10, clock });
     await caught(breaker.execute(boom));
     clock.advance(10);
@@ -245,7 +246,7 @@ describe('CircuitBreaker: open and half-open', () => {
   });
 
   it('outcomes of calls admitted before the breaker opened do not count afterwards', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({ consecutiveFailures: 1, openDurationMs: 10, clock });
     let failLate: (e: unknown) => void = () => {};
     const late = breaker.execute(
@@ -264,7 +265,7 @@ describe('CircuitBreaker: open and half-open', () => {
   });
 
   it('lets exactly permittedCallsInHalfOpen of 1000 concurrent calls reach the function', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({
       consecutiveFailures: 1,
       openDurationMs: 10,
@@ -405,7 +406,7 @@ describe('CircuitBreaker: manual states, events, stats and snapshots', () => {
   });
 
   it('emits success, failure and reject events with durations from the clock', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({ consecutiveFailures: 1, clock });
     const log: string[] = [];
     breaker.onSuccess((e) => log.push(`success ${e.durationMs}`));
@@ -446,7 +447,7 @@ describe('CircuitBreaker: manual states, events, stats and snapshots', () => {
   });
 
   it('round-trips through toJSON and restore, open time included', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const options = {
       failureRateThreshold: 0.5,
       window: { type: 'count', size: 10 },
@@ -475,7 +476,7 @@ describe('CircuitBreaker: manual states, events, stats and snapshots', () => {
   });
 
   it('round-trips a time window', async () => {
-    const clock = manualClock(0);
+    const clock = createManualClock(0);
     const options = {
       failureRateThreshold: 1,
       window: { type: 'time', durationMs: 1000, buckets: 4 },
