@@ -15,10 +15,10 @@ import {
 import {
   checkRedisClient,
   type RedisCallOptions,
+  type RedisClient,
   type ResolvedRedisCallOptions,
   resolveRedisCallOptions,
 } from '@breakwater/core/redis';
-import type { Cluster, Redis } from 'ioredis';
 import {
   type CircuitBreakerOptions,
   checkBucketWidth,
@@ -26,8 +26,8 @@ import {
   resolveBreakerOptions,
 } from '../options.js';
 
-/** The client a `FleetCircuitBreaker` uses: an ioredis `Redis` or `Cluster` owned by the caller. */
-export type RedisClient = Redis | Cluster;
+/** The caller's ioredis `Redis` or `Cluster` (the one client type of every Breakwater Redis store). */
+export type { RedisClient };
 
 /** The window of a fleet breaker: always a time window, its buckets shared through Redis. */
 export interface FleetWindowOptions {
