@@ -2,7 +2,7 @@ import { type RedisServerHandle, startRedis } from '@breakwater/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BreakerOpenError, isBreakerOpenError, OperationTimeoutError } from '../errors.js';
-import { isBreakerDisposedError } from './errors.js';
+import { isFleetBreakerClosedError } from './errors.js';
 import type { FleetStateChangeEvent } from './fleet-events.js';
 import {
   boom,
@@ -343,7 +343,7 @@ describe('FleetCircuitBreaker on one Redis', () => {
     expect(a.stats()).toMatchObject({ failures: 5, pending: { calls: 0 } });
   });
 
-  it('pushes pending outcomes on close, then refuses calls with BreakerDisposedError', async () => {
+  it('pushes pending outcomes on close, then refuses calls with FleetBreakerClosedError', async () => {
     const name = uniqueName();
     const clock = testClock();
     const a = fleet.create(clientA, fleetRules(name, clock));
@@ -353,7 +353,7 @@ describe('FleetCircuitBreaker on one Redis', () => {
     expect(a.close()).toBe(a.close());
     await a[Symbol.asyncDispose]();
     const error = await caught(a.execute(ok));
-    expect(isBreakerDisposedError(error)).toBe(true);
+    expect(isFleetBreakerClosedError(error)).toBe(true);
     expect((error as Error).message).toContain(name);
     await a.sync(); // a no-op
 

@@ -23,7 +23,7 @@ import { checkCallKeys } from '../invoke-operation.js';
 import type { Operation, Policy } from '../policy.js';
 import { wholeMs } from '../whole-ms.js';
 import {
-  BreakerDisposedError,
+  FleetBreakerClosedError,
   type FleetRedisErrorEvent,
   type FleetRedisOperation,
 } from './errors.js';
@@ -175,7 +175,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
    * @throws BreakerOpenError when the fleet (or, in local mode, this instance) refuses
    *   the call, with `retryAfterMs`.
    * @throws OperationTimeoutError when the call outlives its timeout.
-   * @throws BreakerDisposedError after `close()`.
+   * @throws FleetBreakerClosedError after `close()`.
    */
   async execute<T>(fn: Operation<T>, options?: BreakerExecuteOptions): Promise<T> {
     if (typeof fn !== 'function') checkFunction('fn', fn);
@@ -189,7 +189,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
         checkNumber('timeoutMs', options.timeoutMs, { min: 0, exclusiveMin: true });
       }
     }
-    if (this.#closed) throw new BreakerDisposedError(this.#o.name);
+    if (this.#closed) throw new FleetBreakerClosedError(this.#o.name);
     if (this.#mode === 'local' || this.#admit()) return this.#run(fn, options, signal, undefined);
     return this.#executeHalfOpen(fn, options, signal);
   }
@@ -212,7 +212,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
    * before `close()`; on a client still connecting, after waiting up to `redisTimeoutMs`
    * for it) and waits for Redis calls still running (each bounded by `redisTimeoutMs`).
    * The caller's client is left connected. Afterwards `execute` rejects with
-   * `BreakerDisposedError`; calls running at that moment finish normally, and their
+   * `FleetBreakerClosedError`; calls running at that moment finish normally, and their
    * outcomes are not pushed.
    */
   close(): Promise<void> {

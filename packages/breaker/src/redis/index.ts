@@ -20,8 +20,8 @@ export type { OpenBackoff } from '../options.js';
 export type { CallContext, ExecuteOptions, Operation, Policy } from '../policy.js';
 export type { FleetRedisErrorEvent, FleetRedisOperation } from './errors.js';
 export {
-  BreakerDisposedError,
-  isBreakerDisposedError,
+  FleetBreakerClosedError,
+  isFleetBreakerClosedError,
   isRedisTimeoutError,
   isRedisUnavailableError,
   RedisTimeoutError,
