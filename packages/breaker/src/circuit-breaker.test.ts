@@ -174,7 +174,7 @@ describe('CircuitBreaker: open and half-open', () => {
     const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({
       consecutiveFailures: 1,
-      openDurationMs: { initialMs: 100, maxMs: 300, multiplier: 2 },
+      openDurationMs: { type: 'exponential', initialDelayMs: 100, maxDelayMs: 300, multiplier: 2 },
       clock,
     });
     const durations: number[] = [];
@@ -200,12 +200,59 @@ describe('CircuitBreaker: open and half-open', () => {
     const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({
       consecutiveFailures: 1,
-      openDurationMs: { initialMs: 1000, maxMs: 1000, jitter: 0.5 },
+      openDurationMs: { type: 'exponential', initialDelayMs: 1000, maxDelayMs: 1000, jitter: 0.5 },
       random: () => 0,
       clock,
     });
     await caught(breaker.execute(boom));
     expect(((await caught(breaker.execute(ok))) as BreakerOpenError).retryAfterMs).toBe(500);
+  });
+
+  it('only shortens the open duration with jitter, as every Breakwater backoff', async () => {
+    const clock = createManualClock(1000);
+    const breaker = new CircuitBreaker({
+      consecutiveFailures: 1,
+      openDurationMs: { type: 'exponential', initialDelayMs: 1000, maxDelayMs: 1000, jitter: 0.5 },
+      random: () => 0.5,
+      clock,
+    });
+    await caught(breaker.execute(boom));
+    // 1000 × (1 − 0.5 × (1 − 0.5)): a draw of 0.5 takes off half the jitter.
+    expect(((await caught(breaker.execute(ok))) as BreakerOpenError).retryAfterMs).toBe(750);
+  });
+
+  it('takes a constant backoff object like a plain number', async () => {
+    const clock = createManualClock(1000);
+    const breaker = new CircuitBreaker({
+      consecutiveFailures: 1,
+      openDurationMs: { type: 'constant', delayMs: 250 },
+      clock,
+    });
+    const durations: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      await caught(breaker.execute(boom));
+      durations.push(((await caught(breaker.execute(ok))) as BreakerOpenError).retryAfterMs);
+      clock.advance(250);
+    }
+    expect(durations).toEqual([250, 250]);
+  });
+
+  it('draws decorrelated-jitter open durations from the previous one', async () => {
+    const clock = createManualClock(1000);
+    const breaker = new CircuitBreaker({
+      consecutiveFailures: 1,
+      openDurationMs: { type: 'decorrelated-jitter', initialDelayMs: 100, maxDelayMs: 10_000 },
+      random: () => 0.5,
+      clock,
+    });
+    const durations: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await caught(breaker.execute(boom));
+      durations.push(((await caught(breaker.execute(ok))) as BreakerOpenError).retryAfterMs);
+      clock.advance(10_000);
+    }
+    // 100 + 0.5 × (3 × previous − 100), the first "previous" being 100.
+    expect(durations).toEqual([200, 350, 575]);
   });
 
   it('needs every permitted probe to succeed and rejects extra calls while they run', async () => {

@@ -1,4 +1,5 @@
 import {
+  backoffDelay,
   checkFunction,
   checkNumber,
   checkOptions,
@@ -148,6 +149,8 @@ export class CircuitBreaker implements Policy {
   #epoch = 0;
   #openUntil = 0;
   #openings = 0;
+  /** The last open duration: a decorrelated-jitter backoff draws the next from it. */
+  #lastOpenMs = 0;
   #consecutive = 0;
   #probesStarted = 0;
   #probesSucceeded = 0;
@@ -397,10 +400,9 @@ export class CircuitBreaker implements Policy {
   }
 
   #open(reason: TripReason): void {
-    const backoff = this.#o.backoff;
-    const grown = backoff.initialMs * backoff.multiplier ** this.#openings;
-    let duration = Math.min(backoff.maxMs, grown);
-    if (backoff.jitter > 0) duration *= 1 + backoff.jitter * (2 * this.#o.random() - 1);
+    const o = this.#o;
+    const duration = backoffDelay(o.backoff, this.#openings + 1, this.#lastOpenMs, o.random);
+    this.#lastOpenMs = duration;
     this.#openings++;
     this.#openUntil = this.#o.clock.now() + duration;
     this.#transition('open', reason);
@@ -513,6 +515,8 @@ export class CircuitBreaker implements Policy {
     this.#openings = snapshot.openings;
     this.#consecutive = snapshot.consecutiveFailures;
     this.#openUntil = now + snapshot.openRemainingMs;
+    // The last full duration is not in the snapshot: what is left of it stands in.
+    this.#lastOpenMs = snapshot.openRemainingMs;
     this.#probesStarted = 0;
     this.#probesSucceeded = 0;
     // Always a new epoch: calls admitted before the restore must not count after it.

@@ -36,7 +36,7 @@ export type {
   FallbackPolicy,
 } from './fallback.js';
 export { fallback } from './fallback.js';
-export type { CircuitBreakerOptions, OpenBackoff, WindowOptions } from './options.js';
+export type { CircuitBreakerOptions, WindowOptions } from './options.js';
 export type { WindowSnapshot } from './outcome-window.js';
 export type { CallContext, ExecuteOptions, Operation, Policy } from './policy.js';
 export type {

@@ -149,7 +149,12 @@ describe('FleetCircuitBreaker on one Redis', () => {
     const clock = testClock();
     const options = {
       ...fleetRules(name, clock),
-      openDurationMs: { initialMs: 200, maxMs: 60_000, multiplier: 100 },
+      openDurationMs: {
+        type: 'exponential' as const,
+        initialDelayMs: 200,
+        maxDelayMs: 60_000,
+        multiplier: 100,
+      },
       permittedCallsInHalfOpen: 2,
     };
     const a = fleet.create(clientA, options);
@@ -173,7 +178,7 @@ describe('FleetCircuitBreaker on one Redis', () => {
     probe.waiting[0]!.reject(new Error('still down'));
     await eventually('the fleet reopens', async () => (await clientA.pttl(openKey)) > 0);
     expect(await clientA.get(openKey)).toBe('2:probe-failed');
-    // The second opening lasts initialMs × multiplier = 20 s.
+    // The second opening lasts initialDelayMs × multiplier = 20 s.
     expect(await clientA.pttl(openKey)).toBeGreaterThan(1_000);
 
     // The other probe belongs to the round that failed: its success changes nothing.
@@ -377,6 +382,7 @@ describe('FleetCircuitBreaker on one Redis', () => {
     let broken = true;
     const a = fleet.create(clientA, {
       ...fleetRules(uniqueName()),
+      openDurationMs: { type: 'decorrelated-jitter', initialDelayMs: 100, maxDelayMs: 1_000 },
       random: () => {
         if (broken) throw new Error('bad random');
         return 0.5;

@@ -20,6 +20,7 @@ import {
 } from '../circuit-breaker.js';
 import { BreakerOpenError, OperationTimeoutError } from '../errors.js';
 import { checkCallKeys } from '../invoke-operation.js';
+import { longestOpenMs } from '../options.js';
 import type { Operation, Policy } from '../policy.js';
 import { wholeMs } from '../whole-ms.js';
 import {
@@ -512,18 +513,30 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
     this.#timer.unref();
   }
 
-  /** ARGV[1…6] of every script: the open backoff, a random number, the state's TTL. */
+  /**
+   * ARGV[1…7] of every script: the open backoff (type, first or constant duration,
+   * longest duration, multiplier, jitter), a random draw for it (taken here, so that
+   * the script only applies `backoffDelay`'s formula; `0` when the backoff is not
+   * random), the state's TTL.
+   */
   #commonArgs(): Array<string | number> {
     const b = this.#o.breaker;
     const backoff = b.backoff;
-    return [
-      backoff.initialMs,
-      backoff.maxMs,
-      backoff.multiplier,
-      backoff.jitter,
-      b.random(),
-      this.#o.stateTtlMs,
-    ];
+    const args: Array<string | number> =
+      backoff.type === 'constant'
+        ? [backoff.type, backoff.delayMs, backoff.delayMs, 1, 0]
+        : backoff.type === 'exponential'
+          ? [
+              backoff.type,
+              backoff.initialDelayMs,
+              backoff.maxDelayMs,
+              backoff.multiplier,
+              backoff.jitter,
+            ]
+          : [backoff.type, backoff.initialDelayMs, backoff.maxDelayMs, 1, 0];
+    const random = backoff.type === 'decorrelated-jitter' || args[4] !== 0;
+    args.push(random ? b.random() : 0, this.#o.stateTtlMs);
+    return args;
   }
 
   #bucketKeys(current: number): string[] {
@@ -574,7 +587,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
     const now = this.#o.breaker.clock.now();
     const snapshot = this.#local.toJSON();
     const openRemainingMs =
-      from === 'open' ? Math.min(this.#openUntil - now, this.#o.breaker.backoff.maxMs) : 0;
+      from === 'open' ? Math.min(this.#openUntil - now, longestOpenMs(this.#o.breaker.backoff)) : 0;
     this.#mode = 'local';
     this.#quiet = true;
     try {

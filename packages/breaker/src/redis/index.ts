@@ -16,8 +16,13 @@ export {
   isOperationTimeoutError,
   OperationTimeoutError,
 } from '../errors.js';
-export type { OpenBackoff } from '../options.js';
 export type { CallContext, ExecuteOptions, Operation, Policy } from '../policy.js';
+export type {
+  Backoff,
+  ConstantBackoff,
+  DecorrelatedJitterBackoff,
+  ExponentialBackoff,
+} from '../retry.js';
 export type { FleetRedisErrorEvent, FleetRedisOperation } from './errors.js';
 export {
   FleetBreakerClosedError,

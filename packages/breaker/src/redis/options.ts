@@ -22,6 +22,7 @@ import {
 import {
   type CircuitBreakerOptions,
   checkBucketWidth,
+  longestOpenMs,
   type ResolvedBreakerOptions,
   resolveBreakerOptions,
 } from '../options.js';
@@ -227,7 +228,9 @@ export function resolveFleetOptions(options: FleetCircuitBreakerOptions): Resolv
     buckets: window.buckets,
     bucketMs: window.durationMs / window.buckets,
     bucketTtlMs: Math.ceil(2 * window.durationMs),
-    stateTtlMs: Math.ceil(Math.max(60_000, 2 * window.durationMs, 2 * breaker.backoff.maxMs)),
+    stateTtlMs: Math.ceil(
+      Math.max(60_000, 2 * window.durationMs, 2 * longestOpenMs(breaker.backoff)),
+    ),
     syncIntervalMs,
     ...calls,
     probeLeaseMs,
