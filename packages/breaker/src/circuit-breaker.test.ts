@@ -196,63 +196,58 @@ describe('CircuitBreaker: open and half-open', () => {
     expect(breaker.stats().openings).toBe(0);
   });
 
-  it('spreads the open duration with jitter from the injected random', async () => {
-    const clock = createManualClock(1000);
-    const breaker = new CircuitBreaker({
-      consecutiveFailures: 1,
-      openDurationMs: { type: 'exponential', initialDelayMs: 1000, maxDelayMs: 1000, jitter: 0.5 },
-      random: () => 0,
-      clock,
-    });
-    await caught(breaker.execute(boom));
-    expect(((await caught(breaker.execute(ok))) as BreakerOpenError).retryAfterMs).toBe(500);
-  });
-
-  it('only shortens the open duration with jitter, as every Breakwater backoff', async () => {
-    const clock = createManualClock(1000);
-    const breaker = new CircuitBreaker({
-      consecutiveFailures: 1,
-      openDurationMs: { type: 'exponential', initialDelayMs: 1000, maxDelayMs: 1000, jitter: 0.5 },
-      random: () => 0.5,
-      clock,
-    });
-    await caught(breaker.execute(boom));
-    // 1000 × (1 − 0.5 × (1 − 0.5)): a draw of 0.5 takes off half the jitter.
-    expect(((await caught(breaker.execute(ok))) as BreakerOpenError).retryAfterMs).toBe(750);
-  });
-
-  it('takes a constant backoff object like a plain number', async () => {
-    const clock = createManualClock(1000);
-    const breaker = new CircuitBreaker({
-      consecutiveFailures: 1,
-      openDurationMs: { type: 'constant', delayMs: 250 },
-      clock,
-    });
-    const durations: number[] = [];
-    for (let i = 0; i < 2; i++) {
+  // 1000 × (1 − 0.5 × (1 − draw)): jitter only ever shortens the wait, as in every backoff.
+  it.each([
+    [0, 500],
+    [0.5, 750],
+    [0.998, 999],
+  ])(
+    'spreads the open duration with jitter from the injected random (%d → %d ms)',
+    async (draw, ms) => {
+      const clock = createManualClock(1000);
+      const breaker = new CircuitBreaker({
+        consecutiveFailures: 1,
+        openDurationMs: {
+          type: 'exponential',
+          initialDelayMs: 1000,
+          maxDelayMs: 1000,
+          jitter: 0.5,
+        },
+        random: () => draw,
+        clock,
+      });
       await caught(breaker.execute(boom));
-      durations.push(((await caught(breaker.execute(ok))) as BreakerOpenError).retryAfterMs);
-      clock.advance(250);
-    }
-    expect(durations).toEqual([250, 250]);
-  });
+      expect(((await caught(breaker.execute(ok))) as BreakerOpenError).retryAfterMs).toBe(ms);
+    },
+  );
 
-  it('draws decorrelated-jitter open durations from the previous one', async () => {
+  it.each([
+    [
+      'a constant backoff object, as a plain number',
+      { type: 'constant', delayMs: 250 },
+      [250, 250, 250],
+    ],
+    // 100 + 0.5 × (3 × previous − 100), the first "previous" being 100.
+    [
+      'decorrelated jitter, each drawn from the previous one',
+      { type: 'decorrelated-jitter', initialDelayMs: 100, maxDelayMs: 10_000 },
+      [200, 350, 575],
+    ],
+  ] as const)('opens for %s', async (_, openDurationMs, expected) => {
     const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({
       consecutiveFailures: 1,
-      openDurationMs: { type: 'decorrelated-jitter', initialDelayMs: 100, maxDelayMs: 10_000 },
+      openDurationMs,
       random: () => 0.5,
       clock,
     });
     const durations: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < expected.length; i++) {
       await caught(breaker.execute(boom));
       durations.push(((await caught(breaker.execute(ok))) as BreakerOpenError).retryAfterMs);
       clock.advance(10_000);
     }
-    // 100 + 0.5 × (3 × previous − 100), the first "previous" being 100.
-    expect(durations).toEqual([200, 350, 575]);
+    expect(durations).toEqual(expected);
   });
 
   it('needs every permitted probe to succeed and rejects extra calls while they run', async () => {
