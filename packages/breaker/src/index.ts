@@ -6,11 +6,13 @@ export type {
 } from './bulkhead.js';
 export { bulkhead } from './bulkhead.js';
 export type {
+  BreakerCallCounts,
   BreakerExecuteOptions,
   BreakerRejectEvent,
   BreakerSnapshot,
   BreakerState,
   BreakerStats,
+  BreakerWindowStats,
   FailureEvent,
   SlowEvent,
   StateChangeEvent,

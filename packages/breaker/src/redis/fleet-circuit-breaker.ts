@@ -1,17 +1,19 @@
-import {
-  checkFunction,
-  checkNumber,
-  checkOptions,
-  Listeners,
-  type Unsubscribe,
-} from '@breakwater/core';
+import { checkFunction, Listeners, type Unsubscribe } from '@breakwater/core';
 import { evalScript, type LuaScript, RedisCalls, type RedisOutcome } from '@breakwater/core/redis';
 import {
-  BREAKER_CALL_KEYS,
+  type CallOutcome,
+  classifyError,
+  classifyResult,
+  FAILURE,
+  IGNORED,
+  probeFailed,
+} from '../call-outcome.js';
+import {
   type BreakerExecuteOptions,
   type BreakerRejectEvent,
   type BreakerState,
   CircuitBreaker,
+  checkBreakerCall,
   type FailureEvent,
   type SlowEvent,
   type SuccessEvent,
@@ -19,7 +21,6 @@ import {
   type TripReason,
 } from '../circuit-breaker.js';
 import { BreakerOpenError, OperationTimeoutError } from '../errors.js';
-import { checkCallKeys } from '../invoke-operation.js';
 import { longestOpenMs } from '../options.js';
 import type { Operation, Policy } from '../policy.js';
 import { wholeMs } from '../whole-ms.js';
@@ -44,10 +45,6 @@ import { PendingCounts } from './pending-counts.js';
 import { ADMIT_SCRIPT, type FleetView, parseReply, REPORT_SCRIPT, SYNC_SCRIPT } from './scripts.js';
 
 type FleetState = 'closed' | 'open' | 'half-open';
-
-const SUCCESS = 0;
-const FAILURE = 1;
-const IGNORED = 2;
 
 /** How a script call ended: the fleet's view, or the failure (already counted). */
 type Outcome = RedisOutcome<FleetView, FleetRedisOperation>;
@@ -180,16 +177,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
    */
   async execute<T>(fn: Operation<T>, options?: BreakerExecuteOptions): Promise<T> {
     if (typeof fn !== 'function') checkFunction('fn', fn);
-    let signal: AbortSignal | undefined;
-    if (options !== undefined) {
-      checkOptions('options', options);
-      checkCallKeys(options, BREAKER_CALL_KEYS);
-      signal = options.signal;
-      if (signal?.aborted === true) throw signal.reason;
-      if (options.timeoutMs !== undefined) {
-        checkNumber('timeoutMs', options.timeoutMs, { min: 0, exclusiveMin: true });
-      }
-    }
+    const signal = options === undefined ? undefined : checkBreakerCall(options);
     if (this.#closed) throw new FleetBreakerClosedError(this.#o.name);
     if (this.#mode === 'local' || this.#admit()) return this.#run(fn, options, signal, undefined);
     return this.#executeHalfOpen(fn, options, signal);
@@ -386,8 +374,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
       this.#settle(this.#classifyError(error, signal, context), start, epoch, probeGen);
       throw error;
     }
-    const outcome = this.#o.breaker.isResultFailure?.(value) === true ? FAILURE : SUCCESS;
-    this.#settle(outcome, start, epoch, probeGen);
+    this.#settle(classifyResult(this.#o.breaker, value), start, epoch, probeGen);
     return value;
   }
 
@@ -395,29 +382,26 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
     error: unknown,
     signal: AbortSignal | undefined,
     context: AbortSignal | undefined,
-  ): number {
+  ): CallOutcome {
     // Refused by the local breaker (or never started): says nothing about the dependency.
     if (context === undefined) return IGNORED;
-    // The caller gave up.
-    if (signal?.aborted === true && error === signal.reason) return IGNORED;
     // This call's own timeout (the local breaker aborts the call's signal with it).
     if (error instanceof OperationTimeoutError && context.aborted && context.reason === error) {
       return FAILURE;
     }
-    const isFailure = this.#o.breaker.isFailure;
-    return isFailure === undefined || isFailure(error) ? FAILURE : IGNORED;
+    return classifyError(this.#o.breaker, error, signal);
   }
 
-  #settle(outcome: number, start: number, epoch: number, probeGen: string | undefined): void {
+  #settle(outcome: CallOutcome, start: number, epoch: number, probeGen: string | undefined): void {
     const b = this.#o.breaker;
     const now = b.clock.now();
     const slow = now - start >= b.slowCallDurationMs;
     if (probeGen !== undefined) {
       this.#localProbes--;
-      const failed =
-        outcome === FAILURE || (slow && b.slowCallRateThreshold !== Number.POSITIVE_INFINITY);
-      this.#report(outcome === IGNORED ? 'release' : failed ? 'fail' : 'ok', probeGen).catch(
-        (error: unknown) => this.#fail({ operation: 'report', kind: 'error', error }),
+      const report =
+        outcome === IGNORED ? 'release' : probeFailed(b, outcome, slow) ? 'fail' : 'ok';
+      this.#report(report, probeGen).catch((error: unknown) =>
+        this.#fail({ operation: 'report', kind: 'error', error }),
       );
       return;
     }

@@ -1,8 +1,10 @@
 export type {
+  BreakerCallCounts,
   BreakerExecuteOptions,
   BreakerRejectEvent,
   BreakerState,
   BreakerStats,
+  BreakerWindowStats,
   FailureEvent,
   SlowEvent,
   StateChangeEvent,
