@@ -553,3 +553,32 @@ describe('CircuitBreaker: manual states, events, stats and snapshots', () => {
     );
   });
 });
+
+describe('CircuitBreaker: a throwing listener', () => {
+  it('disturbs neither the breaker, its caller nor the other listeners; its error is rethrown on a fresh stack', async () => {
+    const rethrown: Array<() => void> = [];
+    const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((task) => {
+      rethrown.push(task);
+    });
+    try {
+      const breaker = new CircuitBreaker({ consecutiveFailures: 1, clock: createManualClock(0) });
+      const seen: string[] = [];
+      breaker.onStateChange(() => {
+        throw new Error('listener broke');
+      });
+      breaker.onStateChange((event) => seen.push(event.to));
+      breaker.onFailure(() => {
+        throw new Error('listener broke again');
+      });
+      const error = await caught(breaker.execute(boom));
+      expect((error as Error).message).toBe('boom');
+      expect(seen).toEqual(['open']);
+      expect(breaker.state).toBe('open');
+      expect(rethrown).toHaveLength(2);
+      expect(() => rethrown[0]!()).toThrow('listener broke again');
+      expect(() => rethrown[1]!()).toThrow('listener broke');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
