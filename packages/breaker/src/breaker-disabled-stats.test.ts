@@ -1,10 +1,10 @@
+import { createManualClock } from '@breakwater/testing';
 import { describe, expect, it } from 'vitest';
-import { manualClock } from './breaker-test-support.fixture.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 
 describe('outcomes of calls admitted before disable()', () => {
   it('a call admitted while closed that fails after disable() counts as a failure', async () => {
-    const breaker = new CircuitBreaker({ clock: manualClock() });
+    const breaker = new CircuitBreaker({ clock: createManualClock(1000) });
     const failures: unknown[] = [];
     breaker.onFailure((e) => failures.push(e.error));
     let fail!: (e: Error) => void;
@@ -22,7 +22,7 @@ describe('outcomes of calls admitted before disable()', () => {
   });
 
   it('a call admitted while disabled that settles after reset() counts as ignored', async () => {
-    const breaker = new CircuitBreaker({ clock: manualClock() });
+    const breaker = new CircuitBreaker({ clock: createManualClock(1000) });
     breaker.disable();
     let done!: (v: string) => void;
     const call = breaker.execute(() => new Promise<string>((resolve) => (done = resolve)));

@@ -1,5 +1,6 @@
+import { createManualClock } from '@breakwater/testing';
 import { describe, expect, it } from 'vitest';
-import { boom, caught, manualClock, ok } from './breaker-test-support.fixture.js';
+import { boom, caught, ok } from './breaker-test-support.fixture.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 
 describe('failure rate "reaching" the threshold', () => {
@@ -8,7 +9,7 @@ describe('failure rate "reaching" the threshold', () => {
       failureRateThreshold: 0.55,
       minimumCalls: 100,
       window: { type: 'count', size: 100 },
-      clock: manualClock(),
+      clock: createManualClock(1000),
     });
     for (let i = 0; i < 45; i++) await breaker.execute(ok);
     for (let i = 0; i < 55; i++) await caught(breaker.execute(boom));

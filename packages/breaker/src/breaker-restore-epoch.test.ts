@@ -1,10 +1,11 @@
+import { createManualClock } from '@breakwater/testing';
 import { describe, expect, it } from 'vitest';
-import { boom, caught, manualClock } from './breaker-test-support.fixture.js';
+import { boom, caught } from './breaker-test-support.fixture.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 
 describe('restore() into the same state does not start a new epoch', () => {
   it('an old probe aborted after restore(half-open) frees a slot it no longer holds', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({ consecutiveFailures: 1, openDurationMs: 1000, clock });
     await caught(breaker.execute(boom));
     clock.advance(1000);

@@ -1,10 +1,11 @@
+import { createManualClock } from '@breakwater/testing';
 import { describe, expect, it } from 'vitest';
-import { boom, caught, manualClock } from './breaker-test-support.fixture.js';
+import { boom, caught } from './breaker-test-support.fixture.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 
 describe('execute() with a non-AbortSignal `signal`', () => {
   it('is refused before fn runs instead of being recorded as a failed probe', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({ consecutiveFailures: 1, openDurationMs: 1000, clock });
     await caught(breaker.execute(boom));
     clock.advance(1000);

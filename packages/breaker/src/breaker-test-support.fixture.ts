@@ -1,14 +1,3 @@
-/** A clock the test moves by hand. */
-export function manualClock(start = 1000) {
-  let now = start;
-  return {
-    now: () => now,
-    advance(ms: number) {
-      now += ms;
-    },
-  };
-}
-
 export const ok = async () => 'ok';
 export const boom = async () => {
   throw new Error('boom');

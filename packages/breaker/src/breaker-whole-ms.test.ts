@@ -66,7 +66,12 @@ describe('durations the breaker reports', () => {
     let now = 0;
     const breaker = new CircuitBreaker({
       consecutiveFailures: 1,
-      openDurationMs: { initialMs: 100, maxMs: 1_000, multiplier: 1.1 },
+      openDurationMs: {
+        type: 'exponential',
+        initialDelayMs: 100,
+        maxDelayMs: 1_000,
+        multiplier: 1.1,
+      },
       clock: { now: () => now },
     });
     await breaker.execute(() => Promise.reject(new Error('down'))).catch(() => {});

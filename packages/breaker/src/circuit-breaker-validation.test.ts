@@ -41,16 +41,43 @@ describe('CircuitBreaker option validation', () => {
       TypeError,
       'Expected `openDurationMs` to be a number or a backoff object',
     ],
-    [{ openDurationMs: { initialMs: 100, maxMs: 50 } }, RangeError, '`openDurationMs.maxMs`'],
     [
-      { openDurationMs: { initialMs: 100, maxMs: 500, multiplier: 0.5 } },
+      { openDurationMs: { type: 'exponential', initialDelayMs: 100, maxDelayMs: 50 } },
+      RangeError,
+      '`openDurationMs.maxDelayMs`',
+    ],
+    [
+      {
+        openDurationMs: {
+          type: 'exponential',
+          initialDelayMs: 100,
+          maxDelayMs: 500,
+          multiplier: 0.5,
+        },
+      },
       RangeError,
       '`openDurationMs.multiplier`',
     ],
     [
-      { openDurationMs: { initialMs: 100, maxMs: 500, jitter: 2 } },
+      { openDurationMs: { type: 'exponential', initialDelayMs: 100, maxDelayMs: 500, jitter: 2 } },
       RangeError,
       '`openDurationMs.jitter`',
+    ],
+    [{ openDurationMs: { initialMs: 100, maxMs: 500 } }, TypeError, '`openDurationMs.type`'],
+    [
+      { openDurationMs: { type: 'exponential', initialDelayMs: 100, maxDelayMs: 500, maxMs: 5 } },
+      TypeError,
+      '`maxMs`',
+    ],
+    [
+      { openDurationMs: { type: 'constant', delayMs: 0 } },
+      RangeError,
+      '`openDurationMs.delayMs` to be a finite number > 0',
+    ],
+    [
+      { openDurationMs: { type: 'decorrelated-jitter', initialDelayMs: 10, maxDelayMs: 2 ** 31 } },
+      RangeError,
+      '`openDurationMs.maxDelayMs`',
     ],
     [{ timeoutMs: 0 }, RangeError, '`timeoutMs`'],
     [{ isFailure: true }, TypeError, '`isFailure`'],

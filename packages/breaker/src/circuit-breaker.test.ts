@@ -1,5 +1,6 @@
+import { createManualClock } from '@breakwater/testing';
 import { describe, expect, it, vi } from 'vitest';
-import { boom, caught, manualClock, ok } from './breaker-test-support.fixture.js';
+import { boom, caught, ok } from './breaker-test-support.fixture.js';
 import { type BreakerState, CircuitBreaker, type StateChangeEvent } from './circuit-breaker.js';
 import {
   BreakerOpenError,
@@ -18,7 +19,7 @@ describe('CircuitBreaker: closed', () => {
   });
 
   it('opens after the default 5 consecutive failures, a success resets the count', async () => {
-    const breaker = new CircuitBreaker({ name: 'db', clock: manualClock() });
+    const breaker = new CircuitBreaker({ name: 'db', clock: createManualClock(1000) });
     for (let i = 0; i < 4; i++) await caught(breaker.execute(boom));
     await breaker.execute(ok);
     for (let i = 0; i < 4; i++) await caught(breaker.execute(boom));
@@ -60,7 +61,7 @@ describe('CircuitBreaker: closed', () => {
   });
 
   it('opens on the failure rate of a time window, forgetting old buckets', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({
       failureRateThreshold: 0.5,
       window: { type: 'time', durationMs: 1000, buckets: 10 },
@@ -80,7 +81,7 @@ describe('CircuitBreaker: closed', () => {
   });
 
   it('opens on the slow-call rate and reports slow calls', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const slowEvents: number[] = [];
     const breaker = new CircuitBreaker({
       slowCallRateThreshold: 0.5,
@@ -152,7 +153,7 @@ describe('CircuitBreaker: open and half-open', () => {
   it('stays open for openDurationMs without any timer, then lets one probe through', async () => {
     vi.useFakeTimers();
     try {
-      const clock = manualClock();
+      const clock = createManualClock(1000);
       const breaker = new CircuitBreaker({ consecutiveFailures: 1, openDurationMs: 1000, clock });
       await caught(breaker.execute(boom));
       expect(vi.getTimerCount()).toBe(0);
@@ -170,10 +171,10 @@ describe('CircuitBreaker: open and half-open', () => {
   });
 
   it('a failed probe opens again for longer, with capped exponential backoff', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({
       consecutiveFailures: 1,
-      openDurationMs: { initialMs: 100, maxMs: 300, multiplier: 2 },
+      openDurationMs: { type: 'exponential', initialDelayMs: 100, maxDelayMs: 300, multiplier: 2 },
       clock,
     });
     const durations: number[] = [];
@@ -195,20 +196,62 @@ describe('CircuitBreaker: open and half-open', () => {
     expect(breaker.stats().openings).toBe(0);
   });
 
-  it('spreads the open duration with jitter from the injected random', async () => {
-    const clock = manualClock();
+  // 1000 × (1 − 0.5 × (1 − draw)): jitter only ever shortens the wait, as in every backoff.
+  it.each([
+    [0, 500],
+    [0.5, 750],
+    [0.998, 999],
+  ])(
+    'spreads the open duration with jitter from the injected random (%d → %d ms)',
+    async (draw, ms) => {
+      const clock = createManualClock(1000);
+      const breaker = new CircuitBreaker({
+        consecutiveFailures: 1,
+        openDurationMs: {
+          type: 'exponential',
+          initialDelayMs: 1000,
+          maxDelayMs: 1000,
+          jitter: 0.5,
+        },
+        random: () => draw,
+        clock,
+      });
+      await caught(breaker.execute(boom));
+      expect(((await caught(breaker.execute(ok))) as BreakerOpenError).retryAfterMs).toBe(ms);
+    },
+  );
+
+  it.each([
+    [
+      'a constant backoff object, as a plain number',
+      { type: 'constant', delayMs: 250 },
+      [250, 250, 250],
+    ],
+    // 100 + 0.5 × (3 × previous − 100), the first "previous" being 100.
+    [
+      'decorrelated jitter, each drawn from the previous one',
+      { type: 'decorrelated-jitter', initialDelayMs: 100, maxDelayMs: 10_000 },
+      [200, 350, 575],
+    ],
+  ] as const)('opens for %s', async (_, openDurationMs, expected) => {
+    const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({
       consecutiveFailures: 1,
-      openDurationMs: { initialMs: 1000, maxMs: 1000, jitter: 0.5 },
-      random: () => 0,
+      openDurationMs,
+      random: () => 0.5,
       clock,
     });
-    await caught(breaker.execute(boom));
-    expect(((await caught(breaker.execute(ok))) as BreakerOpenError).retryAfterMs).toBe(500);
+    const durations: number[] = [];
+    for (let i = 0; i < expected.length; i++) {
+      await caught(breaker.execute(boom));
+      durations.push(((await caught(breaker.execute(ok))) as BreakerOpenError).retryAfterMs);
+      clock.advance(10_000);
+    }
+    expect(durations).toEqual(expected);
   });
 
   it('needs every permitted probe to succeed and rejects extra calls while they run', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({
       consecutiveFailures: 1,
       openDurationMs: 10,
@@ -231,7 +274,7 @@ describe('CircuitBreaker: open and half-open', () => {
   });
 
   it('an ignored probe outcome frees its place for another probe', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({ consecutiveFailures: 1, openDurationMs: 10, clock });
     await caught(breaker.execute(boom));
     clock.advance(10);
@@ -245,7 +288,7 @@ describe('CircuitBreaker: open and half-open', () => {
   });
 
   it('outcomes of calls admitted before the breaker opened do not count afterwards', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({ consecutiveFailures: 1, openDurationMs: 10, clock });
     let failLate: (e: unknown) => void = () => {};
     const late = breaker.execute(
@@ -264,7 +307,7 @@ describe('CircuitBreaker: open and half-open', () => {
   });
 
   it('lets exactly permittedCallsInHalfOpen of 1000 concurrent calls reach the function', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({
       consecutiveFailures: 1,
       openDurationMs: 10,
@@ -405,7 +448,7 @@ describe('CircuitBreaker: manual states, events, stats and snapshots', () => {
   });
 
   it('emits success, failure and reject events with durations from the clock', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const breaker = new CircuitBreaker({ consecutiveFailures: 1, clock });
     const log: string[] = [];
     breaker.onSuccess((e) => log.push(`success ${e.durationMs}`));
@@ -446,7 +489,7 @@ describe('CircuitBreaker: manual states, events, stats and snapshots', () => {
   });
 
   it('round-trips through toJSON and restore, open time included', async () => {
-    const clock = manualClock();
+    const clock = createManualClock(1000);
     const options = {
       failureRateThreshold: 0.5,
       window: { type: 'count', size: 10 },
@@ -475,7 +518,7 @@ describe('CircuitBreaker: manual states, events, stats and snapshots', () => {
   });
 
   it('round-trips a time window', async () => {
-    const clock = manualClock(0);
+    const clock = createManualClock(0);
     const options = {
       failureRateThreshold: 1,
       window: { type: 'time', durationMs: 1000, buckets: 4 },
@@ -508,5 +551,34 @@ describe('CircuitBreaker: manual states, events, stats and snapshots', () => {
     expect(() => breaker.restore({ ...good, window: { type: 'count', size: 1 } } as never)).toThrow(
       'no outcome list',
     );
+  });
+});
+
+describe('CircuitBreaker: a throwing listener', () => {
+  it('disturbs neither the breaker, its caller nor the other listeners; its error is rethrown on a fresh stack', async () => {
+    const rethrown: Array<() => void> = [];
+    const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((task) => {
+      rethrown.push(task);
+    });
+    try {
+      const breaker = new CircuitBreaker({ consecutiveFailures: 1, clock: createManualClock(0) });
+      const seen: string[] = [];
+      breaker.onStateChange(() => {
+        throw new Error('listener broke');
+      });
+      breaker.onStateChange((event) => seen.push(event.to));
+      breaker.onFailure(() => {
+        throw new Error('listener broke again');
+      });
+      const error = await caught(breaker.execute(boom));
+      expect((error as Error).message).toBe('boom');
+      expect(seen).toEqual(['open']);
+      expect(breaker.state).toBe('open');
+      expect(rethrown).toHaveLength(2);
+      expect(() => rethrown[0]!()).toThrow('listener broke again');
+      expect(() => rethrown[1]!()).toThrow('listener broke');
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import {
+  backoffDelay,
   checkFunction,
   checkNumber,
   checkOptions,
@@ -7,6 +8,14 @@ import {
   raceSignal,
   type Unsubscribe,
 } from '@breakwater/core';
+import {
+  type CallOutcome,
+  classifyError,
+  classifyResult,
+  FAILURE,
+  IGNORED,
+  probeFailed,
+} from './call-outcome.js';
 import { BreakerOpenError, OperationTimeoutError } from './errors.js';
 import { checkCallKeys, MAX_TIMER_MS, runOperation } from './invoke-operation.js';
 import {
@@ -79,9 +88,8 @@ export const BREAKER_CALL_KEYS = Object.keys({
   timeoutMs: true,
 } satisfies Record<keyof BreakerExecuteOptions, true>);
 
-/** A snapshot of the counters, from `stats()`. */
-export interface BreakerStats {
-  state: BreakerState;
+/** What a breaker counts of the calls it was asked to run, since construction. */
+export interface BreakerCallCounts {
   /** Calls let through to the function. */
   calls: number;
   successes: number;
@@ -92,16 +100,40 @@ export interface BreakerStats {
   timeouts: number;
   /** Calls whose outcome counted neither way (caller aborts, `isFailure` → false, stale). */
   ignored: number;
+}
+
+/** The outcomes a breaker's window holds now, and their rates. */
+export interface BreakerWindowStats {
+  calls: number;
+  failures: number;
+  slowCalls: number;
+  failureRate: number;
+  slowCallRate: number;
+}
+
+/**
+ * Validates the options of one `execute` call (keys, `signal`, `timeoutMs`) and returns
+ * the caller's signal; `options.timeoutMs`, when set, is then valid.
+ * @throws TypeError / RangeError naming the option; the signal's reason when aborted.
+ */
+export function checkBreakerCall(options: BreakerExecuteOptions): AbortSignal | undefined {
+  checkOptions('options', options);
+  checkCallKeys(options, BREAKER_CALL_KEYS);
+  const signal = checkSignal('signal', options.signal);
+  if (signal?.aborted === true) throw signal.reason;
+  if (options.timeoutMs !== undefined) {
+    checkNumber('timeoutMs', options.timeoutMs, { min: 0, exclusiveMin: true, max: MAX_TIMER_MS });
+  }
+  return signal;
+}
+
+/** What a breaker counts, from `stats()`. */
+export interface BreakerStats extends BreakerCallCounts {
+  state: BreakerState;
   consecutiveFailures: number;
   /** Openings in a row without a successful close; drives the open-duration backoff. */
   openings: number;
-  window: {
-    calls: number;
-    failures: number;
-    slowCalls: number;
-    failureRate: number;
-    slowCallRate: number;
-  };
+  window: BreakerWindowStats;
 }
 
 /** What `toJSON()` returns and `restore()` takes. Times are relative, so any clock fits. */
@@ -122,10 +154,6 @@ const IDLE_SIGNAL = new AbortController().signal;
 const NORMAL = 0;
 const PROBE = 1;
 const PASS_THROUGH = 2;
-
-const SUCCESS = 0;
-const FAILURE = 1;
-const IGNORED = 2;
 
 /**
  * A circuit breaker. In `closed` it runs calls and watches their outcomes; when a trip
@@ -148,6 +176,8 @@ export class CircuitBreaker implements Policy {
   #epoch = 0;
   #openUntil = 0;
   #openings = 0;
+  /** The last open duration: a decorrelated-jitter backoff draws the next from it. */
+  #lastOpenMs = 0;
   #consecutive = 0;
   #probesStarted = 0;
   #probesSucceeded = 0;
@@ -206,17 +236,8 @@ export class CircuitBreaker implements Policy {
     try {
       if (typeof fn !== 'function') checkFunction('fn', fn);
       if (options !== undefined) {
-        checkOptions('options', options);
-        checkCallKeys(options, BREAKER_CALL_KEYS);
-        signal = checkSignal('signal', options.signal);
-        if (signal?.aborted === true) throw signal.reason;
-        if (options.timeoutMs !== undefined) {
-          timeoutMs = checkNumber('timeoutMs', options.timeoutMs, {
-            min: 0,
-            exclusiveMin: true,
-            max: MAX_TIMER_MS,
-          });
-        }
+        signal = checkBreakerCall(options);
+        if (options.timeoutMs !== undefined) timeoutMs = options.timeoutMs;
       }
       admission = this.#admit();
     } catch (error) {
@@ -233,7 +254,7 @@ export class CircuitBreaker implements Policy {
     try {
       pending = fn({ signal: signal ?? IDLE_SIGNAL });
     } catch (error) {
-      this.#settle(epoch, admission, this.#classifyError(error, signal), start, error);
+      this.#settle(epoch, admission, classifyError(this.#o, error, signal), start, error);
       return Promise.reject(error);
     }
     const settled =
@@ -242,11 +263,11 @@ export class CircuitBreaker implements Policy {
         : raceSignal(Promise.resolve(pending), signal);
     return settled.then(
       (value) => {
-        this.#settle(epoch, admission, this.#classifyResult(value), start, value);
+        this.#settle(epoch, admission, classifyResult(this.#o, value), start, value);
         return value;
       },
       (error: unknown) => {
-        this.#settle(epoch, admission, this.#classifyError(error, signal), start, error);
+        this.#settle(epoch, admission, classifyError(this.#o, error, signal), start, error);
         throw error;
       },
     );
@@ -267,7 +288,7 @@ export class CircuitBreaker implements Policy {
       return timedOut;
     }).then(
       (value) => {
-        this.#settle(epoch, admission, this.#classifyResult(value), start, value);
+        this.#settle(epoch, admission, classifyResult(this.#o, value), start, value);
         return value;
       },
       (error: unknown) => {
@@ -276,7 +297,7 @@ export class CircuitBreaker implements Policy {
           if (this.#onTimeout.active) this.#onTimeout.emit({ timeoutMs });
           this.#settle(epoch, admission, FAILURE, start, error);
         } else {
-          this.#settle(epoch, admission, this.#classifyError(error, signal), start, error);
+          this.#settle(epoch, admission, classifyError(this.#o, error, signal), start, error);
         }
         throw error;
       },
@@ -317,20 +338,14 @@ export class CircuitBreaker implements Policy {
     throw new BreakerOpenError(this.#o.name, state, retryAfterMs);
   }
 
-  #classifyResult(value: unknown): number {
-    const isResultFailure = this.#o.isResultFailure;
-    return isResultFailure?.(value) === true ? FAILURE : SUCCESS;
-  }
-
-  #classifyError(error: unknown, signal: AbortSignal | undefined): number {
-    // The caller gave up: says nothing about the dependency.
-    if (signal?.aborted === true && error === signal.reason) return IGNORED;
-    const isFailure = this.#o.isFailure;
-    return isFailure === undefined || isFailure(error) ? FAILURE : IGNORED;
-  }
-
   /** Records one outcome and applies the trip and close rules; `start` < 0: not timed. */
-  #settle(epoch: number, admission: number, outcome: number, start: number, detail: unknown): void {
+  #settle(
+    epoch: number,
+    admission: number,
+    outcome: CallOutcome,
+    start: number,
+    detail: unknown,
+  ): void {
     const o = this.#o;
     const state = this.#state;
     const durationMs = start < 0 ? 0 : o.clock.now() - start;
@@ -359,9 +374,7 @@ export class CircuitBreaker implements Policy {
       return;
     }
     if (admission === PROBE) {
-      const failed =
-        outcome === FAILURE || (slow && o.slowCallRateThreshold !== Number.POSITIVE_INFINITY);
-      if (failed) this.#open('probe-failed');
+      if (probeFailed(o, outcome, slow)) this.#open('probe-failed');
       else if (++this.#probesSucceeded >= o.permittedCallsInHalfOpen) this.#close();
       return;
     }
@@ -397,10 +410,9 @@ export class CircuitBreaker implements Policy {
   }
 
   #open(reason: TripReason): void {
-    const backoff = this.#o.backoff;
-    const grown = backoff.initialMs * backoff.multiplier ** this.#openings;
-    let duration = Math.min(backoff.maxMs, grown);
-    if (backoff.jitter > 0) duration *= 1 + backoff.jitter * (2 * this.#o.random() - 1);
+    const o = this.#o;
+    const duration = backoffDelay(o.backoff, this.#openings + 1, this.#lastOpenMs, o.random);
+    this.#lastOpenMs = duration;
     this.#openings++;
     this.#openUntil = this.#o.clock.now() + duration;
     this.#transition('open', reason);
@@ -513,6 +525,8 @@ export class CircuitBreaker implements Policy {
     this.#openings = snapshot.openings;
     this.#consecutive = snapshot.consecutiveFailures;
     this.#openUntil = now + snapshot.openRemainingMs;
+    // The last full duration is not in the snapshot: what is left of it stands in.
+    this.#lastOpenMs = snapshot.openRemainingMs;
     this.#probesStarted = 0;
     this.#probesSucceeded = 0;
     // Always a new epoch: calls admitted before the restore must not count after it.

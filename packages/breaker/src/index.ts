@@ -6,11 +6,13 @@ export type {
 } from './bulkhead.js';
 export { bulkhead } from './bulkhead.js';
 export type {
+  BreakerCallCounts,
   BreakerExecuteOptions,
   BreakerRejectEvent,
   BreakerSnapshot,
   BreakerState,
   BreakerStats,
+  BreakerWindowStats,
   FailureEvent,
   SlowEvent,
   StateChangeEvent,
@@ -36,7 +38,7 @@ export type {
   FallbackPolicy,
 } from './fallback.js';
 export { fallback } from './fallback.js';
-export type { CircuitBreakerOptions, OpenBackoff, WindowOptions } from './options.js';
+export type { CircuitBreakerOptions, WindowOptions } from './options.js';
 export type { WindowSnapshot } from './outcome-window.js';
 export type { CallContext, ExecuteOptions, Operation, Policy } from './policy.js';
 export type {

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { bulkhead } from './bulkhead.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { fallback } from './fallback.js';
-import type { CircuitBreakerOptions, OpenBackoff, WindowOptions } from './options.js';
+import type { CircuitBreakerOptions, WindowOptions } from './options.js';
 import type { FleetCircuitBreakerOptions, FleetWindowOptions } from './redis/options.js';
 import { retry } from './retry.js';
 
@@ -34,9 +34,10 @@ export const breakerOptions: CircuitBreakerOptions = {
 };
 export const breaker = new CircuitBreaker(breakerOptions);
 
-export const openBackoff: OpenBackoff = {
-  initialMs: 1000,
-  maxMs: 60_000,
+export const openBackoff: CircuitBreakerOptions['openDurationMs'] = {
+  type: 'exponential',
+  initialDelayMs: 1000,
+  maxDelayMs: 60_000,
   multiplier: undefined,
   jitter: undefined,
 };

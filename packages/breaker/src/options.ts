@@ -1,5 +1,7 @@
 import {
+  type Backoff,
   type Clock,
+  checkBackoff,
   checkClock,
   checkInteger,
   checkKnownKeys,
@@ -9,20 +11,9 @@ import {
   checkOptions,
   checkString,
   invalidMessage,
+  type ResolvedBackoff,
 } from '@breakwater/core';
 import { MAX_TIMER_MS } from './invoke-operation.js';
-
-/** How long the breaker stays open: fixed, or growing with each consecutive opening. */
-export interface OpenBackoff {
-  /** Open duration of the first opening, in ms. */
-  initialMs: number;
-  /** Longest open duration, in ms. */
-  maxMs: number;
-  /** Growth per consecutive opening (an opening that follows a failed probe). @default 2 */
-  multiplier?: number | undefined;
-  /** Random spread as a share of the duration, in [0, 1]: `0.2` gives ±20%. @default 0 */
-  jitter?: number | undefined;
-}
 
 /** The sliding window the failure and slow-call rates are computed over. */
 export type WindowOptions =
@@ -36,11 +27,6 @@ export type WindowOptions =
       /** Buckets the window is cut into, 1 to 10 000. @default 10 */
       buckets?: number | undefined;
     };
-
-/** An {@link OpenBackoff} with every field present. */
-export type ResolvedOpenBackoff = {
-  readonly [K in keyof OpenBackoff]-?: Exclude<OpenBackoff[K], undefined>;
-};
 
 /** Options of `new CircuitBreaker(options)`. */
 export interface CircuitBreakerOptions {
@@ -64,8 +50,12 @@ export interface CircuitBreakerOptions {
    * count window, at most `window.size` (a larger value could never be reached). @default 10
    */
   minimumCalls?: number | undefined;
-  /** Open duration in ms, or a backoff across consecutive openings. @default 10_000 */
-  openDurationMs?: number | OpenBackoff | undefined;
+  /**
+   * Open duration in ms, or a backoff across consecutive openings (an opening that
+   * follows a failed probe is the next attempt; a close starts again from the first).
+   * @default 10_000
+   */
+  openDurationMs?: number | Backoff | undefined;
   /** Probes let through in half-open; all must succeed to close. @default 1 */
   permittedCallsInHalfOpen?: number | undefined;
   /** Default per-call timeout in ms; `execute`'s `timeoutMs` overrides it. */
@@ -76,7 +66,7 @@ export interface CircuitBreakerOptions {
   isResultFailure?: ((result: unknown) => boolean) | undefined;
   /** Time source in ms. @default monotonicClock */
   clock?: Clock | undefined;
-  /** Random numbers in [0, 1) for the open-duration jitter. @default Math.random */
+  /** Random numbers in [0, 1) for a random open-duration backoff. @default Math.random */
   random?: (() => number) | undefined;
 }
 
@@ -88,7 +78,7 @@ export interface ResolvedBreakerOptions {
   readonly slowCallDurationMs: number;
   readonly window: Readonly<WindowOptions> & { readonly buckets?: number };
   readonly minimumCalls: number;
-  readonly backoff: ResolvedOpenBackoff;
+  readonly backoff: ResolvedBackoff;
   readonly permittedCallsInHalfOpen: number;
   readonly timeoutMs: number;
   readonly isFailure: ((error: unknown) => boolean) | undefined;
@@ -146,31 +136,24 @@ function resolveWindow(value: unknown): ResolvedBreakerOptions['window'] {
   return Object.freeze({ type, durationMs, buckets });
 }
 
-function resolveBackoff(value: unknown): ResolvedOpenBackoff {
+function resolveBackoff(value: unknown): ResolvedBackoff {
   if (value === undefined || typeof value === 'number') {
-    const ms = checkNumber('openDurationMs', value, {
+    const delayMs = checkNumber('openDurationMs', value, {
       min: 0,
       exclusiveMin: true,
       default: 10_000,
     });
-    return Object.freeze({ initialMs: ms, maxMs: ms, multiplier: 1, jitter: 0 });
+    return Object.freeze({ type: 'constant', delayMs });
   }
   if (typeof value !== 'object' || value === null) {
     throw new TypeError(invalidMessage('openDurationMs', 'a number or a backoff object', value));
   }
-  const raw = value as Partial<Record<keyof OpenBackoff, unknown>>;
-  checkKnownKeys('openDurationMs', raw, ['initialMs', 'maxMs', 'multiplier', 'jitter']);
-  const initialMs = checkNumber('openDurationMs.initialMs', raw.initialMs, {
-    min: 0,
-    exclusiveMin: true,
-  });
-  const maxMs = checkNumber('openDurationMs.maxMs', raw.maxMs, { min: initialMs });
-  return Object.freeze({
-    initialMs,
-    maxMs,
-    multiplier: checkNumber('openDurationMs.multiplier', raw.multiplier, { min: 1, default: 2 }),
-    jitter: checkNumber('openDurationMs.jitter', raw.jitter, { min: 0, max: 1, default: 0 }),
-  });
+  return checkBackoff('openDurationMs', value, { positive: true });
+}
+
+/** The longest open duration a backoff gives, in ms. */
+export function longestOpenMs(backoff: ResolvedBackoff): number {
+  return backoff.type === 'constant' ? backoff.delayMs : backoff.maxDelayMs;
 }
 
 /** Every option, checked by the compiler against `CircuitBreakerOptions`. */

@@ -22,7 +22,13 @@ describe('an option given as undefined', () => {
         new CircuitBreaker({
           failureRateThreshold: 0.5,
           window: { type: 'time', durationMs: 1000, buckets: undefined },
-          openDurationMs: { initialMs: 10, maxMs: 20, multiplier: undefined, jitter: undefined },
+          openDurationMs: {
+            type: 'exponential',
+            initialDelayMs: 10,
+            maxDelayMs: 20,
+            multiplier: undefined,
+            jitter: undefined,
+          },
         }),
     ).not.toThrow();
     const policies = [

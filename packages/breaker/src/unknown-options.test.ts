@@ -23,7 +23,12 @@ describe('options that are not options', () => {
       () =>
         new CircuitBreaker({
           consecutiveFailures: 3,
-          openDurationMs: { initialMs: 10, maxMs: 20, factor: 2 } as never,
+          openDurationMs: {
+            type: 'exponential',
+            initialDelayMs: 10,
+            maxDelayMs: 20,
+            factor: 2,
+          } as never,
         }),
     ).toThrow(/Unknown option `factor` in `openDurationMs`/);
   });

@@ -25,13 +25,19 @@ export type FleetRedisOperation = 'sync' | 'admit' | 'report';
  */
 export type FleetRedisErrorEvent = RedisFailureEvent<FleetRedisOperation>;
 
-/** `execute` was called after `close()`. */
-export class BreakerDisposedError extends BreakwaterError {
-  static readonly code = 'BREAKWATER_BREAKER_DISPOSED';
+/**
+ * `execute` was called after `close()` of a `FleetCircuitBreaker`. (Named after the
+ * fleet breaker, not "breaker closed": a breaker in the `'closed'` state lets calls through.)
+ */
+export class FleetBreakerClosedError extends BreakwaterError {
+  static readonly code = 'BREAKWATER_FLEET_BREAKER_CLOSED';
   constructor(name: string) {
-    super(BreakerDisposedError.code, `Circuit breaker "${name}" was disposed by close()`);
+    super(
+      FleetBreakerClosedError.code,
+      `Fleet circuit breaker "${name}" is shut down: close() was called`,
+    );
   }
 }
 
-/** True for a {@link BreakerDisposedError} from any copy of this package. */
-export const isBreakerDisposedError = errorGuard(BreakerDisposedError);
+/** True for a {@link FleetBreakerClosedError} from any copy of this package. */
+export const isFleetBreakerClosedError = errorGuard(FleetBreakerClosedError);

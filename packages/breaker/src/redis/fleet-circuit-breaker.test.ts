@@ -2,7 +2,7 @@ import { type RedisServerHandle, startRedis } from '@breakwater/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BreakerOpenError, isBreakerOpenError, OperationTimeoutError } from '../errors.js';
-import { isBreakerDisposedError } from './errors.js';
+import { isFleetBreakerClosedError } from './errors.js';
 import type { FleetStateChangeEvent } from './fleet-events.js';
 import {
   boom,
@@ -149,7 +149,12 @@ describe('FleetCircuitBreaker on one Redis', () => {
     const clock = testClock();
     const options = {
       ...fleetRules(name, clock),
-      openDurationMs: { initialMs: 200, maxMs: 60_000, multiplier: 100 },
+      openDurationMs: {
+        type: 'exponential' as const,
+        initialDelayMs: 200,
+        maxDelayMs: 60_000,
+        multiplier: 100,
+      },
       permittedCallsInHalfOpen: 2,
     };
     const a = fleet.create(clientA, options);
@@ -173,7 +178,7 @@ describe('FleetCircuitBreaker on one Redis', () => {
     probe.waiting[0]!.reject(new Error('still down'));
     await eventually('the fleet reopens', async () => (await clientA.pttl(openKey)) > 0);
     expect(await clientA.get(openKey)).toBe('2:probe-failed');
-    // The second opening lasts initialMs × multiplier = 20 s.
+    // The second opening lasts initialDelayMs × multiplier = 20 s.
     expect(await clientA.pttl(openKey)).toBeGreaterThan(1_000);
 
     // The other probe belongs to the round that failed: its success changes nothing.
@@ -343,7 +348,7 @@ describe('FleetCircuitBreaker on one Redis', () => {
     expect(a.stats()).toMatchObject({ failures: 5, pending: { calls: 0 } });
   });
 
-  it('pushes pending outcomes on close, then refuses calls with BreakerDisposedError', async () => {
+  it('pushes pending outcomes on close, then refuses calls with FleetBreakerClosedError', async () => {
     const name = uniqueName();
     const clock = testClock();
     const a = fleet.create(clientA, fleetRules(name, clock));
@@ -353,7 +358,7 @@ describe('FleetCircuitBreaker on one Redis', () => {
     expect(a.close()).toBe(a.close());
     await a[Symbol.asyncDispose]();
     const error = await caught(a.execute(ok));
-    expect(isBreakerDisposedError(error)).toBe(true);
+    expect(isFleetBreakerClosedError(error)).toBe(true);
     expect((error as Error).message).toContain(name);
     await a.sync(); // a no-op
 
@@ -377,6 +382,7 @@ describe('FleetCircuitBreaker on one Redis', () => {
     let broken = true;
     const a = fleet.create(clientA, {
       ...fleetRules(uniqueName()),
+      openDurationMs: { type: 'decorrelated-jitter', initialDelayMs: 100, maxDelayMs: 1_000 },
       random: () => {
         if (broken) throw new Error('bad random');
         return 0.5;

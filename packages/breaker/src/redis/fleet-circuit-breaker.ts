@@ -1,17 +1,19 @@
-import {
-  checkFunction,
-  checkNumber,
-  checkOptions,
-  Listeners,
-  type Unsubscribe,
-} from '@breakwater/core';
+import { checkFunction, Listeners, type Unsubscribe } from '@breakwater/core';
 import { evalScript, type LuaScript, RedisCalls, type RedisOutcome } from '@breakwater/core/redis';
 import {
-  BREAKER_CALL_KEYS,
+  type CallOutcome,
+  classifyError,
+  classifyResult,
+  FAILURE,
+  IGNORED,
+  probeFailed,
+} from '../call-outcome.js';
+import {
   type BreakerExecuteOptions,
   type BreakerRejectEvent,
   type BreakerState,
   CircuitBreaker,
+  checkBreakerCall,
   type FailureEvent,
   type SlowEvent,
   type SuccessEvent,
@@ -19,11 +21,11 @@ import {
   type TripReason,
 } from '../circuit-breaker.js';
 import { BreakerOpenError, OperationTimeoutError } from '../errors.js';
-import { checkCallKeys } from '../invoke-operation.js';
+import { longestOpenMs } from '../options.js';
 import type { Operation, Policy } from '../policy.js';
 import { wholeMs } from '../whole-ms.js';
 import {
-  BreakerDisposedError,
+  FleetBreakerClosedError,
   type FleetRedisErrorEvent,
   type FleetRedisOperation,
 } from './errors.js';
@@ -43,10 +45,6 @@ import { PendingCounts } from './pending-counts.js';
 import { ADMIT_SCRIPT, type FleetView, parseReply, REPORT_SCRIPT, SYNC_SCRIPT } from './scripts.js';
 
 type FleetState = 'closed' | 'open' | 'half-open';
-
-const SUCCESS = 0;
-const FAILURE = 1;
-const IGNORED = 2;
 
 /** How a script call ended: the fleet's view, or the failure (already counted). */
 type Outcome = RedisOutcome<FleetView, FleetRedisOperation>;
@@ -175,21 +173,12 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
    * @throws BreakerOpenError when the fleet (or, in local mode, this instance) refuses
    *   the call, with `retryAfterMs`.
    * @throws OperationTimeoutError when the call outlives its timeout.
-   * @throws BreakerDisposedError after `close()`.
+   * @throws FleetBreakerClosedError after `close()`.
    */
   async execute<T>(fn: Operation<T>, options?: BreakerExecuteOptions): Promise<T> {
     if (typeof fn !== 'function') checkFunction('fn', fn);
-    let signal: AbortSignal | undefined;
-    if (options !== undefined) {
-      checkOptions('options', options);
-      checkCallKeys(options, BREAKER_CALL_KEYS);
-      signal = options.signal;
-      if (signal?.aborted === true) throw signal.reason;
-      if (options.timeoutMs !== undefined) {
-        checkNumber('timeoutMs', options.timeoutMs, { min: 0, exclusiveMin: true });
-      }
-    }
-    if (this.#closed) throw new BreakerDisposedError(this.#o.name);
+    const signal = options === undefined ? undefined : checkBreakerCall(options);
+    if (this.#closed) throw new FleetBreakerClosedError(this.#o.name);
     if (this.#mode === 'local' || this.#admit()) return this.#run(fn, options, signal, undefined);
     return this.#executeHalfOpen(fn, options, signal);
   }
@@ -212,7 +201,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
    * before `close()`; on a client still connecting, after waiting up to `redisTimeoutMs`
    * for it) and waits for Redis calls still running (each bounded by `redisTimeoutMs`).
    * The caller's client is left connected. Afterwards `execute` rejects with
-   * `BreakerDisposedError`; calls running at that moment finish normally, and their
+   * `FleetBreakerClosedError`; calls running at that moment finish normally, and their
    * outcomes are not pushed.
    */
   close(): Promise<void> {
@@ -385,8 +374,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
       this.#settle(this.#classifyError(error, signal, context), start, epoch, probeGen);
       throw error;
     }
-    const outcome = this.#o.breaker.isResultFailure?.(value) === true ? FAILURE : SUCCESS;
-    this.#settle(outcome, start, epoch, probeGen);
+    this.#settle(classifyResult(this.#o.breaker, value), start, epoch, probeGen);
     return value;
   }
 
@@ -394,29 +382,26 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
     error: unknown,
     signal: AbortSignal | undefined,
     context: AbortSignal | undefined,
-  ): number {
+  ): CallOutcome {
     // Refused by the local breaker (or never started): says nothing about the dependency.
     if (context === undefined) return IGNORED;
-    // The caller gave up.
-    if (signal?.aborted === true && error === signal.reason) return IGNORED;
     // This call's own timeout (the local breaker aborts the call's signal with it).
     if (error instanceof OperationTimeoutError && context.aborted && context.reason === error) {
       return FAILURE;
     }
-    const isFailure = this.#o.breaker.isFailure;
-    return isFailure === undefined || isFailure(error) ? FAILURE : IGNORED;
+    return classifyError(this.#o.breaker, error, signal);
   }
 
-  #settle(outcome: number, start: number, epoch: number, probeGen: string | undefined): void {
+  #settle(outcome: CallOutcome, start: number, epoch: number, probeGen: string | undefined): void {
     const b = this.#o.breaker;
     const now = b.clock.now();
     const slow = now - start >= b.slowCallDurationMs;
     if (probeGen !== undefined) {
       this.#localProbes--;
-      const failed =
-        outcome === FAILURE || (slow && b.slowCallRateThreshold !== Number.POSITIVE_INFINITY);
-      this.#report(outcome === IGNORED ? 'release' : failed ? 'fail' : 'ok', probeGen).catch(
-        (error: unknown) => this.#fail({ operation: 'report', kind: 'error', error }),
+      const report =
+        outcome === IGNORED ? 'release' : probeFailed(b, outcome, slow) ? 'fail' : 'ok';
+      this.#report(report, probeGen).catch((error: unknown) =>
+        this.#fail({ operation: 'report', kind: 'error', error }),
       );
       return;
     }
@@ -512,18 +497,30 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
     this.#timer.unref();
   }
 
-  /** ARGV[1…6] of every script: the open backoff, a random number, the state's TTL. */
+  /**
+   * ARGV[1…7] of every script: the open backoff (type, first or constant duration,
+   * longest duration, multiplier, jitter), a random draw for it (taken here, so that
+   * the script only applies `backoffDelay`'s formula; `0` when the backoff is not
+   * random), the state's TTL.
+   */
   #commonArgs(): Array<string | number> {
     const b = this.#o.breaker;
     const backoff = b.backoff;
-    return [
-      backoff.initialMs,
-      backoff.maxMs,
-      backoff.multiplier,
-      backoff.jitter,
-      b.random(),
-      this.#o.stateTtlMs,
-    ];
+    const args: Array<string | number> =
+      backoff.type === 'constant'
+        ? [backoff.type, backoff.delayMs, backoff.delayMs, 1, 0]
+        : backoff.type === 'exponential'
+          ? [
+              backoff.type,
+              backoff.initialDelayMs,
+              backoff.maxDelayMs,
+              backoff.multiplier,
+              backoff.jitter,
+            ]
+          : [backoff.type, backoff.initialDelayMs, backoff.maxDelayMs, 1, 0];
+    const random = backoff.type === 'decorrelated-jitter' || args[4] !== 0;
+    args.push(random ? b.random() : 0, this.#o.stateTtlMs);
+    return args;
   }
 
   #bucketKeys(current: number): string[] {
@@ -574,7 +571,7 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
     const now = this.#o.breaker.clock.now();
     const snapshot = this.#local.toJSON();
     const openRemainingMs =
-      from === 'open' ? Math.min(this.#openUntil - now, this.#o.breaker.backoff.maxMs) : 0;
+      from === 'open' ? Math.min(this.#openUntil - now, longestOpenMs(this.#o.breaker.backoff)) : 0;
     this.#mode = 'local';
     this.#quiet = true;
     try {

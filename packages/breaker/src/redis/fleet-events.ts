@@ -1,4 +1,10 @@
-import type { BreakerState, BreakerStats, StateChangeEvent } from '../circuit-breaker.js';
+import type {
+  BreakerCallCounts,
+  BreakerState,
+  BreakerStats,
+  BreakerWindowStats,
+  StateChangeEvent,
+} from '../circuit-breaker.js';
 
 /** Where decisions are made: with the fleet through Redis, or by this process alone. */
 export type FleetMode = 'fleet' | 'local';
@@ -23,26 +29,15 @@ export interface FleetStateChangeEvent extends StateChangeEvent {
   mode: FleetMode;
 }
 
-/** A snapshot from `stats()`. */
-export interface FleetBreakerStats {
+/**
+ * A snapshot from `stats()`. The call counters are this instance's, in both modes (as
+ * `CircuitBreaker`'s, with `rejected` counting refusals by the fleet's state too).
+ */
+export interface FleetBreakerStats extends BreakerCallCounts {
   state: BreakerState;
   mode: FleetMode;
-  /** Calls this instance let through to the function (both modes). */
-  calls: number;
-  successes: number;
-  failures: number;
-  slowCalls: number;
-  /** Calls this instance refused without running the function (both modes). */
-  rejected: number;
-  timeouts: number;
-  ignored: number;
   /** The fleet's window as of the last successful sync. */
-  fleet: {
-    calls: number;
-    failures: number;
-    slowCalls: number;
-    failureRate: number;
-    slowCallRate: number;
+  fleet: BreakerWindowStats & {
     /** Openings in a row fleet-wide (drives the backoff); 0 when closed. */
     openings: number;
     /** Whole ms (rounded up) since the last successful sync (`Infinity` before the first). */

@@ -1,8 +1,10 @@
 export type {
+  BreakerCallCounts,
   BreakerExecuteOptions,
   BreakerRejectEvent,
   BreakerState,
   BreakerStats,
+  BreakerWindowStats,
   FailureEvent,
   SlowEvent,
   StateChangeEvent,
@@ -16,12 +18,17 @@ export {
   isOperationTimeoutError,
   OperationTimeoutError,
 } from '../errors.js';
-export type { OpenBackoff } from '../options.js';
 export type { CallContext, ExecuteOptions, Operation, Policy } from '../policy.js';
+export type {
+  Backoff,
+  ConstantBackoff,
+  DecorrelatedJitterBackoff,
+  ExponentialBackoff,
+} from '../retry.js';
 export type { FleetRedisErrorEvent, FleetRedisOperation } from './errors.js';
 export {
-  BreakerDisposedError,
-  isBreakerDisposedError,
+  FleetBreakerClosedError,
+  isFleetBreakerClosedError,
   isRedisTimeoutError,
   isRedisUnavailableError,
   RedisTimeoutError,

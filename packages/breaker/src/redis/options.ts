@@ -15,19 +15,20 @@ import {
 import {
   checkRedisClient,
   type RedisCallOptions,
+  type RedisClient,
   type ResolvedRedisCallOptions,
   resolveRedisCallOptions,
 } from '@breakwater/core/redis';
-import type { Cluster, Redis } from 'ioredis';
 import {
   type CircuitBreakerOptions,
   checkBucketWidth,
+  longestOpenMs,
   type ResolvedBreakerOptions,
   resolveBreakerOptions,
 } from '../options.js';
 
-/** The client a `FleetCircuitBreaker` uses: an ioredis `Redis` or `Cluster` owned by the caller. */
-export type RedisClient = Redis | Cluster;
+/** The caller's ioredis `Redis` or `Cluster` (the one client type of every Breakwater Redis store). */
+export type { RedisClient };
 
 /** The window of a fleet breaker: always a time window, its buckets shared through Redis. */
 export interface FleetWindowOptions {
@@ -144,28 +145,38 @@ function checkWindow(value: unknown): {
   return { type: 'time', durationMs, buckets };
 }
 
+/**
+ * The options handed as given to the local breaker, which validates them: they mean the
+ * same in both breakers.
+ */
+const PASSED = [
+  'failureRateThreshold',
+  'slowCallRateThreshold',
+  'slowCallDurationMs',
+  'minimumCalls',
+  'openDurationMs',
+  'permittedCallsInHalfOpen',
+  'timeoutMs',
+  'isFailure',
+  'isResultFailure',
+  'random',
+] as const satisfies ReadonlyArray<keyof FleetCircuitBreakerOptions & keyof CircuitBreakerOptions>;
+
 /** Every option, checked by the compiler against `FleetCircuitBreakerOptions`. */
-const OPTION_KEYS = Object.keys({
-  redis: true,
-  name: true,
-  prefix: true,
-  failureRateThreshold: true,
-  slowCallRateThreshold: true,
-  slowCallDurationMs: true,
-  window: true,
-  minimumCalls: true,
-  openDurationMs: true,
-  permittedCallsInHalfOpen: true,
-  timeoutMs: true,
-  isFailure: true,
-  isResultFailure: true,
-  clock: true,
-  random: true,
-  syncIntervalMs: true,
-  redisTimeoutMs: true,
-  maxInFlight: true,
-  probeLeaseMs: true,
-} satisfies Record<keyof FleetCircuitBreakerOptions, true>);
+const OPTION_KEYS: readonly string[] = [
+  ...Object.keys({
+    redis: true,
+    name: true,
+    prefix: true,
+    window: true,
+    clock: true,
+    syncIntervalMs: true,
+    redisTimeoutMs: true,
+    maxInFlight: true,
+    probeLeaseMs: true,
+  } satisfies Record<Exclude<keyof FleetCircuitBreakerOptions, (typeof PASSED)[number]>, true>),
+  ...PASSED,
+];
 
 export function resolveFleetOptions(options: FleetCircuitBreakerOptions): ResolvedFleetOptions {
   const raw = checkOptions('options', options);
@@ -188,19 +199,7 @@ export function resolveFleetOptions(options: FleetCircuitBreakerOptions): Resolv
     clock: checkClock('clock', raw.clock, wallClock),
   };
   if (noRule) local.failureRateThreshold = 0.5;
-  const passed = [
-    'failureRateThreshold',
-    'slowCallRateThreshold',
-    'slowCallDurationMs',
-    'minimumCalls',
-    'openDurationMs',
-    'permittedCallsInHalfOpen',
-    'timeoutMs',
-    'isFailure',
-    'isResultFailure',
-    'random',
-  ] as const;
-  for (const key of passed) {
+  for (const key of PASSED) {
     if (raw[key] !== undefined) Object.assign(local, { [key]: raw[key] });
   }
   const breaker = resolveBreakerOptions(local);
@@ -227,7 +226,9 @@ export function resolveFleetOptions(options: FleetCircuitBreakerOptions): Resolv
     buckets: window.buckets,
     bucketMs: window.durationMs / window.buckets,
     bucketTtlMs: Math.ceil(2 * window.durationMs),
-    stateTtlMs: Math.ceil(Math.max(60_000, 2 * window.durationMs, 2 * breaker.backoff.maxMs)),
+    stateTtlMs: Math.ceil(
+      Math.max(60_000, 2 * window.durationMs, 2 * longestOpenMs(breaker.backoff)),
+    ),
     syncIntervalMs,
     ...calls,
     probeLeaseMs,

@@ -6,33 +6,55 @@ import type { TripReason } from '../circuit-breaker.js';
  * all declared in KEYS and sharing one hash tag, so it runs atomically on one Cluster node.
  *
  * KEYS[1] `…:state`  hash: `gen` (bumped at every opening and closing), `openings` (in a
- *                     row, drives the backoff; > 0 while open or half-open), `ok` (probe
+ *                     row, drives the backoff; > 0 while open or half-open), `last` (the
+ *                     last open duration, for a decorrelated-jitter backoff), `ok` (probe
  *                     successes of the current half-open round)
  * KEYS[2] `…:open`   string `<openings>:<reason>` with PX = the open duration
  * KEYS[3] `…:probe`  integer: half-open probe slots taken fleet-wide, PX = probe lease
  * KEYS[4…] `…:b:<bucket>` hashes `c`/`f`/`s` (calls, failures, slow calls) of the window,
  *                     oldest first
  *
- * ARGV[1…6] are the same for every script: open duration initial, max, multiplier,
- * jitter, a random number in [0, 1), and the TTL of the state hash.
+ * ARGV[1…7] are the same for every script: the open-duration backoff (type, first or
+ * constant duration, longest duration, multiplier, jitter), a random number in [0, 1)
+ * drawn by the caller for it, and the TTL of the state hash.
  *
  * Every script answers `{ verdict, gen, openings, openLeftMs, reason, … }`, where
  * `openLeftMs` is the PTTL of the open key (-2 when the breaker is not open).
  */
 
+/**
+ * `openMs(openings)`: core's `backoffDelay(backoff, openings + 1, last, random)` in Lua,
+ * the same formula step by step, with the random draw taken from ARGV[6].
+ */
+export const OPEN_MS_LUA = `
+local function openMs(openings)
+  local kind, low, high = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+  if kind == 'constant' then return low end
+  local random = tonumber(ARGV[6])
+  if kind == 'exponential' then
+    local wait = math.min(high, low * tonumber(ARGV[4]) ^ openings)
+    local jitter = tonumber(ARGV[5])
+    if jitter == 0 then return wait end
+    return wait * (1 - jitter * (1 - random))
+  end
+  local previous = low
+  if openings > 0 then previous = tonumber(redis.call('HGET', KEYS[1], 'last') or ARGV[2]) end
+  local top = math.max(low, previous * 3)
+  return math.min(high, low + random * (top - low))
+end
+`;
+
 const PRELUDE = `
 local state, openKey, probeKey = KEYS[1], KEYS[2], KEYS[3]
-
+${OPEN_MS_LUA}
 local function trip(reason)
   local openings = tonumber(redis.call('HGET', state, 'openings') or '0')
-  local ms = math.min(tonumber(ARGV[2]), tonumber(ARGV[1]) * tonumber(ARGV[3]) ^ openings)
-  local jitter = tonumber(ARGV[4])
-  if jitter > 0 then ms = ms * (1 + jitter * (2 * tonumber(ARGV[5]) - 1)) end
-  ms = math.max(1, math.floor(ms))
+  local exact = openMs(openings)
+  local ms = math.max(1, math.floor(exact))
   openings = openings + 1
   redis.call('SET', openKey, openings .. ':' .. reason, 'PX', ms)
   redis.call('DEL', probeKey)
-  redis.call('HSET', state, 'openings', openings, 'ok', 0)
+  redis.call('HSET', state, 'openings', openings, 'ok', 0, 'last', string.format('%.17g', exact))
   redis.call('HINCRBY', state, 'gen', 1)
 end
 
@@ -44,15 +66,15 @@ local function view()
   if left ~= -2 then
     reason = string.match(redis.call('GET', openKey) or '', ':(.*)$') or ''
   end
-  redis.call('PEXPIRE', state, ARGV[6])
+  redis.call('PEXPIRE', state, ARGV[7])
   return tostring(gen), openings, left, reason
 end
 `;
 
 /**
  * Pushes outcome counts, reads the window's totals and trips the breaker when a rule
- * fires on them. ARGV[7] the generation the instance knows ('' before its first sync);
- * ARGV[8] bucket TTL; ARGV[9] minimumCalls; ARGV[10]/ARGV[11] failure/slow-call rate
+ * fires on them. ARGV[8] the generation the instance knows ('' before its first sync);
+ * ARGV[9] bucket TTL; ARGV[10] minimumCalls; ARGV[11]/ARGV[12] failure/slow-call rate
  * thresholds (0: off); then per bucket with outcomes: index in the window (1-based),
  * calls, failures, slow calls. The counts are dropped when the generation moved on
  * since the instance last heard of it (they were recorded under an older state);
@@ -60,7 +82,7 @@ end
  * Extra reply fields: calls, failures, slow calls, accepted (1/0).
  */
 const SYNC = `${PRELUDE}
-local known = ARGV[7]
+local known = ARGV[8]
 local gen = redis.call('HGET', state, 'gen')
 if not gen then
   if known == '' then gen = '0' else gen = known end
@@ -69,12 +91,12 @@ end
 local accepted = 0
 if known == '' or known == gen then
   accepted = 1
-  for i = 12, #ARGV, 4 do
+  for i = 13, #ARGV, 4 do
     local key = KEYS[3 + tonumber(ARGV[i])]
     redis.call('HINCRBY', key, 'c', ARGV[i + 1])
     if ARGV[i + 2] ~= '0' then redis.call('HINCRBY', key, 'f', ARGV[i + 2]) end
     if ARGV[i + 3] ~= '0' then redis.call('HINCRBY', key, 's', ARGV[i + 3]) end
-    redis.call('PEXPIRE', key, ARGV[8])
+    redis.call('PEXPIRE', key, ARGV[9])
   end
 end
 local calls, failures, slow = 0, 0, 0
@@ -86,8 +108,8 @@ for i = 4, #KEYS do
 end
 local closed = redis.call('EXISTS', openKey) == 0
   and tonumber(redis.call('HGET', state, 'openings') or '0') == 0
-if closed and calls > 0 and calls >= tonumber(ARGV[9]) then
-  local failureRate, slowRate = tonumber(ARGV[10]), tonumber(ARGV[11])
+if closed and calls > 0 and calls >= tonumber(ARGV[10]) then
+  local failureRate, slowRate = tonumber(ARGV[11]), tonumber(ARGV[12])
   if failureRate > 0 and failures / calls >= failureRate then
     trip('failure-rate')
   elseif slowRate > 0 and slow / calls >= slowRate then
@@ -99,7 +121,7 @@ return { 'synced', g, openings, left, reason, calls, failures, slow, accepted }
 `;
 
 /**
- * Asks for a half-open probe slot. ARGV[7] permitted probes, ARGV[8] probe lease in ms.
+ * Asks for a half-open probe slot. ARGV[8] permitted probes, ARGV[9] probe lease in ms.
  * Verdicts: `open` (still open), `closed` (closed meanwhile: run as a normal call),
  * `probe` (a slot is this caller's), `busy` (every slot taken; extra field: lease ms left).
  */
@@ -108,29 +130,29 @@ local gen, openings, left, reason = view()
 if left ~= -2 then return { 'open', gen, openings, left, reason } end
 if openings == 0 then return { 'closed', gen, openings, left, reason } end
 local taken = redis.call('INCR', probeKey)
-if taken == 1 then redis.call('PEXPIRE', probeKey, ARGV[8]) end
-if taken <= tonumber(ARGV[7]) then return { 'probe', gen, openings, left, reason } end
+if taken == 1 then redis.call('PEXPIRE', probeKey, ARGV[9]) end
+if taken <= tonumber(ARGV[8]) then return { 'probe', gen, openings, left, reason } end
 redis.call('DECR', probeKey)
 return { 'busy', gen, openings, left, reason, redis.call('PTTL', probeKey) }
 `;
 
 /**
- * Reports how a probe ended. ARGV[7] `ok` | `fail` | `release` (the probe counted neither
- * way: its slot is given back); ARGV[8] the generation the probe was admitted in;
- * ARGV[9] permitted probes. A report from an older generation is `stale` and changes
+ * Reports how a probe ended. ARGV[8] `ok` | `fail` | `release` (the probe counted neither
+ * way: its slot is given back); ARGV[9] the generation the probe was admitted in;
+ * ARGV[10] permitted probes. A report from an older generation is `stale` and changes
  * nothing. When the last probe succeeds the breaker closes: the window's buckets
  * (KEYS[4…]) are deleted, the backoff forgotten. A failed probe opens it again, longer.
  * Verdicts: `stale`, `released`, `succeeded` (more probes must succeed), `closed`, `reopened`.
  */
 const REPORT = `${PRELUDE}
 local verdict = 'stale'
-if redis.call('HGET', state, 'gen') == ARGV[8] and redis.call('EXISTS', openKey) == 0 then
-  local outcome = ARGV[7]
+if redis.call('HGET', state, 'gen') == ARGV[9] and redis.call('EXISTS', openKey) == 0 then
+  local outcome = ARGV[8]
   if outcome == 'release' then
     if tonumber(redis.call('GET', probeKey) or '0') > 0 then redis.call('DECR', probeKey) end
     verdict = 'released'
   elseif outcome == 'ok' then
-    if redis.call('HINCRBY', state, 'ok', 1) >= tonumber(ARGV[9]) then
+    if redis.call('HINCRBY', state, 'ok', 1) >= tonumber(ARGV[10]) then
       redis.call('DEL', openKey, probeKey, unpack(KEYS, 4))
       redis.call('HSET', state, 'openings', 0, 'ok', 0)
       redis.call('HINCRBY', state, 'gen', 1)

@@ -93,7 +93,12 @@ describe('FleetCircuitBreaker option validation', () => {
       slowCallRateThreshold: 0.8,
       slowCallDurationMs: 500,
       window: { type: 'time' as const, durationMs: 5_000, buckets: 5 },
-      openDurationMs: { initialMs: 100, maxMs: 1_000, jitter: 0.1 },
+      openDurationMs: {
+        type: 'exponential' as const,
+        initialDelayMs: 100,
+        maxDelayMs: 1_000,
+        jitter: 0.1,
+      },
       permittedCallsInHalfOpen: 3,
       timeoutMs: 1_000,
       syncIntervalMs: 100,

@@ -11,14 +11,15 @@ import {
 import {
   checkRedisClient,
   type RedisCallOptions,
+  type RedisClient,
   type ResolvedRedisCallOptions,
   resolveRedisCallOptions,
 } from '@breakwater/core/redis';
-import type { Cluster, Redis } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import { type CacheOptions, checkOptionKeys, type Loader } from '../options.js';
 
-/** The client a `TieredCache` uses: an ioredis `Redis` or `Cluster` owned by the caller. */
-export type RedisClient = Redis | Cluster;
+/** The caller's ioredis `Redis` or `Cluster` (the one client type of every Breakwater Redis store). */
+export type { RedisClient };
 
 /** Turns values into the strings stored in Redis and back. */
 export interface Serializer<V> {

@@ -14,6 +14,7 @@ export type {
   ResolvedRedisCallOptions,
 } from './redis-calls.js';
 export { REDIS_CALL_DEFAULTS, RedisCalls, resolveRedisCallOptions } from './redis-calls.js';
+export type { RedisClient } from './redis-client.js';
 export { checkRedisClient } from './redis-client.js';
 export type { RedisGuardCall, RedisGuardFailure, RedisStatusClient } from './redis-guard.js';
 export { RedisGuard } from './redis-guard.js';

@@ -1,4 +1,11 @@
+import type { Cluster, Redis } from 'ioredis';
 import { invalidMessage } from '../validate.js';
+
+/**
+ * The client of every Breakwater Redis store: an ioredis `Redis` or `Cluster`, owned by
+ * the caller (never closed, never reconfigured by the store).
+ */
+export type RedisClient = Redis | Cluster;
 
 /** The commands every Breakwater Redis store sends through its client. */
 const SCRIPT_COMMANDS = ['evalsha', 'eval'] as const;
@@ -16,7 +23,7 @@ interface ClientShape {
  * cluster. Returns it typed as the store's client.
  * @throws TypeError naming the option otherwise.
  */
-export function checkRedisClient<Client>(
+export function checkRedisClient<Client = RedisClient>(
   name: string,
   value: unknown,
   commands: readonly string[] = [],
