@@ -1,10 +1,11 @@
+import { createManualClock } from '@breakwater/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { Cache } from './cache.js';
-import { deferredLoads, manualClock, tick } from './test-support.fixture.js';
+import { deferredLoads, tick } from './test-support.fixture.js';
 
 describe('background refresh failures with staleIfErrorMs', () => {
   it('reports a failed stale-while-revalidate refresh to onRefreshError', async () => {
-    const time = manualClock();
+    const time = createManualClock();
     const { calls, load } = deferredLoads<number>();
     const cache = new Cache<string, number>({
       max: 10,
@@ -28,7 +29,7 @@ describe('background refresh failures with staleIfErrorMs', () => {
   });
 
   it('counts staleServed once per fetch answered with a stale value', async () => {
-    const time = manualClock();
+    const time = createManualClock();
     const { calls, load } = deferredLoads<number>();
     const cache = new Cache<string, number>({
       max: 10,
@@ -95,7 +96,7 @@ describe('a too-large set during a load', () => {
 
 describe('close with a background refresh running', () => {
   it('does not report CacheClosedError as a failed refresh', async () => {
-    const time = manualClock();
+    const time = createManualClock();
     const { load } = deferredLoads<number>();
     const cache = new Cache<string, number>({
       max: 10,

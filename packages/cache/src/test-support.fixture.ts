@@ -1,16 +1,5 @@
 import type { LoadOptions } from './options.js';
 
-/** A clock the test moves by hand. */
-export function manualClock(start = 1000) {
-  let now = start;
-  return {
-    now: () => now,
-    advance(ms: number) {
-      now += ms;
-    },
-  };
-}
-
 /** A loader whose calls the test settles by hand. */
 export function deferredLoads<V>() {
   const calls: Array<{
