@@ -301,23 +301,25 @@ describe('events and stats', () => {
     expect(cache.stats()).toMatchObject({ hits: 2, misses: 1, size: 1, weightedSize: 1 });
   });
 
-  it('a throwing listener does not break the cache', () => {
-    const errors: unknown[] = [];
-    const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((fn) => {
-      try {
-        fn();
-      } catch (error) {
-        errors.push(error);
-      }
+  it('a throwing listener disturbs neither the cache, its caller nor the other listeners; its error is rethrown later', () => {
+    const rethrown: Array<() => void> = [];
+    const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((task) => {
+      rethrown.push(task);
     });
     try {
       const cache = new Cache<string, number>({ max: 1 });
+      const evicted: string[] = [];
       cache.onEvict(() => {
         throw new Error('listener bug');
       });
-      cache.set('a', 1).set('b', 2);
-      expect([...cache.keys()]).toEqual(['b']);
-      expect(errors).toHaveLength(1);
+      cache.onEvict(({ key }) => evicted.push(key));
+      expect(() => cache.set('a', 1).set('b', 2).set('c', 3)).not.toThrow();
+      expect([...cache.keys()]).toEqual(['c']);
+      expect(evicted).toEqual(['a', 'b']);
+      expect(cache.stats()).toMatchObject({ size: 1, evictions: { capacity: 2 } });
+      // Each error is thrown again on a fresh stack, as an uncaught exception would be.
+      expect(rethrown).toHaveLength(2);
+      expect(() => rethrown[0]!()).toThrow('listener bug');
     } finally {
       spy.mockRestore();
     }
