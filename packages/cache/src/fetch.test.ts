@@ -3,7 +3,7 @@ import { createManualClock } from '@breakwater/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { Cache } from './cache.js';
 import { CacheClosedError, isCacheClosedError, isNoLoaderError, NoLoaderError } from './errors.js';
-import { deferredLoads, tick } from './test-support.fixture.js';
+import { cacheOnManualClock, deferredLoads, tick } from './test-support.fixture.js';
 
 describe('fetch', () => {
   it('loads a missing key once, stores it, then serves it from the cache', async () => {
@@ -220,13 +220,7 @@ describe('fetch cancellation', () => {
 
 describe('freshness', () => {
   it('serves stale while one background load revalidates', async () => {
-    const time = createManualClock();
-    const { calls, load } = deferredLoads<number>();
-    const cache = new Cache<string, number>({
-      max: 10,
-      ttlMs: 100,
-      clock: time,
-      load,
+    const { time, calls, cache } = cacheOnManualClock({
       freshness: { staleWhileRevalidateMs: 50 },
     });
     cache.set('k', 1);
@@ -242,11 +236,7 @@ describe('freshness', () => {
   });
 
   it('past the revalidation window the caller waits for a fresh load', async () => {
-    const time = createManualClock();
-    const cache = new Cache<string, number>({
-      max: 10,
-      ttlMs: 100,
-      clock: time,
+    const { time, cache } = cacheOnManualClock({
       load: () => 2,
       freshness: { staleWhileRevalidateMs: 50 },
     });
@@ -257,11 +247,7 @@ describe('freshness', () => {
   });
 
   it('reports background refresh failures through onRefreshError', async () => {
-    const time = createManualClock();
-    const cache = new Cache<string, number>({
-      max: 10,
-      ttlMs: 100,
-      clock: time,
+    const { time, cache } = cacheOnManualClock({
       load: async () => {
         throw new Error('refresh failed');
       },
