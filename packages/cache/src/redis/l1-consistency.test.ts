@@ -1,3 +1,4 @@
+import { eventually } from '@breakwater/testing';
 import { describe, expect, it } from 'vitest';
 import type { LoadOptions } from '../options.js';
 import { useRedisServer } from './redis-server.fixture.js';
@@ -24,6 +25,7 @@ describe('L1 never outlives the Redis TTL', () => {
     const prefix = newPrefix();
     const cache = await tiered({ prefix, ttlMs: 300, l1: { max: 100 } });
     await cache.set('k', 'v');
+    // The TTL runs on Redis's own clock, which no fake timer moves: this waits in real time.
     for (let i = 0; i < 10; i++) {
       await sleep(100);
       cache.get('k');
@@ -45,7 +47,7 @@ describe('a set too large for L1 during a load', () => {
       l1: { max: 100, maxSize: 10, sizeOf: (v: string) => v.length },
     });
     const pending = cache.fetch('k');
-    while (calls.length === 0) await sleep(5); // Redis read missed, loader running
+    await eventually('the Redis read misses and the loader runs', () => calls.length > 0);
     const big = 'x'.repeat(50);
     await cache.set('k', big); // L1 rejects it as too large; Redis stores it
     calls[0]!('old');
