@@ -1,6 +1,6 @@
+import { createManualClock } from '@breakwater/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Cache, type EvictEvent } from './cache.js';
-import { manualClock } from './test-support.fixture.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -116,7 +116,7 @@ describe('Cache basics', () => {
 
 describe('TTL', () => {
   it('expires entries lazily on access using the injected clock', () => {
-    const time = manualClock();
+    const time = createManualClock();
     const cache = new Cache<string, number>({ max: 10, ttlMs: 100, clock: time });
     cache.set('a', 1);
     time.advance(99);
@@ -132,7 +132,7 @@ describe('TTL', () => {
   });
 
   it('supports per-entry ttl, including no expiry in a cache with a default ttl', () => {
-    const time = manualClock();
+    const time = createManualClock();
     const cache = new Cache<string, number>({ max: 10, ttlMs: 100, clock: time });
     cache.set('short', 1, { ttlMs: 10 });
     cache.set('forever', 2, { ttlMs: 0 });
@@ -147,7 +147,7 @@ describe('TTL', () => {
   });
 
   it('adds a ttl to a cache without a default one, and overwriting resets the ttl', () => {
-    const time = manualClock();
+    const time = createManualClock();
     const cache = new Cache<string, number>({ max: 10, clock: time });
     cache.set('plain', 1);
     cache.set('timed', 2, { ttlMs: 10 });
@@ -162,7 +162,7 @@ describe('TTL', () => {
   });
 
   it('updateAgeOnGet renews the ttl on every get', () => {
-    const time = manualClock();
+    const time = createManualClock();
     const cache = new Cache<string, number>({
       max: 10,
       ttlMs: 100,
@@ -180,7 +180,7 @@ describe('TTL', () => {
   });
 
   it('skips expired entries when iterating and reports remainingTtlMs 0 for kept stale ones', () => {
-    const time = manualClock();
+    const time = createManualClock();
     const cache = new Cache<string, number>({
       max: 10,
       ttlMs: 10,
@@ -211,7 +211,7 @@ describe('TTL', () => {
   });
 
   it('evicts expired entries first reason-wise when they are the victim', () => {
-    const time = manualClock();
+    const time = createManualClock();
     const cache = new Cache<string, number>({ max: 2, ttlMs: 10, clock: time });
     cache.set('a', 1);
     time.advance(20);
@@ -262,7 +262,7 @@ describe('maxSize', () => {
 
 describe('events and stats', () => {
   it('reports evictions with their reason and counts them', () => {
-    const time = manualClock();
+    const time = createManualClock();
     const cache = new Cache<string, number>({ max: 2, clock: time });
     const events: EvictEvent<string, number>[] = [];
     const off = cache.onEvict((e) => events.push(e));
@@ -301,23 +301,25 @@ describe('events and stats', () => {
     expect(cache.stats()).toMatchObject({ hits: 2, misses: 1, size: 1, weightedSize: 1 });
   });
 
-  it('a throwing listener does not break the cache', () => {
-    const errors: unknown[] = [];
-    const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((fn) => {
-      try {
-        fn();
-      } catch (error) {
-        errors.push(error);
-      }
+  it('a throwing listener disturbs neither the cache, its caller nor the other listeners; its error is rethrown later', () => {
+    const rethrown: Array<() => void> = [];
+    const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((task) => {
+      rethrown.push(task);
     });
     try {
       const cache = new Cache<string, number>({ max: 1 });
+      const evicted: string[] = [];
       cache.onEvict(() => {
         throw new Error('listener bug');
       });
-      cache.set('a', 1).set('b', 2);
-      expect([...cache.keys()]).toEqual(['b']);
-      expect(errors).toHaveLength(1);
+      cache.onEvict(({ key }) => evicted.push(key));
+      expect(() => cache.set('a', 1).set('b', 2).set('c', 3)).not.toThrow();
+      expect([...cache.keys()]).toEqual(['c']);
+      expect(evicted).toEqual(['a', 'b']);
+      expect(cache.stats()).toMatchObject({ size: 1, evictions: { capacity: 2 } });
+      // Each error is thrown again on a fresh stack, as an uncaught exception would be.
+      expect(rethrown).toHaveLength(2);
+      expect(() => rethrown[0]!()).toThrow('listener bug');
     } finally {
       spy.mockRestore();
     }

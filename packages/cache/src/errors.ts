@@ -17,6 +17,6 @@ export class CacheClosedError extends BreakwaterError {
 }
 
 /** True for a {@link NoLoaderError} from any copy of this package. */
-export const isNoLoaderError = errorGuard<NoLoaderError>(NoLoaderError.code);
+export const isNoLoaderError = errorGuard(NoLoaderError);
 /** True for a {@link CacheClosedError} from any copy of this package. */
-export const isCacheClosedError = errorGuard<CacheClosedError>(CacheClosedError.code);
+export const isCacheClosedError = errorGuard(CacheClosedError);

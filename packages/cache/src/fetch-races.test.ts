@@ -1,16 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Cache } from './cache.js';
-import { deferredLoads, manualClock, tick } from './test-support.fixture.js';
+import { cacheOnManualClock, deferredLoads, tick } from './test-support.fixture.js';
 
 describe('background refresh failures with staleIfErrorMs', () => {
   it('reports a failed stale-while-revalidate refresh to onRefreshError', async () => {
-    const time = manualClock();
-    const { calls, load } = deferredLoads<number>();
-    const cache = new Cache<string, number>({
-      max: 10,
-      ttlMs: 100,
-      clock: time,
-      load,
+    const { time, calls, cache } = cacheOnManualClock({
       freshness: { staleWhileRevalidateMs: 1000, staleIfErrorMs: 10_000 },
     });
     const refreshErrors: unknown[] = [];
@@ -28,13 +22,7 @@ describe('background refresh failures with staleIfErrorMs', () => {
   });
 
   it('counts staleServed once per fetch answered with a stale value', async () => {
-    const time = manualClock();
-    const { calls, load } = deferredLoads<number>();
-    const cache = new Cache<string, number>({
-      max: 10,
-      ttlMs: 100,
-      clock: time,
-      load,
+    const { time, calls, cache } = cacheOnManualClock({
       freshness: { staleWhileRevalidateMs: 1000, staleIfErrorMs: 10_000 },
     });
     cache.set('k', 1);
@@ -95,13 +83,7 @@ describe('a too-large set during a load', () => {
 
 describe('close with a background refresh running', () => {
   it('does not report CacheClosedError as a failed refresh', async () => {
-    const time = manualClock();
-    const { load } = deferredLoads<number>();
-    const cache = new Cache<string, number>({
-      max: 10,
-      ttlMs: 100,
-      clock: time,
-      load,
+    const { time, cache } = cacheOnManualClock({
       freshness: { staleWhileRevalidateMs: 1000 },
     });
     const refreshErrors: unknown[] = [];

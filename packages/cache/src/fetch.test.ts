@@ -1,8 +1,9 @@
 import { isBreakwaterError } from '@breakwater/core';
+import { createManualClock } from '@breakwater/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { Cache } from './cache.js';
 import { CacheClosedError, isCacheClosedError, isNoLoaderError, NoLoaderError } from './errors.js';
-import { deferredLoads, manualClock, tick } from './test-support.fixture.js';
+import { cacheOnManualClock, deferredLoads, tick } from './test-support.fixture.js';
 
 describe('fetch', () => {
   it('loads a missing key once, stores it, then serves it from the cache', async () => {
@@ -27,7 +28,7 @@ describe('fetch', () => {
   });
 
   it('passes context and the stale value to load, with a live signal', async () => {
-    const time = manualClock();
+    const time = createManualClock();
     const seen: unknown[] = [];
     const cache = new Cache<string, number, { user: string }>({
       max: 10,
@@ -52,7 +53,7 @@ describe('fetch', () => {
   });
 
   it('uses the ttl given to fetch for the loaded value', async () => {
-    const time = manualClock();
+    const time = createManualClock();
     const cache = new Cache<string, number>({ max: 10, ttlMs: 1000, clock: time, load: () => 1 });
     await cache.fetch('k', { ttlMs: 10 });
     expect(cache.remainingTtlMs('k')).toBe(10);
@@ -219,13 +220,7 @@ describe('fetch cancellation', () => {
 
 describe('freshness', () => {
   it('serves stale while one background load revalidates', async () => {
-    const time = manualClock();
-    const { calls, load } = deferredLoads<number>();
-    const cache = new Cache<string, number>({
-      max: 10,
-      ttlMs: 100,
-      clock: time,
-      load,
+    const { time, calls, cache } = cacheOnManualClock({
       freshness: { staleWhileRevalidateMs: 50 },
     });
     cache.set('k', 1);
@@ -241,11 +236,7 @@ describe('freshness', () => {
   });
 
   it('past the revalidation window the caller waits for a fresh load', async () => {
-    const time = manualClock();
-    const cache = new Cache<string, number>({
-      max: 10,
-      ttlMs: 100,
-      clock: time,
+    const { time, cache } = cacheOnManualClock({
       load: () => 2,
       freshness: { staleWhileRevalidateMs: 50 },
     });
@@ -256,11 +247,7 @@ describe('freshness', () => {
   });
 
   it('reports background refresh failures through onRefreshError', async () => {
-    const time = manualClock();
-    const cache = new Cache<string, number>({
-      max: 10,
-      ttlMs: 100,
-      clock: time,
+    const { time, cache } = cacheOnManualClock({
       load: async () => {
         throw new Error('refresh failed');
       },
@@ -277,7 +264,7 @@ describe('freshness', () => {
   });
 
   it('serves stale when the load fails within the staleIfErrorMs window', async () => {
-    const time = manualClock();
+    const time = createManualClock();
     let fail = true;
     const cache = new Cache<string, number>({
       max: 10,
@@ -301,7 +288,7 @@ describe('freshness', () => {
   });
 
   it('caches a failure for errorTtlMs when set, and only then', async () => {
-    const time = manualClock();
+    const time = createManualClock();
     const load = vi.fn(async () => {
       throw new Error('boom');
     });
@@ -322,7 +309,7 @@ describe('freshness', () => {
   });
 
   it('a cached failure suppresses background refreshes until it expires', async () => {
-    const time = manualClock();
+    const time = createManualClock();
     const load = vi.fn(async () => {
       throw new Error('boom');
     });

@@ -18,7 +18,7 @@ export class RateLimitedError extends BreakwaterError {
 }
 
 /** True for a `RateLimitedError` from any copy of this package (checks a brand and the code). */
-export const isRateLimitedError = errorGuard<RateLimitedError>(RateLimitedError.code);
+export const isRateLimitedError = errorGuard(RateLimitedError);
 
 /** The limiter is closed: it takes no more requests, and waiting `acquire` callers were rejected. */
 export class RateLimiterClosedError extends BreakwaterError {
@@ -29,6 +29,4 @@ export class RateLimiterClosedError extends BreakwaterError {
 }
 
 /** True for a `RateLimiterClosedError` from any copy of this package (checks a brand and the code). */
-export const isRateLimiterClosedError = errorGuard<RateLimiterClosedError>(
-  RateLimiterClosedError.code,
-);
+export const isRateLimiterClosedError = errorGuard(RateLimiterClosedError);

@@ -627,3 +627,36 @@ describe('Pool: close', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe('Pool: events', () => {
+  it('a throwing listener disturbs neither the pool, its caller nor the other listeners; its error is rethrown later', async () => {
+    const rethrown: Array<() => void> = [];
+    const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((task) => {
+      rethrown.push(task);
+    });
+    try {
+      const f = factory();
+      const pool = new Pool<Resource>({ create: f.create, destroy: f.destroy });
+      const seen: string[] = [];
+      for (const name of ['first', 'second']) {
+        pool.onCreate(() => {
+          seen.push(name);
+          throw new Error(`${name} listener failed`);
+        });
+      }
+      pool.onCreate(() => seen.push('third'));
+      const resource = await pool.acquire();
+      expect(seen).toEqual(['first', 'second', 'third']);
+      expect(pool.stats()).toMatchObject({ borrowed: 1, created: 1, createErrors: 0 });
+      await pool.release(resource);
+      // Each error is thrown again on a fresh stack, as an uncaught exception would be.
+      expect(rethrown).toHaveLength(2);
+      expect(() => rethrown[0]!()).toThrow('first listener failed');
+      expect(() => rethrown[1]!()).toThrow('second listener failed');
+      await pool.close();
+      expect(f.destroyed).toEqual([1]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});

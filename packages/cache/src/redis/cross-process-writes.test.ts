@@ -1,64 +1,24 @@
-import { eventually, type RedisServerHandle, startRedis } from '@breakwater/testing';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { LoadOptions } from '../options.js';
+import { eventually } from '@breakwater/testing';
+import { describe, expect, it, vi } from 'vitest';
+import { deferredLoads } from '../test-support.fixture.js';
 import type { TieredCacheOptions } from './options.js';
-import { TieredCache } from './tiered-cache.js';
+import { useRedisServer } from './redis-server.fixture.js';
+import type { TieredCache } from './tiered-cache.js';
 
-let server: RedisServerHandle;
-let admin: Redis;
-let open: TieredCache<string>[] = [];
-let prefixes = 0;
-
-beforeAll(async () => {
-  server = await startRedis();
-  admin = server.client();
-  await admin.ping();
-});
-
-afterEach(async () => {
-  await Promise.all(open.map((cache) => cache.close()));
-  open = [];
-});
-
-afterAll(() => server?.stop());
+const redis = useRedisServer('x');
+const { newPrefix } = redis;
+let instances = 0;
 
 /**
  * A cache on its own client, as another process would have. Each gets its own channel
  * unless one is given: the invalidation then never reaches the other instance, as when a
  * message arrives late, and only Redis itself can keep the writes in order.
  */
-async function process(
+function process(
   prefix: string,
   options: Partial<TieredCacheOptions<string>> = {},
 ): Promise<TieredCache<string>> {
-  const client = server.client();
-  await client.ping();
-  const cache = new TieredCache<string>({
-    redis: client,
-    prefix,
-    ttlMs: 60_000,
-    l1: { max: 1000 },
-    channel: `${prefix}channel-${open.length}`,
-    ...options,
-  });
-  open.push(cache);
-  await cache.ready();
-  return cache;
-}
-
-function newPrefix(): string {
-  return `x${++prefixes}:`;
-}
-
-/** A load the test settles by hand. */
-function deferredLoads() {
-  const calls: Array<{ key: string; resolve(value: string): void }> = [];
-  const load = (key: string, _options: LoadOptions<string, unknown>) =>
-    new Promise<string | undefined>((resolve) => {
-      calls.push({ key, resolve });
-    });
-  return { calls, load };
+  return redis.tiered({ prefix, channel: `${prefix}channel-${++instances}`, ...options });
 }
 
 /** Waits until every background Redis call of `cache` has settled. */
@@ -69,7 +29,7 @@ function settled(cache: TieredCache<string>): Promise<void> {
 describe('TieredCache writes across processes', () => {
   it('lets a delete in one process win over a load already running in another', async () => {
     const prefix = newPrefix();
-    const b = deferredLoads();
+    const b = deferredLoads<string>();
     const loadA = vi.fn(async () => 'fresh');
     const a = await process(prefix, { load: loadA });
     const other = await process(prefix, { load: b.load });
@@ -81,16 +41,16 @@ describe('TieredCache writes across processes', () => {
     expect(await loading).toBe('old'); // its callers get it; Redis must not keep it
     await settled(other);
 
-    expect(await admin.get(`${prefix}k`).catch(() => null)).not.toBe('"old"');
+    expect(await redis.admin.get(`${prefix}k`).catch(() => null)).not.toBe('"old"');
     expect(await a.fetch('k')).toBe('fresh');
     expect(loadA).toHaveBeenCalledTimes(1);
     await settled(a);
-    expect(await admin.get(`${prefix}k`)).toBe('"fresh"');
+    expect(await redis.admin.get(`${prefix}k`)).toBe('"fresh"');
   });
 
   it('lets a set in one process win over a load already running in another', async () => {
     const prefix = newPrefix();
-    const b = deferredLoads();
+    const b = deferredLoads<string>();
     const a = await process(prefix);
     const other = await process(prefix, { load: b.load });
 
@@ -100,7 +60,7 @@ describe('TieredCache writes across processes', () => {
     b.calls[0]!.resolve('old');
     await loading;
     await settled(other);
-    expect(await admin.get(`${prefix}k`)).toBe('"new"');
+    expect(await redis.admin.get(`${prefix}k`)).toBe('"new"');
   });
 
   it('stores the value of a load that started after the delete', async () => {
@@ -111,7 +71,7 @@ describe('TieredCache writes across processes', () => {
     await a.delete('k');
     expect(await other.fetch('k')).toBe('after');
     await settled(other);
-    expect(await admin.get(`${prefix}k`)).toBe('"after"');
+    expect(await redis.admin.get(`${prefix}k`)).toBe('"after"');
     expect(other.stats().l2).toMatchObject({ misses: 1, writes: 1, errors: 0 });
   });
 
@@ -119,7 +79,7 @@ describe('TieredCache writes across processes', () => {
     const prefix = newPrefix();
     const a = await process(prefix, { tombstoneTtlMs: 5000 });
     await a.delete('k');
-    const pttl = await admin.pttl(`${prefix}k`);
+    const pttl = await redis.admin.pttl(`${prefix}k`);
     expect(pttl).toBeGreaterThan(0);
     expect(pttl).toBeLessThanOrEqual(5000);
   });
@@ -157,8 +117,9 @@ describe('TieredCache writes across processes', () => {
     await settled(a);
     const stale: string[] = [];
     for (let i = 0; i < rounds; i++) {
-      const type = await admin.type(`${prefix}k${i}`);
-      if (type === 'string' && (await admin.get(`${prefix}k${i}`)) === '"v0"') stale.push(`k${i}`);
+      const type = await redis.admin.type(`${prefix}k${i}`);
+      if (type === 'string' && (await redis.admin.get(`${prefix}k${i}`)) === '"v0"')
+        stale.push(`k${i}`);
     }
     expect(stale).toEqual([]);
   });

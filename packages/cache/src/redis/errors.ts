@@ -46,7 +46,7 @@ export class CorruptValueError extends BreakwaterError {
 }
 
 /** True for a {@link CorruptValueError} from any copy of this package. */
-export const isCorruptValueError = errorGuard<CorruptValueError>(CorruptValueError.code);
+export const isCorruptValueError = errorGuard(CorruptValueError);
 
 /**
  * `ready()` gave up: within its `timeoutMs` the client did not become `'ready'`, or the
@@ -74,4 +74,4 @@ export class ReadyTimeoutError extends BreakwaterError {
 }
 
 /** True for a {@link ReadyTimeoutError} from any copy of this package. */
-export const isReadyTimeoutError = errorGuard<ReadyTimeoutError>(ReadyTimeoutError.code);
+export const isReadyTimeoutError = errorGuard(ReadyTimeoutError);

@@ -1,36 +1,11 @@
-import { type RedisServerHandle, startRedis } from '@breakwater/testing';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@breakwater/testing';
+import { describe, expect, it } from 'vitest';
 import type { LoadOptions } from '../options.js';
-import type { TieredCacheOptions } from './options.js';
+import { useRedisServer } from './redis-server.fixture.js';
 import { TieredCache } from './tiered-cache.js';
 
-let server: RedisServerHandle;
-let admin: Redis;
-let open: TieredCache<string>[] = [];
-let prefixes = 0;
-
-beforeAll(async () => {
-  server = await startRedis();
-  admin = server.client();
-  await admin.ping();
-});
-afterEach(async () => {
-  await Promise.all(open.map((cache) => cache.close()));
-  open = [];
-});
-afterAll(() => server?.stop());
-
-async function tiered(
-  options: Partial<TieredCacheOptions<string>> & { prefix: string },
-): Promise<TieredCache<string>> {
-  const redis = server.client();
-  await redis.ping();
-  const cache = new TieredCache<string>({ redis, ttlMs: 60_000, l1: { max: 100 }, ...options });
-  open.push(cache);
-  await cache.ready();
-  return cache;
-}
+const redis = useRedisServer('rv');
+const { tiered, newPrefix } = redis;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('L1 never outlives the Redis TTL', () => {
@@ -38,7 +13,7 @@ describe('L1 never outlives the Redis TTL', () => {
     expect(
       () =>
         new TieredCache<string>({
-          redis: admin,
+          redis: redis.admin,
           prefix: 'x:',
           ttlMs: 300,
           l1: { max: 100, updateAgeOnGet: true } as never,
@@ -47,21 +22,22 @@ describe('L1 never outlives the Redis TTL', () => {
   });
 
   it('keeps an L1 entry no longer than its Redis TTL', async () => {
-    const prefix = `rv${++prefixes}:`;
+    const prefix = newPrefix();
     const cache = await tiered({ prefix, ttlMs: 300, l1: { max: 100 } });
     await cache.set('k', 'v');
+    // The TTL runs on Redis's own clock, which no fake timer moves: this waits in real time.
     for (let i = 0; i < 10; i++) {
       await sleep(100);
       cache.get('k');
     }
-    expect(await admin.get(`${prefix}k`)).toBeNull();
+    expect(await redis.admin.get(`${prefix}k`)).toBeNull();
     expect(cache.get('k')).toBeUndefined();
   });
 });
 
 describe('a set too large for L1 during a load', () => {
   it('does not leave the loaded (older) value in L1', async () => {
-    const prefix = `rv${++prefixes}:`;
+    const prefix = newPrefix();
     const calls: Array<(value: string) => void> = [];
     const load = (_key: string, _options: LoadOptions<string, unknown>) =>
       new Promise<string | undefined>((resolve) => calls.push(resolve));
@@ -71,12 +47,12 @@ describe('a set too large for L1 during a load', () => {
       l1: { max: 100, maxSize: 10, sizeOf: (v: string) => v.length },
     });
     const pending = cache.fetch('k');
-    while (calls.length === 0) await sleep(5); // Redis read missed, loader running
+    await eventually('the Redis read misses and the loader runs', () => calls.length > 0);
     const big = 'x'.repeat(50);
     await cache.set('k', big); // L1 rejects it as too large; Redis stores it
     calls[0]!('old');
     expect(await pending).toBe('old');
-    expect(await admin.get(`${prefix}k`)).toBe(JSON.stringify(big));
+    expect(await redis.admin.get(`${prefix}k`)).toBe(JSON.stringify(big));
     // L1 must not serve the value that the set replaced
     expect(cache.get('k')).toBeUndefined();
   });

@@ -1,6 +1,6 @@
-import { eventually, getFreePort, type RedisServerHandle, startRedis } from '@breakwater/testing';
+import { eventually, getFreePort } from '@breakwater/testing';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { RedisErrorEvent } from './errors.js';
 import {
   isReadyTimeoutError,
@@ -10,45 +10,11 @@ import {
   RedisTimeoutError,
   RedisUnavailableError,
 } from './errors.js';
-import type { TieredCacheOptions } from './options.js';
+import { useRedisServer } from './redis-server.fixture.js';
 import { TieredCache } from './tiered-cache.js';
 
-let server: RedisServerHandle;
-let open: TieredCache<string>[] = [];
-let prefixes = 0;
-
-beforeAll(async () => {
-  server = await startRedis();
-});
-
-afterEach(async () => {
-  await Promise.all(open.map((cache) => cache.close()));
-  open = [];
-  if (!server.running) await server.restart();
-});
-
-afterAll(() => server?.stop());
-
-async function connected(): Promise<Redis> {
-  const client = server.client();
-  // Reconnection errors while the server is down are expected.
-  client.on('error', () => {});
-  await client.ping();
-  return client;
-}
-
-async function tiered(
-  options: Partial<TieredCacheOptions<string>> & { redis: Redis; prefix: string },
-): Promise<TieredCache<string>> {
-  const cache = new TieredCache<string>({ ttlMs: 60_000, l1: { max: 1000 }, ...options });
-  open.push(cache);
-  await cache.ready();
-  return cache;
-}
-
-function newPrefix(): string {
-  return `o${++prefixes}:`;
-}
+const redis = useRedisServer('o');
+const { connected, newPrefix, tiered } = redis;
 
 /** ioredis keeps its offline queue private; it is what an outage would fill. */
 function offlineQueueLength(client: Redis): number {
@@ -64,7 +30,7 @@ describe('TieredCache when Redis fails', () => {
     const errors: RedisErrorEvent[] = [];
     cache.onError((event) => errors.push(event));
 
-    await server.kill();
+    await redis.server.kill();
     await eventually('the client sees the crash', () => client.status !== 'ready');
 
     expect(cache.get('warm')).toBe('w');
@@ -111,7 +77,7 @@ describe('TieredCache when Redis fails', () => {
       ttlMs: 1000,
       l1: { max: 10 },
     });
-    open.push(cache);
+    redis.track(cache);
     const error = await cache.ready({ timeoutMs: 200 }).catch((reason: unknown) => reason);
     expect(error).toBeInstanceOf(ReadyTimeoutError);
     expect(isReadyTimeoutError(error)).toBe(true);
@@ -130,11 +96,11 @@ describe('TieredCache when Redis fails', () => {
   it('ready rejects within timeoutMs while Redis is down, and resolves once it is back', async () => {
     const client = await connected();
     const cache = await tiered({ redis: client, prefix: newPrefix() });
-    await server.kill();
+    await redis.server.kill();
     await eventually('the client sees the crash', () => client.status !== 'ready');
     await expect(cache.ready({ timeoutMs: 100 })).rejects.toBeInstanceOf(ReadyTimeoutError);
     const waiting = cache.ready({ timeoutMs: 60_000 });
-    await server.restart();
+    await redis.server.restart();
     await waiting;
   });
 
@@ -147,8 +113,8 @@ describe('TieredCache when Redis fails', () => {
     await a.set('k', 'v1');
     expect(await b.fetch('k')).toBe('v1');
 
-    await server.kill();
-    await server.restart();
+    await redis.server.kill();
+    await redis.server.restart();
     await eventually('both instances resubscribe and flush L1', () => {
       return a.stats().invalidations.flushes === 1 && b.stats().invalidations.flushes === 1;
     });

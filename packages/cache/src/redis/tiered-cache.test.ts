@@ -1,73 +1,22 @@
-import {
-  createManualClock,
-  eventually,
-  type RedisServerHandle,
-  startRedis,
-} from '@breakwater/testing';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createManualClock, eventually } from '@breakwater/testing';
+import { describe, expect, it, vi } from 'vitest';
 import { CacheClosedError } from '../errors.js';
-import type { LoadOptions } from '../options.js';
+import { deferredLoads } from '../test-support.fixture.js';
 import type { RedisErrorEvent } from './errors.js';
 import { CorruptValueError, isCorruptValueError } from './errors.js';
 import type { TieredCacheOptions } from './options.js';
+import { useRedisServer } from './redis-server.fixture.js';
 import { TieredCache } from './tiered-cache.js';
 
-let server: RedisServerHandle;
-let admin: Redis;
-let open: TieredCache<unknown, unknown>[] = [];
-let prefixes = 0;
-
-beforeAll(async () => {
-  server = await startRedis();
-  admin = server.client();
-  await admin.ping();
-});
-
-afterEach(async () => {
-  await Promise.all(open.map((cache) => cache.close()));
-  open = [];
-});
-
-afterAll(() => server?.stop());
-
-/** A fresh, connected client and a prefix no other test uses. */
-async function connected(): Promise<Redis> {
-  const client = server.client();
-  await client.ping();
-  return client;
-}
+const redis = useRedisServer('t');
+const { connected, newPrefix } = redis;
 
 /** A cache on its own client, ready (subscribed); `prefix` shares a namespace between instances. */
-async function tiered<V, C = unknown>(
+function tiered<V, C = unknown>(
   prefix: string,
   options: Partial<TieredCacheOptions<V, C>> = {},
 ): Promise<TieredCache<V, C>> {
-  const cache = new TieredCache<V, C>({
-    redis: await connected(),
-    prefix,
-    ttlMs: 60_000,
-    l1: { max: 100 },
-    ...options,
-  });
-  open.push(cache as TieredCache<unknown>);
-  await cache.ready();
-  return cache;
-}
-
-function newPrefix(): string {
-  return `t${++prefixes}:`;
-}
-
-/** A load the test settles by hand. */
-function deferredLoads<V>() {
-  const calls: Array<{ key: string; options: LoadOptions<V, unknown>; resolve(value: V): void }> =
-    [];
-  const load = (key: string, options: LoadOptions<V, unknown>) =>
-    new Promise<V | undefined>((resolve) => {
-      calls.push({ key, options, resolve });
-    });
-  return { calls, load };
+  return redis.tiered<V, C>({ prefix, l1: { max: 100 }, ...options });
 }
 
 describe('TieredCache', () => {
@@ -80,7 +29,7 @@ describe('TieredCache', () => {
 
     expect(await a.fetch('k')).toBe('k-from-A');
     await eventually('Redis acknowledges the write', () => a.stats().l2.writes === 1);
-    expect(await admin.get(`${prefix}k`)).toBe('"k-from-A"');
+    expect(await redis.admin.get(`${prefix}k`)).toBe('"k-from-A"');
     expect(await a.fetch('k')).toBe('k-from-A');
     expect(loadA).toHaveBeenCalledTimes(1);
 
@@ -128,7 +77,7 @@ describe('TieredCache', () => {
     const prefix = newPrefix();
     const cache = await tiered<string>(prefix);
     expect(await cache.fetch('absent')).toBeUndefined();
-    await admin.set(`${prefix}present`, '"here"');
+    await redis.admin.set(`${prefix}present`, '"here"');
     expect(await cache.fetch('present')).toBe('here');
   });
 
@@ -137,7 +86,7 @@ describe('TieredCache', () => {
     const cache = await tiered<string>(prefix, { load: async () => undefined });
     expect(await cache.fetch('k')).toBeUndefined();
     expect(cache.peek('k')).toBeUndefined();
-    expect(await admin.exists(`${prefix}k`)).toBe(0);
+    expect(await redis.admin.exists(`${prefix}k`)).toBe(0);
   });
 
   it('writes and reads Redis values through a pluggable serializer', async () => {
@@ -149,7 +98,7 @@ describe('TieredCache', () => {
     const a = await tiered<{ n: number }>(prefix, { serializer });
     const b = await tiered<{ n: number }>(prefix, { serializer });
     await a.set('k', { n: 42 });
-    expect(await admin.get(`${prefix}k`)).toBe('n=42');
+    expect(await redis.admin.get(`${prefix}k`)).toBe('n=42');
     expect(await b.fetch('k')).toEqual({ n: 42 });
   });
 
@@ -161,7 +110,7 @@ describe('TieredCache', () => {
       'Expected `serializer.serialize` to return a string, got `undefined`',
     );
     expect(cache.peek('big')).toBeUndefined();
-    expect(await admin.exists(`${prefix}big`)).toBe(0);
+    expect(await redis.admin.exists(`${prefix}big`)).toBe(0);
   });
 
   it('treats an unreadable Redis value as a corrupt miss: reported, deleted and loaded again', async () => {
@@ -170,7 +119,7 @@ describe('TieredCache', () => {
     const cache = await tiered<{ fixed: boolean }>(prefix, { load });
     const errors: RedisErrorEvent[] = [];
     cache.onError((event) => errors.push(event));
-    await admin.set(`${prefix}bad`, '{not json');
+    await redis.admin.set(`${prefix}bad`, '{not json');
 
     expect(await cache.fetch('bad')).toEqual({ fixed: true });
     expect(load).toHaveBeenCalledTimes(1);
@@ -180,7 +129,7 @@ describe('TieredCache', () => {
     expect(isCorruptValueError(errors[0]!.error)).toBe(true);
     expect((errors[0]!.error as CorruptValueError).source).toBe(`${prefix}bad`);
     await eventually('the corrupt value is replaced', async () => {
-      return (await admin.get(`${prefix}bad`)) === '{"fixed":true}';
+      return (await redis.admin.get(`${prefix}bad`)) === '{"fixed":true}';
     });
     expect(cache.stats().l2).toMatchObject({ misses: 1, errors: 1, hits: 0 });
   });
@@ -190,13 +139,13 @@ describe('TieredCache', () => {
     const cache = await tiered<string>(prefix, {
       serializer: { serialize: (value) => value, deserialize: () => undefined as never },
     });
-    await admin.set(`${prefix}k`, 'anything');
+    await redis.admin.set(`${prefix}k`, 'anything');
     const errors: RedisErrorEvent[] = [];
     cache.onError((event) => errors.push(event));
     expect(await cache.fetch('k')).toBeUndefined();
     expect(errors.map((event) => event.kind)).toEqual(['corrupt']);
     await eventually('the corrupt value is deleted', async () => {
-      return (await admin.exists(`${prefix}k`)) === 0;
+      return (await redis.admin.exists(`${prefix}k`)) === 0;
     });
   });
 
@@ -208,9 +157,9 @@ describe('TieredCache', () => {
     await cache.set('forever', 'v', { ttlMs: 0 });
     await cache.fetch('loaded', { ttlMs: 7000 });
     await eventually('the loaded value is in Redis', async () => {
-      return (await admin.exists(`${prefix}loaded`)) === 1;
+      return (await redis.admin.exists(`${prefix}loaded`)) === 1;
     });
-    const pttl = async (key: string) => admin.pttl(`${prefix}${key}`);
+    const pttl = async (key: string) => redis.admin.pttl(`${prefix}${key}`);
     expect(await pttl('default')).toBeGreaterThan(20_000);
     expect(await pttl('default')).toBeLessThanOrEqual(30_000);
     expect(await pttl('short')).toBeGreaterThan(0);
@@ -224,8 +173,8 @@ describe('TieredCache', () => {
     const prefix = newPrefix();
     const clock = createManualClock(1000);
     const cache = await tiered<string>(prefix, { ttlMs: 0, l1: { max: 10, clock } });
-    await admin.set(`${prefix}k`, '"v"', 'PX', 50_000);
-    await admin.set(`${prefix}forever`, '"v"');
+    await redis.admin.set(`${prefix}k`, '"v"', 'PX', 50_000);
+    await redis.admin.set(`${prefix}forever`, '"v"');
     expect(await cache.fetch('k')).toBe('v');
     expect(await cache.fetch('forever')).toBe('v');
     clock.advance(40_000);
@@ -253,7 +202,7 @@ describe('TieredCache', () => {
     expect(await a.fetch('k')).toBe('v1');
     await eventually(
       'the loaded value is in Redis',
-      async () => (await admin.exists(`${prefix}k`)) === 1,
+      async () => (await redis.admin.exists(`${prefix}k`)) === 1,
     );
     expect(await b.fetch('k')).toBe('v1');
 
@@ -267,7 +216,7 @@ describe('TieredCache', () => {
 
     await b.delete('k');
     await eventually('A drops its copy', () => a.peek('k') === undefined);
-    expect(await admin.type(`${prefix}k`)).toBe('hash'); // a tombstone, no value
+    expect(await redis.admin.type(`${prefix}k`)).toBe('hash'); // a tombstone, no value
 
     expect(a.stats().invalidations).toEqual({ sent: 1, received: 2, flushes: 0 });
     expect(b.stats().invalidations).toEqual({ sent: 2, received: 1, flushes: 0 });
@@ -282,7 +231,7 @@ describe('TieredCache', () => {
     await a.set('k', undefined);
     expect(a.peek('k')).toBeUndefined();
     await eventually('B drops its copy', () => b.peek('k') === undefined);
-    expect(await admin.type(`${prefix}k`)).toBe('hash'); // a tombstone, no value
+    expect(await redis.admin.type(`${prefix}k`)).toBe('hash'); // a tombstone, no value
   });
 
   it('does not let a load overwrite a set made while it ran', async () => {
@@ -298,13 +247,13 @@ describe('TieredCache', () => {
     expect(cache.peek('k')).toBe('explicit');
     // A write of the loaded value would have been sent before `fetched` resolved.
     await client.ping();
-    expect(await admin.get(`${prefix}k`)).toBe('"explicit"');
+    expect(await redis.admin.get(`${prefix}k`)).toBe('"explicit"');
   });
 
   it('does not keep a Redis value read while the key was invalidated', async () => {
     const prefix = newPrefix();
     const cache = await tiered<string>(prefix);
-    await admin.set(`${prefix}k`, '"old"');
+    await redis.admin.set(`${prefix}k`, '"old"');
     const read = cache.fetch('k');
     cache.clear();
     expect(await read).toBe('old');
@@ -317,9 +266,9 @@ describe('TieredCache', () => {
     await cache.set('k', 'v');
     const errors: RedisErrorEvent[] = [];
     cache.onError((event) => errors.push(event));
-    await admin.publish(`${prefix}invalidate`, 'not json');
-    await admin.publish(`${prefix}invalidate`, '{"origin":1}');
-    await admin.publish(`${prefix}invalidate`, 'null');
+    await redis.admin.publish(`${prefix}invalidate`, 'not json');
+    await redis.admin.publish(`${prefix}invalidate`, '{"origin":1}');
+    await redis.admin.publish(`${prefix}invalidate`, 'null');
     await eventually('three errors are reported', () => errors.length === 3);
     expect(
       errors.every((event) => event.kind === 'corrupt' && event.operation === 'subscribe'),
@@ -333,7 +282,10 @@ describe('TieredCache', () => {
     const b = await tiered<string>(prefix, { channel: `${prefix}custom` });
     await b.set('k', 'v');
     expect(await a.fetch('k')).toBe('v');
-    expect(await admin.call('PUBSUB', 'NUMSUB', `${prefix}custom`)).toEqual([`${prefix}custom`, 2]);
+    expect(await redis.admin.call('PUBSUB', 'NUMSUB', `${prefix}custom`)).toEqual([
+      `${prefix}custom`,
+      2,
+    ]);
     await b.delete('k');
     await eventually('A drops its copy', () => a.peek('k') === undefined);
   });
@@ -371,7 +323,7 @@ describe('TieredCache', () => {
     expect(cache.get('kept')).toBe('v');
     expect(client.status).toBe('ready');
     expect(await client.ping()).toBe('PONG');
-    expect(await admin.call('PUBSUB', 'NUMSUB', `${prefix}invalidate`)).toEqual([
+    expect(await redis.admin.call('PUBSUB', 'NUMSUB', `${prefix}invalidate`)).toEqual([
       `${prefix}invalidate`,
       0,
     ]);
@@ -379,7 +331,7 @@ describe('TieredCache', () => {
   });
 
   it('ready waits for the client, rejects on abort and on close', async () => {
-    const client = server.client({ lazyConnect: true });
+    const client = redis.server.client({ lazyConnect: true });
     const cache = new TieredCache<string>({
       redis: client,
       prefix: newPrefix(),
@@ -399,7 +351,7 @@ describe('TieredCache', () => {
     await closing;
 
     const idle = new TieredCache<string>({
-      redis: server.client({ lazyConnect: true }),
+      redis: redis.server.client({ lazyConnect: true }),
       prefix: newPrefix(),
       ttlMs: 0,
       l1: { max: 1 },
@@ -417,10 +369,10 @@ describe('TieredCache', () => {
     const cache = await tiered<string>(prefix);
     const listener = vi.fn();
     const off = cache.onError(listener);
-    await admin.publish(`${prefix}invalidate`, 'junk');
+    await redis.admin.publish(`${prefix}invalidate`, 'junk');
     await eventually('the listener is called', () => listener.mock.calls.length === 1);
     off();
-    await admin.publish(`${prefix}invalidate`, 'junk');
+    await redis.admin.publish(`${prefix}invalidate`, 'junk');
     await eventually('the error is counted', () => cache.stats().l2.errors === 2);
     expect(listener).toHaveBeenCalledTimes(1);
   });

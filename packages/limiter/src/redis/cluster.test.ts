@@ -1,4 +1,4 @@
-import { startRedisCluster } from '@breakwater/testing';
+import { eventually, startRedisCluster } from '@breakwater/testing';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hammer } from './hammer.fixture.js';
@@ -12,10 +12,7 @@ beforeAll(async () => {
   cluster = handle.cluster();
   cluster.on('error', () => {}); // one test kills a master
   await cluster.ping();
-  const deadline = Date.now() + 10_000;
-  while (cluster.status !== 'ready' && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await eventually('the cluster client is ready', () => cluster.status === 'ready');
 }, 30_000);
 afterAll(() => handle.stop());
 
@@ -126,16 +123,17 @@ it('a killed master: its keys follow the outage policy, the others stay on Redis
   await handle.nodes[victimIndex]!.restart();
   await handle.waitUntilOk();
   // The restarted master lost its data and its scripts: NOSCRIPT → EVAL, a fresh key.
-  const deadline = Date.now() + 20_000;
+  // A real server restarting, and a real quiet redisTimeoutMs: this waits in real time.
   let back: Awaited<ReturnType<typeof limiter.consume>> | undefined;
-  while (Date.now() < deadline) {
-    const result = await limiter.consume(`${doomed}`);
-    if (limiter.mode === 'redis') {
-      back = result;
-      break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await eventually(
+    'the limiter is back on Redis',
+    async () => {
+      const result = await limiter.consume(`${doomed}`);
+      if (limiter.mode === 'redis') back = result;
+      return back;
+    },
+    { timeoutMs: 20_000, intervalMs: 50 },
+  );
   expect(back).toMatchObject({ allowed: true, remaining: 2 });
   // One outage reported while the survivor's calls kept succeeding, then one recovery.
   expect(events.map((e) => e.mode)).toEqual(['outage', 'redis']);

@@ -1,7 +1,7 @@
-import { wallClock } from '@breakwater/core';
-import { startRedis } from '@breakwater/testing';
+import { MAX_TIMER_MS, wallClock } from '@breakwater/core';
+import { eventually, startRedis } from '@breakwater/testing';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { type LimitRule, RateLimitedError, RateLimiter, type RateLimitResult } from '../index.js';
 import { hammer } from './hammer.fixture.js';
 import { type RedisAlgorithm as Algorithm, type OutageEvent, RedisRateLimiter } from './index.js';
@@ -19,16 +19,6 @@ beforeAll(async () => {
   await client.ping();
 });
 afterAll(() => server.stop());
-
-async function until<T>(probe: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 function sameDecision(remote: RateLimitResult, local: RateLimitResult): void {
   expect({ allowed: remote.allowed, limit: remote.limit, remaining: remote.remaining }).toEqual({
@@ -139,7 +129,8 @@ describe('decisions', () => {
     const key = fresh();
     await limiter.consume(key);
     expect((await limiter.consume(key)).allowed).toBe(false);
-    await until(async () => (await limiter.consume(key)).allowed);
+    // The window runs on Redis's own clock (TIME), which no fake timer moves: 30 ms pass for real.
+    await eventually('the block expires', async () => (await limiter.consume(key)).allowed);
   });
 });
 
@@ -241,7 +232,7 @@ describe('acquire', () => {
     await expect(limiter.acquire(key, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
     const controller = new AbortController();
     const waiting = limiter.acquire(key, { signal: controller.signal });
-    await until(() => limiter.stats().decisions >= 2);
+    await eventually('the second decision', () => limiter.stats().decisions >= 2);
     controller.abort(reason);
     await expect(waiting).rejects.toBe(reason);
   });
@@ -253,12 +244,35 @@ describe('acquire', () => {
     });
     const key = fresh();
     await limiter.acquire(key);
-    const controller = new AbortController();
-    const waiting = limiter.acquire(key, { signal: controller.signal });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(limiter.stats().decisions).toBeLessThanOrEqual(3);
-    controller.abort(new Error('done'));
-    await expect(waiting).rejects.toThrow('done');
+    // Fake timers emulate Node's overflow: a delay beyond MAX_TIMER_MS fires after 1 ms.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const controller = new AbortController();
+      const waiting = limiter.acquire(key, { signal: controller.signal });
+      // Waits (on I/O, not on time) until `count` decisions were made and answered.
+      const decided = async (count: number) => {
+        do await new Promise((resolve) => setImmediate(resolve));
+        while (limiter.stats().decisions < count || limiter.stats().redis.inFlight > 0);
+      };
+      await decided(2);
+      // A delay that overflowed would fire now, after 1 ms.
+      await vi.advanceTimersByTimeAsync(1);
+      await decided(2);
+      expect(limiter.stats().decisions).toBe(2);
+      await vi.advanceTimersByTimeAsync(MAX_TIMER_MS - 2);
+      await decided(2);
+      expect(limiter.stats().decisions).toBe(2);
+      // The longest timer elapses: one more decision, denied again, and another long sleep.
+      await vi.advanceTimersByTimeAsync(1);
+      await decided(3);
+      await vi.advanceTimersByTimeAsync(1_000);
+      await decided(3);
+      expect(limiter.stats().decisions).toBe(3);
+      controller.abort(new Error('done'));
+      await expect(waiting).rejects.toThrow('done');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses bad options', async () => {
@@ -420,8 +434,9 @@ describe('outages', () => {
     }
     expect(await client.script('EXISTS', local.script.sha)).toEqual([1]);
 
+    // A real server goes down and comes back: the waits below are on it, in real time.
     await server.kill();
-    await until(() => client.status !== 'ready');
+    await eventually('the client sees the server down', () => client.status !== 'ready');
 
     const decide = async (limiter: RedisRateLimiter) => {
       const results: boolean[] = [];
@@ -441,11 +456,11 @@ describe('outages', () => {
     expect(events[0]?.reason).toMatch(/unavailable|closed/i);
 
     await server.restart();
-    await until(() => client.status === 'ready');
+    await eventually('the client is back', () => client.status === 'ready');
     // The restarted server lost the script: EVALSHA → NOSCRIPT → EVAL, transparently.
     expect(await client.script('EXISTS', local.script.sha)).toEqual([0]);
     // Back to 'redis' once calls succeed with none failed for redisTimeoutMs.
-    await until(async () => {
+    await eventually('the limiter is back on Redis', async () => {
       await local.consume(fresh());
       return local.mode === 'redis';
     });
@@ -466,23 +481,35 @@ describe('outages', () => {
         redisTimeoutMs: 30,
       });
       const key = fresh();
-      expect((await limiter.consume(key)).allowed).toBe(true);
-      // On a loaded machine even this first call can outlast 30 ms and be decided locally.
-      const before = limiter.stats().outageDecisions;
-      process.kill(frozen.pid!, 'SIGSTOP');
-      // The connection stays up ('ready'): the calls are sent and time out one by one.
-      const during = [];
-      for (let i = 0; i < 4; i++) during.push((await limiter.consume(key)).allowed);
-      // The local fallback has seen none of Redis's decisions: 2 (less what it decided
-      // before) more, then denied.
-      expect(during).toEqual([0, 1, 2, 3].map((i) => i < 2 - before));
-      expect(limiter.stats()).toMatchObject({
-        outageDecisions: 4 + before,
-        redis: { timeouts: 4 + before },
-      });
+      // Fake timers hold the guard's deadline: no call times out before the test says so.
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const during: boolean[] = [];
+      try {
+        expect((await limiter.consume(key)).allowed).toBe(true);
+        process.kill(frozen.pid!, 'SIGSTOP');
+        // The connection stays up ('ready'): the calls are sent and time out one by one,
+        // each exactly after redisTimeoutMs.
+        for (let i = 0; i < 4; i++) {
+          let settled = false;
+          const decision = limiter.consume(key).then((result) => {
+            settled = true;
+            return result.allowed;
+          });
+          await new Promise((resolve) => setImmediate(resolve));
+          await vi.advanceTimersByTimeAsync(29);
+          expect(settled).toBe(false);
+          await vi.advanceTimersByTimeAsync(1);
+          during.push(await decision);
+        }
+      } finally {
+        vi.useRealTimers();
+      }
+      // The local fallback has seen none of Redis's decisions: 2 more, then denied.
+      expect(during).toEqual([true, true, false, false]);
+      expect(limiter.stats()).toMatchObject({ outageDecisions: 4, redis: { timeouts: 4 } });
       expect(limiter.mode).toBe('outage');
       process.kill(frozen.pid!, 'SIGCONT');
-      await until(async () => {
+      await eventually('the limiter is back on Redis', async () => {
         await limiter.consume(fresh());
         return limiter.mode === 'redis';
       });
@@ -504,6 +531,10 @@ describe('outages', () => {
         ? Promise.reject(new Error('CLUSTERDOWN'))
         : Promise.resolve(reply);
     const redis = { status: 'ready', evalsha, eval: evalsha } as unknown as Redis;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const limiter = new RedisRateLimiter({
       redis,
       limits: { limit: 100, windowMs: 60_000 },
@@ -516,8 +547,11 @@ describe('outages', () => {
     expect(limiter.mode).toBe('outage');
     // Failures stop; the first success after a quiet redisTimeoutMs reports the recovery.
     failing = false;
-    await new Promise((resolve) => setTimeout(resolve, 30));
     await limiter.consume('k');
+    vi.advanceTimersByTime(19);
+    await limiter.consume('k');
+    expect(limiter.mode).toBe('outage');
+    vi.advanceTimersByTime(1);
     await limiter.consume('k');
     expect(limiter.mode).toBe('redis');
     expect(events).toEqual([
