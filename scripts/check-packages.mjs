@@ -5,22 +5,27 @@
 //   3. publint --strict and @arethetypeswrong/cli on the tarball, in every resolution mode
 //      it checks (node10, node16 from CommonJS and from ESM, bundler),
 //   4. installs all tarballs into an empty temporary project and loads every export
-//      path with `import` and with `require`.
+//      path with `import` and with `require`,
+//   5. type-checks every README example there under strict TypeScript and runs it
+//      (scripts/readme-examples.mjs).
 // Usage: node scripts/check-packages.mjs [package-dir ...]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { checkReadmeExamples } from './readme-examples.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
-function run(command, args, cwd) {
+function run(command, args, cwd, env = process.env) {
   try {
     return execFileSync(command, args, {
       cwd,
+      env,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
     });
   } catch (error) {
     process.stderr.write(`\n✗ ${command} ${args.join(' ')} (in ${cwd})\n`);
@@ -84,7 +89,21 @@ try {
     join(consumer, 'package.json'),
     JSON.stringify({ name: 'consumer', private: true, version: '0.0.0' }),
   );
-  run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs], consumer);
+  // What a user of the README examples installs beside the packages, at the versions the
+  // workspace uses.
+  const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const cacheManifest = JSON.parse(
+    readFileSync(join(root, 'packages', 'cache', 'package.json'), 'utf8'),
+  );
+  const companions = [
+    `@types/node@${rootManifest.devDependencies['@types/node']}`,
+    `ioredis@${cacheManifest.devDependencies.ioredis}`,
+  ];
+  run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs, ...companions],
+    consumer,
+  );
 
   for (const { manifest } of packages) {
     const subpaths = Object.keys(manifest.exports ?? { '.': null }).filter(
@@ -102,6 +121,8 @@ try {
       console.log(`✓ ${specifier}: installs from its tarball; import and require load it`);
     }
   }
+
+  await checkReadmeExamples({ root, consumer, packages, run });
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -49,6 +49,10 @@ export async function checkReadmeExamples({ root, consumer, packages, run }) {
   const written = [];
   for (const { dir, manifest } of packages) {
     const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+    const outside = readme.match(/\]\(\.\.\/[^)]*\)/);
+    if (outside) {
+      throw new Error(`${manifest.name}'s README links out of its directory: ${outside[0]}`);
+    }
     const short = manifest.name.replace(/^@breakwater\//, '');
     for (const { line, language, code } of readmeExamples(readme)) {
       const base = `${short}-readme-line-${line}`;
