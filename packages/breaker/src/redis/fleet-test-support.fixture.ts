@@ -68,7 +68,9 @@ export function testClock(): ManualClock {
 
 /**
  * Base options of the fleet tests: a 60 s window (a manual clock never leaves it), rules
- * at 50% failures over at least 10 calls.
+ * at 50% failures over at least 10 calls, and Redis calls that may take 5 s, so that a
+ * loaded machine does not turn a fleet decision into a local one (outage tests set their
+ * own `redisTimeoutMs`).
  */
 export function fleetRules(name: string, clock = testClock(), openDurationMs = 60_000) {
   return {
@@ -78,5 +80,6 @@ export function fleetRules(name: string, clock = testClock(), openDurationMs = 6
     minimumCalls: 10,
     window: { type: 'time' as const, durationMs: 60_000, buckets: 6 },
     openDurationMs,
+    redisTimeoutMs: 5_000,
   };
 }
