@@ -16,6 +16,8 @@ process.once('message', async (m) => {
     lockTtlMs: m.lockTtlMs,
     resultTtlMs: 60_000,
     pollIntervalMs: 10,
+    // A loaded machine must not turn a slow call into a fallback (a second execution).
+    redisTimeoutMs: 10_000,
   });
   const fn = async () => {
     await client.incr(m.counter);

@@ -18,8 +18,10 @@ beforeAll(async () => {
 afterAll(() => handle.stop());
 
 it('coalesces across two coalescers on a Cluster, for keys on many slots', async () => {
-  const a = new RedisCoalescer<string, string>({ client: cluster, resultTtlMs: 60_000 });
-  const b = new RedisCoalescer<string, string>({ client: cluster, resultTtlMs: 60_000 });
+  // A long redisTimeoutMs: on a loaded machine a call must not time out into a fallback.
+  const options = { client: cluster, resultTtlMs: 60_000, redisTimeoutMs: 10_000 };
+  const a = new RedisCoalescer<string, string>(options);
+  const b = new RedisCoalescer<string, string>(options);
   const keys = ['', '{x}', '=y', ...Array.from({ length: 12 }, (_, i) => `user:${i}`)];
   for (const key of keys) {
     expect(await a.run(key, () => `a:${key}`)).toBe(`a:${key}`);
