@@ -25,8 +25,8 @@ export const forgotten: boolean = users.forget({ id: 1 });
 
 declare const client: Redis;
 export const redisOptions: RedisCoalescerOptions<number> = {
-  client,
-  keyPrefix: undefined,
+  redis: client,
+  prefix: undefined,
   lockTtlMs: undefined,
   waitTimeoutMs: undefined,
   resultTtlMs: undefined,

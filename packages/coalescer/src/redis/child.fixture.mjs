@@ -11,8 +11,8 @@ process.once('message', async (m) => {
   client.on('error', () => {});
   await client.ping();
   const coalescer = new RedisCoalescer({
-    client,
-    keyPrefix: m.keyPrefix,
+    redis: client,
+    prefix: m.prefix,
     lockTtlMs: m.lockTtlMs,
     resultTtlMs: 60_000,
     pollIntervalMs: 10,

@@ -19,7 +19,7 @@ afterAll(() => handle.stop());
 
 it('coalesces across two coalescers on a Cluster, for keys on many slots', async () => {
   // A long redisTimeoutMs: on a loaded machine a call must not time out into a fallback.
-  const options = { client: cluster, resultTtlMs: 60_000, redisTimeoutMs: 10_000 };
+  const options = { redis: cluster, resultTtlMs: 60_000, redisTimeoutMs: 10_000 };
   const a = new RedisCoalescer<string, string>(options);
   const b = new RedisCoalescer<string, string>(options);
   const keys = ['', '{x}', '=y', ...Array.from({ length: 12 }, (_, i) => `user:${i}`)];

@@ -17,7 +17,7 @@ afterAll(() => server.stop());
 it('four processes coalesce one key into one execution', async () => {
   const task = {
     url: server.url,
-    keyPrefix: 'four:',
+    prefix: 'four:',
     key: 'report',
     counter: 'four:executions',
     release: 'four:release',
@@ -40,7 +40,7 @@ it('four processes coalesce one key into one execution', async () => {
 it('after SIGKILL of the lock holder, a waiting process takes over once the lock expires', async () => {
   const base = {
     url: server.url,
-    keyPrefix: 'kill:',
+    prefix: 'kill:',
     key: 'job',
     counter: 'kill:executions',
     lockTtlMs: 300,

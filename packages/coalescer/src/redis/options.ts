@@ -34,9 +34,9 @@ export interface RedisCoalescerOptions<V = unknown> extends RedisCallOptions {
    * The caller's ioredis `Redis` or `Cluster`. It is never closed, and never sent a
    * command while it is not `'ready'`.
    */
-  client: Redis | Cluster;
+  redis: Redis | Cluster;
   /** Prepended to every key written to Redis. @default 'bw:coalesce:' */
-  keyPrefix?: string | undefined;
+  prefix?: string | undefined;
   /**
    * Lifetime of the lock held while `fn` runs, in whole ms (>= 10, <= 2^31 − 1); renewed
    * every third of it while `fn` runs, so it only lapses when its holder is gone. Another
@@ -67,8 +67,8 @@ export interface RedisCoalescerOptions<V = unknown> extends RedisCallOptions {
 
 /** {@link RedisCoalescerOptions} validated, with their defaults. */
 export interface ResolvedRedisCoalescerOptions<V> extends ResolvedRedisCallOptions {
-  readonly client: Redis | Cluster;
-  readonly keyPrefix: string;
+  readonly redis: Redis | Cluster;
+  readonly prefix: string;
   readonly lockTtlMs: number;
   readonly waitTimeoutMs: number;
   readonly resultTtlMs: number;
@@ -89,8 +89,8 @@ export const jsonSerializer: CoalescerSerializer<unknown> = Object.freeze({
 });
 
 const OPTION_KEYS = Object.keys({
-  client: true,
-  keyPrefix: true,
+  redis: true,
+  prefix: true,
   lockTtlMs: true,
   waitTimeoutMs: true,
   resultTtlMs: true,
@@ -110,7 +110,7 @@ export function resolveRedisCoalescerOptions<V>(
 ): ResolvedRedisCoalescerOptions<V> {
   const raw = checkOptions('options', options);
   checkKnownKeys('options', raw, OPTION_KEYS);
-  const client = checkRedisClient<Redis | Cluster>('client', raw.client);
+  const redis = checkRedisClient<Redis | Cluster>('redis', raw.redis);
   const pollIntervalMs = checkInteger('pollIntervalMs', raw.pollIntervalMs, {
     min: 1,
     max: MAX_TIMER_MS,
@@ -131,8 +131,8 @@ export function resolveRedisCoalescerOptions<V>(
     );
   }
   return Object.freeze({
-    client,
-    keyPrefix: checkString('keyPrefix', raw.keyPrefix, 'bw:coalesce:'),
+    redis,
+    prefix: checkString('prefix', raw.prefix, 'bw:coalesce:'),
     lockTtlMs: checkInteger('lockTtlMs', raw.lockTtlMs, {
       min: 10,
       max: MAX_TIMER_MS,

@@ -13,7 +13,7 @@ export function buildPackage(): void {
 export interface ChildTask {
   url?: string | undefined;
   startupNodes?: ReadonlyArray<{ host: string; port: number }> | undefined;
-  keyPrefix: string;
+  prefix: string;
   key: string;
   counter: string;
   release: string;

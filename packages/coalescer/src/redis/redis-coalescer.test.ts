@@ -35,10 +35,10 @@ afterAll(() => server.stop());
  * long `redisTimeoutMs`: on a loaded machine a call must not time out into a fallback.
  */
 function pair<V = unknown>(options: Partial<RedisCoalescerOptions<V>> = {}) {
-  const keyPrefix = `t${++prefixes}:`;
+  const prefix = `t${++prefixes}:`;
   const make = () =>
-    new RedisCoalescer<string, V>({ client: redis, keyPrefix, redisTimeoutMs: 10_000, ...options });
-  return { a: make(), b: make(), keyPrefix };
+    new RedisCoalescer<string, V>({ redis, prefix, redisTimeoutMs: 10_000, ...options });
+  return { a: make(), b: make(), prefix };
 }
 
 /** A function settled by hand. */
@@ -73,10 +73,10 @@ describe('across processes', () => {
   });
 
   it('the lock is released once the outcome is stored; a call within resultTtlMs reads it', async () => {
-    const { a, b, keyPrefix } = pair<number>({ resultTtlMs: 60_000 });
+    const { a, b, prefix } = pair<number>({ resultTtlMs: 60_000 });
     expect(await a.run('k', () => 5)).toBe(5);
-    expect(await redis.exists(`${keyPrefix}{k}:lock`)).toBe(0);
-    expect(await redis.pttl(`${keyPrefix}{k}:result`)).toBeGreaterThan(0);
+    expect(await redis.exists(`${prefix}{k}:lock`)).toBe(0);
+    expect(await redis.pttl(`${prefix}{k}:result`)).toBeGreaterThan(0);
     expect(await b.run('k', () => 6)).toBe(5);
   });
 
@@ -133,10 +133,10 @@ describe('across processes', () => {
   });
 
   it('a record it does not know is reported, not returned', async () => {
-    const { a, keyPrefix } = pair();
-    await redis.set(`${keyPrefix}{k}:result`, 'x?', 'PX', 60_000);
+    const { a, prefix } = pair();
+    await redis.set(`${prefix}{k}:result`, 'x?', 'PX', 60_000);
     await expect(a.run('k', () => 1)).rejects.toThrow(/unknown record/);
-    await redis.set(`${keyPrefix}{j}:result`, 'e{not json', 'PX', 60_000);
+    await redis.set(`${prefix}{j}:result`, 'e{not json', 'PX', 60_000);
     await expect(a.run('j', () => 1)).rejects.toMatchObject({
       remote: { name: 'Error', message: '{not json' },
     });
@@ -144,13 +144,13 @@ describe('across processes', () => {
 
   it('a waiter rejects with CoalescerWaitTimeoutError after waitTimeoutMs, never hangs', async () => {
     const clock = createManualClock();
-    const { a, keyPrefix } = pair({
+    const { a, prefix } = pair({
       waitTimeoutMs: 1_000,
       pollIntervalMs: 1,
       resultTtlMs: 2,
       clock,
     });
-    await redis.set(`${keyPrefix}{k}:lock`, 'someone', 'PX', 60_000);
+    await redis.set(`${prefix}{k}:lock`, 'someone', 'PX', 60_000);
     const p = a.run('k', () => 1);
     clock.advance(1_000);
     const error = await p.catch((e: unknown) => e);
@@ -160,13 +160,13 @@ describe('across processes', () => {
   });
 
   it('when the lock vanishes without a result, a waiter takes it and runs fn', async () => {
-    const { a, keyPrefix } = pair({ pollIntervalMs: 5, resultTtlMs: 10 });
-    await redis.set(`${keyPrefix}{k}:lock`, 'dead-holder', 'PX', 60_000);
+    const { a, prefix } = pair({ pollIntervalMs: 5, resultTtlMs: 10 });
+    await redis.set(`${prefix}{k}:lock`, 'dead-holder', 'PX', 60_000);
     const fn = vi.fn(() => 'mine');
     const p = a.run('k', fn);
     await eventually('the waiter polls', () => a.stats().inFlight === 1);
     expect(fn).not.toHaveBeenCalled();
-    await redis.del(`${keyPrefix}{k}:lock`);
+    await redis.del(`${prefix}{k}:lock`);
     expect(await p).toBe('mine');
     expect(a.stats()).toMatchObject({ locked: 1, executions: 1 });
   });
@@ -174,8 +174,8 @@ describe('across processes', () => {
   it('the holder renews its lock while fn runs', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {
-      const { a, keyPrefix } = pair({ lockTtlMs: 60_000 });
-      const lock = `${keyPrefix}{k}:lock`;
+      const { a, prefix } = pair({ lockTtlMs: 60_000 });
+      const lock = `${prefix}{k}:lock`;
       await a.run('k', async () => {
         await redis.pexpire(lock, 5_000); // as if most of its lifetime had passed
         vi.advanceTimersByTime(20_000); // one renewal is due
@@ -188,7 +188,7 @@ describe('across processes', () => {
   });
 
   it('when every caller of the holder aborts, the lock is freed and nothing is stored', async () => {
-    const { a, b, keyPrefix } = pair({ pollIntervalMs: 5, resultTtlMs: 60_000 });
+    const { a, b, prefix } = pair({ pollIntervalMs: 5, resultTtlMs: 60_000 });
     const first = controlled<string>();
     const ac = new AbortController();
     const pA = a.run('k', first.fn, { signal: ac.signal });
@@ -200,12 +200,12 @@ describe('across processes', () => {
     expect(signal.aborted).toBe(true);
     first.resolve('late');
     expect(await pB).toBe('from b');
-    expect(await redis.get(`${keyPrefix}{k}:result`)).toBe('v"from b"');
+    expect(await redis.get(`${prefix}{k}:result`)).toBe('v"from b"');
   });
 
   it('a waiting caller may abort alone', async () => {
-    const { a, keyPrefix } = pair();
-    await redis.set(`${keyPrefix}{k}:lock`, 'someone', 'PX', 60_000);
+    const { a, prefix } = pair();
+    await redis.set(`${prefix}{k}:lock`, 'someone', 'PX', 60_000);
     const ac = new AbortController();
     const p = a.run('k', () => 1, { signal: ac.signal });
     ac.abort('stop');
@@ -233,16 +233,16 @@ describe('keys', () => {
   });
 
   it('non-string keys go through stableKey; invalid ones reject with a TypeError', async () => {
-    const keyPrefix = `t${++prefixes}:`;
+    const prefix = `t${++prefixes}:`;
     const a = new RedisCoalescer<object>({
-      client: redis,
-      keyPrefix,
+      redis,
+      prefix,
       resultTtlMs: 60_000,
       redisTimeoutMs: 10_000,
     });
     expect(await a.run({ b: 1, a: 2 }, () => 1)).toBe(1);
-    expect(await redis.exists(`${keyPrefix}{{"a":2,"b":1}}:result`)).toBe(0);
-    expect(await redis.exists(hashTagged(keyPrefix, '{"a":2,"b":1}').result)).toBe(1);
+    expect(await redis.exists(`${prefix}{{"a":2,"b":1}}:result`)).toBe(0);
+    expect(await redis.exists(hashTagged(prefix, '{"a":2,"b":1}').result)).toBe(1);
     await expect(a.run(new Date(), () => 1)).rejects.toThrow(TypeError);
     await expect(a.run({}, 1 as unknown as () => number)).rejects.toThrow(/`fn`/);
   });
@@ -251,11 +251,11 @@ describe('keys', () => {
 describe('outages', () => {
   it('a client that is not ready: fn runs here, onFallback tells, redis.errors counts', async () => {
     const client = new Redis({ port: server.port, lazyConnect: true });
-    const a = new RedisCoalescer({ client });
+    const a = new RedisCoalescer({ redis: client });
     const fallbacks: CoalescerFallbackEvent[] = [];
     const errors: CoalescerRedisErrorEvent[] = [];
     a.onFallback((event) => fallbacks.push(event));
-    const off = a.onRedisError((event) => errors.push(event));
+    const off = a.onError((event) => errors.push(event));
     expect(await a.run('k', () => 'local')).toBe('local');
     expect(fallbacks).toMatchObject([{ key: 'k', operation: 'acquire', kind: 'unavailable' }]);
     expect(errors).toHaveLength(1);
@@ -267,7 +267,7 @@ describe('outages', () => {
 
   it('a throwing listener does not disturb the call', async () => {
     const client = new Redis({ port: server.port, lazyConnect: true });
-    const a = new RedisCoalescer({ client });
+    const a = new RedisCoalescer({ redis: client });
     const thrown = new Error('listener');
     const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation(() => {});
     a.onFallback(() => {
@@ -289,13 +289,13 @@ describe('outages', () => {
     clientB.on('error', () => {});
     await Promise.all([clientA.ping(), clientB.ping()]);
     const a = new RedisCoalescer({
-      client: clientA,
+      redis: clientA,
       pollIntervalMs: 5,
       resultTtlMs: 10,
       redisTimeoutMs: 2_000,
     });
     const b = new RedisCoalescer({
-      client: clientB,
+      redis: clientB,
       pollIntervalMs: 5,
       resultTtlMs: 10,
       redisTimeoutMs: 2_000,
@@ -303,7 +303,7 @@ describe('outages', () => {
     const fallbacks: CoalescerFallbackEvent[] = [];
     b.onFallback((event) => fallbacks.push(event));
     const errorsA: CoalescerRedisErrorEvent[] = [];
-    a.onRedisError((event) => errorsA.push(event));
+    a.onError((event) => errorsA.push(event));
     const first = controlled<string>();
     const pA = a.run('k', first.fn);
     await first.started;

@@ -97,7 +97,7 @@ export class RedisCoalescer<K = string, V = unknown> implements AsyncDisposable 
   readonly #serializer: CoalescerSerializer<V>;
   readonly #clock: Clock;
   readonly #onFallback = new Listeners<CoalescerFallbackEvent>();
-  readonly #onRedisError = new Listeners<CoalescerRedisErrorEvent>();
+  readonly #onError = new Listeners<CoalescerRedisErrorEvent>();
   #executions = 0;
   #locked = 0;
   #fallbacks = 0;
@@ -108,8 +108,8 @@ export class RedisCoalescer<K = string, V = unknown> implements AsyncDisposable 
   /** @throws TypeError/RangeError for an invalid option, naming it. */
   constructor(options: RedisCoalescerOptions<V>) {
     const resolved = resolveRedisCoalescerOptions(options);
-    this.#calls = new RedisCalls(resolved.client, resolved);
-    this.#prefix = resolved.keyPrefix;
+    this.#calls = new RedisCalls(resolved.redis, resolved);
+    this.#prefix = resolved.prefix;
     this.#lockTtlMs = resolved.lockTtlMs;
     this.#waitTimeoutMs = resolved.waitTimeoutMs;
     this.#resultTtlMs = resolved.resultTtlMs;
@@ -157,8 +157,8 @@ export class RedisCoalescer<K = string, V = unknown> implements AsyncDisposable 
    * Called with every failed Redis call. A listener that throws does not disturb the
    * coalescer; its error is rethrown asynchronously.
    */
-  onRedisError(listener: (event: CoalescerRedisErrorEvent) => void): Unsubscribe {
-    return this.#onRedisError.on(listener);
+  onError(listener: (event: CoalescerRedisErrorEvent) => void): Unsubscribe {
+    return this.#onError.on(listener);
   }
 
   /** A fresh snapshot of the counters and gauges. */
@@ -324,8 +324,8 @@ export class RedisCoalescer<K = string, V = unknown> implements AsyncDisposable 
 
   /** Emits a failed call's event; a success passes by. */
   #failed(id: string, outcome: RedisOutcome<unknown, CoalescerRedisOperation>): void {
-    if (!outcome.ok && this.#onRedisError.active) {
-      this.#onRedisError.emit({ ...outcome.event, key: id });
+    if (!outcome.ok && this.#onError.active) {
+      this.#onError.emit({ ...outcome.event, key: id });
     }
   }
 }

@@ -4,14 +4,14 @@ import { RedisCoalescer, type RedisCoalescerOptions } from './index.js';
 
 const client = new Redis({ lazyConnect: true, port: 1 }); // never connects;
 const make = (options: Partial<RedisCoalescerOptions>) =>
-  new RedisCoalescer({ client, ...options } as RedisCoalescerOptions);
+  new RedisCoalescer({ redis: client, ...options } as RedisCoalescerOptions);
 
 describe('RedisCoalescer options', () => {
   it('accepts the defaults and explicit undefined', () => {
     expect(() => make({})).not.toThrow();
     expect(() =>
       make({
-        keyPrefix: undefined,
+        prefix: undefined,
         lockTtlMs: undefined,
         waitTimeoutMs: undefined,
         resultTtlMs: undefined,
@@ -24,16 +24,16 @@ describe('RedisCoalescer options', () => {
     ).not.toThrow();
   });
 
-  it('refuses a missing or wrong client', () => {
+  it('refuses a missing or wrong redis client', () => {
     expect(() => new RedisCoalescer(undefined as unknown as RedisCoalescerOptions)).toThrow(
-      /Expected `client` to be an ioredis Redis or Cluster instance/,
+      /Expected `redis` to be an ioredis Redis or Cluster instance/,
     );
-    expect(() => make({ client: {} as Redis })).toThrow(TypeError);
+    expect(() => make({ redis: {} as Redis })).toThrow(TypeError);
   });
 
   it('refuses unknown keys', () => {
-    expect(() => make({ prefix: 'x' } as Partial<RedisCoalescerOptions>)).toThrow(
-      /Unknown option `prefix` in `options`/,
+    expect(() => make({ keyPrefix: 'x' } as Partial<RedisCoalescerOptions>)).toThrow(
+      /Unknown option `keyPrefix` in `options`/,
     );
   });
 
@@ -53,8 +53,8 @@ describe('RedisCoalescer options', () => {
     expect(() => make({ maxInFlight: 0 })).toThrow(/maxInFlight/);
   });
 
-  it('checks keyPrefix, serializer and clock', () => {
-    expect(() => make({ keyPrefix: '' })).toThrow(RangeError);
+  it('checks prefix, serializer and clock', () => {
+    expect(() => make({ prefix: '' })).toThrow(RangeError);
     expect(() => make({ serializer: 1 as never })).toThrow(
       /Expected `serializer` to be an object with serialize\(\) and deserialize\(\)/,
     );
