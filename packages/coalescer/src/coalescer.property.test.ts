@@ -27,6 +27,8 @@ interface ModelFlight {
   settled: boolean;
   waiting: number;
   cancelled: boolean;
+  /** The signal its `fn` received. */
+  signal: AbortSignal | undefined;
   outcome: { ok: boolean; value: unknown } | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
@@ -71,19 +73,24 @@ it('each call settles exactly once, with its execution’s outcome or its own ab
             let flight = current.get(o.key);
             if (flight === undefined) {
               const d = deferred<unknown>();
-              flight = {
+              const started: ModelFlight = {
                 key: o.key,
                 settled: false,
                 waiting: 0,
                 cancelled: false,
+                signal: undefined,
                 outcome: undefined,
                 resolve: d.resolve,
                 reject: d.reject,
               };
+              flight = started;
               flights.push(flight);
               current.set(o.key, flight);
               const promise = d.promise;
-              const fn = () => promise;
+              const fn = (signal: AbortSignal) => {
+                started.signal = signal;
+                return promise;
+              };
               call.flight = flight;
               flight.waiting++;
               track(c.run(`k${o.key}`, fn, controller && { signal: controller.signal }), call);
@@ -150,6 +157,10 @@ it('each call settles exactly once, with its execution’s outcome or its own ab
           expect(result!.value).toBe(call.flight!.outcome!.value);
           expect(result!.ok).toBe(call.flight!.outcome!.ok);
         }
+      }
+      for (const flight of flights) {
+        // fn's signal aborts exactly when every caller of its execution left.
+        expect(flight.signal?.aborted).toBe(flight.cancelled);
       }
       const stats = c.stats();
       expect(stats.executions).toBe(flights.length);

@@ -1,6 +1,8 @@
+import { getMaxListeners } from 'node:events';
 import { deferred, isBreakwaterError } from '@breakwater/core';
 import { createManualClock } from '@breakwater/testing';
 import { describe, expect, it, vi } from 'vitest';
+import { SHARED_SIGNAL_USES } from './coalescer.js';
 import { Coalescer, CoalescerClosedError, isCoalescerClosedError } from './index.js';
 
 /** A function whose executions are settled by hand, one deferred per call. */
@@ -84,6 +86,37 @@ describe('sharing', () => {
     });
     expect(seen).toBeInstanceOf(AbortSignal);
     expect(seen!.aborted).toBe(false);
+  });
+
+  it('executions that cannot be cancelled share a never-aborting signal, replaced now and then', async () => {
+    const c = new Coalescer<number, number>();
+    const seen: AbortSignal[] = [];
+    const fn = (signal: AbortSignal) => {
+      seen.push(signal);
+      return 1;
+    };
+    await Promise.all(Array.from({ length: SHARED_SIGNAL_USES + 1 }, (_, i) => c.run(i, fn)));
+    expect(new Set(seen.slice(0, SHARED_SIGNAL_USES)).size).toBe(1);
+    expect(seen[SHARED_SIGNAL_USES]).not.toBe(seen[0]);
+    expect(seen.every((signal) => !signal.aborted)).toBe(true);
+    // Listeners of its many executions do not look like a leak.
+    expect(getMaxListeners(seen[0]!)).toBe(SHARED_SIGNAL_USES * 10);
+  });
+
+  it('an execution whose first caller has a signal gets a signal of its own', async () => {
+    const c = new Coalescer<number, number>();
+    const seen: AbortSignal[] = [];
+    const fn = (signal: AbortSignal) => {
+      seen.push(signal);
+      return 1;
+    };
+    const ac = new AbortController();
+    await c.run(1, fn);
+    await c.run(2, fn, { signal: ac.signal });
+    await c.run(3, fn, { signal: ac.signal });
+    await c.run(4, fn, {});
+    expect(new Set(seen).size).toBe(3);
+    expect(seen[3]).toBe(seen[0]);
   });
 
   it('10,000 concurrent calls of one key make exactly one execution', async () => {

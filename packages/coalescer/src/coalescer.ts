@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { type Clock, type Deferred, deferred, invalidMessage, promiseTry } from '@breakwater/core';
 import { CoalescerClosedError } from './errors.js';
 import { keyString } from './key.js';
@@ -33,20 +34,30 @@ export interface CoalescerStats {
 const PENDING = 0;
 const FULFILLED = 1;
 const REJECTED = 2;
+/** Settled, fulfilled or rejected: when nothing kept depends on which. */
+const SETTLED = 3;
+
+/**
+ * How many executions that can never be cancelled share one never-aborting signal before
+ * it is replaced (exported for the tests). Creating an `AbortSignal` costs microseconds, far more than the rest of a
+ * flight; replacing the shared one now and then bounds what listeners left on it retain.
+ */
+export const SHARED_SIGNAL_USES = 256;
 
 /**
  * One execution of a key's `fn` and everything that shares it.
  *
  * `waiting` counts the callers still waiting (callers without a signal never leave); once
  * it drops to 0 while the execution runs, the flight is cancelled: its signal is aborted,
- * it leaves the map, and its outcome is never handed to anyone.
+ * it leaves the map, and its outcome is never handed to anyone. Only a flight whose first
+ * caller had a signal can get there, so only such a flight has a controller of its own.
  */
 class Flight<V> {
   readonly key: string;
-  readonly controller = new AbortController();
+  controller: AbortController | undefined;
   promise!: Promise<V>;
   waiting = 0;
-  state: typeof PENDING | typeof FULFILLED | typeof REJECTED = PENDING;
+  state: typeof PENDING | typeof FULFILLED | typeof REJECTED | typeof SETTLED = PENDING;
   cancelled = false;
   /** When a settled flight stops being handed out, on the coalescer's clock. */
   expiresAt = 0;
@@ -82,6 +93,9 @@ export class Coalescer<K = string, V = unknown> implements AsyncDisposable {
   #cancelled = 0;
   #rejected = 0;
   #inFlight = 0;
+  /** The signal handed to executions that cannot be cancelled, and its uses left. */
+  #sharedSignal: AbortSignal | undefined;
+  #sharedUses = 0;
 
   /** @throws TypeError/RangeError for an invalid option, naming it. */
   constructor(options?: CoalescerOptions) {
@@ -140,7 +154,7 @@ export class Coalescer<K = string, V = unknown> implements AsyncDisposable {
       }
       this.#map.delete(id);
     }
-    flight = this.#start(id, fn);
+    flight = this.#start(id, fn, signal !== undefined);
     return this.#wait(flight, signal);
   }
 
@@ -193,27 +207,63 @@ export class Coalescer<K = string, V = unknown> implements AsyncDisposable {
     return this.close();
   }
 
-  #start(id: string, fn: (signal: AbortSignal) => V | PromiseLike<V>): Flight<V> {
+  #start(
+    id: string,
+    fn: (signal: AbortSignal) => V | PromiseLike<V>,
+    cancellable: boolean,
+  ): Flight<V> {
     const flight = new Flight<V>(id);
     this.#map.set(id, flight);
     this.#executions++;
     this.#inFlight++;
     this.#active++;
-    flight.promise = promiseTry(fn, flight.controller.signal);
-    flight.promise.then(
-      () => this.#settle(flight, FULFILLED),
-      () => this.#settle(flight, REJECTED),
-    );
+    let signal: AbortSignal;
+    if (cancellable) {
+      flight.controller = new AbortController();
+      signal = flight.controller.signal;
+    } else {
+      signal = this.#uncancellableSignal();
+    }
+    flight.promise = promiseTry(fn, signal);
+    if (this.#resultTtlMs > 0 && !this.#cacheErrors) {
+      flight.promise.then(
+        () => this.#settle(flight, FULFILLED),
+        () => this.#settle(flight, REJECTED),
+      );
+    } else {
+      // Whether it is kept does not depend on how it settled: one handler for both.
+      const settled = (): void => this.#settle(flight, SETTLED);
+      flight.promise.then(settled, settled);
+    }
     return flight;
   }
 
-  #settle(flight: Flight<V>, state: typeof FULFILLED | typeof REJECTED): void {
+  /**
+   * The signal of an execution whose first caller has no signal: that caller never leaves,
+   * so the execution can never be cancelled and its signal never aborts. Such executions
+   * share one signal, replaced every {@link SHARED_SIGNAL_USES} uses so that listeners left
+   * on it (which can never fire) are released with it.
+   */
+  #uncancellableSignal(): AbortSignal {
+    let signal = this.#sharedSignal;
+    if (signal === undefined || this.#sharedUses === 0) {
+      signal = new AbortController().signal;
+      // A few listeners from each of its executions are not a leak.
+      setMaxListeners(SHARED_SIGNAL_USES * 10, signal);
+      this.#sharedSignal = signal;
+      this.#sharedUses = SHARED_SIGNAL_USES;
+    }
+    this.#sharedUses--;
+    return signal;
+  }
+
+  #settle(flight: Flight<V>, state: typeof FULFILLED | typeof REJECTED | typeof SETTLED): void {
     this.#inFlight--;
     flight.state = state;
     if (flight.cancelled) return;
     this.#release();
     if (this.#map.get(flight.key) !== flight) return;
-    if (this.#resultTtlMs > 0 && !this.#closed && (state === FULFILLED || this.#cacheErrors)) {
+    if (this.#resultTtlMs > 0 && !this.#closed && (state !== REJECTED || this.#cacheErrors)) {
       flight.expiresAt = this.#clock.now() + this.#resultTtlMs;
     } else {
       this.#map.delete(flight.key);
@@ -251,7 +301,8 @@ export class Coalescer<K = string, V = unknown> implements AsyncDisposable {
     this.#cancelled++;
     if (this.#map.get(flight.key) === flight) this.#map.delete(flight.key);
     this.#release();
-    flight.controller.abort(reason);
+    // Only a flight started by a caller with a signal can lose all its callers.
+    flight.controller?.abort(reason);
   }
 
   /** One flight fewer that `close()` waits for. */
