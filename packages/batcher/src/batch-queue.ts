@@ -120,6 +120,22 @@ class Batch<I, R> {
   }
 }
 
+/**
+ * The `ctx` of one `process` call; its signal is made on first read. (A class: an object
+ * literal with a getter costs far more to create.)
+ */
+class Context implements BatchContext {
+  readonly reason: FlushReason;
+  readonly #batch: Batch<unknown, unknown>;
+  constructor(batch: Batch<unknown, unknown>) {
+    this.reason = batch.reason;
+    this.#batch = batch;
+  }
+  get signal(): AbortSignal {
+    return this.#batch.signal();
+  }
+}
+
 export class BatchQueue<I, R> {
   readonly #options: ResolvedBatchingOptions<I>;
   readonly #process: ProcessBatch<I, R>;
@@ -362,12 +378,7 @@ export class BatchQueue<I, R> {
         waitedMs: this.#options.clock.now() - batch.openedAt,
       });
     }
-    const ctx: BatchContext = {
-      reason: batch.reason,
-      get signal() {
-        return batch.signal();
-      },
-    };
+    const ctx = new Context(batch);
     let outcome: PromiseLike<ReadonlyArray<R | Error>> | ReadonlyArray<R | Error>;
     try {
       outcome = this.#process(items, ctx);
