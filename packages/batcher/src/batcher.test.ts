@@ -14,7 +14,9 @@ import type { BatchContext } from './options.js';
 /** Lets the current tick end: promise jobs, then the nextTick queue, then timers of 0 ms. */
 const endOfTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-function recorder<R>(fn: (items: number[]) => R[] = (items) => items.map((n) => n * 10) as R[]) {
+function recorder(
+  fn: (items: number[]) => Array<number | Error> = (items) => items.map((n) => n * 10),
+) {
   const calls: { items: number[]; ctx: BatchContext }[] = [];
   const process = (items: number[], ctx: BatchContext) => {
     calls.push({ items: [...items], ctx });

@@ -104,8 +104,10 @@ describe('Batcher options', () => {
 
 describe('WriteBehindBatcher options', () => {
   it('refuses a missing write or deadLetter', () => {
-    expect(() => sink({ write: undefined })).toThrow('Expected `write` to be a function');
-    expect(() => sink({ deadLetter: undefined })).toThrow('Expected `deadLetter` to be a function');
+    expect(() => sink({ write: undefined } as never)).toThrow('Expected `write` to be a function');
+    expect(() => sink({ deadLetter: undefined } as never)).toThrow(
+      'Expected `deadLetter` to be a function',
+    );
   });
 
   it('refuses unknown keys, at the top and in retry', () => {
