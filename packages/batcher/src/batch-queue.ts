@@ -172,11 +172,16 @@ export class BatchQueue<I, R> {
     close: 0,
   };
 
+  /** How errors name the user's function: `'process()'`, `'batch()'`. */
+  readonly #name: string;
+
   constructor(
     options: ResolvedBatchingOptions<I>,
     process: ProcessBatch<I, R>,
     acceptOnly: boolean,
+    name = 'process()',
   ) {
+    this.#name = name;
     this.#options = options;
     this.#process = process;
     this.#acceptOnly = acceptOnly;
@@ -404,7 +409,7 @@ export class BatchQueue<I, R> {
   #complete(batch: Batch<I, R>, results: ReadonlyArray<R | Error>): void {
     const entries = batch.entries;
     if (!Array.isArray(results) || results.length !== entries.length) {
-      this.#fail(batch, new BatchResultError('process()', entries.length, results));
+      this.#fail(batch, new BatchResultError(this.#name, entries.length, results));
       return;
     }
     if (!this.#acceptOnly) {
