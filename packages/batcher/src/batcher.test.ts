@@ -76,6 +76,23 @@ describe('Batcher', () => {
     expect(await Promise.all([a, b])).toEqual([10, 20]);
   });
 
+  it("arms an unref'd delay timer, so that it keeps no process alive", async () => {
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      const batcher = new Batcher<number, number>({
+        process: (items) => items,
+        maxDelayMs: 60_000,
+      });
+      const a = batcher.add(1);
+      const timer = spy.mock.results.at(-1)!.value as NodeJS.Timeout;
+      expect(timer.hasRef()).toBe(false);
+      await batcher.close();
+      expect(await a).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('seals a batch by weight; an item heavier than maxBatchWeight goes alone', async () => {
     const { calls, process } = recorder();
     const batcher = new Batcher<number, number>({
