@@ -15,6 +15,7 @@ export const suiteRegistry: Readonly<Record<string, SuiteLoader>> = {
   pool: () => import('./suites/pool.js'),
   limiter: () => import('./suites/limiter.js'),
   batcher: () => import('./suites/batcher.js'),
+  coalescer: () => import('./suites/coalescer.js'),
 };
 
 /**
