@@ -9,6 +9,8 @@ export {
   isBatcherFullError,
   isBatchResultError,
 } from './errors.js';
+export type { Loader, LoaderCache, LoaderOptions, LoaderStats } from './loader.js';
+export { createLoader } from './loader.js';
 export type {
   BatchContext,
   BatcherAddOptions,
