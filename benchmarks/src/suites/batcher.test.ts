@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { runSuite } from '../runner/run-suite.js';
 import { type BatcherSuiteConfig, createBatcherSuite, suite } from './batcher.js';
 
-const tiny: BatcherSuiteConfig = { writeItems: 25, writeBatchSize: 10 };
+const tiny: BatcherSuiteConfig = { loads: 12, distinctKeys: 5, writeItems: 25, writeBatchSize: 10 };
 
 const quickSettings = { warmupRounds: 0, rounds: 1, roundMs: 1, memoryBuilds: 1 };
 
@@ -20,7 +20,14 @@ describe('batcher suite', () => {
         expect(impl.medianOpsPerSec).toBeGreaterThan(0);
       }
     }
-    expect(result.tables!.map((t) => t.title)).toContain('Against the floor');
+    expect(result.cases.map((c) => c.name)).toEqual([
+      'load · 12 loads over 5 keys per tick',
+      'write-behind · 25 items in batches of 10',
+    ]);
+    expect(result.tables!.map((t) => t.title)).toEqual(['Targets', 'Against the floor']);
+    expect(result.tables![0]!.rows.map((row) => row.slice(0, 2))).toEqual([
+      ['load · 12 loads over 5 keys per tick', 'DataLoader'],
+    ]);
   });
 
   it('is named batcher and measures ours against a peer in every case', () => {

@@ -161,6 +161,8 @@ export class BatchQueue<I, R> {
   #rejected = 0;
   #aborted = 0;
   #waited = 0;
+  /** Whether the last `add` queued its item or made it wait for room (not refused at once). */
+  lastAccepted = false;
   /** Adds resolved with their result, rejected by `process` (result mode only). */
   fulfilled = 0;
   failed = 0;
@@ -192,6 +194,7 @@ export class BatchQueue<I, R> {
   }
 
   add(item: I, signal: AbortSignal | undefined): Promise<R> {
+    this.lastAccepted = false;
     if (this.#closing) {
       this.#rejected++;
       return Promise.reject(new BatcherClosedError());
@@ -232,9 +235,12 @@ export class BatchQueue<I, R> {
         return Promise.reject(new BatcherFullError(this.#pending, maxPending));
       }
       this.#wait(entry);
+      this.lastAccepted = true;
       return promise;
     }
     this.#enqueue(entry);
+    // After the enqueue: it may call `process`, which may add again.
+    this.lastAccepted = true;
     return promise;
   }
 

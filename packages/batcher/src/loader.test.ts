@@ -140,6 +140,31 @@ describe('createLoader', () => {
     await expect(loader.load('a', { signal: AbortSignal.abort('early') })).rejects.toBe('early');
   });
 
+  it('shares a load between callers with and without a signal, in either order', async () => {
+    const calls: string[][] = [];
+    const loader = createLoader<string, string>({
+      batch: (keys) => {
+        calls.push(keys);
+        return keys.map((k) => k.toUpperCase());
+      },
+    });
+    // Without a signal first: a caller with one joins and may leave alone.
+    const plain = loader.load('a');
+    const leaving = new AbortController();
+    const joined = loader.load('a', { signal: leaving.signal });
+    leaving.abort('left');
+    await expect(joined).rejects.toBe('left');
+    // With a signal first: a caller without one joins the shared load, which then runs on.
+    const first = new AbortController();
+    const shared = loader.load('b', { signal: first.signal });
+    const stays = loader.load('b');
+    first.abort('gone');
+    await expect(shared).rejects.toBe('gone');
+    expect(await Promise.all([plain, stays])).toEqual(['A', 'B']);
+    expect(calls).toEqual([['a', 'b']]);
+    expect(loader.stats()).toMatchObject({ loads: 4, shared: 2, items: 2 });
+  });
+
   it('close() loads what is queued, then refuses loads', async () => {
     const { batch } = users();
     const loader = createLoader({ batch, maxDelayMs: 1_000 });
@@ -188,9 +213,16 @@ describe('createLoader', () => {
   it("gives every load its own key's value, whatever the duplicates, aborts and batch sizes", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ key: fc.integer({ min: 0, max: 9 }), abort: fc.boolean() }), {
-          maxLength: 40,
-        }),
+        fc.array(
+          fc.record({
+            key: fc.integer({ min: 0, max: 9 }),
+            signal: fc.boolean(),
+            abort: fc.boolean(),
+          }),
+          {
+            maxLength: 40,
+          },
+        ),
         fc.integer({ min: 1, max: 5 }),
         async (loads, maxBatchSize) => {
           const batches: number[][] = [];
@@ -201,11 +233,11 @@ describe('createLoader', () => {
               return keys.map((k) => `v${k}`);
             },
           });
-          const settled = loads.map(({ key, abort }) => {
-            const controller = abort ? new AbortController() : undefined;
+          const settled = loads.map(({ key, signal: withSignal, abort }) => {
+            const controller = withSignal || abort ? new AbortController() : undefined;
             const signal = controller?.signal;
             const promise = loader.load(key, signal === undefined ? undefined : { signal });
-            controller?.abort('gone');
+            if (abort) controller?.abort('gone');
             return promise.then(
               (value) => ({ ok: true, value }),
               (reason: unknown) => ({ ok: false, value: reason }),

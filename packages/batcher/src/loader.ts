@@ -3,6 +3,7 @@ import {
   checkFunction,
   checkOptionalFunction,
   invalidMessage,
+  promiseTry,
   raceSignal,
   stableKey,
   type Unsubscribe,
@@ -73,6 +74,17 @@ export interface LoaderStats extends BatcherCounters {
   failed: number;
 }
 
+/**
+ * A key's load in flight, and the item the queue holds for it: its key and identity, its
+ * promise, and whether it runs through the coalescer (its callers may all leave).
+ */
+interface InFlight<K, V> {
+  readonly key: K;
+  readonly id: string;
+  readonly shared: boolean;
+  promise: Promise<V>;
+}
+
 const LOADER_KEYS = ['batch', 'cacheKey', 'cache', ...BATCHING_KEYS];
 
 function checkCache<V>(value: unknown): LoaderCache<V> | undefined {
@@ -98,12 +110,16 @@ const defaultCacheKey = (key: unknown): string => (typeof key === 'string' ? key
  * keeps values. Build one with {@link createLoader}.
  */
 export class Loader<K, V> implements AsyncDisposable {
-  readonly #queue: BatchQueue<K, V>;
+  readonly #queue: BatchQueue<InFlight<K, V>, V>;
   readonly #coalescer: Coalescer<string, V>;
   readonly #cacheKey: (key: K) => string;
   readonly #cache: LoaderCache<V> | undefined;
+  /** Loads in flight by key; `shared` ones run through the coalescer (their callers may leave). */
+  readonly #inFlight = new Map<string, InFlight<K, V>>();
   #loads = 0;
   #cacheHits = 0;
+  /** Loads that joined a load without a shared signal (the coalescer counts the others). */
+  #joined = 0;
   #closed: Promise<void> | undefined = undefined;
 
   /** @throws TypeError / RangeError naming the first invalid option. */
@@ -114,7 +130,17 @@ export class Loader<K, V> implements AsyncDisposable {
       checkOptionalFunction<(key: K) => string>('cacheKey', raw.cacheKey) ?? defaultCacheKey;
     this.#cache = checkCache<V>(raw.cache);
     const resolved = resolveBatchingOptions(raw, Number.POSITIVE_INFINITY);
-    this.#queue = new BatchQueue<K, V>(resolved, batch, false, 'batch()');
+    const weigh = resolved.weigh;
+    const options_ = Object.freeze({
+      ...resolved,
+      weigh: weigh === undefined ? undefined : (record: InFlight<K, V>) => weigh(record.key),
+    });
+    this.#queue = new BatchQueue<InFlight<K, V>, V>(
+      options_,
+      (records, ctx) => this.#load(batch, records, ctx),
+      false,
+      'batch()',
+    );
     this.#coalescer = new Coalescer<string, V>();
   }
 
@@ -146,22 +172,76 @@ export class Loader<K, V> implements AsyncDisposable {
         return Promise.resolve(hit);
       }
     }
+    const current = this.#inFlight.get(id);
     if (signal === undefined) {
-      // A caller without a signal never leaves: the load is never cancelled, and the
-      // queue need not listen to the shared load's signal.
-      return this.#coalescer.run(id, () => this.#fetch(key, id, undefined));
+      // A caller without a signal never leaves, so its load is never cancelled: it needs
+      // no shared signal (and no coalescer flight) unless it joins a load that has one.
+      if (current === undefined) return this.#start(key, id, undefined, false);
+      if (current.shared)
+        return this.#coalescer.run(id, (shared) => this.#start(key, id, shared, true));
+      this.#joined++;
+      return current.promise;
     }
-    return this.#coalescer.run(id, (shared) => this.#fetch(key, id, shared), { signal });
+    if (current !== undefined && !current.shared) {
+      // That load has a caller without a signal: it runs to the end, this caller may leave.
+      this.#joined++;
+      return raceSignal(current.promise, signal);
+    }
+    // Callers that may all leave: the coalescer shares the load among them and aborts its
+    // signal, which takes the key out of its batch, once every one of them has left.
+    return this.#coalescer.run(id, (shared) => this.#start(key, id, shared, true), { signal });
   }
 
-  #fetch(key: K, id: string, signal: AbortSignal | undefined): Promise<V> {
-    const loaded = this.#queue.add(key, signal);
-    const cache = this.#cache;
-    if (cache === undefined) return loaded;
-    return loaded.then((value) => {
-      cache.set(id, value);
-      return value;
-    });
+  /** Queues `key` and records its load as in flight until its batch settles. */
+  #start(key: K, id: string, signal: AbortSignal | undefined, shared: boolean): Promise<V> {
+    const record: InFlight<K, V> = { key, id, shared, promise: undefined as never };
+    const queue = this.#queue;
+    record.promise = queue.add(record, signal);
+    if (!queue.lastAccepted) return record.promise;
+    this.#inFlight.set(id, record);
+    if (shared) {
+      // Its callers may all leave, taking it out of its batch: forget it then too.
+      const done = (): void => this.#settled(record);
+      record.promise.then(done, done);
+    }
+    return record.promise;
+  }
+
+  #settled(record: InFlight<K, V>): void {
+    if (this.#inFlight.get(record.id) === record) this.#inFlight.delete(record.id);
+  }
+
+  /**
+   * Calls `batch` with the keys of `records`; once it settles, and before the callers
+   * hear of it, caches the values and forgets the loads in flight.
+   */
+  #load(
+    batch: LoaderOptions<K, V>['batch'],
+    records: InFlight<K, V>[],
+    ctx: BatchContext,
+  ): PromiseLike<ReadonlyArray<V | Error>> {
+    const keys = new Array<K>(records.length);
+    for (let i = 0; i < records.length; i++) keys[i] = records[i]!.key;
+    const finish = (): void => {
+      for (let i = 0; i < records.length; i++) this.#settled(records[i]!);
+    };
+    return promiseTry((ks: K[]) => batch(ks, ctx), keys).then(
+      (results) => {
+        finish();
+        const cache = this.#cache;
+        if (cache !== undefined && Array.isArray(results) && results.length === records.length) {
+          for (let i = 0; i < results.length; i++) {
+            const value = results[i];
+            if (!(value instanceof Error)) cache.set(records[i]!.id, value as V);
+          }
+        }
+        return results;
+      },
+      (error: unknown) => {
+        finish();
+        throw error;
+      },
+    );
   }
 
   /**
@@ -193,6 +273,7 @@ export class Loader<K, V> implements AsyncDisposable {
   clear(key: K): void {
     const id = this.#cacheKey(key);
     this.#cache?.delete?.(id);
+    this.#inFlight.delete(id);
     this.#coalescer.forget(id);
   }
 
@@ -240,7 +321,7 @@ export class Loader<K, V> implements AsyncDisposable {
       ...queue.counters(),
       loads: this.#loads,
       cacheHits: this.#cacheHits,
-      shared: this.#coalescer.stats().joined,
+      shared: this.#joined + this.#coalescer.stats().joined,
       fulfilled: queue.fulfilled,
       failed: queue.failed,
     };
