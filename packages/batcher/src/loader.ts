@@ -131,12 +131,12 @@ export class Loader<K, V> implements AsyncDisposable {
     this.#cache = checkCache<V>(raw.cache);
     const resolved = resolveBatchingOptions(raw, Number.POSITIVE_INFINITY);
     const weigh = resolved.weigh;
-    const options_ = Object.freeze({
+    const queueOptions = Object.freeze({
       ...resolved,
       weigh: weigh === undefined ? undefined : (record: InFlight<K, V>) => weigh(record.key),
     });
     this.#queue = new BatchQueue<InFlight<K, V>, V>(
-      options_,
+      queueOptions,
       (records, ctx) => this.#load(batch, records, ctx),
       false,
       'batch()',
