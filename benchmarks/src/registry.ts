@@ -14,6 +14,7 @@ export const suiteRegistry: Readonly<Record<string, SuiteLoader>> = {
   breaker: () => import('./suites/breaker.js'),
   pool: () => import('./suites/pool.js'),
   limiter: () => import('./suites/limiter.js'),
+  batcher: () => import('./suites/batcher.js'),
   coalescer: () => import('./suites/coalescer.js'),
 };
 
