@@ -75,11 +75,17 @@ export async function checkReadmeExamples({ root, consumer, packages, run }) {
   const { startRedis } = await import(join(root, 'packages', 'testing', 'dist', 'index.js'));
   const redis = await startRedis();
   try {
+    const failed = [];
     for (const { name, base, language } of written) {
       const file = language === 'ts' ? join('out', `${base}.js`) : join('examples', `${base}.mjs`);
-      run('node', [file], consumer, { ...process.env, REDIS_URL: redis.url });
-      console.log(`✓ ${name} runs as written`);
+      try {
+        run('node', [file], consumer, { ...process.env, REDIS_URL: redis.url });
+        console.log(`✓ ${name} runs as written`);
+      } catch {
+        failed.push(name);
+      }
     }
+    if (failed.length > 0) throw new Error(`README examples that failed: ${failed.join('; ')}`);
   } finally {
     await redis.stop();
   }
