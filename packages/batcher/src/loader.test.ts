@@ -1,3 +1,4 @@
+import { stableKey } from '@breakwater/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BatcherClosedError, BatchResultError, isBatcherFullError } from './errors.js';
@@ -15,6 +16,23 @@ function users() {
 }
 
 describe('createLoader', () => {
+  it('gives a number key the identity stableKey gives it', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer()),
+        async (key) => {
+          const cache = new Map<string, number>();
+          const loader = createLoader<number, number>({
+            batch: (keys) => keys.map(() => 1),
+            cache,
+          });
+          await loader.load(key);
+          expect([...cache.keys()]).toEqual([stableKey(key)]);
+        },
+      ),
+    );
+  });
+
   it('batches the loads of one tick and loads duplicate keys once', async () => {
     const { calls, batch } = users();
     const loader = createLoader({ batch });

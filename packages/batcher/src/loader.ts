@@ -102,7 +102,13 @@ function checkCache<V>(value: unknown): LoaderCache<V> | undefined {
   return value as LoaderCache<V>;
 }
 
-const defaultCacheKey = (key: unknown): string => (typeof key === 'string' ? key : stableKey(key));
+/** `stableKey` writes a finite number as `${value}`: the same string, without the call. */
+const defaultCacheKey = (key: unknown): string =>
+  typeof key === 'string'
+    ? key
+    : typeof key === 'number' && Number.isFinite(key)
+      ? `${key}`
+      : stableKey(key);
 
 /**
  * A DataLoader-style loader: `load(key)` calls made in one tick (or within `maxDelayMs`)
@@ -115,7 +121,7 @@ export class Loader<K, V> implements AsyncDisposable {
   readonly #cacheKey: (key: K) => string;
   readonly #cache: LoaderCache<V> | undefined;
   /** Loads in flight by key; `shared` ones run through the coalescer (their callers may leave). */
-  readonly #inFlight = new Map<string, InFlight<K, V>>();
+  #inFlight = new Map<string, InFlight<K, V>>();
   #loads = 0;
   #cacheHits = 0;
   /** Loads that joined a load without a shared signal (the coalescer counts the others). */
@@ -224,6 +230,9 @@ export class Loader<K, V> implements AsyncDisposable {
     for (let i = 0; i < records.length; i++) keys[i] = records[i]!.key;
     const finish = (): void => {
       for (let i = 0; i < records.length; i++) this.#settled(records[i]!);
+      // A fresh map once none is in flight: a long-lived one that keys come and go through
+      // grows old and rehashes there, which costs far more than a new one.
+      if (this.#inFlight.size === 0) this.#inFlight = new Map();
     };
     return promiseTry((ks: K[]) => batch(ks, ctx), keys).then(
       (results) => {
