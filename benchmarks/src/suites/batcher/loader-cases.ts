@@ -88,7 +88,8 @@ export function loaderCase(options: LoaderCaseOptions): BenchCase {
       note:
         '`@breakwater/batcher` `createLoader({ batch, maxBatchSize: Infinity })`: per-tick ' +
         'batching (`maxDelayMs: 0`), no cache; loads of one key in flight share one ' +
-        'load through `@breakwater/coalescer`, so each batch holds distinct keys.',
+        'load, so each batch holds distinct keys (no signal is passed, so no load goes ' +
+        'through `@breakwater/coalescer`).',
       setup: () =>
         createLoader<number, number>({
           batch: batchValues,
