@@ -1,4 +1,6 @@
+import { Cache } from '@breakwater/cache';
 import { stableKey } from '@breakwater/core';
+import { createManualClock } from '@breakwater/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BatcherClosedError, BatchResultError, isBatcherFullError } from './errors.js';
@@ -134,6 +136,22 @@ describe('createLoader', () => {
     expect(() => createLoader({ batch: (k: string[]) => k, cache: {} as never })).toThrow(
       'Expected `cache` to be an object with get(key) and set(key, value) methods',
     );
+  });
+
+  it('takes a @breakwater/cache Cache, whose TTL makes the next load go to batch again', async () => {
+    const clock = createManualClock(0);
+    const { calls, batch } = users();
+    const cache = new Cache<string, { id: string }>({ max: 100, ttlMs: 1_000, clock });
+    const loader = createLoader({ batch, cache });
+    expect(await loader.load('1')).toEqual({ id: '1' });
+    expect(await loader.load('1')).toEqual({ id: '1' });
+    expect(calls).toEqual([['1']]);
+    clock.advance(1_001);
+    expect(await loader.load('1')).toEqual({ id: '1' });
+    expect(calls).toEqual([['1'], ['1']]);
+    loader.clear('1');
+    expect(cache.has('1')).toBe(false);
+    await loader.close();
   });
 
   it('takes a key out of its batch once every load waiting for it has aborted', async () => {
