@@ -77,7 +77,7 @@ class Flight<V> {
  * gives for it (`1` and `'1'`) are the same key.
  */
 export class Coalescer<K = string, V = unknown> implements AsyncDisposable {
-  readonly #map = new Map<string, Flight<V>>();
+  #map = new Map<string, Flight<V>>();
   readonly #resultTtlMs: number;
   readonly #cacheErrors: boolean;
   readonly #clock: Clock;
@@ -266,7 +266,7 @@ export class Coalescer<K = string, V = unknown> implements AsyncDisposable {
     if (this.#resultTtlMs > 0 && !this.#closed && (state !== REJECTED || this.#cacheErrors)) {
       flight.expiresAt = this.#clock.now() + this.#resultTtlMs;
     } else {
-      this.#map.delete(flight.key);
+      this.#dropKey(flight.key);
     }
   }
 
@@ -299,10 +299,21 @@ export class Coalescer<K = string, V = unknown> implements AsyncDisposable {
     if (flight.waiting > 0 || flight.state !== PENDING || flight.cancelled) return;
     flight.cancelled = true;
     this.#cancelled++;
-    if (this.#map.get(flight.key) === flight) this.#map.delete(flight.key);
+    if (this.#map.get(flight.key) === flight) this.#dropKey(flight.key);
     this.#release();
     // Only a flight started by a caller with a signal can lose all its callers.
     flight.controller?.abort(reason);
+  }
+
+  /**
+   * Removes a key. Once the map is empty it is replaced by a fresh one: a long-lived map
+   * that has moved to the old generation gets slow to change (V8 rehashes it there), and
+   * an empty map costs nothing to replace.
+   */
+  #dropKey(key: string): void {
+    const map = this.#map;
+    map.delete(key);
+    if (map.size === 0) this.#map = new Map();
   }
 
   /** One flight fewer that `close()` waits for. */
