@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Checks every publishable package the way a user receives it:
 //   1. `pnpm pack` (workspace: ranges become real versions),
-//   2. the tarball carries the root LICENSE, unchanged,
+//   2. the tarball holds every file its `exports` point to (a package packed while its
+//      dist/ is missing packs without them), and the root LICENSE, unchanged,
 //   3. publint --strict and @arethetypeswrong/cli on the tarball, in every resolution mode
 //      it checks (node10, node16 from CommonJS and from ESM, bundler),
 //   4. installs all tarballs into an empty temporary project and loads every export
@@ -13,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { missingExportTargets } from './packed-exports.mjs';
 import { checkReadmeExamples } from './readme-examples.mjs';
 
 const root = resolve(import.meta.dirname, '..');
@@ -56,6 +58,12 @@ try {
     const out = run(bin('pnpm'), ['pack', '--pack-destination', work], dir).trim().split('\n');
     const tarball = out.at(-1);
     tarballs.push(tarball);
+    const missing = missingExportTargets(manifest, run('tar', ['-tzf', tarball], root).split('\n'));
+    if (missing.length > 0) {
+      throw new Error(
+        `check-packages: ${manifest.name}'s tarball lacks files its \`exports\` point to: ${missing.join(', ')}. Build the package (\`pnpm build\`) before packing it.`,
+      );
+    }
     const packedLicense = run('tar', ['-xzOf', tarball, 'package/LICENSE'], root);
     if (packedLicense !== license) {
       throw new Error(

@@ -34,7 +34,23 @@ describe('CircuitBreaker option validation', () => {
     [
       { openDurationMs: 0 },
       RangeError,
-      'Expected `openDurationMs` to be a finite number > 0, got `0` (number)',
+      'Expected `openDurationMs` to be a finite number > 0 and <= 2147483647, got `0` (number)',
+    ],
+    [
+      { openDurationMs: 2 ** 31 },
+      RangeError,
+      'Expected `openDurationMs` to be a finite number > 0 and <= 2147483647, got `2147483648` (number)',
+    ],
+    [
+      { openDurationMs: 1e18 },
+      RangeError,
+      '`openDurationMs` to be a finite number > 0 and <= 2147483647',
+    ],
+    [{ openDurationMs: Number.POSITIVE_INFINITY }, RangeError, '`openDurationMs`'],
+    [
+      { openDurationMs: { type: 'constant', delayMs: 2 ** 31 } },
+      RangeError,
+      '`openDurationMs.delayMs` to be a finite number > 0 and <= 2147483647',
     ],
     [
       { openDurationMs: 'long' },

@@ -136,19 +136,15 @@ function resolveWindow(value: unknown): ResolvedBreakerOptions['window'] {
   return Object.freeze({ type, durationMs, buckets });
 }
 
+const DEFAULT_OPEN_DURATION: ResolvedBackoff = Object.freeze({ type: 'constant', delayMs: 10_000 });
+
 function resolveBackoff(value: unknown): ResolvedBackoff {
-  if (value === undefined || typeof value === 'number') {
-    const delayMs = checkNumber('openDurationMs', value, {
-      min: 0,
-      exclusiveMin: true,
-      default: 10_000,
-    });
-    return Object.freeze({ type: 'constant', delayMs });
-  }
-  if (typeof value !== 'object' || value === null) {
+  if (value === undefined) return DEFAULT_OPEN_DURATION;
+  if (typeof value !== 'number' && (typeof value !== 'object' || value === null)) {
     throw new TypeError(invalidMessage('openDurationMs', 'a number or a backoff object', value));
   }
-  return checkBackoff('openDurationMs', value, { positive: true });
+  // A plain number is the constant backoff, checked by the same rule (0 < ms <= 2^31 - 1).
+  return checkBackoff('openDurationMs', value, { positive: true, number: true });
 }
 
 /** The longest open duration a backoff gives, in ms. */

@@ -1,4 +1,5 @@
 import {
+  checkBoolean,
   checkNumber,
   checkOptions,
   checkSignal,
@@ -285,7 +286,8 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
    * not stored (an older value of the key is removed) and is reported by `onReject`.
    *
    * @throws CacheClosedError after `close()` (unless `value` is `undefined`: a delete);
-   *   RangeError when `options.ttlMs`/`options.size` or `sizeOf`'s result is invalid.
+   *   TypeError (not a number) or RangeError (out of range) when `options.ttlMs`,
+   *   `options.size` or `sizeOf`'s result is invalid.
    */
   set(key: K, value: V | undefined, options?: SetOptions): this {
     if (this.#closed && value !== undefined) throw new CacheClosedError();
@@ -434,10 +436,12 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     if (load === undefined) throw new NoLoaderError();
     if (this.#closed) throw new CacheClosedError();
     let opts: FetchOptions<C> = {};
+    let forceRefresh = false;
     if (options !== undefined) {
       opts = checkOptions('options', options);
       checkOptionKeys('options', opts, FETCH_OPTION_KEYS);
       checkSignal('signal', opts.signal);
+      forceRefresh = checkBoolean('forceRefresh', opts.forceRefresh, false);
     }
     const signal = opts.signal;
     throwIfAborted(signal);
@@ -445,7 +449,7 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
 
     const slot = this.#map.get(key);
     let stale: V | undefined;
-    if (slot !== undefined && opts.forceRefresh !== true) {
+    if (slot !== undefined && !forceRefresh) {
       const expires = this.#expires;
       const expiry = expires === undefined ? NEVER : expires[slot]!;
       const now = expiry === NEVER ? 0 : this.#options.clock.now();
@@ -584,13 +588,13 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
 
   /** `size` if it is a valid weight, from the `size` option or (`computed`) from `sizeOf`. */
   #checkSize(key: K, size: unknown, computed = false): number {
-    if (typeof size !== 'number' || !(size > 0) || size === NEVER) {
-      const source = computed ? '`sizeOf`' : '`size`';
-      throw new RangeError(
-        `Expected ${source} to be a finite number > 0 for key ${describeValue(key)}, got ${describeValue(size)}`,
-      );
-    }
-    return size;
+    if (typeof size === 'number' && size > 0 && size !== NEVER) return size;
+    const source = computed ? '`sizeOf`' : '`size`';
+    const message = `Expected ${source} to be a finite number > 0 for key ${describeValue(key)}, got ${describeValue(size)}`;
+    // As core's checkNumber: a value that is not a number (NaN included) is a TypeError.
+    throw typeof size !== 'number' || Number.isNaN(size)
+      ? new TypeError(message)
+      : new RangeError(message);
   }
 
   #isExpired(slot: number): boolean {

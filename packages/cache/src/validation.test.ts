@@ -81,8 +81,53 @@ describe('Cache option validation', () => {
     );
     const bad = new Cache<string, number>({ max: 10, maxSize: 100, sizeOf: (v) => v });
     expect(() => bad.set('inf', Number.POSITIVE_INFINITY)).toThrow(RangeError);
-    expect(() => bad.set('nan', Number.NaN)).toThrow(RangeError);
+    expect(() => bad.set('nan', Number.NaN)).toThrow(TypeError);
     expect(bad.size).toBe(0);
+  });
+
+  it('refuses a size or ttlMs of the wrong type with a TypeError, whatever the cache weighs', () => {
+    const weighed = new Cache<string, string>({ max: 10, maxSize: 100, sizeOf: (v) => v.length });
+    const counted = new Cache<string, string>({ max: 10 });
+    for (const cache of [weighed, counted]) {
+      expect(() => cache.set('a', 'x', { size: '3' } as never)).toThrow(
+        new TypeError(
+          'Expected `size` to be a finite number > 0 for key `"a"` (string), got `"3"` (string)',
+        ),
+      );
+      expect(() => cache.set('a', 'x', { size: Number.NaN })).toThrow(TypeError);
+      expect(() => cache.set('a', undefined, { size: '3' } as never)).toThrow(TypeError);
+      expect(() => cache.set('a', 'x', { size: -1 })).toThrow(RangeError);
+      expect(() => cache.set('a', 'x', { ttlMs: '5' } as never)).toThrow(
+        new TypeError('Expected `ttlMs` to be a finite number >= 0, got `"5"` (string)'),
+      );
+      expect(cache.size).toBe(0);
+    }
+    const stringly = new Cache<string, string>({
+      max: 10,
+      maxSize: 100,
+      sizeOf: () => '3' as never,
+    });
+    expect(() => stringly.set('a', 'x')).toThrow(
+      new TypeError(
+        'Expected `sizeOf` to be a finite number > 0 for key `"a"` (string), got `"3"` (string)',
+      ),
+    );
+  });
+
+  it('refuses a forceRefresh that is not a boolean before loading', async () => {
+    const load = vi.fn(async () => 'fresh');
+    const cache = new Cache<string, string>({ max: 10, load });
+    cache.set('k', 'cached');
+    await expect(cache.fetch('k', { forceRefresh: 'yes' } as never)).rejects.toThrow(
+      new TypeError('Expected `forceRefresh` to be a boolean, got `"yes"` (string)'),
+    );
+    await expect(cache.fetch('k', { forceRefresh: 1 } as never)).rejects.toThrow(TypeError);
+    expect(load).not.toHaveBeenCalled();
+    await expect(cache.fetch('k', { forceRefresh: undefined })).resolves.toBe('cached');
+    await expect(cache.fetch('k', { forceRefresh: false })).resolves.toBe('cached');
+    await expect(cache.fetch('k', { forceRefresh: true })).resolves.toBe('fresh');
+    expect(load).toHaveBeenCalledTimes(1);
+    cache.close();
   });
 
   it('validates resize', () => {
@@ -144,7 +189,7 @@ describe('Cache option validation', () => {
       new TypeError('Unknown option `tll` in `options`; the options are `ttlMs`, `size`'),
     );
     expect(() => cache.set('k', 'v', { size: 'big' } as never)).toThrow(
-      new RangeError(
+      new TypeError(
         'Expected `size` to be a finite number > 0 for key `"k"` (string), got `"big"` (string)',
       ),
     );

@@ -23,6 +23,15 @@ users.run({ id: 1 }, async () => 1);
 users.run('1', async () => 'ada');
 export const forgotten: boolean = users.forget({ id: 1 });
 
+// V belongs to the coalescer, not to a call (a call may get another caller's value): with
+// the default `unknown`, run resolves `unknown` whatever fn returns.
+const untyped = new Coalescer();
+// @ts-expect-error V defaults to unknown
+export const notNarrowed: Promise<number> = untyped.run('k', async () => 1);
+export const unknownValue: Promise<unknown> = untyped.run('k', async () => 1);
+const numbers = new Coalescer<string, number>();
+export const counted: Promise<number> = numbers.run('k', async () => 1);
+
 declare const client: Redis;
 export const redisOptions: RedisCoalescerOptions<number> = {
   redis: client,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Coalescer, type CoalescerOptions } from './index.js';
 
 describe('constructor options', () => {
@@ -79,5 +79,14 @@ describe('run options', () => {
     await expect(c.run('k', 1 as unknown as () => number)).rejects.toThrow(
       'Expected `fn` to be a function, got `1` (number)',
     );
+  });
+
+  it('checks the key and fn of a call without an options object too', async () => {
+    const c = new Coalescer<unknown, number>();
+    const fn = vi.fn(() => 1);
+    await expect(c.run('k', 'nope' as never)).rejects.toThrow(TypeError);
+    await expect(c.run(undefined, fn)).rejects.toThrow(TypeError);
+    expect(fn).not.toHaveBeenCalled();
+    expect(c.stats().calls).toBe(0);
   });
 });

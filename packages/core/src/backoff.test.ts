@@ -57,6 +57,22 @@ describe('checkBackoff', () => {
       }),
     ).toThrow(/jitter/);
   });
+
+  it('takes a plain number as the constant wait under the same rule when asked to', () => {
+    const rule = { positive: true, number: true };
+    expect(checkBackoff('b', 250, rule)).toEqual({ type: 'constant', delayMs: 250 });
+    expect(checkBackoff('b', MAX_TIMER_MS, rule)).toEqual({
+      type: 'constant',
+      delayMs: MAX_TIMER_MS,
+    });
+    expect(() => checkBackoff('b', MAX_TIMER_MS + 1, rule)).toThrow(
+      /`b` to be a finite number > 0 and <= 2147483647/,
+    );
+    expect(() => checkBackoff('b', 1e18, rule)).toThrow(RangeError);
+    expect(() => checkBackoff('b', 0, rule)).toThrow(/`b`.*> 0/);
+    expect(() => checkBackoff('b', Number.NaN, rule)).toThrow(TypeError);
+    expect(checkBackoff('b', 0, { number: true })).toEqual({ type: 'constant', delayMs: 0 });
+  });
 });
 
 describe('backoffDelay', () => {

@@ -58,14 +58,19 @@ const BACKOFF_TYPES = ['constant', 'exponential', 'decorrelated-jitter'] as cons
 
 /**
  * Validates a {@link Backoff} option called `name`. Every wait is bounded by
- * `MAX_TIMER_MS`; a constant wait may be `0` unless `positive` is set.
- * @throws TypeError / RangeError naming the first invalid field (`name.field`).
+ * `MAX_TIMER_MS`; a constant wait may be `0` unless `positive` is set. With `number`
+ * set, a plain number is also taken, as the constant wait, under the same rule.
+ * @throws TypeError / RangeError naming the first invalid field (`name.field`, or
+ * `name` for a plain number).
  */
 export function checkBackoff(
   name: string,
   value: unknown,
-  rule: { positive?: boolean | undefined } = {},
+  rule: { positive?: boolean | undefined; number?: boolean | undefined } = {},
 ): ResolvedBackoff {
+  if (rule.number === true && typeof value === 'number') {
+    return Object.freeze({ type: 'constant', delayMs: checkConstantDelay(name, value, rule) });
+  }
   type Fields = Record<
     'type' | 'delayMs' | 'initialDelayMs' | 'maxDelayMs' | 'multiplier' | 'jitter',
     unknown
@@ -82,11 +87,7 @@ export function checkBackoff(
         : ['type', 'initialDelayMs', 'maxDelayMs'],
   );
   if (type === 'constant') {
-    const delayMs = checkNumber(`${name}.delayMs`, raw.delayMs, {
-      min: 0,
-      exclusiveMin: rule.positive === true,
-      max: MAX_TIMER_MS,
-    });
+    const delayMs = checkConstantDelay(`${name}.delayMs`, raw.delayMs, rule);
     return Object.freeze({ type, delayMs });
   }
   const initialDelayMs = checkNumber(`${name}.initialDelayMs`, raw.initialDelayMs, {
@@ -105,6 +106,19 @@ export function checkBackoff(
     maxDelayMs,
     multiplier: checkNumber(`${name}.multiplier`, raw.multiplier, { min: 1, default: 2 }),
     jitter: checkNumber(`${name}.jitter`, raw.jitter, { min: 0, max: 1, default: 0 }),
+  });
+}
+
+/** A constant wait: in [0, MAX_TIMER_MS], or (0, MAX_TIMER_MS] when `positive` is set. */
+function checkConstantDelay(
+  name: string,
+  value: unknown,
+  rule: { positive?: boolean | undefined },
+): number {
+  return checkNumber(name, value, {
+    min: 0,
+    exclusiveMin: rule.positive === true,
+    max: MAX_TIMER_MS,
   });
 }
 

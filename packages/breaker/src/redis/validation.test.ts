@@ -52,6 +52,21 @@ describe('FleetCircuitBreaker option validation', () => {
     [{ slowCallRateThreshold: 0.5 }, TypeError, '`slowCallDurationMs`'],
     [{ minimumCalls: 0 }, RangeError, '`minimumCalls`'],
     [{ openDurationMs: -1 }, RangeError, '`openDurationMs`'],
+    [
+      { openDurationMs: 1e18 },
+      RangeError,
+      'Expected `openDurationMs` to be a finite number > 0 and <= 2147483647, got `1000000000000000000` (number)',
+    ],
+    [
+      { openDurationMs: 2 ** 31 },
+      RangeError,
+      '`openDurationMs` to be a finite number > 0 and <= 2147483647',
+    ],
+    [
+      { openDurationMs: { type: 'constant', delayMs: 2 ** 31 } },
+      RangeError,
+      '`openDurationMs.delayMs`',
+    ],
     [{ permittedCallsInHalfOpen: 1.5 }, RangeError, '`permittedCallsInHalfOpen`'],
     [{ timeoutMs: 0 }, RangeError, '`timeoutMs`'],
     [{ isFailure: 1 }, TypeError, '`isFailure`'],

@@ -1,4 +1,16 @@
 export {
+  isRedisTimeoutError,
+  isRedisUnavailableError,
+  RedisTimeoutError,
+  RedisUnavailableError,
+} from '@breakwater/core/redis';
+export {
+  isRateLimitedError,
+  isRateLimiterClosedError,
+  RateLimitedError,
+  RateLimiterClosedError,
+} from '../errors.js';
+export {
   type OutageEvent,
   type OutagePolicy,
   type RedisAlgorithm,
