@@ -13,6 +13,8 @@ export {
 export {
   type OutageEvent,
   type OutagePolicy,
+  type RateLimiterRedisErrorEvent,
+  type RateLimiterRedisOperation,
   type RedisAlgorithm,
   RedisRateLimiter,
   type RedisRateLimiterOptions,

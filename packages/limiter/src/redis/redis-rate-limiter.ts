@@ -85,6 +85,18 @@ export interface OutageEvent {
   reason: string;
 }
 
+/** The Redis calls of a `RedisRateLimiter`, as named in its events. */
+export type RateLimiterRedisOperation = 'consume' | 'get';
+
+/**
+ * Emitted by `onError` for every failed Redis call (skipped, timed out or answered with
+ * an error), with the limiter keys whose requests it carried.
+ */
+export type RateLimiterRedisErrorEvent = RedisFailureEvent<RateLimiterRedisOperation> & {
+  /** The keys of the requests the call carried (one call may carry several), in order. */
+  keys: string[];
+};
+
 /** `RedisRateLimiter#stats()`: counters since construction, and the calls in flight now. */
 export interface RedisRateLimiterStats {
   /** Every `consume`/`limit` call that got past validation. */
@@ -106,7 +118,7 @@ export interface RedisRateLimiterStats {
 /** The client: an ioredis `Redis` or `Cluster`. */
 type RedisClient = Redis | Cluster;
 
-type Operation = 'consume' | 'get';
+type Operation = RateLimiterRedisOperation;
 
 /** Every option, checked by the compiler against `RedisRateLimiterOptions`. */
 const OPTION_KEYS = Object.keys({
@@ -196,6 +208,7 @@ export class RedisRateLimiter {
   readonly #resetting = new Map<string, number>();
   #sweep: IterableIterator<[string, Block]> | undefined;
   readonly #onOutage = new Listeners<OutageEvent>();
+  readonly #onError = new Listeners<RateLimiterRedisErrorEvent>();
   /** `acquire` callers sleeping until their next attempt. */
   readonly #sleepers = new Set<Waiter<void>>();
   #closed = false;
@@ -346,7 +359,7 @@ export class RedisRateLimiter {
       })
       .then((outcome) => {
         if (outcome.ok) this.#recovered();
-        else this.#fail(outcome.event);
+        else this.#fail(outcome.event, batch);
         // In call order: a reset forgets what the requests before it left behind.
         for (let i = 0; i < requests.length; i++) {
           const request = requests[i]!;
@@ -469,7 +482,7 @@ export class RedisRateLimiter {
       return parseScriptReply(reply, 2, this.#rules.length);
     });
     if (!outcome.ok) {
-      this.#fail(outcome.event);
+      this.#fail(outcome.event, key);
       return this.#outage === 'local' ? this.#local.get(key) : this.#decideLocally(key, 0);
     }
     this.#recovered();
@@ -516,6 +529,19 @@ export class RedisRateLimiter {
    */
   onOutage(listener: (event: OutageEvent) => void): Unsubscribe {
     return this.#onOutage.on(listener);
+  }
+
+  /**
+   * Calls `listener` with every failed Redis call: skipped (`'unavailable'`: the client is
+   * not ready, or `maxInFlight` calls are unsettled), timed out (`'timeout'`) or answered
+   * with an error (`'error'`), as every Breakwater Redis store reports them, with the keys
+   * of the requests it carried. Each is counted in `stats().redis.errors`. A listener that
+   * throws does not disturb the limiter nor the other listeners; its error is rethrown
+   * asynchronously (an `uncaughtException`).
+   * @throws TypeError when `listener` is not a function.
+   */
+  onError(listener: (event: RateLimiterRedisErrorEvent) => void): Unsubscribe {
+    return this.#onError.on(listener);
   }
 
   /** `'outage'` while the last Redis call failed. */
@@ -588,8 +614,15 @@ export class RedisRateLimiter {
     }
   }
 
-  /** A Redis call failed (counted by the guarded client): decisions go to the outage policy. */
-  #fail(failure: RedisFailureEvent<Operation>): void {
+  /**
+   * A Redis call failed (counted by the guarded client): it is reported, and decisions go
+   * to the outage policy.
+   */
+  #fail(failure: RedisFailureEvent<Operation>, carried: Batch | string): void {
+    if (this.#onError.active) {
+      const keys = typeof carried === 'string' ? [carried] : [...carried.index.keys()];
+      this.#onError.emit({ ...failure, keys });
+    }
     this.#lastFailureAt = Date.now();
     if (this.#mode === 'redis') {
       const reason =
