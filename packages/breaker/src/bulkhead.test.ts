@@ -182,7 +182,9 @@ describe('bulkhead', () => {
     const queued = track(policy.execute(b.fn, { signal: controller.signal }));
     const queued2 = track(policy.execute(async () => 'c'));
 
+    expect(policy.closed).toBe(false);
     const closed = track(policy.close());
+    expect(policy.closed).toBe(true);
     await flush();
     expect(queued.error).toBeInstanceOf(BulkheadClosedError);
     expect(queued2.error).toBeInstanceOf(BulkheadClosedError);

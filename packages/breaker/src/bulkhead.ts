@@ -148,6 +148,11 @@ export class BulkheadPolicy implements Policy, AsyncDisposable {
     return this.close();
   }
 
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Called each time a call is refused because every slot and queue place is taken. */
   onReject(listener: (event: BulkheadRejectEvent) => void): Unsubscribe {
     return this.#onReject.on(listener);

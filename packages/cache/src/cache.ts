@@ -514,6 +514,11 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     await this.close();
   }
 
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   // ---------------------------------------------------------------- observing
 
   /** Called with every entry that leaves the cache, and why. */

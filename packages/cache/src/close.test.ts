@@ -11,7 +11,10 @@ describe('Cache close', () => {
   it('after close, set throws CacheClosedError and stores nothing', async () => {
     const cache = new Cache<string, string>({ max: 10 });
     cache.set('k', 'v');
-    await cache.close();
+    expect(cache.closed).toBe(false);
+    const closing = cache.close();
+    expect(cache.closed).toBe(true);
+    await closing;
     expect(() => cache.set('other', 'v')).toThrow(CacheClosedError);
     expect(() => cache.set('k', 'w', { ttlMs: 5 })).toThrow(CacheClosedError);
     expect(cache.has('other')).toBe(false);

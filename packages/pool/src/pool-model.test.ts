@@ -329,7 +329,7 @@ class World {
         this.#returned(resource);
         // With a caller waiting, a release may hand the resource straight to that caller;
         // a second release would then (undetectably) return the new holder's lease.
-        const reusable = op.kind === 'release' && this.pool.stats().pending > 0;
+        const reusable = op.kind === 'release' && this.pool.stats().waiting > 0;
         this.#expectSettles(
           op.kind === 'release' ? this.pool.release(resource) : this.pool.destroy(resource),
         );
@@ -495,7 +495,7 @@ class World {
     expect(s.size + s.creating).toBeLessThanOrEqual(this.config.max);
     // The pool lends exactly what callers hold, and waits for exactly those who wait.
     expect(s.borrowed).toBe(this.held.size + this.inUse.size);
-    expect(s.pending).toBe(this.waits.filter((w) => !w.settled).length);
+    expect(s.waiting).toBe(this.waits.filter((w) => !w.settled).length);
     // Nothing leaks: each delivered resource is counted by the pool or destroyed as late,
     // and the ones not yet destroyed are exactly the pool's current size.
     expect(this.ledger.size).toBe(s.created + this.lateDestroys);
@@ -503,9 +503,9 @@ class World {
     expect(alive).toBe(s.size);
     // Nobody waits while a resource sits idle, nor while the pool could be creating one
     // (unless it is backing off after a failed create).
-    if (s.pending > 0 && !this.closed) {
+    if (s.waiting > 0 && !this.closed) {
       const checking = s.size - s.idle - s.borrowed;
-      expect(s.idle === 0 || checking >= s.pending, 'a caller waits while a resource is idle').toBe(
+      expect(s.idle === 0 || checking >= s.waiting, 'a caller waits while a resource is idle').toBe(
         true,
       );
       const busy = s.creating > 0 || checking > 0 || s.size >= this.config.max;
@@ -599,7 +599,7 @@ class World {
       idle: 0,
       borrowed: 0,
       creating: 0,
-      pending: 0,
+      waiting: 0,
     });
     this.checkInvariants();
     await expect(this.pool.acquire()).rejects.toSatisfy(isPoolClosedError);

@@ -155,7 +155,7 @@ describe('Pool of real Redis connections through a server crash', () => {
 
     // Close: nothing left open on either side.
     await pool.close();
-    expect(pool.stats()).toMatchObject({ size: 0, creating: 0, pending: 0 });
+    expect(pool.stats()).toMatchObject({ size: 0, creating: 0, waiting: 0 });
     expect(pool.stats().created).toBe(pool.stats().destroyed);
     await vi.waitFor(() => {
       for (const client of opened) expect(client.status).toBe('end');

@@ -118,7 +118,7 @@ describe('Pool under a create-failure storm', () => {
         // Retrying is one timer for the whole pool, not one per waiter (the others: at most
         // a deadline timer per waiter, and housekeeping).
         expect(vi.getTimerCount()).toBeLessThanOrEqual(WAITERS + 2);
-        expect(pool.stats()).toMatchObject({ pending: WAITERS, size: 0, timeouts: 0 });
+        expect(pool.stats()).toMatchObject({ waiting: WAITERS, size: 0, timeouts: 0 });
         expect(pool.stats().creating).toBeLessThanOrEqual(1);
       }
       // Over the whole 5 s: far below one attempt per waiter, or per 50 ms.
@@ -135,7 +135,7 @@ describe('Pool under a create-failure storm', () => {
         expect(outcome.error?.cause).toBe(outcome.latestCreateError);
       }
       expect(pool.stats()).toMatchObject({
-        pending: 0,
+        waiting: 0,
         timeouts: WAITERS,
         createErrors: errors.length,
         created: 0,
@@ -155,11 +155,11 @@ describe('Pool under a create-failure storm', () => {
       expect(served.map((r) => r.id).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
       // Once a create succeeds, the pool stops probing one at a time.
       expect(overlapping).toBeGreaterThan(1);
-      expect(pool.stats()).toMatchObject({ borrowed: MAX, created: MAX, pending: 0 });
+      expect(pool.stats()).toMatchObject({ borrowed: MAX, created: MAX, waiting: 0 });
 
       for (const resource of served) await pool.release(resource);
       await pool.close();
-      expect(pool.stats()).toMatchObject({ size: 0, creating: 0, pending: 0 });
+      expect(pool.stats()).toMatchObject({ size: 0, creating: 0, waiting: 0 });
       expect(vi.getTimerCount()).toBe(0);
     },
   );

@@ -184,7 +184,7 @@ async function start(options: Parameters<typeof tcpPool>[1] = {}) {
 /** Closes the pool and checks that no socket is left open on either side. */
 async function closeAndCheck(p: Pool<Connection>, s: LineServer, opened: Socket[]) {
   await p.close();
-  expect(p.stats()).toMatchObject({ size: 0, creating: 0, pending: 0 });
+  expect(p.stats()).toMatchObject({ size: 0, creating: 0, waiting: 0 });
   await vi.waitFor(() => {
     expect(opened.filter((socket) => !socket.destroyed)).toEqual([]);
     expect(s.open.size).toBe(0);

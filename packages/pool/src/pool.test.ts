@@ -83,7 +83,7 @@ describe('Pool: borrowing', () => {
     const first = await pool.acquire();
     const waiting = pool.acquire();
     await vi.advanceTimersByTimeAsync(0);
-    expect(pool.stats().pending).toBe(1);
+    expect(pool.stats().waiting).toBe(1);
     await pool.release(first);
     expect(await waiting).toBe(first);
     expect(f.create).toHaveBeenCalledTimes(1);
@@ -150,7 +150,7 @@ describe('Pool: borrowing', () => {
     const waiting = caught(pool.acquire({ signal: controller.signal }));
     controller.abort('caller left');
     expect(await waiting).toBe('caller left');
-    expect(pool.stats().pending).toBe(0);
+    expect(pool.stats().waiting).toBe(0);
     expect(await caught(pool.acquire({ signal: AbortSignal.abort('already') }))).toBe('already');
     await pool.release(held);
     await pool.close();
@@ -165,7 +165,10 @@ describe('Pool: borrowing', () => {
     expect(((await caught(pool.destroy({ id: 99, ok: true }))) as Error).message).toBe(
       'Cannot destroy a resource this pool has not lent out (released twice, or from another pool)',
     );
-    await pool.close();
+    expect(pool.closed).toBe(false);
+    const closing = pool.close();
+    expect(pool.closed).toBe(true);
+    await closing;
     expect(isPoolClosedError(await caught(pool.acquire()))).toBe(true);
   });
 });
@@ -570,7 +573,7 @@ describe('Pool: close', () => {
     await pool.release(b!);
     await closing;
     expect(f.destroyed.sort()).toEqual([1, 2]);
-    expect(pool.stats()).toMatchObject({ size: 0, idle: 0, borrowed: 0, pending: 0 });
+    expect(pool.stats()).toMatchObject({ size: 0, idle: 0, borrowed: 0, waiting: 0 });
     expect(vi.getTimerCount()).toBe(0);
     await pool[Symbol.asyncDispose]();
   });

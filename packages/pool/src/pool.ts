@@ -91,7 +91,7 @@ export interface PoolStats {
   idle: number;
   borrowed: number;
   /** Callers waiting for a resource. */
-  pending: number;
+  waiting: number;
   /** Creates in flight. */
   creating: number;
   created: number;
@@ -301,6 +301,11 @@ export class Pool<T> implements AsyncDisposable {
     await this.close();
   }
 
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Waits until nothing is lent, created, validated or destroyed, or `timeoutMs`. */
   async #settleWithin(timeoutMs: number): Promise<void> {
     if (timeoutMs === 0) return;
@@ -356,7 +361,7 @@ export class Pool<T> implements AsyncDisposable {
       size: this.#idle.length + this.#lent.size + this.#checking,
       idle: this.#idle.length,
       borrowed: this.#lent.size,
-      pending: this.#waiters.length,
+      waiting: this.#waiters.length,
       creating: this.#creating,
       created: this.#created,
       destroyed: this.#destroyed,

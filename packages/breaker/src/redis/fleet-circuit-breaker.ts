@@ -213,6 +213,11 @@ export class FleetCircuitBreaker implements Policy, AsyncDisposable {
     await this.close();
   }
 
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
   // ---------------------------------------------------------------- observing
 
   /** This instance's view changed (fleet state, local state, or a mode switch). */

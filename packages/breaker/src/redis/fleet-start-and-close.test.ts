@@ -55,7 +55,10 @@ describe('FleetCircuitBreaker on a client still connecting', () => {
     const breaker = new FleetCircuitBreaker({ redis, name, syncIntervalMs: 60_000 });
     await breaker.sync();
     const call = breaker.execute(ok);
-    await breaker.close();
+    expect(breaker.closed).toBe(false);
+    const closing = breaker.close();
+    expect(breaker.closed).toBe(true);
+    await closing;
     await call;
     expect(await callsInRedis(name)).toBe(1);
     redis.disconnect();

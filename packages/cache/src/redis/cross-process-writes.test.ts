@@ -23,7 +23,7 @@ function process(
 
 /** Waits until every background Redis call of `cache` has settled. */
 function settled(cache: TieredCache<string>): Promise<void> {
-  return eventually('the background writes settle', () => cache.stats().l2.inFlight === 0);
+  return eventually('the background writes settle', () => cache.stats().redis.inFlight === 0);
 }
 
 describe('TieredCache writes across processes', () => {
@@ -72,7 +72,7 @@ describe('TieredCache writes across processes', () => {
     expect(await other.fetch('k')).toBe('after');
     await settled(other);
     expect(await redis.admin.get(`${prefix}k`)).toBe('"after"');
-    expect(other.stats().l2).toMatchObject({ misses: 1, writes: 1, errors: 0 });
+    expect(other.stats()).toMatchObject({ l2: { misses: 1, writes: 1 }, redis: { errors: 0 } });
   });
 
   it('keeps the tombstone of a delete no longer than tombstoneTtlMs', async () => {

@@ -46,7 +46,7 @@ describe('TieredCache when Redis fails', () => {
 
     expect(client.commandQueue.length).toBe(0);
     expect(offlineQueueLength(client)).toBe(0);
-    expect(cache.stats().l2.inFlight).toBe(0);
+    expect(cache.stats().redis.inFlight).toBe(0);
 
     const commands = errors.filter((event) => event.operation !== 'subscribe');
     // Each fetch skipped its read and its write; set and delete their command and publish.
@@ -60,8 +60,9 @@ describe('TieredCache when Redis fails', () => {
     expect(commands.map((event) => event.operation)).toEqual(
       expect.arrayContaining(['set', 'del', 'publish']),
     );
-    expect(cache.stats().l2.errors).toBeGreaterThanOrEqual(104);
-    expect(cache.stats().l2.timeouts).toBe(0);
+    expect(cache.stats().redis.errors).toBeGreaterThanOrEqual(104);
+    expect(cache.stats().redis.timeouts).toBe(0);
+    expect(Object.keys(cache.stats().l2)).toEqual(['hits', 'misses', 'writes']);
     await eventually('the lost subscription is reported', () =>
       errors.some((event) => event.operation === 'subscribe' && event.kind === 'unavailable'),
     );
@@ -146,7 +147,7 @@ describe('TieredCache when Redis fails', () => {
     expect(await cache.fetch('slow')).toBe('loaded:slow');
     await cache.set('k', 'v');
     expect(cache.get('k')).toBe('v');
-    await eventually('the background write times out', () => cache.stats().l2.timeouts === 4);
+    await eventually('the background write times out', () => cache.stats().redis.timeouts === 4);
 
     expect(errors.map(({ operation, kind }) => `${operation}:${kind}`)).toEqual([
       'get:timeout',
@@ -159,7 +160,7 @@ describe('TieredCache when Redis fails', () => {
     expect(isRedisTimeoutError(first!.error)).toBe(true);
     expect(first!.error).toMatchObject({ operation: 'get', timeoutMs: 50 });
     expect(first).toMatchObject({ key: 'slow' });
-    expect(cache.stats().l2).toMatchObject({ errors: 4, timeouts: 4 });
+    expect(cache.stats().redis).toMatchObject({ errors: 4, timeouts: 4 });
 
     await admin.ping(); // answered once the pause is over
     await cache.close(); // waits for nothing: every call has settled or timed out

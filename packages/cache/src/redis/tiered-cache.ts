@@ -64,7 +64,13 @@ export interface TieredCacheStats {
     misses: number;
     /** Values and tombstones Redis stored (not loaded values it refused), corrupt values deleted. */
     writes: number;
-    /** Failed Redis calls of every kind, timeouts and skipped (unavailable) calls included. */
+  };
+  /** The Redis calls, counted as by every Breakwater Redis store. */
+  redis: {
+    /**
+     * Failed or skipped Redis calls of every kind: timeouts, skipped (unavailable) calls,
+     * errors, lost subscriptions and corrupt values read.
+     */
     errors: number;
     /** The calls among `errors` that exceeded `redisTimeoutMs`. */
     timeouts: number;
@@ -375,6 +381,11 @@ export class TieredCache<V, C = unknown> {
     await this.close();
   }
 
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
   // ---------------------------------------------------------------- observing
 
   /** Called with every failed Redis call (timeouts, skipped calls, errors, corrupt data). */
@@ -390,8 +401,8 @@ export class TieredCache<V, C = unknown> {
         hits: this.#hits,
         misses: this.#misses,
         writes: this.#writes,
-        ...this.#redis.stats(),
       },
+      redis: this.#redis.stats(),
       invalidations: { sent: this.#sent, received: this.#received, flushes: this.#flushes },
     };
   }

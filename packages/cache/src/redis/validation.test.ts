@@ -374,7 +374,7 @@ describe('TieredCache with a misbehaving client', () => {
     await cache.set('k', 'v');
     expect(cache.get('k')).toBe('v');
     expect(errors).toMatchObject([{ operation: 'set', kind: 'error', key: 'k' }]);
-    expect(cache.stats().l2.errors).toBe(1);
+    expect(cache.stats().redis.errors).toBe(1);
     await cache.close();
   });
 
@@ -486,6 +486,6 @@ describe('TieredCache with a misbehaving client', () => {
       timeout: 5000,
     });
     await cache.close();
-    expect(cache.stats().l2.errors).toBe(1); // reported once per outage, not per retry
+    expect(cache.stats().redis.errors).toBe(1); // reported once per outage, not per retry
   });
 });
