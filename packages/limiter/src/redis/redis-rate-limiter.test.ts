@@ -201,7 +201,13 @@ describe('large limits on the server clock (epoch ms)', () => {
 
 describe('acquire', () => {
   it('waits for the next allowance, then takes it', async () => {
-    const limiter = new RedisRateLimiter({ redis: client, limits: { limit: 1, windowMs: 40 } });
+    // The window runs on Redis's clock: wide enough that the second decision still falls in
+    // it on a loaded machine, and Redis calls may take long before the outage policy decides.
+    const limiter = new RedisRateLimiter({
+      redis: client,
+      limits: { limit: 1, windowMs: 500 },
+      redisTimeoutMs: 5_000,
+    });
     const key = fresh();
     expect(await limiter.acquire(key)).toMatchObject({ allowed: true });
     // Denied now (and remembered by the block cache), allowed after the wait.
