@@ -249,10 +249,8 @@ export class BatchQueue<I, R> {
   #wait(entry: Entry<I, R>): void {
     this.#waited++;
     entry.state = WAITING;
-    const signal = entry.signal;
-    entry.signal = undefined;
     const waiter = new Waiter<void>({
-      signal,
+      signal: entry.signal,
       onAbort: () => {
         const index = this.#waiters.indexOf(entry);
         if (index >= 0) this.#waiters.splice(index, 1);
@@ -262,7 +260,6 @@ export class BatchQueue<I, R> {
       },
     });
     entry.waiter = waiter;
-    entry.signal = signal;
     waiter.promise.then(undefined, entry.reject);
     this.#waiters.push(entry);
   }

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { Cache } from '@breakwater/cache';
 import { stableKey } from '@breakwater/core';
 import { createManualClock } from '@breakwater/testing';
@@ -79,6 +80,92 @@ describe('createLoader', () => {
     await endOfTick();
     controller.abort('enough');
     await expect(many).rejects.toBe('enough');
+  });
+
+  it('loadMany puts a constant number of listeners on its signal, whatever the keys', async () => {
+    const loader = createLoader<string, string>({
+      batch: (keys) => new Promise<string[]>(() => void keys),
+    });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const keys = Array.from({ length: 50 }, (_, i) => `k${i}`);
+      const many = loader.loadMany(keys, { signal: controller.signal });
+      expect(getEventListeners(controller.signal, 'abort').length).toBeLessThanOrEqual(1);
+      await endOfTick();
+      expect(getEventListeners(controller.signal, 'abort').length).toBeLessThanOrEqual(1);
+      const reason = new Error('enough');
+      controller.abort(reason);
+      await expect(many).rejects.toBe(reason);
+      await endOfTick();
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+      expect(loader.stats()).toMatchObject({ loads: 50, aborted: 50, pending: 0 });
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('loadMany lets each key of an aborted call reject with the reason and then detaches', async () => {
+    const loader = createLoader<string, string>({ batch: (keys) => keys });
+    const controller = new AbortController();
+    const seen: unknown[] = [];
+    const original = loader.load.bind(loader);
+    loader.load = (key, options) => {
+      const promise = original(key, options);
+      promise.catch((error: unknown) => seen.push(error));
+      return promise;
+    };
+    const many = loader.loadMany(['a', 'b', 'c'], { signal: controller.signal });
+    controller.abort('stop');
+    await expect(many).rejects.toBe('stop');
+    await endOfTick();
+    expect(seen).toEqual(['stop', 'stop', 'stop']);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    const done = new AbortController();
+    expect(await loader.loadMany(['a', 'x'], { signal: done.signal })).toEqual(['a', 'x']);
+    expect(getEventListeners(done.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('rejects a load whose signal has aborted, even when its key is cached', async () => {
+    const loader = createLoader<string, string>({ batch: (keys) => keys, cache: new Map() });
+    expect(await loader.load('a')).toBe('a');
+    const reason = new Error('gone');
+    await expect(loader.load('a', { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(await loader.load('a', { signal: new AbortController().signal })).toBe('a');
+    expect(loader.stats()).toMatchObject({ loads: 3, cacheHits: 1, aborted: 1 });
+  });
+
+  it('counts in stats().aborted every load rejected with its own signal.reason', async () => {
+    let release: () => void = () => {};
+    const loader = createLoader<string, string>({
+      batch: (keys) =>
+        new Promise<string[]>((resolve) => {
+          release = () => resolve(keys);
+        }),
+    });
+    // One of two callers of a shared load leaves.
+    const c1 = new AbortController();
+    const x1 = loader.load('x', { signal: c1.signal });
+    const x2 = loader.load('x', { signal: new AbortController().signal });
+    // A caller joins a load without a signal, then leaves.
+    const y1 = loader.load('y');
+    const c2 = new AbortController();
+    const y2 = loader.load('y', { signal: c2.signal });
+    // A caller whose signal has already aborted.
+    const z = loader.load('z', { signal: AbortSignal.abort('early') });
+    const zDone = expect(z).rejects.toBe('early');
+    await endOfTick();
+    c1.abort('one');
+    c2.abort('two');
+    await expect(x1).rejects.toBe('one');
+    await expect(y2).rejects.toBe('two');
+    await zDone;
+    release();
+    expect(await x2).toBe('x');
+    expect(await y1).toBe('y');
+    expect(loader.stats()).toMatchObject({ loads: 5, aborted: 3, fulfilled: 2 });
   });
 
   it('keys non-string keys by stableKey, or by cacheKey', async () => {
@@ -292,7 +379,11 @@ describe('createLoader', () => {
             expect(keys.length).toBeLessThanOrEqual(maxBatchSize);
           }
           await loader.close();
-          expect(loader.stats()).toMatchObject({ pending: 0, inFlight: 0 });
+          expect(loader.stats()).toMatchObject({
+            pending: 0,
+            inFlight: 0,
+            aborted: loads.filter((load) => load.abort).length,
+          });
         },
       ),
       { numRuns: 100 },

@@ -1,8 +1,10 @@
+import { setMaxListeners } from 'node:events';
 import { Coalescer } from '@breakwater/coalescer';
 import {
   checkFunction,
   checkOptionalFunction,
   invalidMessage,
+  linkSignal,
   promiseTry,
   raceSignal,
   stableKey,
@@ -62,6 +64,11 @@ export interface LoaderOptions<K, V> extends BatchingOptions<K> {
 
 /** What `loader.stats()` returns: the batcher's fields and the loader's own. */
 export interface LoaderStats extends BatcherCounters {
+  /**
+   * Loads rejected with their own `signal.reason`: aborted before they started, while
+   * waiting alone or beside other callers of their key, or inside `loadMany` (counter).
+   */
+  aborted: number;
   /** `load` calls, those of `loadMany` included (counter). */
   loads: number;
   /** Loads answered by the cache (counter). */
@@ -126,6 +133,8 @@ export class Loader<K, V> implements AsyncDisposable {
   #cacheHits = 0;
   /** Loads that joined a load without a shared signal (the coalescer counts the others). */
   #joined = 0;
+  /** Loads rejected with their own `signal.reason`. */
+  #aborted = 0;
   #closed: Promise<void> | undefined = undefined;
 
   /** @throws TypeError / RangeError naming the first invalid option. */
@@ -170,6 +179,10 @@ export class Loader<K, V> implements AsyncDisposable {
     }
     if (this.#closed !== undefined) return Promise.reject(new BatcherClosedError());
     this.#loads++;
+    if (signal?.aborted === true) {
+      this.#aborted++;
+      return Promise.reject(signal.reason);
+    }
     const cache = this.#cache;
     if (cache !== undefined) {
       const hit = cache.get(id);
@@ -188,14 +201,22 @@ export class Loader<K, V> implements AsyncDisposable {
       this.#joined++;
       return current.promise;
     }
+    let promise: Promise<V>;
     if (current !== undefined && !current.shared) {
       // That load has a caller without a signal: it runs to the end, this caller may leave.
       this.#joined++;
-      return raceSignal(current.promise, signal);
+      promise = raceSignal(current.promise, signal);
+    } else {
+      // Callers that may all leave: the coalescer shares the load among them and aborts its
+      // signal, which takes the key out of its batch, once every one of them has left.
+      promise = this.#coalescer.run(id, (shared) => this.#start(key, id, shared, true), {
+        signal,
+      });
     }
-    // Callers that may all leave: the coalescer shares the load among them and aborts its
-    // signal, which takes the key out of its batch, once every one of them has left.
-    return this.#coalescer.run(id, (shared) => this.#start(key, id, shared, true), { signal });
+    return promise.then(undefined, (error: unknown) => {
+      if (signal.aborted && error === signal.reason) this.#aborted++;
+      throw error;
+    });
   }
 
   /** Queues `key` and records its load as in flight until its batch settles. */
@@ -265,14 +286,26 @@ export class Loader<K, V> implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (signal === undefined) {
+      return Promise.all(keys.map((key) => this.load(key).then(undefined, errorAsResult)));
+    }
+    // One listener on the caller's signal, whatever the number of keys: the loads listen to
+    // a signal of their own, aborted with the caller's reason and detached once settled.
+    const link = linkSignal(signal);
+    const inner = link.signal;
+    // One listener per key in flight, all gone once they settle: not a leak.
+    setMaxListeners(0, inner);
+    const loadOptions: BatcherAddOptions = { signal: inner };
     const all = Promise.all(
       keys.map((key) =>
-        this.load(key, options).then(undefined, (error: unknown) =>
-          error instanceof Error && signal?.aborted !== true ? error : Promise.reject(error),
+        this.load(key, loadOptions).then(undefined, (error: unknown) =>
+          error instanceof Error && !inner.aborted ? error : Promise.reject(error),
         ),
       ),
     );
-    return signal === undefined ? all : raceSignal(all, signal);
+    const result = raceSignal(all, inner);
+    result.then(link.dispose, link.dispose);
+    return result;
   }
 
   /**
@@ -328,6 +361,7 @@ export class Loader<K, V> implements AsyncDisposable {
     const queue = this.#queue;
     return {
       ...queue.counters(),
+      aborted: this.#aborted,
       loads: this.#loads,
       cacheHits: this.#cacheHits,
       shared: this.#joined + this.#coalescer.stats().joined,
@@ -362,3 +396,9 @@ export function createLoader<K, V>(options: LoaderOptions<K, V>): Loader<K, V> {
 }
 
 function noop(): void {}
+
+/** A load's `Error` becomes its slot in `loadMany`'s result; anything else rejects it. */
+function errorAsResult(error: unknown): Error {
+  if (error instanceof Error) return error;
+  throw error;
+}
