@@ -517,6 +517,41 @@ describe('CircuitBreaker: manual states, events, stats and snapshots', () => {
     expect(closed.stats().window.calls).toBe(4);
   });
 
+  it('restores the last open duration, so a decorrelated-jitter backoff goes on growing', async () => {
+    const clock = createManualClock(0);
+    const make = () =>
+      new CircuitBreaker({
+        clock,
+        random: () => 0.999,
+        minimumCalls: 1,
+        window: { type: 'count', size: 1 },
+        failureRateThreshold: 0.5,
+        openDurationMs: { type: 'decorrelated-jitter', initialDelayMs: 100, maxDelayMs: 1e6 },
+      });
+    const original = make();
+    await caught(original.execute(boom));
+    clock.advance(original.toJSON().openRemainingMs);
+    await caught(original.execute(boom)); // the probe fails: a longer opening
+    clock.advance(original.toJSON().openRemainingMs);
+    const snapshot = JSON.parse(JSON.stringify(original));
+    expect(snapshot).toMatchObject({ state: 'half-open', openRemainingMs: 0, openings: 2 });
+    expect(snapshot.lastOpenMs).toBeGreaterThan(100);
+    const restored = make();
+    restored.restore(snapshot);
+    await caught(original.execute(boom));
+    await caught(restored.execute(boom));
+    const next = original.toJSON().openRemainingMs;
+    expect(next).toBeGreaterThan(snapshot.lastOpenMs);
+    expect(restored.toJSON().openRemainingMs).toBe(next);
+    // Without `lastOpenMs` (an older snapshot) what is left of the opening stands in.
+    const older = make();
+    const { lastOpenMs: _, ...withoutLast } = snapshot;
+    older.restore({ ...withoutLast, state: 'open', openRemainingMs: 250 });
+    clock.advance(250);
+    await caught(older.execute(boom));
+    expect(older.toJSON().lastOpenMs).toBeLessThan(next);
+  });
+
   it('round-trips a time window', async () => {
     const clock = createManualClock(0);
     const options = {
@@ -543,6 +578,12 @@ describe('CircuitBreaker: manual states, events, stats and snapshots', () => {
       'Expected a breaker snapshot from toJSON(): got no object',
     );
     expect(() => breaker.restore({ ...good, version: 2 } as never)).toThrow('`version` must be 1');
+    for (const lastOpenMs of [-1, Number.NaN, Number.POSITIVE_INFINITY, '5']) {
+      expect(() => breaker.restore({ ...good, lastOpenMs } as never)).toThrow(
+        '`lastOpenMs` must be a finite number >= 0 when given',
+      );
+    }
+    expect(() => breaker.restore({ ...good, lastOpenMs: undefined })).not.toThrow();
     expect(() => breaker.restore({ ...good, state: 'ajar' } as never)).toThrow('`state`');
     expect(() => breaker.restore({ ...good, openings: -1 })).toThrow('`openings`');
     expect(() =>

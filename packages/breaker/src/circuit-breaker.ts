@@ -142,6 +142,11 @@ export interface BreakerSnapshot {
   state: BreakerState;
   /** With `state: 'open'`: whole ms (rounded up) until half-open. */
   openRemainingMs: number;
+  /**
+   * The full length of the last opening, in ms, from which a `decorrelated-jitter` backoff
+   * draws the next. Absent in older snapshots: what is left of the opening stands in.
+   */
+  lastOpenMs?: number | undefined;
   openings: number;
   consecutiveFailures: number;
   window: WindowSnapshot;
@@ -507,6 +512,7 @@ export class CircuitBreaker implements Policy {
       version: 1,
       state,
       openRemainingMs: state === 'open' ? wholeMs(this.#openUntil - now) : 0,
+      lastOpenMs: this.#lastOpenMs,
       openings: this.#openings,
       consecutiveFailures: this.#consecutive,
       window: this.#window.snapshot(this.#timed ? now : 0),
@@ -525,8 +531,8 @@ export class CircuitBreaker implements Policy {
     this.#openings = snapshot.openings;
     this.#consecutive = snapshot.consecutiveFailures;
     this.#openUntil = now + snapshot.openRemainingMs;
-    // The last full duration is not in the snapshot: what is left of it stands in.
-    this.#lastOpenMs = snapshot.openRemainingMs;
+    // An older snapshot lacks the last full duration: what is left of it stands in.
+    this.#lastOpenMs = snapshot.lastOpenMs ?? snapshot.openRemainingMs;
     this.#probesStarted = 0;
     this.#probesSucceeded = 0;
     // Always a new epoch: calls admitted before the restore must not count after it.
@@ -559,6 +565,13 @@ function checkSnapshot(
     const n = s![key];
     if (typeof n !== 'number' || !Number.isFinite(n) || n < 0)
       fail(`\`${key}\` must be a finite number >= 0`);
+  }
+  const lastOpenMs = s!.lastOpenMs;
+  if (
+    lastOpenMs !== undefined &&
+    (typeof lastOpenMs !== 'number' || !Number.isFinite(lastOpenMs) || lastOpenMs < 0)
+  ) {
+    fail('`lastOpenMs` must be a finite number >= 0 when given');
   }
   const window = s!.window as WindowSnapshot | undefined;
   if (typeof window !== 'object' || window === null || window.type !== windowType) {
