@@ -1,3 +1,4 @@
+import type { Clock } from '@breakwater/core';
 import { braces, Metric } from './metric.js';
 import { type MetricOptions, resolveMetricOptions } from './options.js';
 import type { Labels, SeriesBase } from './series-store.js';
@@ -34,9 +35,9 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
   readonly type = 'counter';
 
   /** @internal Built by {@link Registry.counter}. */
-  constructor(options: CounterOptions<L>, defaultMaxSeries: number) {
+  constructor(options: CounterOptions<L>, defaultMaxSeries: number, clock: Clock) {
     const resolved = resolveMetricOptions('counter', options, [], defaultMaxSeries);
-    super({ ...resolved, name: resolved.name.replace(/_total$/, '') }, options);
+    super({ ...resolved, name: resolved.name.replace(/_total$/, '') }, options, clock);
   }
 
   protected createSeries(
@@ -44,7 +45,7 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
     labelText: string,
     overflow: boolean,
   ): CounterSeries {
-    return { values, labelText, overflow, value: 0 };
+    return { values, labelText, overflow, touched: 0, removed: false, value: 0 };
   }
 
   /** Adds 1 (or `value`) to the unlabelled series, or to the series of `labels`. */
@@ -61,7 +62,7 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
     }
     checkIncrement(this.name, amount);
     series.value += amount;
-    if (series.overflow) this.overflowed++;
+    this.note(series);
   }
 
   /** The current value of the unlabelled series, or of the series of `labels`. */
@@ -72,15 +73,16 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
 
   /** The series of `labels`, resolved once: its `inc` does no lookup. */
   labels(labels: Labels<L>): CounterChild {
-    const series = this.resolve(labels);
+    let series = this.resolve(labels);
     const metric = this;
     return {
       inc(value = 1) {
         checkIncrement(metric.name, value);
+        if (series.removed) series = metric.revive(series);
         series.value += value;
-        if (series.overflow) metric.overflowed++;
+        metric.note(series);
       },
-      get: () => series.value,
+      get: () => (series.removed ? 0 : series.value),
     };
   }
 

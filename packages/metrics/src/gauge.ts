@@ -1,4 +1,4 @@
-import { checkOptionalFunction } from '@breakwater/core';
+import { type Clock, checkOptionalFunction } from '@breakwater/core';
 import { braces, Metric } from './metric.js';
 import { type MetricOptions, resolveMetricOptions } from './options.js';
 import type { Labels, SeriesBase } from './series-store.js';
@@ -44,9 +44,9 @@ export class Gauge<L extends string = never> extends Metric<GaugeSeries> {
   readonly #collect: ((gauge: Gauge<L>) => void) | undefined;
 
   /** @internal Built by {@link Registry.gauge}. */
-  constructor(options: GaugeOptions<L>, defaultMaxSeries: number) {
+  constructor(options: GaugeOptions<L>, defaultMaxSeries: number, clock: Clock) {
     const resolved = resolveMetricOptions('gauge', options, ['collect'], defaultMaxSeries);
-    super(resolved, options);
+    super(resolved, options, clock);
     this.#collect = checkOptionalFunction('collect', options.collect);
   }
 
@@ -55,7 +55,7 @@ export class Gauge<L extends string = never> extends Metric<GaugeSeries> {
     labelText: string,
     overflow: boolean,
   ): GaugeSeries {
-    return { values, labelText, overflow, value: 0 };
+    return { values, labelText, overflow, touched: 0, removed: false, value: 0 };
   }
 
   #series(labelsOrValue: Labels<L> | number | undefined): GaugeSeries {
@@ -67,7 +67,7 @@ export class Gauge<L extends string = never> extends Metric<GaugeSeries> {
   #add(series: GaugeSeries, value: number, what: string): void {
     checkFinite(this.name, what, value);
     series.value += value;
-    if (series.overflow) this.overflowed++;
+    this.note(series);
   }
 
   /** Sets the unlabelled series, or the series of `labels`, to `value`. */
@@ -77,7 +77,7 @@ export class Gauge<L extends string = never> extends Metric<GaugeSeries> {
     const amount = typeof labelsOrValue === 'number' ? labelsOrValue : (value as number);
     checkFinite(this.name, 'a gauge value', amount);
     series.value = amount;
-    if (series.overflow) this.overflowed++;
+    this.note(series);
   }
 
   /** Adds 1 (or `value`). */
@@ -102,17 +102,21 @@ export class Gauge<L extends string = never> extends Metric<GaugeSeries> {
 
   /** The series of `labels`, resolved once: its calls do no lookup. */
   labels(labels: Labels<L>): GaugeChild {
-    const series = this.resolve(labels);
-    const metric = this;
+    let series = this.resolve(labels);
+    const live = () => {
+      if (series.removed) series = this.revive(series);
+      return series;
+    };
     return {
-      set(value) {
-        checkFinite(metric.name, 'a gauge value', value);
-        series.value = value;
-        if (series.overflow) metric.overflowed++;
+      set: (value) => {
+        checkFinite(this.name, 'a gauge value', value);
+        const target = live();
+        target.value = value;
+        this.note(target);
       },
-      inc: (value = 1) => this.#add(series, value, 'a gauge increment'),
-      dec: (value = 1) => this.#add(series, -value, 'a gauge decrement'),
-      get: () => series.value,
+      inc: (value = 1) => this.#add(live(), value, 'a gauge increment'),
+      dec: (value = 1) => this.#add(live(), -value, 'a gauge decrement'),
+      get: () => (series.removed ? 0 : series.value),
     };
   }
 

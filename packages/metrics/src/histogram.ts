@@ -68,7 +68,7 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
       );
     }
     const buckets = resolveBuckets(resolved.name, options.buckets);
-    super(resolved, options);
+    super(resolved, options, clock);
     this.buckets = buckets;
     this.#le = [...buckets.map(formatValue), '+Inf'];
     this.#clock = clock;
@@ -83,6 +83,8 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
       values,
       labelText,
       overflow,
+      touched: 0,
+      removed: false,
       counts: new Float64Array(this.buckets.length),
       sum: 0,
       count: 0,
@@ -102,7 +104,7 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
     if (i < n) series.counts[i] = (series.counts[i] as number) + 1;
     series.sum += value;
     series.count++;
-    if (series.overflow) this.overflowed++;
+    this.note(series);
   }
 
   /** Records one observation in the unlabelled series, or in the series of `labels`. */
@@ -121,24 +123,28 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
   startTimer(...args: [L] extends [never] ? [] : [labels: Labels<L>]): () => number;
   startTimer(labels?: Labels<L>): () => number {
     const series = labels === undefined ? this.single() : this.resolve(labels);
-    return this.#timer(series);
+    return this.#timer(() => (series.removed ? this.revive(series) : series));
   }
 
-  #timer(series: HistogramSeries): () => number {
+  #timer(target: () => HistogramSeries): () => number {
     const start = this.#clock.now();
     return () => {
       const seconds = (this.#clock.now() - start) / 1000;
-      this.#record(series, seconds);
+      this.#record(target(), seconds);
       return seconds;
     };
   }
 
   /** The series of `labels`, resolved once: its `observe` does no lookup. */
   labels(labels: Labels<L>): HistogramChild {
-    const series = this.resolve(labels);
+    let series = this.resolve(labels);
+    const live = () => {
+      if (series.removed) series = this.revive(series);
+      return series;
+    };
     return {
-      observe: (value) => this.#record(series, value),
-      startTimer: () => this.#timer(series),
+      observe: (value) => this.#record(live(), value),
+      startTimer: () => this.#timer(live),
     };
   }
 

@@ -1,3 +1,4 @@
+import type { Clock } from '@breakwater/core';
 import type { ResolvedMetricOptions } from './options.js';
 import { type SeriesBase, SeriesStore } from './series-store.js';
 import { escapeHelp } from './text.js';
@@ -22,8 +23,13 @@ export abstract class Metric<S extends SeriesBase> extends SeriesStore<S> {
   /** The options as given, to compare a second registration of the same name. */
   readonly definition: Readonly<Record<string, unknown>>;
 
-  constructor(options: ResolvedMetricOptions, definition: object) {
-    super(options.name, options.labelNames, { maxSeries: options.maxSeries });
+  constructor(options: ResolvedMetricOptions, definition: object, clock: Clock) {
+    super(options.name, options.labelNames, {
+      maxSeries: options.maxSeries,
+      maxLabelValues: options.maxLabelValues,
+      ttlMs: options.ttlMs,
+      clock,
+    });
     this.help = options.help;
     this.unit = options.unit;
     this.definition = { ...definition };

@@ -2,6 +2,7 @@ import {
   type Clock,
   checkInteger,
   checkKnownKeys,
+  checkNumber,
   checkOptions,
   checkString,
   invalidMessage,
@@ -16,7 +17,7 @@ export interface RegistryOptions {
    * @default 10000
    */
   maxSeriesPerMetric?: number | undefined;
-  /** Time source of `startTimer`, in ms. @default monotonicClock (performance.now) */
+  /** Time source of `startTimer` and of series TTLs (`ttlMs`), in ms. @default monotonicClock (performance.now) */
   clock?: Clock | undefined;
 }
 
@@ -32,6 +33,17 @@ export interface MetricOptions<L extends string = never> {
   unit?: string | undefined;
   /** Series this metric may hold before new label combinations overflow. An integer >= 1. @default the registry's `maxSeriesPerMetric` */
   maxSeries?: number | undefined;
+  /**
+   * Distinct values a label may take before new label combinations overflow: one number
+   * for every label, or per label name (`{ route: 200 }`); integers >= 1. @default no limit
+   */
+  maxLabelValues?: number | { readonly [K in L]?: number | undefined } | undefined;
+  /**
+   * A labelled series not measured for this long is removed at the next scrape (a counter
+   * restarts from 0 if measured again). Compared with clock readings, no timer: > 0, up to
+   * 2^52 - 1 ms. @default none (series never expire)
+   */
+  ttlMs?: number | undefined;
 }
 
 /** The resolved, validated common options. */
@@ -41,9 +53,19 @@ export interface ResolvedMetricOptions {
   readonly labelNames: readonly string[];
   readonly unit: string | undefined;
   readonly maxSeries: number;
+  readonly maxLabelValues: readonly number[];
+  readonly ttlMs: number | undefined;
 }
 
-const COMMON_KEYS = ['name', 'help', 'labelNames', 'unit', 'maxSeries'] as const;
+const COMMON_KEYS = [
+  'name',
+  'help',
+  'labelNames',
+  'unit',
+  'maxSeries',
+  'maxLabelValues',
+  'ttlMs',
+] as const;
 
 /** Validates the options every metric takes; `extra` lists the type's own option keys. */
 export function resolveMetricOptions(
@@ -78,7 +100,36 @@ export function resolveMetricOptions(
     }
   }
   const maxSeries = checkInteger('maxSeries', raw.maxSeries, { min: 1, default: defaultMaxSeries });
-  return { name, help: raw.help, labelNames, unit, maxSeries };
+  const maxLabelValues = resolveMaxLabelValues(labelNames, raw.maxLabelValues);
+  const ttlMs =
+    raw.ttlMs === undefined
+      ? undefined
+      : checkNumber('ttlMs', raw.ttlMs, {
+          min: 0,
+          exclusiveMin: true,
+          max: Number.MAX_SAFE_INTEGER / 2,
+        });
+  return { name, help: raw.help, labelNames, unit, maxSeries, maxLabelValues, ttlMs };
+}
+
+function resolveMaxLabelValues(labelNames: readonly string[], value: unknown): readonly number[] {
+  if (value === undefined) return labelNames.map(() => Number.POSITIVE_INFINITY);
+  if (typeof value === 'number') {
+    const max = checkInteger('maxLabelValues', value, { min: 1 });
+    return labelNames.map(() => max);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(
+      invalidMessage('maxLabelValues', 'an integer or an object of integers by label name', value),
+    );
+  }
+  checkKnownKeys('maxLabelValues', value, labelNames);
+  return labelNames.map((label) => {
+    const max = (value as Record<string, unknown>)[label];
+    return max === undefined
+      ? Number.POSITIVE_INFINITY
+      : checkInteger(`maxLabelValues.${label}`, max, { min: 1 });
+  });
 }
 
 function resolveLabelNames(metric: string, value: unknown): readonly string[] {

@@ -66,12 +66,20 @@ export class Registry {
 
   /** Registers (or returns the identical) counter. */
   counter<L extends string = never>(options: CounterOptions<L>): Counter<L> {
-    return this.#register('counter', options, () => new Counter<L>(options, this.#maxSeries));
+    return this.#register(
+      'counter',
+      options,
+      () => new Counter<L>(options, this.#maxSeries, this.#clock),
+    );
   }
 
   /** Registers (or returns the identical) gauge. */
   gauge<L extends string = never>(options: GaugeOptions<L>): Gauge<L> {
-    return this.#register('gauge', options, () => new Gauge<L>(options, this.#maxSeries));
+    return this.#register(
+      'gauge',
+      options,
+      () => new Gauge<L>(options, this.#maxSeries, this.#clock),
+    );
   }
 
   /** Registers (or returns the identical) histogram. */
@@ -121,6 +129,7 @@ export class Registry {
     const parts: string[] = [];
     let overflow = '';
     for (const metric of this.#metrics.values()) {
+      metric.sweep();
       metric.collect();
       parts.push(metric.write(format));
       if (metric.overflowed > 0) {

@@ -18,11 +18,20 @@ export interface SeriesBase {
   readonly labelText: string;
   /** True for the one overflow series of a metric. */
   readonly overflow: boolean;
+  /** Clock reading of the last measurement (kept only with a `ttlMs`). */
+  touched: number;
+  /** True once the series expired and left the store; a bound child then resolves it again. */
+  removed: boolean;
 }
 
-/** Limits a series store enforces, resolved by the registry. */
+/** Limits a series store enforces, resolved from the metric's and the registry's options. */
 export interface StoreLimits {
   readonly maxSeries: number;
+  /** Per declared label, the distinct values it may take (`Infinity` for no limit). */
+  readonly maxLabelValues: readonly number[];
+  /** Series not measured for this long are removed at the next scrape; `undefined`: never. */
+  readonly ttlMs: number | undefined;
+  readonly clock: { now(): number };
 }
 
 type Level<S> = Map<string, Level<S> | S>;
@@ -32,9 +41,10 @@ type Level<S> = Map<string, Level<S> | S>;
  * Maps, one level per declared label, so a lookup is one `Map.get` per label and never
  * builds a key string. The label object is read in declared order.
  *
- * Past `maxSeries` distinct series, a new label combination resolves to the overflow
- * series, whose labels all carry {@link OVERFLOW_VALUE}; it is created on first use and
- * is not counted in `maxSeries`.
+ * Past `maxSeries` distinct series, or when a label would take more distinct values than
+ * its `maxLabelValues`, a new label combination resolves to the overflow series, whose
+ * labels all carry {@link OVERFLOW_VALUE}; it is created on first use, is not counted in
+ * `maxSeries` and never expires.
  */
 export abstract class SeriesStore<S extends SeriesBase> {
   /** The metric's family name. */
@@ -49,11 +59,70 @@ export abstract class SeriesStore<S extends SeriesBase> {
   readonly #all: S[] = [];
   #single: S | undefined;
   #overflow: S | undefined;
+  /** Per label with a finite `maxLabelValues`: value → number of series using it. */
+  readonly #valueCounts: (Map<string, number> | undefined)[];
 
   constructor(name: string, labelNames: readonly string[], limits: StoreLimits) {
     this.name = name;
     this.labelNames = labelNames;
     this.#limits = limits;
+    this.#valueCounts = limits.maxLabelValues.map((max) =>
+      max === Number.POSITIVE_INFINITY ? undefined : new Map(),
+    );
+  }
+
+  /**
+   * Books one measurement of `series`: counts it when it went to the overflow series and
+   * stamps its time when the metric has a `ttlMs`.
+   */
+  protected note(series: S): void {
+    if (series.overflow) this.overflowed++;
+    if (this.#limits.ttlMs !== undefined) series.touched = this.#limits.clock.now();
+  }
+
+  /** The live series carrying the label values of an expired one (for a bound child). */
+  protected revive(series: S): S {
+    const labels: Record<string, string> = {};
+    for (let i = 0; i < this.labelNames.length; i++)
+      labels[this.labelNames[i] as string] = series.values[i] as string;
+    return this.resolve(labels);
+  }
+
+  /** Removes the labelled series not measured for `ttlMs`; called at scrape time. */
+  sweep(): void {
+    const ttlMs = this.#limits.ttlMs;
+    if (ttlMs === undefined || this.labelNames.length === 0) return;
+    const now = this.#limits.clock.now();
+    let kept = 0;
+    for (const series of this.#all) {
+      if (now - series.touched >= ttlMs) this.#remove(series);
+      else this.#all[kept++] = series;
+    }
+    this.#all.length = kept;
+  }
+
+  #remove(series: S): void {
+    series.removed = true;
+    const path: Level<S>[] = [];
+    let level: Level<S> = this.#root;
+    const last = series.values.length - 1;
+    for (let i = 0; i < last; i++) {
+      path.push(level);
+      level = level.get(series.values[i] as string) as Level<S>;
+    }
+    level.delete(series.values[last] as string);
+    for (let i = last - 1; i >= 0 && level.size === 0; i--) {
+      level = path[i] as Level<S>;
+      level.delete(series.values[i] as string);
+    }
+    for (let i = 0; i < this.#valueCounts.length; i++) {
+      const counts = this.#valueCounts[i];
+      if (counts === undefined) continue;
+      const value = series.values[i] as string;
+      const left = (counts.get(value) as number) - 1;
+      if (left === 0) counts.delete(value);
+      else counts.set(value, left);
+    }
   }
 
   /** Builds a new series with its numbers at zero. */
@@ -180,7 +249,18 @@ export abstract class SeriesStore<S extends SeriesBase> {
     // Past the limit, or labels spelling the overflow marker: the overflow series.
     if (this.#all.length >= this.#limits.maxSeries || this.#isOverflow(labels))
       return this.#overflowSeries();
+    for (let i = 0; i < values.length; i++) {
+      const counts = this.#valueCounts[i];
+      if (counts === undefined || counts.has(values[i] as string)) continue;
+      if (counts.size >= (this.#limits.maxLabelValues[i] as number)) return this.#overflowSeries();
+    }
+    for (let i = 0; i < values.length; i++) {
+      const counts = this.#valueCounts[i];
+      if (counts !== undefined)
+        counts.set(values[i] as string, (counts.get(values[i] as string) ?? 0) + 1);
+    }
     const series = this.createSeries(values, this.#labelText(values), false);
+    series.touched = this.#limits.clock.now();
     let level: Level<S> = this.#root;
     const last = values.length - 1;
     for (let i = 0; i < last; i++) {
