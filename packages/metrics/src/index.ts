@@ -14,5 +14,6 @@ export type { ExpositionFormat, MetricType } from './metric.js';
 export type { MetricOptions, RegistryOptions } from './options.js';
 export type { Exposition } from './registry.js';
 export { OVERFLOW_METRIC, Registry } from './registry.js';
+export { normalizeRoute } from './route.js';
 export type { Labels, LabelValue } from './series-store.js';
 export { OVERFLOW_VALUE } from './series-store.js';

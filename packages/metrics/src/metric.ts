@@ -28,6 +28,7 @@ export abstract class Metric<S extends SeriesBase> extends SeriesStore<S> {
       maxSeries: options.maxSeries,
       maxLabelValues: options.maxLabelValues,
       ttlMs: options.ttlMs,
+      normalize: options.normalize,
       clock,
     });
     this.help = options.help;

@@ -3,6 +3,7 @@ import {
   checkInteger,
   checkKnownKeys,
   checkNumber,
+  checkOptionalFunction,
   checkOptions,
   checkString,
   invalidMessage,
@@ -44,6 +45,12 @@ export interface MetricOptions<L extends string = never> {
    * 2^52 - 1 ms. @default none (series never expire)
    */
   ttlMs?: number | undefined;
+  /**
+   * Per label name, a function each value of that label goes through before the series is
+   * looked up (`{ route: normalizeRoute }`), so that `/users/1` and `/users/2` are one
+   * series. It must return a string. @default none
+   */
+  normalize?: { readonly [K in L]?: ((value: string) => string) | undefined } | undefined;
 }
 
 /** The resolved, validated common options. */
@@ -55,6 +62,7 @@ export interface ResolvedMetricOptions {
   readonly maxSeries: number;
   readonly maxLabelValues: readonly number[];
   readonly ttlMs: number | undefined;
+  readonly normalize: readonly (((value: string) => string) | undefined)[] | undefined;
 }
 
 const COMMON_KEYS = [
@@ -65,6 +73,7 @@ const COMMON_KEYS = [
   'maxSeries',
   'maxLabelValues',
   'ttlMs',
+  'normalize',
 ] as const;
 
 /** Validates the options every metric takes; `extra` lists the type's own option keys. */
@@ -109,7 +118,26 @@ export function resolveMetricOptions(
           exclusiveMin: true,
           max: Number.MAX_SAFE_INTEGER / 2,
         });
-  return { name, help: raw.help, labelNames, unit, maxSeries, maxLabelValues, ttlMs };
+  const normalize = resolveNormalize(labelNames, raw.normalize);
+  return { name, help: raw.help, labelNames, unit, maxSeries, maxLabelValues, ttlMs, normalize };
+}
+
+function resolveNormalize(
+  labelNames: readonly string[],
+  value: unknown,
+): readonly (((value: string) => string) | undefined)[] | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(invalidMessage('normalize', 'an object of functions by label name', value));
+  }
+  checkKnownKeys('normalize', value, labelNames);
+  const functions = labelNames.map((label) =>
+    checkOptionalFunction<(value: string) => string>(
+      `normalize.${label}`,
+      (value as Record<string, unknown>)[label],
+    ),
+  );
+  return functions.some((f) => f !== undefined) ? functions : undefined;
 }
 
 function resolveMaxLabelValues(labelNames: readonly string[], value: unknown): readonly number[] {

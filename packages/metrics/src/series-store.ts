@@ -32,6 +32,8 @@ export interface StoreLimits {
   /** Series not measured for this long are removed at the next scrape; `undefined`: never. */
   readonly ttlMs: number | undefined;
   readonly clock: { now(): number };
+  /** Per declared label, the function its values go through first; `undefined` when none has one. */
+  readonly normalize?: readonly (((value: string) => string) | undefined)[] | undefined;
 }
 
 type Level<S> = Map<string, Level<S> | S>;
@@ -61,6 +63,7 @@ export abstract class SeriesStore<S extends SeriesBase> {
   #overflow: S | undefined;
   /** Per label with a finite `maxLabelValues`: value → number of series using it. */
   readonly #valueCounts: (Map<string, number> | undefined)[];
+  #reviving = false;
 
   constructor(name: string, labelNames: readonly string[], limits: StoreLimits) {
     this.name = name;
@@ -85,7 +88,13 @@ export abstract class SeriesStore<S extends SeriesBase> {
     const labels: Record<string, string> = {};
     for (let i = 0; i < this.labelNames.length; i++)
       labels[this.labelNames[i] as string] = series.values[i] as string;
-    return this.resolve(labels);
+    // The values are normalized already: look them up as they are.
+    this.#reviving = true;
+    try {
+      return this.resolve(labels);
+    } finally {
+      this.#reviving = false;
+    }
   }
 
   /** Removes the labelled series not measured for `ttlMs`; called at scrape time. */
@@ -204,8 +213,18 @@ export abstract class SeriesStore<S extends SeriesBase> {
   #value(labels: object, i: number): string {
     const name = this.labelNames[i] as string;
     const value = (labels as Record<string, unknown>)[name];
-    if (typeof value === 'string') return value;
-    if (typeof value === 'number') return String(value);
+    if (typeof value === 'string' || typeof value === 'number') {
+      const text = typeof value === 'string' ? value : String(value);
+      const normalize = this.#limits.normalize?.[i];
+      if (normalize === undefined || this.#reviving) return text;
+      const normalized: unknown = normalize(text);
+      if (typeof normalized === 'string') return normalized;
+      throw new MetricsLabelError(
+        this.name,
+        name,
+        `the normalizer returned ${typeof normalized} for ${JSON.stringify(text)}, expected a string`,
+      );
+    }
     if (value === undefined) this.#mismatch(labels);
     throw new MetricsLabelError(
       this.name,
