@@ -1,11 +1,17 @@
-import type { Clock } from '@breakwater/core';
 import { braces, Metric } from './metric.js';
-import { type MetricOptions, resolveMetricOptions } from './options.js';
+import {
+  type MetricContext,
+  type MetricOptions,
+  resolveMetricOptions,
+  type SampledMetricOptions,
+} from './options.js';
 import type { Labels, SeriesBase } from './series-store.js';
 import { formatValue } from './text.js';
 
 /** Options of {@link Registry.counter}. */
-export interface CounterOptions<L extends string = never> extends MetricOptions<L> {}
+export interface CounterOptions<L extends string = never>
+  extends MetricOptions<L>,
+    SampledMetricOptions {}
 
 interface CounterSeries extends SeriesBase {
   value: number;
@@ -35,9 +41,9 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
   readonly type = 'counter';
 
   /** @internal Built by {@link Registry.counter}. */
-  constructor(options: CounterOptions<L>, defaultMaxSeries: number, clock: Clock) {
-    const resolved = resolveMetricOptions('counter', options, [], defaultMaxSeries);
-    super({ ...resolved, name: resolved.name.replace(/_total$/, '') }, options, clock);
+  constructor(options: CounterOptions<L>, context: MetricContext) {
+    const resolved = resolveMetricOptions('counter', options, ['sampleRate'], context.maxSeries);
+    super({ ...resolved, name: resolved.name.replace(/_total$/, '') }, options, context);
   }
 
   protected createSeries(
@@ -51,17 +57,12 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
   /** Adds 1 (or `value`) to the unlabelled series, or to the series of `labels`. */
   inc(...args: [L] extends [never] ? [value?: number] : [labels: Labels<L>, value?: number]): void;
   inc(labelsOrValue?: Labels<L> | number, value?: number): void {
-    let series: CounterSeries;
-    let amount: number;
-    if (labelsOrValue === undefined || typeof labelsOrValue === 'number') {
-      series = this.single();
-      amount = labelsOrValue ?? 1;
-    } else {
-      series = this.resolve(labelsOrValue);
-      amount = value ?? 1;
-    }
+    const plain = labelsOrValue === undefined || typeof labelsOrValue === 'number';
+    const amount = plain ? (labelsOrValue ?? 1) : (value ?? 1);
     checkIncrement(this.name, amount);
-    series.value += amount;
+    if (!this.keep()) return;
+    const series = plain ? this.single() : this.resolve(labelsOrValue);
+    series.value += amount * this.sampleRate;
     this.note(series);
   }
 
@@ -78,8 +79,9 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
     return {
       inc(value = 1) {
         checkIncrement(metric.name, value);
+        if (!metric.keep()) return;
         if (series.removed) series = metric.revive(series);
-        series.value += value;
+        series.value += value * metric.sampleRate;
         metric.note(series);
       },
       get: () => (series.removed ? 0 : series.value),

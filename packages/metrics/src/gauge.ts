@@ -1,6 +1,6 @@
-import { type Clock, checkOptionalFunction } from '@breakwater/core';
+import { checkOptionalFunction } from '@breakwater/core';
 import { braces, Metric } from './metric.js';
-import { type MetricOptions, resolveMetricOptions } from './options.js';
+import { type MetricContext, type MetricOptions, resolveMetricOptions } from './options.js';
 import type { Labels, SeriesBase } from './series-store.js';
 import { formatValue } from './text.js';
 
@@ -44,9 +44,9 @@ export class Gauge<L extends string = never> extends Metric<GaugeSeries> {
   readonly #collect: ((gauge: Gauge<L>) => void) | undefined;
 
   /** @internal Built by {@link Registry.gauge}. */
-  constructor(options: GaugeOptions<L>, defaultMaxSeries: number, clock: Clock) {
-    const resolved = resolveMetricOptions('gauge', options, ['collect'], defaultMaxSeries);
-    super(resolved, options, clock);
+  constructor(options: GaugeOptions<L>, context: MetricContext) {
+    const resolved = resolveMetricOptions('gauge', options, ['collect'], context.maxSeries);
+    super(resolved, options, context);
     this.#collect = checkOptionalFunction('collect', options.collect);
   }
 

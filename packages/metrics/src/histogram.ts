@@ -2,12 +2,19 @@ import { type Clock, invalidMessage } from '@breakwater/core';
 import { DEFAULT_BUCKETS } from './buckets.js';
 import { MetricsLabelError } from './errors.js';
 import { Metric } from './metric.js';
-import { type MetricOptions, resolveMetricOptions } from './options.js';
+import {
+  type MetricContext,
+  type MetricOptions,
+  resolveMetricOptions,
+  type SampledMetricOptions,
+} from './options.js';
 import type { Labels, SeriesBase } from './series-store.js';
 import { formatValue } from './text.js';
 
 /** Options of {@link Registry.histogram}. */
-export interface HistogramOptions<L extends string = never> extends MetricOptions<L> {
+export interface HistogramOptions<L extends string = never>
+  extends MetricOptions<L>,
+    SampledMetricOptions {
   /**
    * Upper bounds of the buckets, finite and strictly increasing; the `+Inf` bucket is
    * always added (a trailing `Infinity` is accepted and dropped). `le` is not a label name.
@@ -58,8 +65,13 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
   readonly #clock: Clock;
 
   /** @internal Built by {@link Registry.histogram}. */
-  constructor(options: HistogramOptions<L>, defaultMaxSeries: number, clock: Clock) {
-    const resolved = resolveMetricOptions('histogram', options, ['buckets'], defaultMaxSeries);
+  constructor(options: HistogramOptions<L>, context: MetricContext) {
+    const resolved = resolveMetricOptions(
+      'histogram',
+      options,
+      ['buckets', 'sampleRate'],
+      context.maxSeries,
+    );
     if (resolved.labelNames.includes('le')) {
       throw new MetricsLabelError(
         resolved.name,
@@ -68,10 +80,10 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
       );
     }
     const buckets = resolveBuckets(resolved.name, options.buckets);
-    super(resolved, options, clock);
+    super(resolved, options, context);
     this.buckets = buckets;
     this.#le = [...buckets.map(formatValue), '+Inf'];
-    this.#clock = clock;
+    this.#clock = context.clock;
   }
 
   protected createSeries(
@@ -91,19 +103,26 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
     };
   }
 
-  #record(series: HistogramSeries, value: number): void {
+  /** Checks an observation; true when sampling keeps it. */
+  #kept(value: number): boolean {
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw new RangeError(
         `Metric "${this.name}": an observation must be a finite number, got ${String(value)} (${typeof value})`,
       );
     }
+    return this.keep();
+  }
+
+  /** Adds a kept observation, `sampleRate` times. */
+  #add(series: HistogramSeries, value: number): void {
     const buckets = this.buckets;
+    const weight = this.sampleRate;
     const n = buckets.length;
     let i = 0;
     while (i < n && value > (buckets[i] as number)) i++;
-    if (i < n) series.counts[i] = (series.counts[i] as number) + 1;
-    series.sum += value;
-    series.count++;
+    if (i < n) series.counts[i] = (series.counts[i] as number) + weight;
+    series.sum += value * weight;
+    series.count += weight;
     this.note(series);
   }
 
@@ -112,8 +131,9 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
     ...args: [L] extends [never] ? [value: number] : [labels: Labels<L>, value: number]
   ): void;
   observe(labelsOrValue: Labels<L> | number, value?: number): void {
-    if (typeof labelsOrValue === 'number') this.#record(this.single(), labelsOrValue);
-    else this.#record(this.resolve(labelsOrValue), value as number);
+    if (typeof labelsOrValue === 'number') {
+      if (this.#kept(labelsOrValue)) this.#add(this.single(), labelsOrValue);
+    } else if (this.#kept(value as number)) this.#add(this.resolve(labelsOrValue), value as number);
   }
 
   /**
@@ -130,7 +150,7 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
     const start = this.#clock.now();
     return () => {
       const seconds = (this.#clock.now() - start) / 1000;
-      this.#record(target(), seconds);
+      if (this.#kept(seconds)) this.#add(target(), seconds);
       return seconds;
     };
   }
@@ -143,7 +163,9 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
       return series;
     };
     return {
-      observe: (value) => this.#record(live(), value),
+      observe: (value) => {
+        if (this.#kept(value)) this.#add(live(), value);
+      },
       startTimer: () => this.#timer(live),
     };
   }

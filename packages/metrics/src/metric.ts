@@ -1,5 +1,4 @@
-import type { Clock } from '@breakwater/core';
-import type { ResolvedMetricOptions } from './options.js';
+import type { MetricContext, ResolvedMetricOptions } from './options.js';
 import { type SeriesBase, SeriesStore } from './series-store.js';
 import { escapeHelp } from './text.js';
 
@@ -23,17 +22,29 @@ export abstract class Metric<S extends SeriesBase> extends SeriesStore<S> {
   /** The options as given, to compare a second registration of the same name. */
   readonly definition: Readonly<Record<string, unknown>>;
 
-  constructor(options: ResolvedMetricOptions, definition: object, clock: Clock) {
+  /** One measurement in `sampleRate` is kept (1: all). */
+  readonly sampleRate: number;
+  readonly #random: () => number;
+
+  constructor(options: ResolvedMetricOptions, definition: object, context: MetricContext) {
     super(options.name, options.labelNames, {
       maxSeries: options.maxSeries,
       maxLabelValues: options.maxLabelValues,
       ttlMs: options.ttlMs,
       normalize: options.normalize,
-      clock,
+      clock: context.clock,
+      weight: options.sampleRate,
     });
+    this.sampleRate = options.sampleRate;
+    this.#random = context.random;
     this.help = options.help;
     this.unit = options.unit;
     this.definition = { ...definition };
+  }
+
+  /** True when this measurement is kept: always without sampling, one in `sampleRate` at random otherwise. */
+  protected keep(): boolean {
+    return this.sampleRate === 1 || this.#random() * this.sampleRate < 1;
   }
 
   /** The sample names this metric writes (`x_total`, `x_bucket`, …). */
@@ -48,7 +59,9 @@ export abstract class Metric<S extends SeriesBase> extends SeriesStore<S> {
     // The text format 0.0.4 names a counter's metadata after its sample (`x_total`);
     // OpenMetrics names it after the family (`x`).
     const family = !om && this.type === 'counter' ? `${this.name}_total` : this.name;
-    let out = `# HELP ${family} ${escapeHelp(this.help, om)}\n# TYPE ${family} ${this.type}\n`;
+    const help =
+      this.sampleRate === 1 ? this.help : `${this.help} (sampled 1 in ${this.sampleRate})`;
+    let out = `# HELP ${family} ${escapeHelp(help, om)}\n# TYPE ${family} ${this.type}\n`;
     if (om && this.unit !== undefined) out += `# UNIT ${family} ${this.unit}\n`;
     return out + this.writeSamples();
   }

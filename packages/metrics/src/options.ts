@@ -20,6 +20,8 @@ export interface RegistryOptions {
   maxSeriesPerMetric?: number | undefined;
   /** Time source of `startTimer` and of series TTLs (`ttlMs`), in ms. @default monotonicClock (performance.now) */
   clock?: Clock | undefined;
+  /** Random numbers in [0, 1) for `sampleRate`. @default Math.random */
+  random?: (() => number) | undefined;
 }
 
 /** Options every metric type takes. */
@@ -63,6 +65,24 @@ export interface ResolvedMetricOptions {
   readonly maxLabelValues: readonly number[];
   readonly ttlMs: number | undefined;
   readonly normalize: readonly (((value: string) => string) | undefined)[] | undefined;
+  readonly sampleRate: number;
+}
+
+/** What the registry hands every metric it builds. */
+export interface MetricContext {
+  readonly maxSeries: number;
+  readonly clock: Clock;
+  readonly random: () => number;
+}
+
+/** Options of the metric types that can sample (counter, histogram). */
+export interface SampledMetricOptions {
+  /**
+   * Keep one measurement in `sampleRate`, chosen at random (the registry's `random`), and
+   * count each kept one `sampleRate` times, so totals stay unbiased; the rate is shown in
+   * the HELP text. An integer >= 1. @default 1 (every measurement)
+   */
+  sampleRate?: number | undefined;
 }
 
 const COMMON_KEYS = [
@@ -119,7 +139,21 @@ export function resolveMetricOptions(
           max: Number.MAX_SAFE_INTEGER / 2,
         });
   const normalize = resolveNormalize(labelNames, raw.normalize);
-  return { name, help: raw.help, labelNames, unit, maxSeries, maxLabelValues, ttlMs, normalize };
+  const sampleRate = checkInteger('sampleRate', (raw as SampledMetricOptions).sampleRate, {
+    min: 1,
+    default: 1,
+  });
+  return {
+    name,
+    help: raw.help,
+    labelNames,
+    unit,
+    maxSeries,
+    maxLabelValues,
+    ttlMs,
+    normalize,
+    sampleRate,
+  };
 }
 
 function resolveNormalize(

@@ -1,9 +1,9 @@
 import {
-  type Clock,
   checkClock,
   checkInteger,
   checkKnownKeys,
   checkOneOf,
+  checkOptionalFunction,
   checkOptions,
 } from '@breakwater/core';
 import { Counter, type CounterOptions } from './counter.js';
@@ -12,7 +12,7 @@ import { contentFor } from './exposition.js';
 import { Gauge, type GaugeOptions } from './gauge.js';
 import { Histogram, type HistogramOptions } from './histogram.js';
 import type { ExpositionFormat, Metric } from './metric.js';
-import type { RegistryOptions } from './options.js';
+import type { MetricContext, RegistryOptions } from './options.js';
 import type { SeriesBase } from './series-store.js';
 import { escapeLabelValue } from './text.js';
 
@@ -51,44 +51,34 @@ export class Registry {
   readonly #metrics = new Map<string, AnyMetric>();
   /** Sample name → family name, to refuse two families writing the same sample. */
   readonly #samples = new Map<string, string>();
-  readonly #maxSeries: number;
-  readonly #clock: Clock;
+  readonly #context: MetricContext;
 
   constructor(options?: RegistryOptions) {
     const raw = checkOptions('registry options', options);
-    checkKnownKeys('registry options', raw, ['maxSeriesPerMetric', 'clock']);
-    this.#maxSeries = checkInteger('maxSeriesPerMetric', raw.maxSeriesPerMetric, {
-      min: 1,
-      default: 10_000,
+    checkKnownKeys('registry options', raw, ['maxSeriesPerMetric', 'clock', 'random']);
+    this.#context = Object.freeze({
+      maxSeries: checkInteger('maxSeriesPerMetric', raw.maxSeriesPerMetric, {
+        min: 1,
+        default: 10_000,
+      }),
+      clock: checkClock('clock', raw.clock),
+      random: checkOptionalFunction<() => number>('random', raw.random) ?? Math.random,
     });
-    this.#clock = checkClock('clock', raw.clock);
   }
 
   /** Registers (or returns the identical) counter. */
   counter<L extends string = never>(options: CounterOptions<L>): Counter<L> {
-    return this.#register(
-      'counter',
-      options,
-      () => new Counter<L>(options, this.#maxSeries, this.#clock),
-    );
+    return this.#register('counter', options, () => new Counter<L>(options, this.#context));
   }
 
   /** Registers (or returns the identical) gauge. */
   gauge<L extends string = never>(options: GaugeOptions<L>): Gauge<L> {
-    return this.#register(
-      'gauge',
-      options,
-      () => new Gauge<L>(options, this.#maxSeries, this.#clock),
-    );
+    return this.#register('gauge', options, () => new Gauge<L>(options, this.#context));
   }
 
   /** Registers (or returns the identical) histogram. */
   histogram<L extends string = never>(options: HistogramOptions<L>): Histogram<L> {
-    return this.#register(
-      'histogram',
-      options,
-      () => new Histogram<L>(options, this.#maxSeries, this.#clock),
-    );
+    return this.#register('histogram', options, () => new Histogram<L>(options, this.#context));
   }
 
   #register<M>(type: string, options: object, create: () => M): M {

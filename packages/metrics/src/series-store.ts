@@ -32,6 +32,8 @@ export interface StoreLimits {
   /** Series not measured for this long are removed at the next scrape; `undefined`: never. */
   readonly ttlMs: number | undefined;
   readonly clock: { now(): number };
+  /** What one kept measurement counts for in `overflowed` (the sample rate). */
+  readonly weight: number;
   /** Per declared label, the function its values go through first; `undefined` when none has one. */
   readonly normalize?: readonly (((value: string) => string) | undefined)[] | undefined;
 }
@@ -53,7 +55,7 @@ export abstract class SeriesStore<S extends SeriesBase> {
   readonly name: string;
   /** The declared label names, in order. */
   readonly labelNames: readonly string[];
-  /** Measurements recorded into the overflow series since construction. */
+  /** Measurements recorded into the overflow series since construction (each kept sampled one counting `sampleRate`). */
   overflowed = 0;
 
   readonly #limits: StoreLimits;
@@ -79,7 +81,7 @@ export abstract class SeriesStore<S extends SeriesBase> {
    * stamps its time when the metric has a `ttlMs`.
    */
   protected note(series: S): void {
-    if (series.overflow) this.overflowed++;
+    if (series.overflow) this.overflowed += this.#limits.weight;
     if (this.#limits.ttlMs !== undefined) series.touched = this.#limits.clock.now();
   }
 
