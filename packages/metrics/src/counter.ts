@@ -39,11 +39,16 @@ export interface CounterChild {
  */
 export class Counter<L extends string = never> extends Metric<CounterSeries> {
   readonly type = 'counter';
+  /** The series of an unsampled metric without labels: `inc()` goes straight to it. */
+  readonly #plain: CounterSeries | undefined;
 
   /** @internal Built by {@link Registry.counter}. */
   constructor(options: CounterOptions<L>, context: MetricContext) {
     const resolved = resolveMetricOptions('counter', options, ['sampleRate'], context.maxSeries);
     super({ ...resolved, name: resolved.name.replace(/_total$/, '') }, options, context);
+    // createSeries reads no field of this class, so the series can be made here.
+    this.#plain =
+      resolved.labelNames.length === 0 && resolved.sampleRate === 1 ? this.single() : undefined;
   }
 
   protected createSeries(
@@ -57,11 +62,16 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
   /** Adds 1 (or `value`) to the unlabelled series, or to the series of `labels`. */
   inc(...args: [L] extends [never] ? [value?: number] : [labels: Labels<L>, value?: number]): void;
   inc(labelsOrValue?: Labels<L> | number, value?: number): void {
-    const plain = labelsOrValue === undefined || typeof labelsOrValue === 'number';
-    const amount = plain ? (labelsOrValue ?? 1) : (value ?? 1);
+    const plain = this.#plain;
+    if (plain !== undefined && labelsOrValue === undefined) {
+      plain.value++;
+      return;
+    }
+    const unlabelled = labelsOrValue === undefined || typeof labelsOrValue === 'number';
+    const amount = unlabelled ? (labelsOrValue ?? 1) : (value ?? 1);
     checkIncrement(this.name, amount);
     if (!this.keep()) return;
-    const series = plain ? this.single() : this.resolve(labelsOrValue);
+    const series = unlabelled ? this.single() : this.resolve(labelsOrValue);
     series.value += amount * this.sampleRate;
     this.note(series);
   }
@@ -76,6 +86,17 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
   labels(labels: Labels<L>): CounterChild {
     let series = this.resolve(labels);
     const metric = this;
+    if (this.sampleRate === 1 && !this.expires && !series.overflow) {
+      // Nothing to sample, expire or count as overflow: the increment alone.
+      const live = series;
+      return {
+        inc(value = 1) {
+          if (value !== 1) checkIncrement(metric.name, value);
+          live.value += value;
+        },
+        get: () => live.value,
+      };
+    }
     return {
       inc(value = 1) {
         checkIncrement(metric.name, value);

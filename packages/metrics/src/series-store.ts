@@ -55,6 +55,8 @@ export abstract class SeriesStore<S extends SeriesBase> {
   readonly name: string;
   /** The declared label names, in order. */
   readonly labelNames: readonly string[];
+  /** True when series expire (`ttlMs` is set): a bound child then checks that its series is live. */
+  protected readonly expires: boolean;
   /** Measurements recorded into the overflow series since construction (each kept sampled one counting `sampleRate`). */
   overflowed = 0;
 
@@ -71,6 +73,7 @@ export abstract class SeriesStore<S extends SeriesBase> {
     this.name = name;
     this.labelNames = labelNames;
     this.#limits = limits;
+    this.expires = limits.ttlMs !== undefined;
     this.#valueCounts = limits.maxLabelValues.map((max) =>
       max === Number.POSITIVE_INFINITY ? undefined : new Map(),
     );
