@@ -12,7 +12,7 @@ export type { Gauge, GaugeChild, GaugeOptions } from './gauge.js';
 export type { Histogram, HistogramChild, HistogramOptions } from './histogram.js';
 export type { ExpositionFormat, MetricType } from './metric.js';
 export type { MetricOptions, RegistryOptions } from './options.js';
-export type { Exposition } from './registry.js';
+export type { Exposition, TextAsyncOptions } from './registry.js';
 export { OVERFLOW_METRIC, Registry } from './registry.js';
 export { normalizeRoute } from './route.js';
 export type { Labels, LabelValue } from './series-store.js';

@@ -2,6 +2,7 @@ import {
   checkClock,
   checkInteger,
   checkKnownKeys,
+  checkNumber,
   checkOneOf,
   checkOptionalFunction,
   checkOptions,
@@ -20,6 +21,14 @@ type AnyMetric = Metric<SeriesBase>;
 
 /** The self-metric counting measurements that went into an overflow series. */
 export const OVERFLOW_METRIC = 'breakwater_metrics_overflow';
+
+/** Options of {@link Registry.textAsync} and {@link Registry.exposeAsync}. */
+export interface TextAsyncOptions {
+  /** Let other work run once this long has passed since the last break, in ms (>= 0). @default 50 */
+  yieldEveryMs?: number | undefined;
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** A scrape: the exposition text and the `Content-Type` to send it with. */
 export interface Exposition {
@@ -116,29 +125,65 @@ export class Registry {
   /** Writes every metric in `format`: `'prometheus'` (text 0.0.4) or `'openmetrics'` (1.0, ending in `# EOF`). */
   text(format: ExpositionFormat = 'prometheus'): string {
     checkOneOf('format', format, ['prometheus', 'openmetrics']);
-    const parts: string[] = [];
+    let body = '';
+    for (const part of this.#families(format)) body += part;
+    return body;
+  }
+
+  /**
+   * {@link text} without holding the event loop for long: after each metric, once
+   * `yieldEveryMs` (read from the registry's `clock`) have passed since the last break, it
+   * lets other work run (`setImmediate`) before the next metric. A metric is written in one
+   * go, so one break is at most one metric apart (bounded by its `maxSeries`).
+   */
+  async textAsync(
+    format: ExpositionFormat = 'prometheus',
+    options?: TextAsyncOptions,
+  ): Promise<string> {
+    checkOneOf('format', format, ['prometheus', 'openmetrics']);
+    const raw = checkOptions('textAsync options', options);
+    checkKnownKeys('textAsync options', raw, ['yieldEveryMs']);
+    const yieldEveryMs = checkNumber('yieldEveryMs', raw.yieldEveryMs, { min: 0, default: 50 });
+    const clock = this.#context.clock;
+    let body = '';
+    let since = clock.now();
+    for (const part of this.#families(format)) {
+      body += part;
+      if (clock.now() - since >= yieldEveryMs) {
+        await nextTurn();
+        since = clock.now();
+      }
+    }
+    return body;
+  }
+
+  /** Each metric's family, then the overflow self-metric, then `# EOF` for OpenMetrics. */
+  *#families(format: ExpositionFormat): Generator<string> {
     let overflow = '';
     for (const metric of this.#metrics.values()) {
       metric.sweep();
       metric.collect();
-      parts.push(metric.write(format));
+      yield metric.write(format);
       if (metric.overflowed > 0) {
         overflow += `${OVERFLOW_METRIC}_total{metric="${escapeLabelValue(metric.name)}"} ${metric.overflowed}\n`;
       }
     }
     if (overflow !== '') {
       const family = format === 'openmetrics' ? OVERFLOW_METRIC : `${OVERFLOW_METRIC}_total`;
-      parts.push(
-        `# HELP ${family} Measurements recorded into the overflow series of a metric that reached its series limit.\n# TYPE ${family} counter\n${overflow}`,
-      );
+      yield `# HELP ${family} Measurements recorded into the overflow series of a metric that reached its series limit.\n# TYPE ${family} counter\n${overflow}`;
     }
-    if (format === 'openmetrics') parts.push('# EOF\n');
-    return parts.join('');
+    if (format === 'openmetrics') yield '# EOF\n';
   }
 
   /** Writes every metric in the format the `Accept` header asks for (see {@link contentFor}). */
   expose(accept?: string | null): Exposition {
     const { format, contentType } = contentFor(accept);
     return { body: this.text(format), contentType };
+  }
+
+  /** {@link expose} through {@link textAsync}. */
+  async exposeAsync(accept?: string | null, options?: TextAsyncOptions): Promise<Exposition> {
+    const { format, contentType } = contentFor(accept);
+    return { body: await this.textAsync(format, options), contentType };
   }
 }
