@@ -16,6 +16,7 @@ export const suiteRegistry: Readonly<Record<string, SuiteLoader>> = {
   limiter: () => import('./suites/limiter.js'),
   batcher: () => import('./suites/batcher.js'),
   coalescer: () => import('./suites/coalescer.js'),
+  metrics: () => import('./suites/metrics.js'),
 };
 
 /**

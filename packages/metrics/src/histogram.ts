@@ -1,0 +1,209 @@
+import { type Clock, invalidMessage } from '@breakwater/core';
+import { DEFAULT_BUCKETS } from './buckets.js';
+import { MetricsLabelError } from './errors.js';
+import { Metric } from './metric.js';
+import {
+  type MetricContext,
+  type MetricOptions,
+  resolveMetricOptions,
+  type SampledMetricOptions,
+} from './options.js';
+import type { Labels, SeriesBase } from './series-store.js';
+import { formatValue } from './text.js';
+
+/** Options of {@link Registry.histogram}. */
+export interface HistogramOptions<L extends string = never>
+  extends MetricOptions<L>,
+    SampledMetricOptions {
+  /**
+   * Upper bounds of the buckets, finite and strictly increasing; the `+Inf` bucket is
+   * always added (a trailing `Infinity` is accepted and dropped). `le` is not a label name.
+   * @default [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+   */
+  buckets?: readonly number[] | undefined;
+}
+
+interface HistogramSeries extends SeriesBase {
+  /** Per-bucket counts, not cumulative; the `+Inf` bucket is `count` minus their sum. */
+  readonly counts: Float64Array;
+  sum: number;
+  count: number;
+}
+
+/** A histogram bound to one label combination: `observe` goes straight to its series. */
+export interface HistogramChild {
+  /** Records one observation (finite). */
+  observe(value: number): void;
+  /** Starts a timer; calling the returned function observes the seconds elapsed and returns them. */
+  startTimer(): () => number;
+}
+
+function resolveBuckets(metric: string, value: unknown): readonly number[] {
+  if (value === undefined) return DEFAULT_BUCKETS;
+  const what = 'a non-empty array of finite, strictly increasing numbers';
+  if (!Array.isArray(value))
+    throw new TypeError(invalidMessage(`buckets\` of metric \`${metric}`, what, value));
+  const buckets = [...value];
+  if (buckets.at(-1) === Number.POSITIVE_INFINITY) buckets.pop();
+  if (
+    buckets.length === 0 ||
+    buckets.some(
+      (b, i) => typeof b !== 'number' || !Number.isFinite(b) || (i > 0 && b <= buckets[i - 1]),
+    )
+  ) {
+    throw new RangeError(invalidMessage(`buckets\` of metric \`${metric}`, what, value));
+  }
+  return Object.freeze(buckets as number[]);
+}
+
+/** Observations counted into buckets, with their sum and count. */
+export class Histogram<L extends string = never> extends Metric<HistogramSeries> {
+  readonly type = 'histogram';
+  /** The bucket upper bounds, without `+Inf`. */
+  readonly buckets: readonly number[];
+  readonly #le: readonly string[];
+  readonly #clock: Clock;
+
+  /** @internal Built by {@link Registry.histogram}. */
+  constructor(options: HistogramOptions<L>, context: MetricContext) {
+    const resolved = resolveMetricOptions(
+      'histogram',
+      options,
+      ['buckets', 'sampleRate'],
+      context.maxSeries,
+    );
+    if (resolved.labelNames.includes('le')) {
+      throw new MetricsLabelError(
+        resolved.name,
+        'le',
+        'reserved for the bucket bound of a histogram',
+      );
+    }
+    const buckets = resolveBuckets(resolved.name, options.buckets);
+    super(resolved, options, context);
+    this.buckets = buckets;
+    this.#le = [...buckets.map(formatValue), '+Inf'];
+    this.#clock = context.clock;
+  }
+
+  protected createSeries(
+    values: readonly string[],
+    labelText: string,
+    overflow: boolean,
+  ): HistogramSeries {
+    return {
+      values,
+      labelText,
+      overflow,
+      touched: 0,
+      removed: false,
+      counts: new Float64Array(this.buckets.length),
+      sum: 0,
+      count: 0,
+    };
+  }
+
+  /** Checks an observation; true when sampling keeps it. */
+  #kept(value: number): boolean {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new RangeError(
+        `Metric "${this.name}": an observation must be a finite number, got ${String(value)} (${typeof value})`,
+      );
+    }
+    return this.keep();
+  }
+
+  /** Adds a kept observation, `sampleRate` times. */
+  #add(series: HistogramSeries, value: number): void {
+    const buckets = this.buckets;
+    const weight = this.sampleRate;
+    const n = buckets.length;
+    let i = 0;
+    while (i < n && value > (buckets[i] as number)) i++;
+    if (i < n) series.counts[i] = (series.counts[i] as number) + weight;
+    series.sum += value * weight;
+    series.count += weight;
+    this.note(series);
+  }
+
+  /** Records one observation in the unlabelled series, or in the series of `labels`. */
+  observe(
+    ...args: [L] extends [never] ? [value: number] : [labels: Labels<L>, value: number]
+  ): void;
+  observe(labelsOrValue: Labels<L> | number, value?: number): void {
+    if (typeof labelsOrValue === 'number') {
+      if (this.#kept(labelsOrValue)) this.#add(this.single(), labelsOrValue);
+    } else if (this.#kept(value as number)) this.#add(this.resolve(labelsOrValue), value as number);
+  }
+
+  /**
+   * Starts a timer; the returned function observes the seconds elapsed (read from the
+   * registry's `clock`) into the series of `labels` and returns them.
+   */
+  startTimer(...args: [L] extends [never] ? [] : [labels: Labels<L>]): () => number;
+  startTimer(labels?: Labels<L>): () => number {
+    const series = labels === undefined ? this.single() : this.resolve(labels);
+    return this.#timer(() => (series.removed ? this.revive(series) : series));
+  }
+
+  #timer(target: () => HistogramSeries): () => number {
+    const start = this.#clock.now();
+    return () => {
+      const seconds = (this.#clock.now() - start) / 1000;
+      if (this.#kept(seconds)) this.#add(target(), seconds);
+      return seconds;
+    };
+  }
+
+  /** The series of `labels`, resolved once: its `observe` does no lookup. */
+  labels(labels: Labels<L>): HistogramChild {
+    let series = this.resolve(labels);
+    const live = () => {
+      if (series.removed) series = this.revive(series);
+      return series;
+    };
+    return {
+      observe: (value) => {
+        if (this.#kept(value)) this.#add(live(), value);
+      },
+      startTimer: () => this.#timer(live),
+    };
+  }
+
+  /** Count, sum and cumulative bucket counts of the unlabelled series, or of the series of `labels`. */
+  get(...args: [L] extends [never] ? [] : [labels: Labels<L>]): {
+    count: number;
+    sum: number;
+    buckets: number[];
+  };
+  get(labels?: Labels<L>): { count: number; sum: number; buckets: number[] } {
+    const series = labels === undefined ? this.single() : this.find(labels);
+    if (series === undefined) return { count: 0, sum: 0, buckets: this.buckets.map(() => 0) };
+    let running = 0;
+    const buckets = Array.from(series.counts, (c) => (running += c));
+    return { count: series.count, sum: series.sum, buckets };
+  }
+
+  sampleNames(): readonly string[] {
+    return [`${this.name}_bucket`, `${this.name}_sum`, `${this.name}_count`];
+  }
+
+  protected writeSamples(): string {
+    let out = '';
+    const name = this.name;
+    const le = this.#le;
+    for (const series of this.all()) {
+      const prefix = series.labelText === '' ? '{le="' : `{${series.labelText},le="`;
+      const rest = series.labelText === '' ? '' : `{${series.labelText}}`;
+      let running = 0;
+      const counts = series.counts;
+      for (let i = 0; i < counts.length; i++) {
+        running += counts[i] as number;
+        out += `${name}_bucket${prefix}${le[i]}"} ${running}\n`;
+      }
+      out += `${name}_bucket${prefix}+Inf"} ${series.count}\n`;
+      out += `${name}_sum${rest} ${formatValue(series.sum)}\n${name}_count${rest} ${series.count}\n`;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,189 @@
+import {
+  checkClock,
+  checkInteger,
+  checkKnownKeys,
+  checkNumber,
+  checkOneOf,
+  checkOptionalFunction,
+  checkOptions,
+} from '@breakwater/core';
+import { Counter, type CounterOptions } from './counter.js';
+import { MetricsRegistrationError } from './errors.js';
+import { contentFor } from './exposition.js';
+import { Gauge, type GaugeOptions } from './gauge.js';
+import { Histogram, type HistogramOptions } from './histogram.js';
+import type { ExpositionFormat, Metric } from './metric.js';
+import type { MetricContext, RegistryOptions } from './options.js';
+import type { SeriesBase } from './series-store.js';
+import { escapeLabelValue } from './text.js';
+
+type AnyMetric = Metric<SeriesBase>;
+
+/** The self-metric counting measurements that went into an overflow series. */
+export const OVERFLOW_METRIC = 'breakwater_metrics_overflow';
+
+/** Options of {@link Registry.textAsync} and {@link Registry.exposeAsync}. */
+export interface TextAsyncOptions {
+  /** Let other work run once this long has passed since the last break, in ms (>= 0). @default 50 */
+  yieldEveryMs?: number | undefined;
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A scrape: the exposition text and the `Content-Type` to send it with. */
+export interface Exposition {
+  readonly body: string;
+  readonly contentType: string;
+}
+
+function sameDefinition(
+  a: Readonly<Record<string, unknown>>,
+  b: Readonly<Record<string, unknown>>,
+): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const key of keys) {
+    const x = a[key];
+    const y = b[key];
+    if (Array.isArray(x) && Array.isArray(y)) {
+      if (x.length !== y.length || x.some((v, i) => !Object.is(v, y[i]))) return false;
+    } else if (!Object.is(x, y)) return false;
+  }
+  return true;
+}
+
+/**
+ * Holds metrics by name and writes them out. A name registered again with the same type
+ * and the same options (compared value by value; functions by identity) returns the
+ * metric already registered; anything else throws {@link MetricsRegistrationError}.
+ */
+export class Registry {
+  readonly #metrics = new Map<string, AnyMetric>();
+  /** Sample name → family name, to refuse two families writing the same sample. */
+  readonly #samples = new Map<string, string>();
+  readonly #context: MetricContext;
+
+  constructor(options?: RegistryOptions) {
+    const raw = checkOptions('registry options', options);
+    checkKnownKeys('registry options', raw, ['maxSeriesPerMetric', 'clock', 'random']);
+    this.#context = Object.freeze({
+      maxSeries: checkInteger('maxSeriesPerMetric', raw.maxSeriesPerMetric, {
+        min: 1,
+        default: 10_000,
+      }),
+      clock: checkClock('clock', raw.clock),
+      random: checkOptionalFunction<() => number>('random', raw.random) ?? Math.random,
+    });
+  }
+
+  /** Registers (or returns the identical) counter. */
+  counter<L extends string = never>(options: CounterOptions<L>): Counter<L> {
+    return this.#register('counter', options, () => new Counter<L>(options, this.#context));
+  }
+
+  /** Registers (or returns the identical) gauge. */
+  gauge<L extends string = never>(options: GaugeOptions<L>): Gauge<L> {
+    return this.#register('gauge', options, () => new Gauge<L>(options, this.#context));
+  }
+
+  /** Registers (or returns the identical) histogram. */
+  histogram<L extends string = never>(options: HistogramOptions<L>): Histogram<L> {
+    return this.#register('histogram', options, () => new Histogram<L>(options, this.#context));
+  }
+
+  #register<M>(type: string, options: object, create: () => M): M {
+    const metric = create() as AnyMetric;
+    const existing = this.#metrics.get(metric.name);
+    if (existing !== undefined) {
+      if (existing.type !== type)
+        throw new MetricsRegistrationError(metric.name, `as a ${existing.type}`);
+      if (!sameDefinition(existing.definition, options as Record<string, unknown>)) {
+        throw new MetricsRegistrationError(metric.name, `as a ${type} with other options`);
+      }
+      return existing as M;
+    }
+    for (const sample of [metric.name, ...metric.sampleNames()]) {
+      const owner = this.#samples.get(sample);
+      if (owner !== undefined || sample.startsWith(OVERFLOW_METRIC)) {
+        throw new MetricsRegistrationError(
+          metric.name,
+          owner === undefined ? 'by the registry itself' : `: "${owner}" writes "${sample}"`,
+        );
+      }
+    }
+    for (const sample of [metric.name, ...metric.sampleNames()])
+      this.#samples.set(sample, metric.name);
+    this.#metrics.set(metric.name, metric);
+    return metric as M;
+  }
+
+  /** The metric registered under `name` (a counter's family name, without `_total`). */
+  get(name: string): Counter<string> | Gauge<string> | Histogram<string> | undefined {
+    const metric = this.#metrics.get(name) ?? this.#metrics.get(name.replace(/_total$/, ''));
+    return metric as Counter<string> | Gauge<string> | Histogram<string> | undefined;
+  }
+
+  /** Writes every metric in `format`: `'prometheus'` (text 0.0.4) or `'openmetrics'` (1.0, ending in `# EOF`). */
+  text(format: ExpositionFormat = 'prometheus'): string {
+    checkOneOf('format', format, ['prometheus', 'openmetrics']);
+    let body = '';
+    for (const part of this.#families(format)) body += part;
+    return body;
+  }
+
+  /**
+   * {@link text} without holding the event loop for long: after each metric, once
+   * `yieldEveryMs` (read from the registry's `clock`) have passed since the last break, it
+   * lets other work run (`setImmediate`) before the next metric. A metric is written in one
+   * go, so one break is at most one metric apart (bounded by its `maxSeries`).
+   */
+  async textAsync(
+    format: ExpositionFormat = 'prometheus',
+    options?: TextAsyncOptions,
+  ): Promise<string> {
+    checkOneOf('format', format, ['prometheus', 'openmetrics']);
+    const raw = checkOptions('textAsync options', options);
+    checkKnownKeys('textAsync options', raw, ['yieldEveryMs']);
+    const yieldEveryMs = checkNumber('yieldEveryMs', raw.yieldEveryMs, { min: 0, default: 50 });
+    const clock = this.#context.clock;
+    let body = '';
+    let since = clock.now();
+    for (const part of this.#families(format)) {
+      body += part;
+      if (clock.now() - since >= yieldEveryMs) {
+        await nextTurn();
+        since = clock.now();
+      }
+    }
+    return body;
+  }
+
+  /** Each metric's family, then the overflow self-metric, then `# EOF` for OpenMetrics. */
+  *#families(format: ExpositionFormat): Generator<string> {
+    let overflow = '';
+    for (const metric of this.#metrics.values()) {
+      metric.sweep();
+      metric.collect();
+      yield metric.write(format);
+      if (metric.overflowed > 0) {
+        overflow += `${OVERFLOW_METRIC}_total{metric="${escapeLabelValue(metric.name)}"} ${metric.overflowed}\n`;
+      }
+    }
+    if (overflow !== '') {
+      const family = format === 'openmetrics' ? OVERFLOW_METRIC : `${OVERFLOW_METRIC}_total`;
+      yield `# HELP ${family} Measurements recorded into the overflow series of a metric that reached its series limit.\n# TYPE ${family} counter\n${overflow}`;
+    }
+    if (format === 'openmetrics') yield '# EOF\n';
+  }
+
+  /** Writes every metric in the format the `Accept` header asks for (see {@link contentFor}). */
+  expose(accept?: string | null): Exposition {
+    const { format, contentType } = contentFor(accept);
+    return { body: this.text(format), contentType };
+  }
+
+  /** {@link expose} through {@link textAsync}. */
+  async exposeAsync(accept?: string | null, options?: TextAsyncOptions): Promise<Exposition> {
+    const { format, contentType } = contentFor(accept);
+    return { body: await this.textAsync(format, options), contentType };
+  }
+}
