@@ -292,6 +292,42 @@ describe('resultTtlMs and cacheErrors', () => {
     clock.advance(100);
     expect(await c.run('k', () => 'ok')).toBe('ok');
   });
+
+  it('expired results of keys never called again are dropped: size counts only live keys', async () => {
+    const clock = createManualClock();
+    const c = new Coalescer<string, number>({ resultTtlMs: 10, clock });
+    for (let i = 0; i < 1_000; i++) await c.run(`k${i}`, () => i);
+    expect(c.stats().size).toBe(1_000);
+    clock.advance(9);
+    expect(c.stats().size).toBe(1_000);
+    clock.advance(1_000_000);
+    expect(c.stats().size).toBe(0);
+    // A run call drops them too, before looking its key up.
+    for (let i = 0; i < 10; i++) await c.run(`j${i}`, () => i);
+    clock.advance(10);
+    expect(await c.run('other', () => 1)).toBe(1);
+    expect(c.stats().size).toBe(1);
+  });
+
+  it('drops expired results oldest first, skipping ones forgotten or replaced since', async () => {
+    const clock = createManualClock();
+    const c = new Coalescer<string, number>({ resultTtlMs: 10, clock });
+    for (let i = 0; i < 2_000; i++) await c.run(`old${i}`, () => i);
+    c.forget('old0');
+    clock.advance(5);
+    for (let i = 0; i < 100; i++) await c.run(`new${i}`, () => i);
+    await c.run('old0', () => -1); // kept again, expiring with the new ones
+    expect(c.stats().size).toBe(2_000 + 100);
+    clock.advance(5);
+    expect(c.stats().size).toBe(101);
+    expect(await c.run('old0', () => -2)).toBe(-1);
+    expect(await c.run('old1', () => -3)).toBe(-3);
+    clock.advance(5);
+    expect(c.stats().size).toBe(1);
+    clock.advance(5);
+    expect(c.stats().size).toBe(0);
+    expect(c.stats()).toMatchObject({ executions: 2_102, cached: 1 });
+  });
 });
 
 describe('forget', () => {

@@ -31,11 +31,8 @@ export interface CoalescerStats {
   size: number;
 }
 
-const PENDING = 0;
-const FULFILLED = 1;
-const REJECTED = 2;
-/** Settled, fulfilled or rejected: when nothing kept depends on which. */
-const SETTLED = 3;
+/** Settled flights kept shorter than this many slots are never compacted out of the queue. */
+const EXPIRY_COMPACT_MIN = 1024;
 
 /**
  * How many executions that can never be cancelled share one never-aborting signal before
@@ -57,7 +54,7 @@ class Flight<V> {
   controller: AbortController | undefined;
   promise!: Promise<V>;
   waiting = 0;
-  state: typeof PENDING | typeof FULFILLED | typeof REJECTED | typeof SETTLED = PENDING;
+  settled = false;
   cancelled = false;
   /** When a settled flight stops being handed out, on the coalescer's clock. */
   expiresAt = 0;
@@ -96,6 +93,12 @@ export class Coalescer<K = string, V = unknown> implements AsyncDisposable {
   /** The signal handed to executions that cannot be cancelled, and its uses left. */
   #sharedSignal: AbortSignal | undefined;
   #sharedUses = 0;
+  /**
+   * Flights kept for `resultTtlMs`, in the order they settled: every one is kept for the
+   * same time, so that is also the order they expire in. Read from `#expiryHead`.
+   */
+  #expiry: (Flight<V> | undefined)[] = [];
+  #expiryHead = 0;
 
   /** @throws TypeError/RangeError for an invalid option, naming it. */
   constructor(options?: CoalescerOptions) {
@@ -138,13 +141,14 @@ export class Coalescer<K = string, V = unknown> implements AsyncDisposable {
       return Promise.reject(new CoalescerClosedError());
     }
     this.#calls++;
+    if (this.#expiryHead !== this.#expiry.length) this.#sweep();
     if (signal?.aborted === true) {
       this.#aborted++;
       return Promise.reject(signal.reason);
     }
     let flight = this.#map.get(id);
     if (flight !== undefined) {
-      if (flight.state === PENDING) {
+      if (!flight.settled) {
         this.#joined++;
         return this.#wait(flight, signal);
       }
@@ -170,6 +174,7 @@ export class Coalescer<K = string, V = unknown> implements AsyncDisposable {
 
   /** A fresh snapshot of the counters and gauges. */
   stats(): CoalescerStats {
+    if (this.#expiryHead !== this.#expiry.length) this.#sweep();
     return {
       calls: this.#calls,
       executions: this.#executions,
@@ -194,8 +199,10 @@ export class Coalescer<K = string, V = unknown> implements AsyncDisposable {
     if (!this.#closed) {
       this.#closed = true;
       for (const [key, flight] of this.#map) {
-        if (flight.state !== PENDING) this.#map.delete(key);
+        if (flight.settled) this.#map.delete(key);
       }
+      this.#expiry = [];
+      this.#expiryHead = 0;
     }
     if (this.#active === 0) return Promise.resolve();
     this.#idle ??= deferred<void>();
@@ -227,12 +234,12 @@ export class Coalescer<K = string, V = unknown> implements AsyncDisposable {
     flight.promise = promiseTry(fn, signal);
     if (this.#resultTtlMs > 0 && !this.#cacheErrors) {
       flight.promise.then(
-        () => this.#settle(flight, FULFILLED),
-        () => this.#settle(flight, REJECTED),
+        () => this.#settle(flight, false),
+        () => this.#settle(flight, true),
       );
     } else {
       // Whether it is kept does not depend on how it settled: one handler for both.
-      const settled = (): void => this.#settle(flight, SETTLED);
+      const settled = (): void => this.#settle(flight, false);
       flight.promise.then(settled, settled);
     }
     return flight;
@@ -257,14 +264,16 @@ export class Coalescer<K = string, V = unknown> implements AsyncDisposable {
     return signal;
   }
 
-  #settle(flight: Flight<V>, state: typeof FULFILLED | typeof REJECTED | typeof SETTLED): void {
+  /** `rejected` is only ever true when rejections are not kept. */
+  #settle(flight: Flight<V>, rejected: boolean): void {
     this.#inFlight--;
-    flight.state = state;
+    flight.settled = true;
     if (flight.cancelled) return;
     this.#release();
     if (this.#map.get(flight.key) !== flight) return;
-    if (this.#resultTtlMs > 0 && !this.#closed && (state !== REJECTED || this.#cacheErrors)) {
+    if (this.#resultTtlMs > 0 && !this.#closed && !rejected) {
       flight.expiresAt = this.#clock.now() + this.#resultTtlMs;
+      this.#expiry.push(flight);
     } else {
       this.#dropKey(flight.key);
     }
@@ -296,13 +305,38 @@ export class Coalescer<K = string, V = unknown> implements AsyncDisposable {
   /** A caller aborted: the last one to leave a running flight cancels it. */
   #leave(flight: Flight<V>, reason: unknown): void {
     flight.waiting--;
-    if (flight.waiting > 0 || flight.state !== PENDING || flight.cancelled) return;
+    if (flight.waiting > 0 || flight.settled || flight.cancelled) return;
     flight.cancelled = true;
     this.#cancelled++;
     if (this.#map.get(flight.key) === flight) this.#dropKey(flight.key);
     this.#release();
     // Only a flight started by a caller with a signal can lose all its callers.
     flight.controller?.abort(reason);
+  }
+
+  /**
+   * Drops the kept results that have expired, oldest first, so that keys never called
+   * again do not stay held. A result replaced or forgotten since is skipped.
+   */
+  #sweep(): void {
+    const queue = this.#expiry;
+    const now = this.#clock.now();
+    let head = this.#expiryHead;
+    while (head < queue.length) {
+      const flight = queue[head] as Flight<V>;
+      if (flight.expiresAt > now) break;
+      queue[head] = undefined;
+      head++;
+      if (this.#map.get(flight.key) === flight) this.#dropKey(flight.key);
+    }
+    if (head === queue.length) {
+      this.#expiry = [];
+      head = 0;
+    } else if (head >= EXPIRY_COMPACT_MIN && head * 2 >= queue.length) {
+      queue.splice(0, head);
+      head = 0;
+    }
+    this.#expiryHead = head;
   }
 
   /**

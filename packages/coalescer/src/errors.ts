@@ -93,3 +93,22 @@ export class CoalescerRemoteError extends BreakwaterError {
 
 /** True for a {@link CoalescerRemoteError} from any copy of this package. */
 export const isCoalescerRemoteError = errorGuard(CoalescerRemoteError);
+
+/**
+ * The lock of a key was found taken away while this process ran its `fn` (it expired,
+ * perhaps after a pause longer than `lockTtlMs`): another process may run `fn` for the
+ * key at the same time. Reported through `onError`, as a failed `'renew'`.
+ */
+export class CoalescerLockLostError extends BreakwaterError {
+  static readonly code = 'BREAKWATER_COALESCER_LOCK_LOST';
+  /** The coalesced key, as a string. */
+  readonly key: string;
+
+  constructor(key: string) {
+    super(CoalescerLockLostError.code, `The lock of key "${key}" was lost while fn ran`);
+    this.key = key;
+  }
+}
+
+/** True for a {@link CoalescerLockLostError} from any copy of this package. */
+export const isCoalescerLockLostError = errorGuard(CoalescerLockLostError);

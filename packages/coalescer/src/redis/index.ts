@@ -6,11 +6,13 @@ export {
 } from '@breakwater/core/redis';
 export {
   CoalescerClosedError,
+  CoalescerLockLostError,
   CoalescerRemoteError,
   type CoalescerRemoteErrorInfo,
   CoalescerSerializeError,
   CoalescerWaitTimeoutError,
   isCoalescerClosedError,
+  isCoalescerLockLostError,
   isCoalescerRemoteError,
   isCoalescerSerializeError,
   isCoalescerWaitTimeoutError,

@@ -10,10 +10,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   CoalescerClosedError,
   type CoalescerFallbackEvent,
+  CoalescerLockLostError,
   type CoalescerRedisErrorEvent,
   CoalescerRemoteError,
   CoalescerSerializeError,
   CoalescerWaitTimeoutError,
+  isCoalescerLockLostError,
   RedisCoalescer,
   type RedisCoalescerOptions,
 } from './index.js';
@@ -187,6 +189,31 @@ describe('across processes', () => {
     }
   });
 
+  it('a renewal that finds the lock taken away is told once through onError', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const { a, prefix } = pair({ lockTtlMs: 60_000 });
+      const lock = `${prefix}{k}:lock`;
+      const errors: CoalescerRedisErrorEvent[] = [];
+      a.onError((event) => errors.push(event));
+      await a.run('k', async () => {
+        await redis.set(lock, 'another holder', 'PX', 60_000);
+        vi.advanceTimersByTime(20_000);
+        await eventually('the loss is told', () => errors.length === 1);
+        vi.advanceTimersByTime(60_000); // no more renewals
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      });
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ operation: 'renew', kind: 'error', key: 'k' });
+      expect(isCoalescerLockLostError(errors[0]?.error)).toBe(true);
+      expect(errors[0]?.error).toBeInstanceOf(CoalescerLockLostError);
+      expect(await redis.get(lock)).toBe('another holder');
+      await a.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('when every caller of the holder aborts, the lock is freed and nothing is stored', async () => {
     const { a, b, prefix } = pair({ pollIntervalMs: 5, resultTtlMs: 60_000 });
     const first = controlled<string>();
@@ -320,7 +347,137 @@ describe('outages', () => {
   });
 });
 
+/**
+ * A client of its own whose connection is held by a blocking BLPOP: every call sent on it
+ * waits until `open()` pushes to the list, so a test can act while a call is out.
+ */
+async function gatedClient() {
+  const client = server.client();
+  await client.ping();
+  const list = `gate:${++prefixes}`;
+  const blocked = client.blpop(list, 0);
+  return {
+    client,
+    open: async () => {
+      await redis.lpush(list, 'go');
+      await blocked;
+    },
+  };
+}
+
+describe('aborts while a Redis call is out', () => {
+  it('every caller aborts during the acquire that grants the lock: fn never runs, the lock is given back', async () => {
+    const gate = await gatedClient();
+    const prefix = `t${++prefixes}:`;
+    const a = new RedisCoalescer<string, number>({
+      redis: gate.client,
+      prefix,
+      redisTimeoutMs: 10_000,
+    });
+    const fn = vi.fn(() => 1);
+    const ac = new AbortController();
+    const p = a.run('k', fn, { signal: ac.signal });
+    ac.abort('gone');
+    await expect(p).rejects.toBe('gone');
+    await gate.open();
+    await a.close();
+    expect(fn).not.toHaveBeenCalled();
+    expect(await redis.exists(`${prefix}{k}:lock`)).toBe(0);
+    expect(a.stats()).toMatchObject({ executions: 0, locked: 0, aborted: 1 });
+    gate.client.disconnect();
+  });
+
+  it('every caller aborts during an acquire that fails: no fallback runs, none is told', async () => {
+    const gate = await gatedClient();
+    const a = new RedisCoalescer<string, number>({
+      redis: gate.client,
+      prefix: `t${++prefixes}:`,
+      redisTimeoutMs: 20,
+    });
+    const fallbacks: CoalescerFallbackEvent[] = [];
+    const errors: CoalescerRedisErrorEvent[] = [];
+    a.onFallback((event) => fallbacks.push(event));
+    a.onError((event) => errors.push(event));
+    const fn = vi.fn(() => 1);
+    const ac = new AbortController();
+    const p = a.run('k', fn, { signal: ac.signal });
+    ac.abort('gone');
+    await expect(p).rejects.toBe('gone');
+    await a.close();
+    await eventually('the acquire timed out', () => errors.length === 1);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(errors[0]).toMatchObject({ operation: 'acquire', kind: 'timeout', key: 'k' });
+    expect(fallbacks).toEqual([]);
+    expect(fn).not.toHaveBeenCalled();
+    expect(a.stats()).toMatchObject({ executions: 0, fallbacks: 0 });
+    await gate.open();
+    gate.client.disconnect();
+  });
+
+  it('a waiter whose callers all abort during a later poll takes no lock and runs nothing', async () => {
+    const gate = await gatedClient();
+    const prefix = `t${++prefixes}:`;
+    const lock = `${prefix}{k}:lock`;
+    await redis.set(lock, 'someone', 'PX', 60_000);
+    const a = new RedisCoalescer<string, number>({
+      redis: gate.client,
+      prefix,
+      redisTimeoutMs: 10_000,
+      pollIntervalMs: 200,
+    });
+    const fn = vi.fn(() => 1);
+    const ac = new AbortController();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const p = a.run('k', fn, { signal: ac.signal });
+      await gate.open();
+      // setTimeout is faked: wait on setImmediate instead.
+      const until = async (check: () => boolean) => {
+        while (!check()) await new Promise<void>((resolve) => setImmediate(resolve));
+      };
+      await until(() => a.stats().redis.inFlight === 0); // the lock was held: it sleeps
+      const list = `gate:${++prefixes}`;
+      const blocked = gate.client.blpop(list, 0);
+      vi.advanceTimersByTime(200);
+      await until(() => a.stats().redis.inFlight === 1); // the next acquire is out
+      ac.abort('gone');
+      await expect(p).rejects.toBe('gone');
+      await redis.del(lock); // the acquire, once through, gets the lock
+      await redis.lpush(list, 'go');
+      await blocked;
+      await a.close();
+      expect(fn).not.toHaveBeenCalled();
+      expect(await redis.exists(lock)).toBe(0);
+      gate.client.disconnect();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('close', () => {
+  it('waits for an execution whose callers all aborted, until its lock is released', async () => {
+    const { a, prefix } = pair();
+    const first = controlled<number>();
+    const ac = new AbortController();
+    const p = a.run('k', first.fn, { signal: ac.signal });
+    const signal = await first.started;
+    ac.abort('gone');
+    await expect(p).rejects.toBe('gone');
+    expect(signal.aborted).toBe(true);
+    let closed = false;
+    const closing = a.close().then(() => {
+      closed = true;
+    });
+    for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    expect(await redis.exists(`${prefix}{k}:lock`)).toBe(1);
+    first.resolve(1); // a fn that ignores its signal
+    await closing;
+    expect(await redis.exists(`${prefix}{k}:lock`)).toBe(0);
+    expect(a.stats().redis.inFlight).toBe(0);
+  });
+
   it('rejects new runs with CoalescerClosedError, waits for runs in flight, keeps the client', async () => {
     const { a } = pair();
     const first = controlled<number>();

@@ -16,6 +16,7 @@ import {
 import type { Cluster, Redis } from 'ioredis';
 import { Coalescer } from '../coalescer.js';
 import {
+  CoalescerLockLostError,
   CoalescerRemoteError,
   type CoalescerRemoteErrorInfo,
   CoalescerSerializeError,
@@ -104,6 +105,8 @@ export class RedisCoalescer<K = string, V = unknown> implements AsyncDisposable 
   #remote = 0;
   #timeouts = 0;
   #closing: Promise<void> | undefined;
+  /** Every `#execute` not settled yet, cancelled ones included: what `close()` waits for. */
+  readonly #running = new Set<Promise<V>>();
 
   /** @throws TypeError/RangeError for an invalid option, naming it. */
   constructor(options: RedisCoalescerOptions<V>) {
@@ -142,7 +145,7 @@ export class RedisCoalescer<K = string, V = unknown> implements AsyncDisposable 
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#local.run(id, (signal) => this.#execute(id, fn, signal), options);
+    return this.#local.run(id, (signal) => this.#track(this.#execute(id, fn, signal)), options);
   }
 
   /**
@@ -154,7 +157,9 @@ export class RedisCoalescer<K = string, V = unknown> implements AsyncDisposable 
   }
 
   /**
-   * Called with every failed Redis call. A listener that throws does not disturb the
+   * Called with every failed Redis call, and with a `'renew'` failure of kind `'error'`
+   * carrying `CoalescerLockLostError` when a renewal finds the lock taken away while `fn`
+   * runs (another process may then run `fn` too). A listener that throws does not disturb the
    * coalescer; its error is rethrown asynchronously.
    */
   onError(listener: (event: CoalescerRedisErrorEvent) => void): Unsubscribe {
@@ -182,11 +187,17 @@ export class RedisCoalescer<K = string, V = unknown> implements AsyncDisposable 
   /**
    * Closes the coalescer: new calls reject with `CoalescerClosedError`; resolves once the
    * calls in flight have settled for their callers (a wait for another process is bounded
-   * by `waitTimeoutMs`, each caller by its own signal) and every Redis call sent has
-   * settled or timed out. The client is not closed. Calling it again returns the same wait.
+   * by `waitTimeoutMs`, each caller by its own signal), every execution whose callers all
+   * aborted has ended (renewing its lock until its `fn` settles, then releasing it: a `fn`
+   * that ignores its aborted signal delays `close()` until it settles), and every Redis
+   * call sent has settled or timed out. Nothing is sent to Redis after it resolves. The
+   * client is not closed. Calling it again returns the same wait.
    */
   close(): Promise<void> {
-    this.#closing ??= this.#local.close().then(() => this.#calls.drain());
+    this.#closing ??= this.#local
+      .close()
+      .then(() => Promise.allSettled(this.#running))
+      .then(() => this.#calls.drain());
     return this.#closing;
   }
 
@@ -195,6 +206,22 @@ export class RedisCoalescer<K = string, V = unknown> implements AsyncDisposable 
     return this.close();
   }
 
+  /** Keeps `execution` in `#running` until it settles. */
+  #track(execution: Promise<V>): Promise<V> {
+    const running = this.#running;
+    running.add(execution);
+    const done = (): void => {
+      running.delete(execution);
+    };
+    execution.then(done, done);
+    return execution;
+  }
+
+  /**
+   * Takes the lock and runs `fn`, or reads the outcome of another process. `signal` aborts
+   * when every caller has left: after each Redis call it is checked, so that nothing runs
+   * for nobody and a lock just taken is given back.
+   */
   async #execute(
     id: string,
     fn: (signal: AbortSignal) => V | PromiseLike<V>,
@@ -212,9 +239,16 @@ export class RedisCoalescer<K = string, V = unknown> implements AsyncDisposable 
       );
       if (!outcome.ok) {
         this.#failed(id, outcome);
+        if (signal.aborted) throw signal.reason;
         return this.#fallback(id, fn, signal, outcome.event);
       }
       const reply = outcome.value as [number, string?];
+      if (signal.aborted) {
+        if (reply[0] === 2) {
+          this.#failed(id, await this.#calls.eval('release', RELEASE, [keys.lock], [token]));
+        }
+        throw signal.reason;
+      }
       if (reply[0] === 1) {
         this.#remote++;
         return this.#decode(id, String(reply[1]));
@@ -239,11 +273,22 @@ export class RedisCoalescer<K = string, V = unknown> implements AsyncDisposable 
   ): Promise<V> {
     this.#executions++;
     this.#locked++;
+    let lost = false;
     const renew = setInterval(
       () => {
         void this.#calls
           .eval('renew', RENEW, [keys.lock], [token, this.#lockTtlMs])
-          .then((outcome) => this.#failed(id, outcome));
+          .then((outcome) => {
+            if (!outcome.ok) return this.#failed(id, outcome);
+            // 0: the token no longer holds the lock. Told once; renewing is pointless.
+            if (outcome.value !== 0 || lost) return;
+            lost = true;
+            clearInterval(renew);
+            if (this.#onError.active) {
+              const error = new CoalescerLockLostError(id);
+              this.#onError.emit({ operation: 'renew', kind: 'error', error, key: id });
+            }
+          });
       },
       Math.floor(this.#lockTtlMs / 3),
     );
