@@ -17,3 +17,4 @@ export { OVERFLOW_METRIC, Registry } from './registry.js';
 export { normalizeRoute } from './route.js';
 export type { Labels, LabelValue } from './series-store.js';
 export { OVERFLOW_VALUE } from './series-store.js';
+export type { Summary, SummaryChild, SummaryOptions } from './summary.js';

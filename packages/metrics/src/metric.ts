@@ -3,7 +3,7 @@ import { type SeriesBase, SeriesStore } from './series-store.js';
 import { escapeHelp } from './text.js';
 
 /** The metric types. */
-export type MetricType = 'counter' | 'gauge' | 'histogram';
+export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary';
 
 /** The exposition formats. */
 export type ExpositionFormat = 'prometheus' | 'openmetrics';

@@ -75,7 +75,7 @@ export interface MetricContext {
   readonly random: () => number;
 }
 
-/** Options of the metric types that can sample (counter, histogram). */
+/** Options of the metric types that can sample (counter, histogram, summary). */
 export interface SampledMetricOptions {
   /**
    * Keep one measurement in `sampleRate`, chosen at random (the registry's `random`), and

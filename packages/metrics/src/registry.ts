@@ -15,9 +15,11 @@ import { Histogram, type HistogramOptions } from './histogram.js';
 import type { ExpositionFormat, Metric } from './metric.js';
 import type { MetricContext, RegistryOptions } from './options.js';
 import type { SeriesBase } from './series-store.js';
+import { Summary, type SummaryOptions } from './summary.js';
 import { escapeLabelValue } from './text.js';
 
 type AnyMetric = Metric<SeriesBase>;
+type RegisteredMetric = Counter<string> | Gauge<string> | Histogram<string> | Summary<string>;
 
 /** The self-metric counting measurements that went into an overflow series. */
 export const OVERFLOW_METRIC = 'breakwater_metrics_overflow';
@@ -90,6 +92,11 @@ export class Registry {
     return this.#register('histogram', options, () => new Histogram<L>(options, this.#context));
   }
 
+  /** Registers (or returns the identical) summary. */
+  summary<L extends string = never>(options: SummaryOptions<L>): Summary<L> {
+    return this.#register('summary', options, () => new Summary<L>(options, this.#context));
+  }
+
   #register<M>(type: string, options: object, create: () => M): M {
     const metric = create() as AnyMetric;
     const existing = this.#metrics.get(metric.name);
@@ -117,9 +124,9 @@ export class Registry {
   }
 
   /** The metric registered under `name` (a counter's family name, without `_total`). */
-  get(name: string): Counter<string> | Gauge<string> | Histogram<string> | undefined {
+  get(name: string): RegisteredMetric | undefined {
     const metric = this.#metrics.get(name) ?? this.#metrics.get(name.replace(/_total$/, ''));
-    return metric as Counter<string> | Gauge<string> | Histogram<string> | undefined;
+    return metric as RegisteredMetric | undefined;
   }
 
   /** Writes every metric in `format`: `'prometheus'` (text 0.0.4) or `'openmetrics'` (1.0, ending in `# EOF`). */
