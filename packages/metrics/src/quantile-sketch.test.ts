@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_BUCKETS, QuantileSketch, RELATIVE_ACCURACY } from './quantile-sketch.js';
+import { MAX_BUCKETS, QuantileSketch, quantilesOf, RELATIVE_ACCURACY } from './quantile-sketch.js';
 
 /** The value of rank ⌊q (n − 1)⌋ in sorted order: what the sketch estimates. */
 function exact(sorted: readonly number[], q: number): number {
@@ -132,19 +132,18 @@ describe('QuantileSketch', () => {
     expect(sketch.positive.counts.length).toBe(length);
   });
 
-  it('merges sketches into one with the same quantiles as one sketch fed everything', () => {
+  it('reads several sketches as one, as if one sketch had been fed everything', () => {
     const a = new QuantileSketch();
     const b = new QuantileSketch();
+    const empty = new QuantileSketch();
     const all = new QuantileSketch();
     for (let i = 1; i <= 1000; i++) {
       const v = i % 7 === 0 ? -i : i % 11 === 0 ? 0 : i * 1.5;
       (i % 2 === 0 ? a : b).add(v, 1);
       all.add(v, 1);
     }
-    const merged = new QuantileSketch();
-    merged.addAll(a);
-    merged.addAll(b);
-    expect(merged.quantiles(QS)).toEqual(all.quantiles(QS));
-    expect(merged.count).toBe(1000);
+    expect(quantilesOf([a, empty, b], QS)).toEqual(all.quantiles(QS));
+    expect(quantilesOf([empty, empty], [0.5])).toEqual([Number.NaN]);
+    expect(quantilesOf([a], [])).toEqual([]);
   });
 });

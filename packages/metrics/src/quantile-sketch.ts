@@ -64,12 +64,9 @@ class BucketStore {
     if (index > this.max) this.max = index;
   }
 
-  /** Adds every bucket of `other`. */
-  addAll(other: BucketStore): void {
-    for (let k = other.min; k <= other.max; k++) {
-      const count = other.counts[k - other.offset] as number;
-      if (count !== 0) this.add(k, count);
-    }
+  /** The count of bucket `k` (0 outside the range held). */
+  at(k: number): number {
+    return k >= this.min && k <= this.max ? (this.counts[k - this.offset] as number) : 0;
   }
 
   clear(): void {
@@ -164,41 +161,66 @@ export class QuantileSketch {
     this.zero = 0;
   }
 
-  /** Adds every value of `other`. */
-  addAll(other: QuantileSketch): void {
-    this.positive.addAll(other.positive);
-    this.negative.addAll(other.negative);
-    this.zero += other.zero;
-  }
-
   /**
-   * The `q`-quantiles (each in [0, 1]) of the values recorded: for weight `n`, the value
-   * of rank `⌊q (n − 1)⌋` (from 0) in sorted order, within {@link RELATIVE_ACCURACY}
-   * relative error; `NaN` when nothing is recorded.
+   * The `q`-quantiles (each in [0, 1], in increasing order) of the values recorded: see
+   * {@link quantilesOf}.
    */
   quantiles(qs: readonly number[]): number[] {
-    return qs.map((q) => this.#quantile(q));
+    return quantilesOf([this], qs);
   }
+}
 
-  #quantile(q: number): number {
-    const total = this.count;
-    if (total === 0) return Number.NaN;
-    const rank = q * (total - 1);
-    let seen = 0;
-    const negative = this.negative;
-    for (let k = negative.min; k <= negative.max; k++) {
-      seen += negative.counts[k - negative.offset] as number;
-      if (seen > rank) return -bucketValue(-k);
-    }
-    seen += this.zero;
-    if (seen > rank) return 0;
-    const positive = this.positive;
-    for (let k = positive.min; k <= positive.max; k++) {
-      seen += positive.counts[k - positive.offset] as number;
-      if (seen > rank) return bucketValue(k);
-    }
-    // Unreachable: rank < total, and the loops above add up to total.
-    /* c8 ignore next */
-    return positive.total > 0 ? bucketValue(positive.max) : 0;
+/**
+ * The `q`-quantiles (each in [0, 1], in increasing order) of the values of all `sketches`
+ * together: for a total weight `n`, the value of rank `⌊q (n − 1)⌋` (from 0) in sorted
+ * order, within {@link RELATIVE_ACCURACY} relative error; `NaN` when nothing is recorded.
+ * One pass over the buckets serves every quantile, and nothing is merged or allocated but
+ * the result.
+ */
+export function quantilesOf(sketches: readonly QuantileSketch[], qs: readonly number[]): number[] {
+  const result = qs.map(() => Number.NaN);
+  let total = 0;
+  let zero = 0;
+  let negativeMin = Number.POSITIVE_INFINITY;
+  let negativeMax = Number.NEGATIVE_INFINITY;
+  let positiveMin = Number.POSITIVE_INFINITY;
+  let positiveMax = Number.NEGATIVE_INFINITY;
+  for (const sketch of sketches) {
+    total += sketch.count;
+    zero += sketch.zero;
+    negativeMin = Math.min(negativeMin, sketch.negative.min);
+    negativeMax = Math.max(negativeMax, sketch.negative.max);
+    positiveMin = Math.min(positiveMin, sketch.positive.min);
+    positiveMax = Math.max(positiveMax, sketch.positive.max);
   }
+  if (total === 0 || qs.length === 0) return result;
+  let next = 0;
+  let rank = (qs[0] as number) * (total - 1);
+  let seen = 0;
+  /** Reports `value` for every quantile whose rank `seen` has passed; true once all are. */
+  const settle = (value: number): boolean => {
+    while (seen > rank) {
+      result[next++] = value;
+      if (next === qs.length) return true;
+      rank = (qs[next] as number) * (total - 1);
+    }
+    return false;
+  };
+  for (let k = negativeMin; k <= negativeMax; k++) {
+    let count = 0;
+    for (const sketch of sketches) count += sketch.negative.at(k);
+    seen += count;
+    if (count !== 0 && settle(-bucketValue(-k))) return result;
+  }
+  seen += zero;
+  if (settle(0)) return result;
+  for (let k = positiveMin; k <= positiveMax; k++) {
+    let count = 0;
+    for (const sketch of sketches) count += sketch.positive.at(k);
+    seen += count;
+    if (count !== 0 && settle(bucketValue(k))) return result;
+  }
+  // Unreachable: every rank is below total, and the passes above add up to total.
+  /* c8 ignore next */
+  return result;
 }

@@ -1,4 +1,4 @@
-import { QuantileSketch } from './quantile-sketch.js';
+import { QuantileSketch, quantilesOf } from './quantile-sketch.js';
 
 /**
  * The observations of the last `ageBuckets × stepMs` ms, as a ring of `ageBuckets`
@@ -25,14 +25,10 @@ export class SlidingWindow {
     (this.#sketches[this.#head] as QuantileSketch).add(value, weight);
   }
 
-  /** The quantiles of the observations in the window at clock reading `now` (`NaN` when none). */
+  /** The quantiles (`qs` in increasing order) of the observations in the window at clock reading `now` (`NaN` when none). */
   quantiles(qs: readonly number[], now: number): number[] {
     this.#rotate(now);
-    const sketches = this.#sketches;
-    if (sketches.length === 1) return (sketches[0] as QuantileSketch).quantiles(qs);
-    const merged = new QuantileSketch();
-    for (const sketch of sketches) merged.addAll(sketch);
-    return merged.quantiles(qs);
+    return quantilesOf(this.#sketches, qs);
   }
 
   /** Clears the sketches of the steps that went by since the head's. */
