@@ -1,3 +1,4 @@
+import { checkOptionalFunction } from '@breakwater/core';
 import { braces, Metric } from './metric.js';
 import {
   type MetricContext,
@@ -11,7 +12,14 @@ import { formatValue } from './text.js';
 /** Options of {@link Registry.counter}. */
 export interface CounterOptions<L extends string = never>
   extends MetricOptions<L>,
-    SampledMetricOptions {}
+    SampledMetricOptions {
+  /**
+   * Called at every scrape before the values are read, to `inc` them by what a source
+   * counted since the last scrape (CPU time, a primitive's `stats()`). It runs
+   * synchronously; if it throws, the scrape throws. @default none
+   */
+  collect?: ((counter: Counter<L>) => void) | undefined;
+}
 
 interface CounterSeries extends SeriesBase {
   value: number;
@@ -41,14 +49,21 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
   readonly type = 'counter';
   /** The series of an unsampled metric without labels: `inc()` goes straight to it. */
   readonly #plain: CounterSeries | undefined;
+  readonly #collect: ((counter: Counter<L>) => void) | undefined;
 
   /** @internal Built by {@link Registry.counter}. */
   constructor(options: CounterOptions<L>, context: MetricContext) {
-    const resolved = resolveMetricOptions('counter', options, ['sampleRate'], context.maxSeries);
+    const resolved = resolveMetricOptions(
+      'counter',
+      options,
+      ['sampleRate', 'collect'],
+      context.maxSeries,
+    );
     super({ ...resolved, name: resolved.name.replace(/_total$/, '') }, options, context);
     // createSeries reads no field of this class, so the series can be made here.
     this.#plain =
       resolved.labelNames.length === 0 && resolved.sampleRate === 1 ? this.single() : undefined;
+    this.#collect = checkOptionalFunction('collect', options.collect);
   }
 
   protected createSeries(
@@ -107,6 +122,10 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
       },
       get: () => (series.removed ? 0 : series.value),
     };
+  }
+
+  override collect(): void {
+    this.#collect?.(this);
   }
 
   sampleNames(): readonly string[] {

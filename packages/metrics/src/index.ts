@@ -12,6 +12,8 @@ export type { Gauge, GaugeChild, GaugeOptions } from './gauge.js';
 export type { Histogram, HistogramChild, HistogramOptions } from './histogram.js';
 export type { ExpositionFormat, MetricType } from './metric.js';
 export type { MetricOptions, RegistryOptions } from './options.js';
+export type { ProcessMetrics, ProcessMetricsOptions } from './process-metrics.js';
+export { collectProcessMetrics, DEFAULT_GC_BUCKETS } from './process-metrics.js';
 export type { Exposition, TextAsyncOptions } from './registry.js';
 export { OVERFLOW_METRIC, Registry } from './registry.js';
 export { normalizeRoute } from './route.js';
