@@ -29,7 +29,7 @@ function collect(registry: Registry, options?: Parameters<typeof collectProcessM
   return handle;
 }
 afterEach(() => {
-  for (const handle of open.splice(0)) handle.close();
+  for (const handle of open.splice(0)) void handle.close();
 });
 
 /** Sample name (with labels) → value, from the Prometheus text format. */
@@ -242,7 +242,7 @@ describe('collectProcessMetrics', () => {
     }
     expect(isMetricsRegistrationError(error)).toBe(true);
     expect((error as { metric: string }).metric).toBe('process_cpu_user_seconds_total');
-    first.close();
+    void first.close();
     expect(() => collect(registry)).toThrow(/process metrics are collected once/);
     expect(registry.text().replace(/ \S+$/gm, '')).toBe(before);
     expect(() => collect(registry, { prefix: 'other_' })).not.toThrow();
@@ -255,19 +255,19 @@ describe('collectProcessMetrics', () => {
     expect(registry.get('process_cpu_user_seconds')).toBeUndefined();
   });
 
-  it('closes once: closed turns true, a second close and dispose do nothing', () => {
+  it('closes once: closed turns true, a second close and dispose do nothing', async () => {
     const registry = new Registry();
     const handle = collect(registry);
     expect(handle.closed).toBe(false);
-    handle.close();
+    await handle.close();
     expect(handle.closed).toBe(true);
-    expect(() => handle.close()).not.toThrow();
-    expect(() => handle[Symbol.dispose]()).not.toThrow();
+    await expect(handle.close()).resolves.toBeUndefined();
+    await expect(handle[Symbol.asyncDispose]()).resolves.toBeUndefined();
     expect(handle.closed).toBe(true);
     // Scrapes still work; what is read at scrape time still is.
     expect(samples(registry.text()).get('process_resident_memory_bytes')).toBeGreaterThan(0);
     const disposed = collect(new Registry());
-    disposed[Symbol.dispose]();
+    await disposed[Symbol.asyncDispose]();
     expect(disposed.closed).toBe(true);
   });
 

@@ -41,13 +41,14 @@ export interface ProcessMetricsOptions {
 }
 
 /** What {@link collectProcessMetrics} returns: stops the monitors it started. */
-export interface ProcessMetrics extends Disposable {
+export interface ProcessMetrics extends AsyncDisposable {
   /**
    * Stops the event-loop delay monitor and the GC observer. The metrics stay registered: the
    * event-loop gauges and the GC histogram keep their last values, the others are still
-   * read at each scrape. Calling it again does nothing.
+   * read at each scrape. Both stop at once; the promise is resolved. Calling it again does
+   * nothing.
    */
-  close(): void;
+  close(): Promise<void>;
   /** True once {@link close} was called. */
   readonly closed: boolean;
 }
@@ -355,18 +356,20 @@ export function collectProcessMetrics(
   observer.observe({ entryTypes: ['gc' as EntryType] });
   monitor.enable();
 
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    monitor.disable();
-    observer.disconnect();
+  const close = (): Promise<void> => {
+    if (!closed) {
+      closed = true;
+      monitor.disable();
+      observer.disconnect();
+    }
+    return Promise.resolve();
   };
   return {
     close,
     get closed() {
       return closed;
     },
-    [Symbol.dispose]: close,
+    [Symbol.asyncDispose]: close,
   };
 }
 
