@@ -15,7 +15,7 @@ import { Histogram, type HistogramOptions } from './histogram.js';
 import type { ExpositionFormat, Metric } from './metric.js';
 import type { MetricContext, RegistryOptions } from './options.js';
 import type { SeriesBase } from './series-store.js';
-import { escapeLabelValue } from './text.js';
+import { escapeLabelValue, flattened } from './text.js';
 
 type AnyMetric = Metric<SeriesBase>;
 
@@ -153,7 +153,7 @@ export class Registry {
     let body = '';
     let since = clock.now();
     for (const part of this.#families(format, true)) {
-      body += part;
+      body += flattened(part);
       if (clock.now() - since >= yieldEveryMs) {
         await nextTurn();
         since = clock.now();
