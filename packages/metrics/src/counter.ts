@@ -1,4 +1,5 @@
 import { checkOptionalFunction } from '@breakwater/core';
+import { createExemplar, type Exemplar, type ExemplarLabels, exemplarText } from './exemplar.js';
 import { braces, Metric } from './metric.js';
 import {
   type MetricContext,
@@ -23,6 +24,8 @@ export interface CounterOptions<L extends string = never>
 
 interface CounterSeries extends SeriesBase {
   value: number;
+  /** The latest exemplar, written in OpenMetrics only. */
+  exemplar: Exemplar | undefined;
 }
 
 function checkIncrement(metric: string, value: number): void {
@@ -37,6 +40,11 @@ function checkIncrement(metric: string, value: number): void {
 export interface CounterChild {
   /** Adds `value` (finite, >= 0). @default 1 */
   inc(value?: number): void;
+  /**
+   * Adds `value` (finite, >= 0) and keeps `exemplar` as the series' latest exemplar (see
+   * {@link Counter.incExemplar}).
+   */
+  incExemplar(value: number, exemplar: ExemplarLabels): void;
   /** The current value. */
   get(): number;
 }
@@ -50,6 +58,8 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
   /** The series of an unsampled metric without labels: `inc()` goes straight to it. */
   readonly #plain: CounterSeries | undefined;
   readonly #collect: ((counter: Counter<L>) => void) | undefined;
+  /** True once an exemplar was recorded: OpenMetrics then writes them. */
+  #exemplars = false;
 
   /** @internal Built by {@link Registry.counter}. */
   constructor(options: CounterOptions<L>, context: MetricContext) {
@@ -71,7 +81,15 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
     labelText: string,
     overflow: boolean,
   ): CounterSeries {
-    return { values, labelText, overflow, touched: 0, removed: false, value: 0 };
+    return {
+      values,
+      labelText,
+      overflow,
+      touched: 0,
+      removed: false,
+      value: 0,
+      exemplar: undefined,
+    };
   }
 
   /** Adds 1 (or `value`) to the unlabelled series, or to the series of `labels`. */
@@ -89,6 +107,43 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
     const series = unlabelled ? this.single() : this.resolve(labelsOrValue);
     series.value += amount * this.sampleRate;
     this.note(series);
+  }
+
+  /**
+   * Adds `value` (finite, >= 0) to the unlabelled series, or to the series of `labels`,
+   * and keeps `exemplar` (such as `{ trace_id }`) as that series' latest exemplar, with
+   * `value` and the wall-clock time (`Date.now()`). Exemplars are written in OpenMetrics
+   * only. The exemplar labels are checked first: if they are invalid, nothing is recorded.
+   * With `sampleRate`, a call that sampling drops records neither the increment nor the
+   * exemplar; a kept one adds `sampleRate × value` and keeps `value` in the exemplar.
+   * @throws MetricsLabelError when an exemplar label name is invalid, a value is not a
+   *   string, or names and values exceed 128 code points.
+   */
+  incExemplar(
+    ...args: [L] extends [never]
+      ? [value: number, exemplar: ExemplarLabels]
+      : [labels: Labels<L>, value: number, exemplar: ExemplarLabels]
+  ): void;
+  incExemplar(
+    labelsOrValue: Labels<L> | number,
+    valueOrExemplar: number | ExemplarLabels,
+    labelledExemplar?: ExemplarLabels,
+  ): void {
+    const unlabelled = typeof labelsOrValue === 'number';
+    const amount = (unlabelled ? labelsOrValue : valueOrExemplar) as number;
+    const labels = (unlabelled ? valueOrExemplar : labelledExemplar) as ExemplarLabels;
+    checkIncrement(this.name, amount);
+    const exemplar = createExemplar(this.name, labels, amount);
+    if (!this.keep()) return;
+    const series = unlabelled ? this.single() : this.resolve(labelsOrValue);
+    series.value += amount * this.sampleRate;
+    this.#keepExemplar(series, exemplar);
+    this.note(series);
+  }
+
+  #keepExemplar(series: CounterSeries, exemplar: Exemplar): void {
+    series.exemplar = exemplar;
+    this.#exemplars = true;
   }
 
   /** The current value of the unlabelled series, or of the series of `labels`. */
@@ -109,6 +164,12 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
           if (value !== 1) checkIncrement(metric.name, value);
           live.value += value;
         },
+        incExemplar(value, labels) {
+          checkIncrement(metric.name, value);
+          const exemplar = createExemplar(metric.name, labels, value);
+          live.value += value;
+          metric.#keepExemplar(live, exemplar);
+        },
         get: () => live.value,
       };
     }
@@ -118,6 +179,15 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
         if (!metric.keep()) return;
         if (series.removed) series = metric.revive(series);
         series.value += value * metric.sampleRate;
+        metric.note(series);
+      },
+      incExemplar(value, labels) {
+        checkIncrement(metric.name, value);
+        const exemplar = createExemplar(metric.name, labels, value);
+        if (!metric.keep()) return;
+        if (series.removed) series = metric.revive(series);
+        series.value += value * metric.sampleRate;
+        metric.#keepExemplar(series, exemplar);
         metric.note(series);
       },
       get: () => (series.removed ? 0 : series.value),
@@ -132,10 +202,23 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
     return [`${this.name}_total`];
   }
 
-  protected writeSamples(): string {
+  protected writeSamples(
+    all: readonly CounterSeries[],
+    from: number,
+    to: number,
+    openMetrics: boolean,
+  ): string {
     let out = '';
     const sample = `${this.name}_total`;
-    for (const series of this.all()) {
+    if (openMetrics && this.#exemplars) {
+      for (let i = from; i < to; i++) {
+        const series = all[i] as CounterSeries;
+        out += `${sample}${braces(series.labelText)} ${formatValue(series.value)}${exemplarText(series.exemplar)}\n`;
+      }
+      return out;
+    }
+    for (let i = from; i < to; i++) {
+      const series = all[i] as CounterSeries;
       out += `${sample}${braces(series.labelText)} ${formatValue(series.value)}\n`;
     }
     return out;

@@ -128,9 +128,10 @@ export class Gauge<L extends string = never> extends Metric<GaugeSeries> {
     return [this.name];
   }
 
-  protected writeSamples(): string {
+  protected writeSamples(all: readonly GaugeSeries[], from: number, to: number): string {
     let out = '';
-    for (const series of this.all()) {
+    for (let i = from; i < to; i++) {
+      const series = all[i] as GaugeSeries;
       out += `${this.name}${braces(series.labelText)} ${formatValue(series.value)}\n`;
     }
     return out;

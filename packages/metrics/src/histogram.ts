@@ -1,6 +1,7 @@
 import { type Clock, invalidMessage } from '@breakwater/core';
 import { DEFAULT_BUCKETS } from './buckets.js';
 import { MetricsLabelError } from './errors.js';
+import { createExemplar, type Exemplar, type ExemplarLabels, exemplarText } from './exemplar.js';
 import { Metric } from './metric.js';
 import {
   type MetricContext,
@@ -28,12 +29,19 @@ interface HistogramSeries extends SeriesBase {
   readonly counts: Float64Array;
   sum: number;
   count: number;
+  /** The latest exemplar of each bucket, `+Inf` last; created with the first one. */
+  exemplars: (Exemplar | undefined)[] | undefined;
 }
 
 /** A histogram bound to one label combination: `observe` goes straight to its series. */
 export interface HistogramChild {
   /** Records one observation (finite). */
   observe(value: number): void;
+  /**
+   * Records one observation (finite) and keeps `exemplar` as the latest exemplar of its
+   * bucket (see {@link Histogram.observeExemplar}).
+   */
+  observeExemplar(value: number, exemplar: ExemplarLabels): void;
   /** Starts a timer; calling the returned function observes the seconds elapsed and returns them. */
   startTimer(): () => number;
 }
@@ -63,6 +71,8 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
   readonly buckets: readonly number[];
   readonly #le: readonly string[];
   readonly #clock: Clock;
+  /** True once an exemplar was recorded: OpenMetrics then writes them. */
+  #exemplars = false;
 
   /** @internal Built by {@link Registry.histogram}. */
   constructor(options: HistogramOptions<L>, context: MetricContext) {
@@ -100,6 +110,7 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
       counts: new Float64Array(this.buckets.length),
       sum: 0,
       count: 0,
+      exemplars: undefined,
     };
   }
 
@@ -137,6 +148,49 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
   }
 
   /**
+   * Records one observation in the unlabelled series, or in the series of `labels`, and
+   * keeps `exemplar` (such as `{ trace_id }`) as the latest exemplar of the bucket the
+   * value falls in, with the value and the wall-clock time (`Date.now()`). Exemplars are
+   * written in OpenMetrics only. The exemplar labels are checked first: if they are
+   * invalid, nothing is recorded. With `sampleRate`, a call that sampling drops records
+   * neither the observation nor the exemplar.
+   * @throws MetricsLabelError when an exemplar label name is invalid, a value is not a
+   *   string, or names and values exceed 128 code points.
+   */
+  observeExemplar(
+    ...args: [L] extends [never]
+      ? [value: number, exemplar: ExemplarLabels]
+      : [labels: Labels<L>, value: number, exemplar: ExemplarLabels]
+  ): void;
+  observeExemplar(
+    labelsOrValue: Labels<L> | number,
+    valueOrExemplar: number | ExemplarLabels,
+    labelledExemplar?: ExemplarLabels,
+  ): void {
+    const unlabelled = typeof labelsOrValue === 'number';
+    const value = (unlabelled ? labelsOrValue : valueOrExemplar) as number;
+    const exemplar = createExemplar(
+      this.name,
+      (unlabelled ? valueOrExemplar : labelledExemplar) as ExemplarLabels,
+      value,
+    );
+    if (!this.#kept(value)) return;
+    const series = unlabelled ? this.single() : this.resolve(labelsOrValue);
+    this.#add(series, value);
+    this.#keepExemplar(series, exemplar);
+  }
+
+  /** Keeps `exemplar` as the latest of the bucket its value falls in. */
+  #keepExemplar(series: HistogramSeries, exemplar: Exemplar): void {
+    const buckets = this.buckets;
+    let i = 0;
+    while (i < buckets.length && exemplar.value > (buckets[i] as number)) i++;
+    series.exemplars ??= new Array<Exemplar | undefined>(buckets.length + 1).fill(undefined);
+    series.exemplars[i] = exemplar;
+    this.#exemplars = true;
+  }
+
+  /**
    * Starts a timer; the returned function observes the seconds elapsed (read from the
    * registry's `clock`) into the series of `labels` and returns them.
    */
@@ -166,6 +220,13 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
       observe: (value) => {
         if (this.#kept(value)) this.#add(live(), value);
       },
+      observeExemplar: (value, labels) => {
+        const exemplar = createExemplar(this.name, labels, value);
+        if (!this.#kept(value)) return;
+        const target = live();
+        this.#add(target, value);
+        this.#keepExemplar(target, exemplar);
+      },
       startTimer: () => this.#timer(live),
     };
   }
@@ -188,11 +249,22 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
     return [`${this.name}_bucket`, `${this.name}_sum`, `${this.name}_count`];
   }
 
-  protected writeSamples(): string {
+  protected override get sliceSeries(): number {
+    return Math.max(1, Math.floor(1024 / (this.buckets.length + 3)));
+  }
+
+  protected writeSamples(
+    all: readonly HistogramSeries[],
+    from: number,
+    to: number,
+    openMetrics: boolean,
+  ): string {
+    if (openMetrics && this.#exemplars) return this.#writeWithExemplars(all, from, to);
     let out = '';
     const name = this.name;
     const le = this.#le;
-    for (const series of this.all()) {
+    for (let s = from; s < to; s++) {
+      const series = all[s] as HistogramSeries;
       const prefix = series.labelText === '' ? '{le="' : `{${series.labelText},le="`;
       const rest = series.labelText === '' ? '' : `{${series.labelText}}`;
       let running = 0;
@@ -202,6 +274,28 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
         out += `${name}_bucket${prefix}${le[i]}"} ${running}\n`;
       }
       out += `${name}_bucket${prefix}+Inf"} ${series.count}\n`;
+      out += `${name}_sum${rest} ${formatValue(series.sum)}\n${name}_count${rest} ${series.count}\n`;
+    }
+    return out;
+  }
+
+  /** {@link writeSamples} with each bucket's exemplar after its line. */
+  #writeWithExemplars(all: readonly HistogramSeries[], from: number, to: number): string {
+    let out = '';
+    const name = this.name;
+    const le = this.#le;
+    for (let s = from; s < to; s++) {
+      const series = all[s] as HistogramSeries;
+      const exemplars = series.exemplars;
+      const prefix = series.labelText === '' ? '{le="' : `{${series.labelText},le="`;
+      const rest = series.labelText === '' ? '' : `{${series.labelText}}`;
+      let running = 0;
+      const counts = series.counts;
+      for (let i = 0; i < counts.length; i++) {
+        running += counts[i] as number;
+        out += `${name}_bucket${prefix}${le[i]}"} ${running}${exemplarText(exemplars?.[i])}\n`;
+      }
+      out += `${name}_bucket${prefix}+Inf"} ${series.count}${exemplarText(exemplars?.[counts.length])}\n`;
       out += `${name}_sum${rest} ${formatValue(series.sum)}\n${name}_count${rest} ${series.count}\n`;
     }
     return out;

@@ -6,6 +6,8 @@ export {
   MetricsLabelError,
   MetricsRegistrationError,
 } from './errors.js';
+export type { ExemplarLabels } from './exemplar.js';
+export { MAX_EXEMPLAR_CODE_POINTS } from './exemplar.js';
 export type { ContentChoice } from './exposition.js';
 export { contentFor, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from './exposition.js';
 export type { Gauge, GaugeChild, GaugeOptions } from './gauge.js';

@@ -53,21 +53,71 @@ export abstract class Metric<S extends SeriesBase> extends SeriesStore<S> {
   /** Runs scrape-time callbacks; called before {@link write}. */
   collect(): void {}
 
-  /** Appends this metric's family to the exposition text. */
+  /** This metric's family: its metadata lines, then the sample lines of every series. */
   write(format: ExpositionFormat): string {
+    const series = this.all();
+    return (
+      this.#header(format) + this.writeSamples(series, 0, series.length, format === 'openmetrics')
+    );
+  }
+
+  /**
+   * This metric's family in parts, so that an exposition can let other work run between
+   * them: the metadata lines, then the samples of at most {@link sliceSeries} series per
+   * part. The list of series is copied when the family starts, so a series created during
+   * a break is left to the next scrape and none is written twice. A series that expired
+   * during a break (swept by another scrape) is written as the live series of the same
+   * labels if one exists by then, and left out otherwise. The lines of one series are
+   * always written together, from the numbers it holds at that moment.
+   */
+  *slices(format: ExpositionFormat): Generator<string, void, undefined> {
+    const snapshot = this.all().slice();
+    const om = format === 'openmetrics';
+    yield this.#header(format);
+    const size = this.sliceSeries;
+    for (let from = 0; from < snapshot.length; from += size) {
+      const to = Math.min(from + size, snapshot.length);
+      let part: S[] | undefined;
+      for (let i = from; i < to; i++) {
+        const series = snapshot[i] as S;
+        if (series.removed) {
+          part ??= snapshot.slice(from, i);
+          const live = this.liveOf(series);
+          if (live !== undefined) part.push(live);
+        } else part?.push(series);
+      }
+      yield part === undefined
+        ? this.writeSamples(snapshot, from, to, om)
+        : this.writeSamples(part, 0, part.length, om);
+    }
+  }
+
+  /** Series per part in {@link slices}: about a thousand sample lines. */
+  protected get sliceSeries(): number {
+    return 1024;
+  }
+
+  #header(format: ExpositionFormat): string {
     const om = format === 'openmetrics';
     // The text format 0.0.4 names a counter's metadata after its sample (`x_total`);
     // OpenMetrics names it after the family (`x`).
     const family = !om && this.type === 'counter' ? `${this.name}_total` : this.name;
     const help =
       this.sampleRate === 1 ? this.help : `${this.help} (sampled 1 in ${this.sampleRate})`;
-    let out = `# HELP ${family} ${escapeHelp(help, om)}\n# TYPE ${family} ${this.type}\n`;
-    if (om && this.unit !== undefined) out += `# UNIT ${family} ${this.unit}\n`;
-    return out + this.writeSamples();
+    const out = `# HELP ${family} ${escapeHelp(help, om)}\n# TYPE ${family} ${this.type}\n`;
+    return om && this.unit !== undefined ? `${out}# UNIT ${family} ${this.unit}\n` : out;
   }
 
-  /** The sample lines of every series. */
-  protected abstract writeSamples(): string;
+  /**
+   * The sample lines of `series[from]` to `series[to - 1]`; OpenMetrics (`openMetrics`)
+   * adds the exemplars of the types that keep them.
+   */
+  protected abstract writeSamples(
+    series: readonly S[],
+    from: number,
+    to: number,
+    openMetrics: boolean,
+  ): string;
 }
 
 /** `{labels}` or nothing. */

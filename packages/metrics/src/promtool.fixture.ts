@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,4 +44,55 @@ export function findPromtool(): string {
 export function promtoolCheck(text: string): { status: number | null; output: string } {
   const run = spawnSync(findPromtool(), ['check', 'metrics'], { input: text, encoding: 'utf8' });
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
+}
+
+/**
+ * Adds a timestamp to every sample line of an OpenMetrics text (before its exemplar, if
+ * any): the OpenMetrics parser of `promtool tsdb create-blocks-from openmetrics` needs one.
+ */
+function stamped(text: string, timestamp: number): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      if (line === '' || line.startsWith('#')) return line;
+      let i = line.search(/[{ ]/);
+      if (line[i] === '{') {
+        // Skip the label set, quoted values (with their escapes) included.
+        let quoted = false;
+        for (i++; i < line.length; i++) {
+          const c = line[i];
+          if (quoted && c === '\\') i++;
+          else if (c === '"') quoted = !quoted;
+          else if (!quoted && c === '}') break;
+        }
+        i++;
+      }
+      const end = line.indexOf(' ', i + 1);
+      return end === -1
+        ? `${line} ${timestamp}`
+        : `${line.slice(0, end)} ${timestamp}${line.slice(end)}`;
+    })
+    .join('\n');
+}
+
+/**
+ * Parses an OpenMetrics text (exemplars included) with promtool's OpenMetrics parser, by
+ * importing it with `promtool tsdb create-blocks-from openmetrics` into a scratch
+ * directory (`promtool check metrics` reads the text format 0.0.4 only). Every sample is
+ * given a timestamp first, which the import needs; returns the exit status and output.
+ */
+export function promtoolCheckOpenMetrics(text: string): { status: number | null; output: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'openmetrics-'));
+  try {
+    const input = join(dir, 'input.txt');
+    writeFileSync(input, stamped(text, 1_700_000_000));
+    const run = spawnSync(
+      findPromtool(),
+      ['tsdb', 'create-blocks-from', 'openmetrics', input, join(dir, 'blocks')],
+      { encoding: 'utf8' },
+    );
+    return { status: run.status, output: run.status === 0 ? '' : `${run.stdout}${run.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -16,7 +16,7 @@ import type { ExpositionFormat, Metric } from './metric.js';
 import type { MetricContext, RegistryOptions } from './options.js';
 import type { SeriesBase } from './series-store.js';
 import { Summary, type SummaryOptions } from './summary.js';
-import { escapeLabelValue } from './text.js';
+import { escapeLabelValue, flattened } from './text.js';
 
 type AnyMetric = Metric<SeriesBase>;
 type RegisteredMetric = Counter<string> | Gauge<string> | Histogram<string> | Summary<string>;
@@ -138,10 +138,15 @@ export class Registry {
   }
 
   /**
-   * {@link text} without holding the event loop for long: after each metric, once
+   * {@link text} without holding the event loop for long. Each metric is written in parts
+   * (its metadata, then about a thousand sample lines at a time); after each part, once
    * `yieldEveryMs` (read from the registry's `clock`) have passed since the last break, it
-   * lets other work run (`setImmediate`) before the next metric. A metric is written in one
-   * go, so one break is at most one metric apart (bounded by its `maxSeries`).
+   * lets other work run (`setImmediate`) before the next part, so a metric of many series
+   * does not hold the loop either. The series of a metric are listed when its family
+   * starts: a series created during a break is left to the next scrape, one that expired
+   * during a break (swept by another scrape) is written as the live series of the same
+   * labels or left out, and none is written twice. The numbers written are those a series
+   * holds when its part is written, not when the scrape started.
    */
   async textAsync(
     format: ExpositionFormat = 'prometheus',
@@ -154,8 +159,8 @@ export class Registry {
     const clock = this.#context.clock;
     let body = '';
     let since = clock.now();
-    for (const part of this.#families(format)) {
-      body += part;
+    for (const part of this.#families(format, true)) {
+      body += flattened(part);
       if (clock.now() - since >= yieldEveryMs) {
         await nextTurn();
         since = clock.now();
@@ -164,13 +169,17 @@ export class Registry {
     return body;
   }
 
-  /** Each metric's family, then the overflow self-metric, then `# EOF` for OpenMetrics. */
-  *#families(format: ExpositionFormat): Generator<string> {
+  /**
+   * Each metric's family (in one part, or in several when `sliced`), then the overflow
+   * self-metric, then `# EOF` for OpenMetrics.
+   */
+  *#families(format: ExpositionFormat, sliced = false): Generator<string> {
     let overflow = '';
     for (const metric of this.#metrics.values()) {
       metric.sweep();
       metric.collect();
-      yield metric.write(format);
+      if (sliced) yield* metric.slices(format);
+      else yield metric.write(format);
       if (metric.overflowed > 0) {
         overflow += `${OVERFLOW_METRIC}_total{metric="${escapeLabelValue(metric.name)}"} ${metric.overflowed}\n`;
       }

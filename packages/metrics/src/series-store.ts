@@ -102,6 +102,17 @@ export abstract class SeriesStore<S extends SeriesBase> {
     }
   }
 
+  /** `series` itself, or once it expired, the live series of the same labels if there is one. */
+  protected liveOf(series: S): S | undefined {
+    if (!series.removed) return series;
+    let level: Level<S> | S | undefined = this.#root;
+    for (const value of series.values) {
+      level = (level as Level<S>).get(value);
+      if (level === undefined) return undefined;
+    }
+    return level as S;
+  }
+
   /** Removes the labelled series not measured for `ttlMs`; called at scrape time. */
   sweep(): void {
     const ttlMs = this.#limits.ttlMs;

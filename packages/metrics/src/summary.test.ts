@@ -407,6 +407,18 @@ describe('Summary exposition', () => {
     );
   });
 
+  it('writes the same text in parts when an asynchronous scrape yields after each part', async () => {
+    const registry = new Registry();
+    const summary = registry.summary({ name: 'sizes', help: 'Sizes.', labelNames: ['id'] });
+    for (let i = 0; i < 700; i++) summary.observe({ id: i }, i);
+    for (const format of ['prometheus', 'openmetrics'] as const) {
+      const text = await registry.textAsync(format, { yieldEveryMs: 0 });
+      expect(text).toBe(registry.text(format));
+      // 700 series of 5 lines each, in parts of 204 series: every series exactly once.
+      expect(text.match(/^sizes_count/gm)).toHaveLength(700);
+    }
+  });
+
   it('passes promtool check metrics, NaN quantiles included', () => {
     const text = sample().text('prometheus');
     expect(text).toContain('idle_seconds{quantile="0.5"} NaN\n');

@@ -236,11 +236,22 @@ export class Summary<L extends string = never> extends Metric<SummarySeries> {
     return [`${this.name}_sum`, `${this.name}_count`];
   }
 
-  protected writeSamples(): string {
+  /** Series per part in an asynchronous exposition: about a thousand sample lines. */
+  protected override get sliceSeries(): number {
+    return Math.max(1, Math.floor(1024 / (this.#quantileText.length + 2)));
+  }
+
+  protected writeSamples(
+    all: readonly SummarySeries[],
+    from: number,
+    to: number,
+    _openMetrics: boolean,
+  ): string {
     let out = '';
     const name = this.name;
     const quantileText = this.#quantileText;
-    for (const series of this.all()) {
+    for (let s = from; s < to; s++) {
+      const series = all[s] as SummarySeries;
       const prefix = series.labelText === '' ? '{quantile="' : `{${series.labelText},quantile="`;
       const quantiles = this.#quantiles(series);
       for (let i = 0; i < quantiles.length; i++) {

@@ -48,3 +48,16 @@ export function formatValue(value: number): string {
   if (value === Number.NEGATIVE_INFINITY) return '-Inf';
   return String(value);
 }
+
+/**
+ * `text`, stored flat. V8 keeps a string built by `+=` as a tree of its pieces until
+ * something needs it in one piece; an asynchronous scrape holds such trees across its
+ * breaks, and each young-generation garbage collection then copies their many small
+ * pieces (for a large registry, pauses longer than the scrape's own slices). Converting
+ * the text to a number needs it in one piece, so V8 flattens it there and then; the number
+ * is thrown away.
+ */
+export function flattened(text: string): string {
+  Number(text);
+  return text;
+}
