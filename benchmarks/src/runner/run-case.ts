@@ -129,7 +129,7 @@ export function validateCase(benchCase: BenchCase): number {
  * Takes `samples` samples of `figure` around calls of one implementation, with a full
  * collection before each, and returns their median.
  */
-export async function measureFigure(
+async function measureFigure(
   figure: CaseFigure,
   call: () => Promise<unknown>,
   options: { readonly samples: number; readonly collect: () => unknown },
@@ -251,7 +251,7 @@ function implementationResult(c: Contender): ImplementationResult {
  * Sets up the case's implementations (all, or only `options.only`), checks that their first
  * results agree (all only), calibrates, warms up, then runs the measured rounds with the
  * implementations interleaved in a rotating order, each for `roundMs` per round; finally
- * weighs memory where asked, and tears everything down.
+ * weighs memory and takes the case's other figures where asked, and tears everything down.
  */
 export async function measureCase(
   benchCase: BenchCase,
@@ -413,7 +413,8 @@ export function assembleCaseResult(
 /**
  * Runs one case: sets every implementation up, checks their results agree, calibrates,
  * warms up, then runs the measured rounds with ours, the peers and the floor interleaved in
- * a rotating order, each for `roundMs` per round; finally weighs memory where asked.
+ * a rotating order, each for `roundMs` per round; finally weighs memory and takes the case's
+ * other figures where asked.
  */
 export async function runCase(benchCase: BenchCase, options: RunCaseOptions): Promise<CaseResult> {
   return assembleCaseResult(benchCase, await measureCase(benchCase, options));
