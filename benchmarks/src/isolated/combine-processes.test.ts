@@ -29,6 +29,25 @@ describe('combineProcesses', () => {
     expect(combined.processes).toEqual(runs);
     expect(combined.latency).toBeUndefined();
     expect(combined.memory).toBeUndefined();
+    expect(combined.figures).toBeUndefined();
+  });
+
+  it("takes each of the case's figures as the median over the processes", () => {
+    const figure = (value: number, samples: number[]) => ({
+      figures: [
+        { name: 'block', unit: 'ms', value, samples },
+        { name: 'other', unit: 'x', value: value * 2, samples: [value * 2] },
+      ],
+    });
+    const combined = combineProcesses([
+      run(1, figure(10, [9, 10, 11])),
+      run(1, figure(30, [30])),
+      run(1, figure(20, [20])),
+    ]);
+    expect(combined.figures).toEqual([
+      { name: 'block', unit: 'ms', value: 20, samples: [9, 10, 11, 30, 20] },
+      { name: 'other', unit: 'x', value: 40, samples: [20, 60, 40] },
+    ]);
   });
 
   it('takes the median latency percentiles and bytes per item over the processes', () => {

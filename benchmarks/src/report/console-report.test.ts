@@ -11,13 +11,14 @@ describe('caseLines', () => {
         sampleImplementation('ours', 'ours', 1e6, {
           latency: { p50Ns: 900, p99Ns: 2_000, samples: 10 },
           memory: { items: 1, bytesPerItem: 64, samples: [64] },
+          figures: [{ name: 'longest block', unit: 'ms', value: 3.21, samples: [3.21] }],
         }),
         [sampleImplementation('lru-cache', 'peer', 2e6)],
       ),
     );
     expect(lines[0]).toBe('  get hit');
     expect(lines[1]).toMatch(
-      /^ {4}ours {3}ours +1\.00M ops\/s +\(950k–1\.05M\) +p50 900 ns p99 2\.00 µs +64\.0 B\/item$/,
+      /^ {4}ours {3}ours +1\.00M ops\/s +\(950k–1\.05M\) +p50 900 ns p99 2\.00 µs +64\.0 B\/item +longest block 3\.21 ms$/,
     );
     expect(lines[2]).toMatch(
       /^ {4}peer {3}lru-cache +2\.00M ops\/s .*ours\/peer 0\.50× \(slower\)$/,

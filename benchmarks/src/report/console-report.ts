@@ -3,6 +3,7 @@ import type { StaticTable } from '../runner/static-table.js';
 import {
   formatBytes,
   formatCell,
+  formatFigure,
   formatNs,
   formatOpsPerSec,
   formatRatio,
@@ -26,6 +27,9 @@ function implementationLine(
   }
   if (result.memory !== undefined) {
     parts.push(`${formatBytes(result.memory.bytesPerItem)}/item`);
+  }
+  for (const figure of result.figures ?? []) {
+    parts.push(`${figure.name} ${formatFigure(figure.value, figure.unit)}`);
   }
   if (ratio !== undefined) {
     parts.push(ratio);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   formatBytes,
   formatCell,
+  formatFigure,
   formatNs,
   formatOpsPerSec,
   formatRatio,
@@ -44,6 +45,13 @@ describe('formatting figures', () => {
   it('writes bytes per item in B or KiB', () => {
     expect(formatBytes(84)).toBe('84.0 B');
     expect(formatBytes(2048)).toBe('2.00 KiB');
+  });
+
+  it('writes a figure with three significant digits and its unit', () => {
+    expect(formatFigure(12.345, 'ms')).toBe('12.3 ms');
+    expect(formatFigure(480, 'ms')).toBe('480 ms');
+    expect(formatFigure(2, '')).toBe('2.00');
+    expect(formatFigure(Number.POSITIVE_INFINITY, 'ms')).toBe('n/a');
   });
 });
 

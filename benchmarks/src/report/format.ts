@@ -60,6 +60,11 @@ export function formatNs(ns: number): string {
   return `${threeDigits(ns)} ns`;
 }
 
+/** A figure with its unit, three significant digits, e.g. `12.3 ms`; `n/a` when not finite. */
+export function formatFigure(value: number, unit: string): string {
+  return Number.isFinite(value) ? `${threeDigits(value)} ${unit}`.trimEnd() : 'n/a';
+}
+
 /** Bytes per item, e.g. `84.0 B`, `1.21 KiB`. */
 export function formatBytes(bytes: number): string {
   return Math.abs(bytes) >= 1024 ? `${threeDigits(bytes / 1024)} KiB` : `${threeDigits(bytes)} B`;

@@ -137,6 +137,64 @@ describe('renderResultsMarkdown', () => {
     expect(markdown).toContain('- `Map (floor)` (floor) — a bare Map');
   });
 
+  it("renders the cases' other figures in a table of their own, in both harnesses", () => {
+    const block = (value: number) => ({
+      figures: [{ name: 'longest block', unit: 'ms', value, samples: [value] }],
+    });
+    const cases = [
+      {
+        ...sampleCase('expose', sampleImplementation('ours', 'ours', 10, block(12.34)), [
+          sampleImplementation('prom-client', 'peer', 2, block(480)),
+        ]),
+        floor: sampleImplementation('string', 'floor', 100),
+      },
+      sampleCase('plain', sampleImplementation('ours', 'ours', 1), [
+        sampleImplementation('peer', 'peer', 1),
+      ]),
+    ];
+    const inProcess = sampleSuite('metrics', cases);
+    const markdown = renderResultsMarkdown([
+      { ...inProcess, settings: { ...inProcess.settings, figureSamples: 5 } },
+      { ...sampleSuite('metrics', cases), harness: 'isolated', processes: 3 },
+    ]);
+    expect(markdown).toContain('### metrics · other figures\n');
+    expect(markdown).toContain('the median of 5 samples. How each');
+    expect(markdown).toContain('### metrics · other figures · isolated\n');
+    expect(markdown).toContain(
+      'the median of its samples in each process, then the median over the processes.',
+    );
+    expect(markdown).toContain('| case | role | implementation | longest block |');
+    expect(markdown).toContain('| expose | ours | ours | 12.3 ms |');
+    expect(markdown).toContain('| expose | peer | prom-client | 480 ms |');
+    expect(markdown).toContain('| expose | floor | string | – |');
+    expect(markdown).not.toContain('| plain | ours |');
+    expect(markdown.indexOf('### metrics · other figures\n')).toBeLessThan(
+      markdown.indexOf('Cases:'),
+    );
+    expect(renderResultsMarkdown([sampleSuite('core', cases.slice(1))])).not.toContain(
+      'other figures',
+    );
+  });
+
+  it('gives bytes per item in the isolated table when the isolated run weighed memory', () => {
+    const memory = (bytesPerItem: number) => ({
+      memory: { items: 10, bytesPerItem, samples: [bytesPerItem] },
+    });
+    const isolated: SuiteResult = {
+      ...sampleSuite('metrics', [
+        sampleCase('series', sampleImplementation('ours', 'ours', 1, memory(100)), [
+          sampleImplementation('prom-client', 'peer', 1, memory(400)),
+        ]),
+      ]),
+      harness: 'isolated',
+      processes: 3,
+    };
+    const markdown = renderResultsMarkdown([isolated]);
+    expect(markdown).toContain('| harnesses | ours bytes/item | their bytes/item |');
+    expect(markdown).toContain('| --- | ---: | ---: |');
+    expect(markdown).toMatch(/\| series \| prom-client \|.*\| – \| 100 B \| 400 B \|/);
+  });
+
   it('puts the isolated figures under the in-process table, marking ratios more than 15% apart', () => {
     const inProcess = sampleSuite('cache', [
       {

@@ -8,6 +8,7 @@ import type { StaticTable } from '../runner/static-table.js';
 import {
   formatBytes,
   formatCell,
+  formatFigure,
   formatNs,
   formatOpsPerSec,
   formatRatio,
@@ -60,6 +61,53 @@ function staticTableSection(table: StaticTable, suffix = ''): string[] {
   }
   lines.push('');
   return lines;
+}
+
+/**
+ * The figures other than speed (a case's `figures`) of a suite's cases: a row per
+ * implementation of each case that has any, a column per figure name; none without figures.
+ */
+function figuresSection(result: SuiteResult, suffix = ''): string[] {
+  const names: string[] = [];
+  const rows: string[][] = [];
+  const withFigures = result.cases.filter((c) =>
+    [c.ours, ...c.peers, ...(c.floor === undefined ? [] : [c.floor])].some(
+      (impl) => (impl.figures ?? []).length > 0,
+    ),
+  );
+  for (const c of withFigures) {
+    for (const impl of [c.ours, ...c.peers, ...(c.floor === undefined ? [] : [c.floor])]) {
+      for (const figure of impl.figures ?? []) {
+        if (!names.includes(figure.name)) names.push(figure.name);
+      }
+    }
+  }
+  if (names.length === 0) {
+    return [];
+  }
+  for (const c of withFigures) {
+    for (const impl of [c.ours, ...c.peers, ...(c.floor === undefined ? [] : [c.floor])]) {
+      const cells = names.map((name) => {
+        const figure = impl.figures?.find((f) => f.name === name);
+        return figure === undefined ? '–' : formatFigure(figure.value, figure.unit);
+      });
+      rows.push([c.name, impl.role, impl.name, ...cells]);
+    }
+  }
+  const samples = result.settings.figureSamples;
+  return [
+    `### ${result.suite} · other figures${suffix}`,
+    '',
+    'Figures besides speed, measured for each implementation after its timed rounds, ' +
+      `a full GC before each sample; the median of ${samples === undefined ? 'its samples' : plural(samples, 'sample')}` +
+      `${result.harness === 'isolated' ? ' in each process, then the median over the processes' : ''}` +
+      '. How each is measured: the case descriptions.',
+    '',
+    row(['case', 'role', 'implementation', ...names]),
+    `| --- | --- | --- | ${names.map(() => '---:').join(' | ')} |`,
+    ...rows.map(row),
+    '',
+  ];
 }
 
 function runLine(result: SuiteResult): string {
@@ -154,6 +202,7 @@ function suiteSection(result: SuiteResult): string[] {
   }
 
   lines.push('');
+  lines.push(...figuresSection(result));
   for (const table of result.tables ?? []) {
     lines.push(...staticTableSection(table));
   }
@@ -228,6 +277,11 @@ function isolatedSection(isolated: SuiteResult, inProcess: SuiteResult | undefin
   if (isolated.mode === 'quick') {
     lines.push(quickNote, '');
   }
+  const withMemory = isolated.cases.some((c) =>
+    [c.ours, ...c.peers, ...(c.floor === undefined ? [] : [c.floor])].some(
+      (impl) => impl.memory !== undefined,
+    ),
+  );
   lines.push(
     runLine(isolated),
     '',
@@ -241,8 +295,9 @@ function isolatedSection(isolated: SuiteResult, inProcess: SuiteResult | undefin
       'their ops/s',
       'their spread',
       'harnesses',
+      ...(withMemory ? ['ours bytes/item', 'their bytes/item'] : []),
     ]),
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    `| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |${withMemory ? ' ---: | ---: |' : ''}`,
   );
   const inProcessCases = new Map((inProcess?.cases ?? []).map((c) => [c.name, c]));
   for (const c of isolated.cases) {
@@ -276,11 +331,13 @@ function isolatedSection(isolated: SuiteResult, inProcess: SuiteResult | undefin
           formatOpsPerSec(impl.medianOpsPerSec),
           formatSpread(impl.spread),
           agreement(earlier, ratio),
+          ...(withMemory ? [memoryCell(c.ours), memoryCell(impl)] : []),
         ]),
       );
     }
   }
   lines.push('');
+  lines.push(...figuresSection(isolated, ' · isolated'));
   for (const table of isolated.tables ?? []) {
     lines.push(...staticTableSection(table, ' · isolated'));
   }

@@ -6,7 +6,7 @@ export function sampleImplementation(
   name: string,
   role: Role,
   opsPerSec: number,
-  extra: Partial<Pick<ImplementationResult, 'note' | 'latency' | 'memory'>> = {},
+  extra: Partial<Pick<ImplementationResult, 'note' | 'latency' | 'memory' | 'figures'>> = {},
 ): ImplementationResult {
   const rounds = [opsPerSec * 0.95, opsPerSec, opsPerSec * 1.05];
   return {

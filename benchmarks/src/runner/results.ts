@@ -22,6 +22,16 @@ export interface LatencyFigures {
   readonly samples: number;
 }
 
+/** A figure other than speed (a case's `figures`) of one implementation. */
+export interface FigureResult {
+  readonly name: string;
+  readonly unit: string;
+  /** Median of `samples`; in an isolated run, the median over the processes of each one's. */
+  readonly value: number;
+  /** Each sample, in measuring order (in an isolated run, every process's, in process order). */
+  readonly samples: readonly number[];
+}
+
 /** The figures of one implementation in one case. */
 export interface ImplementationResult {
   readonly name: string;
@@ -41,6 +51,8 @@ export interface ImplementationResult {
   readonly roundOpsPerSec: readonly number[];
   readonly latency?: LatencyFigures;
   readonly memory?: MemoryResult;
+  /** The case's `figures`, in case order, when it has any. */
+  readonly figures?: readonly FigureResult[];
   /** Isolated runs only: the figures of each process, in process order. */
   readonly processes?: readonly ImplementationResult[];
 }

@@ -280,6 +280,83 @@ describe('runCase', () => {
     await expect(run).rejects.toThrow(/"ours" in case "memory" needs global.gc\(\).*--expose-gc/);
   });
 
+  it("measures a case's figures for every implementation, around calls of its fn", async () => {
+    const time = fakeTime();
+    const calls: string[] = [];
+    const gc = vi.fn();
+    const counting = (name: string, cost: number): Implementation => ({
+      name,
+      setup: () => ({ cost, seen: 0 }),
+      fn: (state) => {
+        const s = state as { cost: number; seen: number };
+        calls.push(name);
+        s.seen++;
+        time.spend(s.cost);
+        return s.cost;
+      },
+    });
+    const result = await runCase(
+      {
+        name: 'figures',
+        ours: counting('ours', 10),
+        peers: [counting('peer', 30)],
+        floor: counting('floor', 1),
+        figures: [
+          {
+            name: 'cost',
+            unit: 'ns',
+            measure: async (call) => {
+              const before = time.clock();
+              const value = await call();
+              return Number(time.clock() - before) + (value === undefined ? 1000 : 0);
+            },
+          },
+          { name: 'constant', unit: 'x', measure: () => 2 },
+        ],
+      },
+      options(time, { gc, settings: { ...settings, figureSamples: 3 } }),
+    );
+    expect(result.ours.figures).toEqual([
+      { name: 'cost', unit: 'ns', value: 10, samples: [10, 10, 10] },
+      { name: 'constant', unit: 'x', value: 2, samples: [2, 2, 2] },
+    ]);
+    expect(result.peers[0]?.figures?.[0]).toMatchObject({ value: 30 });
+    expect(result.floor?.figures?.[0]).toMatchObject({ value: 1 });
+    // The last calls were the figures' samples, ours' then the peer's then the floor's.
+    expect(calls.slice(-9)).toEqual(
+      ['ours', 'peer', 'floor'].flatMap((name) => [name, name, name]),
+    );
+    // A collection before each sample (6 per implementation), as before each turn.
+    expect(gc.mock.calls.length).toBeGreaterThanOrEqual(3 * 6);
+
+    const plain = await runCase(
+      { name: 'plain', ours: costly('ours', 1, time), peers: [costly('peer', 1, time)] },
+      options(time),
+    );
+    expect(plain.ours).not.toHaveProperty('figures');
+  });
+
+  it('refuses duplicate figure names, a bad figureSamples and a figure that is not a number', async () => {
+    const time = fakeTime();
+    const base = { ours: costly('ours', 1, time), peers: [costly('peer', 1, time)] };
+    const figure = { name: 'f', unit: 'ms', measure: () => 1 };
+    await expect(
+      runCase({ name: 'twice', ...base, figures: [figure, figure] }, options(time)),
+    ).rejects.toThrow('Case "twice": figure names must be unique, got "f" twice');
+    await expect(
+      runCase(
+        { name: 'samples', ...base, figures: [figure] },
+        options(time, { settings: { ...settings, figureSamples: 0 } }),
+      ),
+    ).rejects.toThrow('Expected `figureSamples` to be an integer > 0, got `0` (number)');
+    await expect(
+      runCase(
+        { name: 'nan', ...base, figures: [{ ...figure, measure: () => Number.NaN }] },
+        options(time),
+      ),
+    ).rejects.toThrow('Expected figure "f" to measure a number, got `NaN` (number)');
+  });
+
   it('measures the floor in the same rounds, checks it, and keeps it out of the ratios', async () => {
     const time = fakeTime();
     const result = await runCase(

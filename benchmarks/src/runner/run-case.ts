@@ -5,6 +5,7 @@ import { type MemoryResult, measureMemory } from './measure-memory.js';
 import {
   type CaseResult,
   compareWithPeers,
+  type FigureResult,
   type ImplementationResult,
   type LatencyFigures,
   type Role,
@@ -12,7 +13,7 @@ import {
 import { roundOrder } from './round-order.js';
 import type { RunSettings } from './run-settings.js';
 import { median, quantileOfSorted, spread } from './statistics.js';
-import type { BenchCase, Implementation } from './suite-definition.js';
+import type { BenchCase, CaseFigure, Implementation } from './suite-definition.js';
 
 export interface RunCaseOptions {
   readonly settings: RunSettings;
@@ -75,6 +76,7 @@ interface Contender {
   readonly roundOps: number[];
   readonly latencies: number[];
   memory?: MemoryResult;
+  readonly figures: FigureResult[];
 }
 
 /** A turn's figures: how many calls ran in how many nanoseconds. */
@@ -88,6 +90,12 @@ const maxBatch = 1 << 24;
 
 /** Results land here so the optimiser cannot drop a call whose result is unused. */
 const sink: { value: unknown } = { value: undefined };
+
+/** Keeps a figure call's result reachable like a timed one's, and returns it. */
+function sinkValue(value: unknown): unknown {
+  sink.value = value;
+  return value;
+}
 
 /** Checks a case's shape and returns its `opsPerCall`; throws a RangeError naming the problem. */
 export function validateCase(benchCase: BenchCase): number {
@@ -107,7 +115,37 @@ export function validateCase(benchCase: BenchCase): number {
       `Case "${benchCase.name}": implementation names must be unique, got "${duplicate}" twice`,
     );
   }
+  const figureNames = (benchCase.figures ?? []).map((figure) => figure.name);
+  const twice = figureNames.find((name, index) => figureNames.indexOf(name) !== index);
+  if (twice !== undefined) {
+    throw new RangeError(
+      `Case "${benchCase.name}": figure names must be unique, got "${twice}" twice`,
+    );
+  }
   return opsPerCall;
+}
+
+/**
+ * Takes `samples` samples of `figure` around calls of one implementation, with a full
+ * collection before each, and returns their median.
+ */
+async function measureFigure(
+  figure: CaseFigure,
+  call: () => Promise<unknown>,
+  options: { readonly samples: number; readonly collect: () => unknown },
+): Promise<FigureResult> {
+  const values: number[] = [];
+  for (let i = 0; i < options.samples; i++) {
+    options.collect();
+    const value = await figure.measure(call);
+    if (typeof value !== 'number' || Number.isNaN(value)) {
+      throw new TypeError(
+        `Expected figure "${figure.name}" to measure a number, got \`${String(value)}\` (${typeof value})`,
+      );
+    }
+    values.push(value);
+  }
+  return { name: figure.name, unit: figure.unit, value: median(values), samples: values };
 }
 
 function runSyncTurn(c: Contender, clock: () => bigint, budgetNs: bigint): Turn {
@@ -205,6 +243,7 @@ function implementationResult(c: Contender): ImplementationResult {
     roundOpsPerSec: c.roundOps,
     ...(latency === undefined ? {} : { latency }),
     ...(c.memory === undefined ? {} : { memory: c.memory }),
+    ...(c.figures.length === 0 ? {} : { figures: c.figures }),
   };
 }
 
@@ -212,7 +251,7 @@ function implementationResult(c: Contender): ImplementationResult {
  * Sets up the case's implementations (all, or only `options.only`), checks that their first
  * results agree (all only), calibrates, warms up, then runs the measured rounds with the
  * implementations interleaved in a rotating order, each for `roundMs` per round; finally
- * weighs memory where asked, and tears everything down.
+ * weighs memory and takes the case's other figures where asked, and tears everything down.
  */
 export async function measureCase(
   benchCase: BenchCase,
@@ -223,6 +262,12 @@ export async function measureCase(
   if (!(Number.isInteger(settings.rounds) && settings.rounds > 0)) {
     throw new RangeError(
       `Expected \`rounds\` to be an integer > 0, got \`${settings.rounds}\` (${typeof settings.rounds})`,
+    );
+  }
+  const { figureSamples } = settings;
+  if (figureSamples !== undefined && !(Number.isInteger(figureSamples) && figureSamples > 0)) {
+    throw new RangeError(
+      `Expected \`figureSamples\` to be an integer > 0, got \`${figureSamples}\` (${typeof figureSamples})`,
     );
   }
   const selected = caseImplementations(benchCase).filter(
@@ -250,6 +295,7 @@ export async function measureCase(
     loop: createBatchLoop(),
     roundOps: [],
     latencies: [],
+    figures: [],
   }));
 
   const turn = (c: Contender, latencies: number[] | undefined): Promise<Turn> | Turn => {
@@ -312,6 +358,14 @@ export async function measureCase(
         });
       }
     }
+
+    const samples = figureSamples ?? 3;
+    for (const c of contenders) {
+      const call = async () => sinkValue(await c.impl.fn(c.state));
+      for (const figure of benchCase.figures ?? []) {
+        c.figures.push(await measureFigure(figure, call, { samples, collect }));
+      }
+    }
   } finally {
     sink.value = undefined;
     for (const c of contenders) {
@@ -359,7 +413,8 @@ export function assembleCaseResult(
 /**
  * Runs one case: sets every implementation up, checks their results agree, calibrates,
  * warms up, then runs the measured rounds with ours, the peers and the floor interleaved in
- * a rotating order, each for `roundMs` per round; finally weighs memory where asked.
+ * a rotating order, each for `roundMs` per round; finally weighs memory and takes the case's
+ * other figures where asked.
  */
 export async function runCase(benchCase: BenchCase, options: RunCaseOptions): Promise<CaseResult> {
   return assembleCaseResult(benchCase, await measureCase(benchCase, options));

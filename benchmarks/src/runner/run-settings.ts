@@ -11,10 +11,24 @@ export interface RunSettings {
   readonly roundMs: number;
   /** Structures built and weighed per implementation with `memory`; the median counts. @default 5 */
   readonly memoryBuilds?: number;
+  /** Samples of each of a case's `figures` per implementation; the median counts. @default 3 */
+  readonly figureSamples?: number;
 }
 
 /** The settings of each mode. */
 export const runSettings: Readonly<Record<RunMode, RunSettings>> = Object.freeze({
-  quick: Object.freeze({ warmupRounds: 1, rounds: 3, roundMs: 20, memoryBuilds: 1 }),
-  full: Object.freeze({ warmupRounds: 2, rounds: 10, roundMs: 200, memoryBuilds: 5 }),
+  quick: Object.freeze({
+    warmupRounds: 1,
+    rounds: 3,
+    roundMs: 20,
+    memoryBuilds: 1,
+    figureSamples: 1,
+  }),
+  full: Object.freeze({
+    warmupRounds: 2,
+    rounds: 10,
+    roundMs: 200,
+    memoryBuilds: 5,
+    figureSamples: 5,
+  }),
 });

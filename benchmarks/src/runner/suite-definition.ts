@@ -13,6 +13,26 @@ export interface MemorySpec {
   build(): unknown;
 }
 
+/**
+ * A figure other than speed, measured the same way for every implementation of a case around
+ * calls of its `fn`, e.g. the longest event-loop block during one call. Each implementation
+ * is measured `figureSamples` times (a setting) after its timed rounds; the median counts.
+ */
+export interface CaseFigure {
+  /**
+   * Short and unique within the case, e.g. `longest block`; shown beside the value. The
+   * case's `description` says how it is measured.
+   */
+  readonly name: string;
+  /** Unit of the value, e.g. `ms`. */
+  readonly unit: string;
+  /**
+   * Measures one sample. `call` runs the implementation's `fn` once on its state and resolves
+   * to its result, so that the figure is taken while that call runs.
+   */
+  measure(call: () => Promise<unknown>): number | Promise<number>;
+}
+
 /** One side of a comparison: ours, or a peer used the way a user of that peer would use it. */
 export interface Implementation<State = unknown> {
   /** Shown in every table, e.g. `stableKey` or `lru-cache (default)`. */
@@ -56,6 +76,8 @@ export interface BenchCase {
   readonly check?: ResultCheck;
   /** Time every call to report p50/p99 latency per operation. @default false */
   readonly latency?: boolean;
+  /** Figures besides speed, measured for every implementation (ours, peers, floor). */
+  readonly figures?: readonly CaseFigure[];
 }
 
 /** What a suite module exports as `suite`. */

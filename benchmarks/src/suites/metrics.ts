@@ -5,16 +5,37 @@ import {
   implementation,
   type SuiteDefinition,
 } from '../runner/suite-definition.js';
+import { firstLines, OURS_NOTE, PROM_NOTE, seriesLabels } from './metrics/expose-check.js';
+import {
+  largeExposition,
+  newCounterSeries,
+  newHistogramSeries,
+  scaleCaseNames,
+} from './metrics/scale-cases.js';
 import { floorTable } from './speed-targets.js';
+
+export { sampleLines } from './metrics/expose-check.js';
 
 export interface MetricsSuiteConfig {
   /** Measurements per measured call in the inc and observe cases. */
   readonly ops: number;
   /** Series in the exposition case (distinct `route` × `code` pairs). */
   readonly series: number;
+  /** Series in the large exposition cases, which also report the longest event-loop block. */
+  readonly largeSeries: number;
+  /** `yieldEveryMs` of ours' `textAsync` in the large exposition. */
+  readonly yieldEveryMs: number;
+  /** Series created (and weighed) per call in the new-series cases. */
+  readonly newSeries: number;
 }
 
-export const defaultMetricsSuiteConfig: MetricsSuiteConfig = { ops: 1000, series: 10_000 };
+export const defaultMetricsSuiteConfig: MetricsSuiteConfig = {
+  ops: 1000,
+  series: 10_000,
+  largeSeries: 200_000,
+  yieldEveryMs: 10,
+  newSeries: 50_000,
+};
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE'] as const;
 const CODES = ['200', '404', '500'] as const;
@@ -34,46 +55,6 @@ function observations(count: number): readonly number[] {
   return Array.from({ length: count }, (_, i) => ((i * 7919) % 1000) / 400);
 }
 
-/**
- * The sample lines of an exposition with their labels sorted, sorted: what every side is
- * compared on (HELP and TYPE lines are left out, since the libraries word them differently,
- * and prom-client writes `le` first). The workloads' label values hold no `,` or `"`.
- */
-export function sampleLines(text: string): string[] {
-  return text
-    .split('\n')
-    .filter((line) => line !== '' && !line.startsWith('#'))
-    .map((line) => {
-      const open = line.indexOf('{');
-      if (open === -1) return line;
-      const close = line.lastIndexOf('}');
-      const labels = line
-        .slice(open + 1, close)
-        .split(',')
-        .sort()
-        .join(',');
-      return `${line.slice(0, open)}{${labels}}${line.slice(close + 1)}`;
-    })
-    .sort();
-}
-
-/**
- * The state of a measured side: `first` is true until its first call, which also returns
- * the exposition's sample lines for the equality check; later calls return nothing.
- */
-interface Checked {
-  first: boolean;
-}
-
-function firstLines(
-  state: Checked,
-  expose: () => string | Promise<string>,
-): Promise<string[]> | undefined {
-  if (!state.first) return undefined;
-  state.first = false;
-  return Promise.resolve(expose()).then(sampleLines);
-}
-
 function oursRegistry() {
   return new Registry({ maxSeriesPerMetric: 100_000 });
 }
@@ -81,11 +62,6 @@ function oursRegistry() {
 function promRegistry() {
   return new prom.Registry();
 }
-
-const OURS_NOTE =
-  '`@breakwater/metrics` `new Registry()`; counters and histograms with default buckets.';
-const PROM_NOTE =
-  'prom-client 15 with a registry of its own (`new Registry()`, `registers: [registry]`).';
 
 function incNoLabels(ops: number): BenchCase {
   return {
@@ -375,15 +351,6 @@ function observeLabelled(ops: number): BenchCase {
   };
 }
 
-/** `series` distinct (route, code) label objects with the value each series is given. */
-function seriesLabels(series: number): readonly { route: string; code: string; value: number }[] {
-  return Array.from({ length: series }, (_, i) => ({
-    route: `/r${Math.floor(i / 100)}`,
-    code: String(i % 100),
-    value: (i % 7) + 1,
-  }));
-}
-
 function exposition(series: number): BenchCase {
   const rows = seriesLabels(series);
   return {
@@ -434,23 +401,29 @@ function exposition(series: number): BenchCase {
 /** Case names, shared by the cases and the tests. */
 export const caseNames = {
   exposition: (series: number) => `exposition · ${series} series`,
+  ...scaleCaseNames,
 } as const;
 
 /** The metrics suite for `config`; tests build it small. */
 export function createMetricsSuite(config: MetricsSuiteConfig): SuiteDefinition {
-  const { ops, series } = config;
+  const { ops, series, largeSeries, yieldEveryMs, newSeries } = config;
   return {
     name: 'metrics',
     description:
       '`Registry` (`@breakwater/metrics`) against prom-client 15: counter increments without ' +
       'labels, with a label object and through a bound child, labelled histogram ' +
-      'observations, and the exposition of many series.',
+      'observations, the exposition of many series (with the longest event-loop block of ' +
+      'the largest), and the creation of many series with the heap each retains.',
     cases: [
       incNoLabels(ops),
       incLabelled(ops),
       incBound(ops),
       observeLabelled(ops),
       exposition(series),
+      largeExposition({ series: largeSeries }),
+      largeExposition({ series: largeSeries, yieldEveryMs }),
+      newCounterSeries(newSeries),
+      newHistogramSeries(newSeries),
     ],
     tables: ({ cases }) => [floorTable(cases, { unit: 'operation' })],
   };
