@@ -69,7 +69,7 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
     }
     if (typeof labelsOrValue === 'object' && this.sampleRate === 1) {
       // A label object and nothing to sample: the same steps as below, without the branches.
-      if (value !== undefined) checkIncrement(this.name, value);
+      if (value != null) checkIncrement(this.name, value);
       const series = this.resolve(labelsOrValue);
       series.value += value ?? 1;
       this.note(series);
