@@ -100,6 +100,14 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
       plain.value++;
       return;
     }
+    if (typeof labelsOrValue === 'object' && this.sampleRate === 1) {
+      // A label object and nothing to sample: the same steps as below, without the branches.
+      if (value != null) checkIncrement(this.name, value);
+      const series = this.resolve(labelsOrValue);
+      series.value += value ?? 1;
+      this.note(series);
+      return;
+    }
     const unlabelled = labelsOrValue === undefined || typeof labelsOrValue === 'number';
     const amount = unlabelled ? (labelsOrValue ?? 1) : (value ?? 1);
     checkIncrement(this.name, amount);

@@ -70,6 +70,8 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
   /** The bucket upper bounds, without `+Inf`. */
   readonly buckets: readonly number[];
   readonly #le: readonly string[];
+  /** The bucket upper bounds as unboxed doubles, for the search in {@link #add}. */
+  readonly #bounds: Float64Array;
   readonly #clock: Clock;
   /** True once an exemplar was recorded: OpenMetrics then writes them. */
   #exemplars = false;
@@ -92,6 +94,7 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
     const buckets = resolveBuckets(resolved.name, options.buckets);
     super(resolved, options, context);
     this.buckets = buckets;
+    this.#bounds = Float64Array.from(buckets);
     this.#le = [...buckets.map(formatValue), '+Inf'];
     this.#clock = context.clock;
   }
@@ -126,11 +129,11 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
 
   /** Adds a kept observation, `sampleRate` times. */
   #add(series: HistogramSeries, value: number): void {
-    const buckets = this.buckets;
+    const bounds = this.#bounds;
     const weight = this.sampleRate;
-    const n = buckets.length;
+    const n = bounds.length;
     let i = 0;
-    while (i < n && value > (buckets[i] as number)) i++;
+    while (i < n && value > (bounds[i] as number)) i++;
     if (i < n) series.counts[i] = (series.counts[i] as number) + weight;
     series.sum += value * weight;
     series.count += weight;

@@ -40,6 +40,11 @@ export interface StoreLimits {
 
 type Level<S> = Map<string, Level<S> | S>;
 
+/** A label value as the store keys it, or `undefined` when it is not a string or a number. */
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
+}
+
 /**
  * The series of one metric, found by label values without hashing or sorting: a chain of
  * Maps, one level per declared label, so a lookup is one `Map.get` per label and never
@@ -68,11 +73,23 @@ export abstract class SeriesStore<S extends SeriesBase> {
   /** Per label with a finite `maxLabelValues`: value → number of series using it. */
   readonly #valueCounts: (Map<string, number> | undefined)[];
   #reviving = false;
+  /**
+   * The label count the hit path of {@link #hit} is unrolled for (1 to 3), or 0 when every
+   * lookup takes the general path (no labels, more than 3, or a normalizer).
+   */
+  readonly #arity: number;
+  readonly #name0: string;
+  readonly #name1: string;
+  readonly #name2: string;
 
   constructor(name: string, labelNames: readonly string[], limits: StoreLimits) {
     this.name = name;
     this.labelNames = labelNames;
     this.#limits = limits;
+    this.#arity = limits.normalize === undefined && labelNames.length <= 3 ? labelNames.length : 0;
+    this.#name0 = labelNames[0] ?? '';
+    this.#name1 = labelNames[1] ?? '';
+    this.#name2 = labelNames[2] ?? '';
     this.expires = limits.ttlMs !== undefined;
     this.#valueCounts = limits.maxLabelValues.map((max) =>
       max === Number.POSITIVE_INFINITY ? undefined : new Map(),
@@ -178,12 +195,39 @@ export abstract class SeriesStore<S extends SeriesBase> {
 
   /** Finds or creates the series of `labels`. @throws MetricsLabelError on a label mismatch. */
   protected resolve(labels: object): S {
-    return this.#lookup(labels, true) as S;
+    return this.#hit(labels) ?? (this.#lookup(labels, true) as S);
   }
 
   /** Finds the series of `labels` without creating it. @throws MetricsLabelError on a label mismatch. */
   protected find(labels: object): S | undefined {
-    return this.#lookup(labels, false);
+    return this.#hit(labels) ?? this.#lookup(labels, false);
+  }
+
+  /**
+   * The existing series of well-formed `labels`, read with the label names unrolled; or
+   * `undefined` whenever anything is out of the ordinary (a normalizer, a key too many or
+   * too few, a value that is not a string or a number, a combination not stored yet), left
+   * to {@link #lookup}, which validates, creates and routes to the overflow series. It
+   * only reads the Map chain, from which expired series are deleted and where the overflow
+   * series never is, so what it returns is always what {@link #lookup} would.
+   */
+  #hit(labels: object): S | undefined {
+    const arity = this.#arity;
+    if (arity === 0 || typeof labels !== 'object' || labels === null) return undefined;
+    let count = 0;
+    for (const _ in labels) count++;
+    if (count !== arity) return undefined;
+    const a = text((labels as Record<string, unknown>)[this.#name0]);
+    if (a === undefined) return undefined;
+    if (arity === 1) return this.#root.get(a) as S | undefined;
+    const b = text((labels as Record<string, unknown>)[this.#name1]);
+    if (b === undefined) return undefined;
+    const level = this.#root.get(a) as Level<S> | undefined;
+    if (level === undefined) return undefined;
+    if (arity === 2) return level.get(b) as S | undefined;
+    const c = text((labels as Record<string, unknown>)[this.#name2]);
+    if (c === undefined) return undefined;
+    return (level.get(b) as Level<S> | undefined)?.get(c) as S | undefined;
   }
 
   #lookup(labels: object, create: boolean): S | undefined {
