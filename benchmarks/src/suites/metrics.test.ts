@@ -31,6 +31,7 @@ describe('metrics suite', () => {
       'inc · 2 labels (object)',
       'inc · bound child',
       'observe · histogram, 2 labels',
+      'observe · summary, 2 labels',
       caseNames.exposition(10_000),
       caseNames.largeExposition(200_000),
       caseNames.largeExposition(200_000, 10),
@@ -77,6 +78,12 @@ describe('metrics suite', () => {
     )) as string[];
     // 11 buckets, +Inf, sum and count per series.
     expect(histogram).toHaveLength(250 * 14);
+    // A summary's counts and sums are compared, its quantile estimates are not.
+    const summary = (await firstResult(
+      byName.get('observe · summary, 2 labels')!.ours,
+    )) as string[];
+    expect(summary).toHaveLength(24);
+    expect(summary.every((line) => /^latency_seconds_(count|sum)\{/.test(line))).toBe(true);
   });
 
   it('returns the filled registry, or the exposition size, after the first call', async () => {

@@ -351,6 +351,70 @@ function observeLabelled(ops: number): BenchCase {
   };
 }
 
+/** The `_count` and `_sum` lines of an exposition: quantile estimates differ by design. */
+function countAndSum(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => /^\w+_(count|sum)[{ ]/.test(line))
+    .join('\n');
+}
+
+function observeSummary(ops: number): BenchCase {
+  const labels = labelSets(ops);
+  const values = observations(ops);
+  // The same window on both sides: 10 minutes in 5 sub-windows, quantiles 0.5, 0.9, 0.99.
+  const percentiles = [0.5, 0.9, 0.99];
+  return {
+    name: 'observe · summary, 2 labels',
+    description: `${ops} \`observe({ method, code }, value)\` into a summary (quantiles 0.5, 0.9, 0.99 over 10 minutes in 5 sub-windows) over 12 label combinations (the exposed counts and sums are compared; the quantile estimators differ: ours a 1 % relative-error log-bucket sketch, prom-client's a t-digest)`,
+    opsPerCall: ops,
+    check: true,
+    ours: implementation({
+      name: 'Registry',
+      note: OURS_NOTE,
+      setup: () => {
+        const registry = oursRegistry();
+        const summary = registry.summary({
+          name: 'latency_seconds',
+          help: 'Latency.',
+          labelNames: ['method', 'code'],
+          percentiles,
+          maxAgeMs: 600_000,
+          ageBuckets: 5,
+        });
+        return { first: true, registry, summary };
+      },
+      fn: (state) => {
+        for (let i = 0; i < ops; i++) state.summary.observe(labels[i]!, values[i]!);
+        return firstLines(state, () => countAndSum(state.registry.text()));
+      },
+    }),
+    peers: [
+      implementation({
+        name: 'prom-client',
+        note: PROM_NOTE,
+        setup: () => {
+          const registry = promRegistry();
+          const summary = new prom.Summary({
+            name: 'latency_seconds',
+            help: 'Latency.',
+            labelNames: ['method', 'code'],
+            percentiles,
+            maxAgeSeconds: 600,
+            ageBuckets: 5,
+            registers: [registry],
+          });
+          return { first: true, registry, summary };
+        },
+        fn: (state) => {
+          for (let i = 0; i < ops; i++) state.summary.observe(labels[i]!, values[i]!);
+          return firstLines(state, async () => countAndSum(await state.registry.metrics()));
+        },
+      }),
+    ],
+  };
+}
+
 function exposition(series: number): BenchCase {
   const rows = seriesLabels(series);
   return {
@@ -411,7 +475,7 @@ export function createMetricsSuite(config: MetricsSuiteConfig): SuiteDefinition 
     name: 'metrics',
     description:
       '`Registry` (`@breakwater/metrics`) against prom-client 15: counter increments without ' +
-      'labels, with a label object and through a bound child, labelled histogram ' +
+      'labels, with a label object and through a bound child, labelled histogram and summary ' +
       'observations, the exposition of many series (with the longest event-loop block of ' +
       'the largest), and the creation of many series with the heap each retains.',
     cases: [
@@ -419,6 +483,7 @@ export function createMetricsSuite(config: MetricsSuiteConfig): SuiteDefinition 
       incLabelled(ops),
       incBound(ops),
       observeLabelled(ops),
+      observeSummary(ops),
       exposition(series),
       largeExposition({ series: largeSeries }),
       largeExposition({ series: largeSeries, yieldEveryMs }),

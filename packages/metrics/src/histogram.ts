@@ -25,8 +25,11 @@ export interface HistogramOptions<L extends string = never>
 }
 
 interface HistogramSeries extends SeriesBase {
-  /** Per-bucket counts, not cumulative; the `+Inf` bucket is `count` minus their sum. */
-  readonly counts: Float64Array;
+  /**
+   * Per-bucket counts, not cumulative; the `+Inf` bucket is `count` minus their sum. A plain
+   * array: a typed array this small costs over 100 bytes more per series.
+   */
+  readonly counts: number[];
   sum: number;
   count: number;
   /** The latest exemplar of each bucket, `+Inf` last; created with the first one. */
@@ -72,6 +75,8 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
   readonly #le: readonly string[];
   /** The bucket upper bounds as unboxed doubles, for the search in {@link #add}. */
   readonly #bounds: Float64Array;
+  /** A zero per bucket, copied for each new series (a packed array of exactly that length). */
+  readonly #zeros: number[];
   readonly #clock: Clock;
   /** True once an exemplar was recorded: OpenMetrics then writes them. */
   #exemplars = false;
@@ -95,6 +100,7 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
     super(resolved, options, context);
     this.buckets = buckets;
     this.#bounds = Float64Array.from(buckets);
+    this.#zeros = buckets.map(() => 0);
     this.#le = [...buckets.map(formatValue), '+Inf'];
     this.#clock = context.clock;
   }
@@ -110,7 +116,7 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
       overflow,
       touched: 0,
       removed: false,
-      counts: new Float64Array(this.buckets.length),
+      counts: this.#zeros.slice(),
       sum: 0,
       count: 0,
       exemplars: undefined,

@@ -53,14 +53,6 @@ export abstract class Metric<S extends SeriesBase> extends SeriesStore<S> {
   /** Runs scrape-time callbacks; called before {@link write}. */
   collect(): void {}
 
-  /** This metric's family: its metadata lines, then the sample lines of every series. */
-  write(format: ExpositionFormat): string {
-    const series = this.all();
-    return (
-      this.#header(format) + this.writeSamples(series, 0, series.length, format === 'openmetrics')
-    );
-  }
-
   /**
    * This metric's family in parts, so that an exposition can let other work run between
    * them: the metadata lines, then the samples of at most {@link sliceSeries} series per
