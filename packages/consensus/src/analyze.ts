@@ -1,0 +1,323 @@
+import { selectKernel } from './backend.js';
+import type { ConsensusKernel } from './kernel.js';
+import type {
+  ConsensusBackend,
+  ConsensusMethod,
+  ConsensusOptions,
+  ResolvedConsensusOptions,
+} from './options.js';
+import { resolveConsensusOptions } from './options.js';
+import { type CheckedResponse, type ConsensusResponse, checkResponses } from './responses.js';
+import { shingleTexts } from './text.js';
+
+/** A group of responses that agree, members in input order. */
+export interface ConsensusCluster {
+  /** The members' ids. */
+  readonly ids: string[];
+  /** The members' positions in the input, ascending. */
+  readonly indices: number[];
+  /** The members' total confidence. */
+  readonly confidence: number;
+  /** The number of members. */
+  readonly size: number;
+}
+
+/** The consensus cluster (the first cluster) and its representative. */
+export interface ConsensusGroup extends ConsensusCluster {
+  /** The id of the member with the highest confidence (the first one on a tie). */
+  readonly representative: string;
+}
+
+/** How closely one response agrees with the representative. */
+export interface ConsensusAgreement {
+  readonly id: string;
+  /** Estimated similarity to the representative, in [0, 1] (1 for the representative). */
+  readonly agreement: number;
+}
+
+/** A recommendation and the responses that make it. */
+export interface ConsensusRecommendation {
+  /** The normalised text (NFKC, lower case, single spaces, trimmed). */
+  readonly text: string;
+  /** Responses that recommend it. */
+  readonly support: number;
+  /** `support / n`. */
+  readonly share: number;
+}
+
+/** What {@link analyzeConsensus} returns. */
+export interface ConsensusResult {
+  /** Number of responses. */
+  readonly n: number;
+  /** How pairs were found. */
+  readonly method: ConsensusMethod;
+  /** Which kernel ran. */
+  readonly backend: ConsensusBackend;
+  /** Whether the consensus cluster holds at least `minAgreement` of the confidence. */
+  readonly reached: boolean;
+  /** The consensus cluster's share of the total confidence (of the responses when it is 0). */
+  readonly share: number;
+  /** The `threshold` the clusters were built with. */
+  readonly threshold: number;
+  /** Every cluster, by total confidence descending, then by first member. */
+  readonly clusters: ConsensusCluster[];
+  /** The first cluster with its representative; `null` without responses. */
+  readonly consensus: ConsensusGroup | null;
+  /** Each response's agreement with the representative, in input order. */
+  readonly agreement: ConsensusAgreement[];
+  /** Ids of the responses alone in a cluster other than the consensus, in input order. */
+  readonly outliers: string[];
+  /** Groups of near-duplicate responses (ids in input order), by first member. */
+  readonly duplicates: string[][];
+  /** Mean confidence of the responses. */
+  readonly averageConfidence: number;
+  /** Confidence weighted by agreement with the representative. */
+  readonly weightedConfidence: number;
+  /** The most supported recommendations. */
+  readonly recommendations: ConsensusRecommendation[];
+}
+
+/** Union-find over `n` elements, with path halving and union by size. */
+class DisjointSets {
+  readonly #parent: Uint32Array;
+  readonly #size: Uint32Array;
+
+  constructor(n: number) {
+    this.#parent = new Uint32Array(n);
+    this.#size = new Uint32Array(n).fill(1);
+    for (let i = 0; i < n; i++) this.#parent[i] = i;
+  }
+
+  find(x: number): number {
+    const parent = this.#parent;
+    let r = x;
+    while (parent[r] !== r) {
+      const up = parent[parent[r]!]!;
+      parent[r] = up;
+      r = up;
+    }
+    return r;
+  }
+
+  union(a: number, b: number): void {
+    let ra = this.find(a);
+    let rb = this.find(b);
+    if (ra === rb) return;
+    if (this.#size[ra]! < this.#size[rb]!) [ra, rb] = [rb, ra];
+    this.#parent[rb] = ra;
+    this.#size[ra]! += this.#size[rb]!;
+  }
+
+  /** The sets, each ascending, ordered by their smallest member. */
+  groups(): number[][] {
+    const n = this.#parent.length;
+    const byRoot = new Map<number, number[]>();
+    const groups: number[][] = [];
+    for (let i = 0; i < n; i++) {
+      const root = this.find(i);
+      const group = byRoot.get(root);
+      if (group === undefined) {
+        const created = [i];
+        byRoot.set(root, created);
+        groups.push(created);
+      } else group.push(i);
+    }
+    return groups;
+  }
+}
+
+/** Joins every pair of the triplets `[i, j, equal]` with `equal >= minEqual`, and all empty responses. */
+function join(
+  sets: DisjointSets,
+  pairs: Uint32Array,
+  minEqual: number,
+  empty: Uint8Array,
+): DisjointSets {
+  for (let p = 0; p < pairs.length; p += 3) {
+    if (pairs[p + 2]! >= minEqual) sets.union(pairs[p]!, pairs[p + 1]!);
+  }
+  let firstEmpty = -1;
+  for (let i = 0; i < empty.length; i++) {
+    if (empty[i] !== 1) continue;
+    if (firstEmpty < 0) firstEmpty = i;
+    else sets.union(firstEmpty, i);
+  }
+  return sets;
+}
+
+/** NFKC, lower case, whitespace runs as one space, trimmed. */
+function normalizeRecommendation(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim();
+}
+
+function countRecommendations(
+  responses: readonly CheckedResponse[],
+  top: number,
+): ConsensusRecommendation[] {
+  if (top === 0) return [];
+  const counts = new Map<string, number>();
+  const once = new Set<string>();
+  for (const response of responses) {
+    once.clear();
+    for (const raw of response.recommendations) {
+      const text = normalizeRecommendation(raw);
+      if (text === '' || once.has(text)) continue;
+      once.add(text);
+      counts.set(text, (counts.get(text) ?? 0) + 1);
+    }
+  }
+  const ranked = Array.from(counts).sort(([ta, ca], [tb, cb]) =>
+    ca !== cb ? cb - ca : ta < tb ? -1 : ta > tb ? 1 : 0,
+  );
+  const n = responses.length;
+  return ranked.slice(0, top).map(([text, support]) => ({ text, support, share: support / n }));
+}
+
+function emptyResult(method: ConsensusMethod, backend: ConsensusBackend, threshold: number) {
+  return {
+    n: 0,
+    method,
+    backend,
+    reached: false,
+    share: 0,
+    threshold,
+    clusters: [],
+    consensus: null,
+    agreement: [],
+    outliers: [],
+    duplicates: [],
+    averageConfidence: 0,
+    weightedConfidence: 0,
+    recommendations: [],
+  } satisfies ConsensusResult;
+}
+
+/**
+ * Runs an analysis on a given kernel: every backend goes through here, so that the results
+ * differ only by what the kernel computes (and kernels compute the same integers).
+ * @throws TypeError or RangeError for invalid responses, naming `responses[i].field`.
+ */
+export function analyzeWith(
+  kernel: ConsensusKernel,
+  responses: readonly ConsensusResponse[],
+  options: ResolvedConsensusOptions,
+): ConsensusResult {
+  return analyzeChecked(kernel, checkResponses(responses), options);
+}
+
+function analyzeChecked(
+  kernel: ConsensusKernel,
+  responses: readonly CheckedResponse[],
+  options: ResolvedConsensusOptions,
+): ConsensusResult {
+  const n = responses.length;
+  const k = options.signatureSize;
+  const method: ConsensusMethod =
+    options.method === 'auto' ? (n <= options.exactLimit ? 'exact' : 'lsh') : options.method;
+  if (n === 0) return emptyResult(method, kernel.name, options.threshold);
+
+  const { hashes, offsets, empty } = shingleTexts(
+    responses.map((r) => r.text),
+    options.shingleSize,
+  );
+  const sigs = kernel.signatures(hashes, offsets, k);
+  const minEqual = Math.ceil(options.threshold * k);
+  const pairs =
+    method === 'exact'
+      ? kernel.exactPairs(sigs, n, k, empty, minEqual)
+      : kernel.lshPairs(sigs, n, k, empty, minEqual, options.lshBands, options.lshRows);
+
+  // Clusters: connected components of the agreement edges.
+  const clusters = join(new DisjointSets(n), pairs, minEqual, empty)
+    .groups()
+    .map((indices): ConsensusCluster => {
+      let confidence = 0;
+      for (const i of indices) confidence += responses[i]!.confidence;
+      return {
+        ids: indices.map((i) => responses[i]!.id),
+        indices,
+        confidence,
+        size: indices.length,
+      };
+    })
+    .sort((a, b) => b.confidence - a.confidence || a.indices[0]! - b.indices[0]!);
+  const first = clusters[0]!;
+
+  let totalConfidence = 0;
+  for (const r of responses) totalConfidence += r.confidence;
+  const share = totalConfidence > 0 ? first.confidence / totalConfidence : first.size / n;
+
+  let rep = first.indices[0]!;
+  for (const i of first.indices) {
+    if (responses[i]!.confidence > responses[rep]!.confidence) rep = i;
+  }
+
+  const equal = kernel.equalTo(sigs, n, k, rep);
+  const repEmpty = empty[rep] === 1;
+  let agreementSum = 0;
+  let weighted = 0;
+  const agreement = responses.map(({ id, confidence }, i): ConsensusAgreement => {
+    let value: number;
+    if (i === rep) value = 1;
+    else if (empty[i] === 1 || repEmpty) value = empty[i] === 1 && repEmpty ? 1 : 0;
+    else value = equal[i]! / k;
+    agreementSum += value;
+    weighted += confidence * value;
+    return { id, agreement: value };
+  });
+
+  const outliers: number[] = [];
+  for (let c = 1; c < clusters.length; c++) {
+    const cluster = clusters[c]!;
+    if (cluster.size === 1) outliers.push(cluster.indices[0]!);
+  }
+  outliers.sort((a, b) => a - b);
+
+  const minDuplicate = Math.ceil(options.duplicateThreshold * k);
+  const duplicates = join(new DisjointSets(n), pairs, minDuplicate, empty)
+    .groups()
+    .filter((group) => group.length >= 2)
+    .map((group) => group.map((i) => responses[i]!.id));
+
+  return {
+    n,
+    method,
+    backend: kernel.name,
+    reached: share >= options.minAgreement,
+    share,
+    threshold: options.threshold,
+    clusters,
+    consensus: {
+      ids: [...first.ids],
+      indices: [...first.indices],
+      confidence: first.confidence,
+      size: first.size,
+      representative: responses[rep]!.id,
+    },
+    agreement,
+    outliers: outliers.map((i) => responses[i]!.id),
+    duplicates,
+    averageConfidence: totalConfidence / n,
+    weightedConfidence: agreementSum > 0 ? weighted / agreementSum : 0,
+    recommendations: countRecommendations(responses, options.topRecommendations),
+  };
+}
+
+/**
+ * Analyses several answers to one question: which of them agree, whether a consensus is
+ * reached, how far each response is from it, which responses are outliers or
+ * near-duplicates, and which recommendations come up most. The algorithm is described in
+ * the package's README; results are the same on every backend.
+ * @throws TypeError or RangeError for invalid options (naming the option) or responses
+ *   (naming `responses[i].field`).
+ * @throws ConsensusBackendError for `backend: 'wasm'` when the WebAssembly kernel is
+ *   unavailable.
+ */
+export function analyzeConsensus(
+  responses: readonly ConsensusResponse[],
+  options?: ConsensusOptions | undefined,
+): ConsensusResult {
+  const resolved = resolveConsensusOptions(options);
+  const checked = checkResponses(responses);
+  return analyzeChecked(selectKernel(resolved.backend), checked, resolved);
+}
