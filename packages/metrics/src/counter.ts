@@ -102,14 +102,15 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
     }
     if (typeof labelsOrValue === 'object' && this.sampleRate === 1) {
       // A label object and nothing to sample: the same steps as below, without the branches.
-      if (value != null) checkIncrement(this.name, value);
+      if (value !== undefined) checkIncrement(this.name, value);
       const series = this.resolve(labelsOrValue);
       series.value += value ?? 1;
       this.note(series);
       return;
     }
     const unlabelled = labelsOrValue === undefined || typeof labelsOrValue === 'number';
-    const amount = unlabelled ? (labelsOrValue ?? 1) : (value ?? 1);
+    const given = unlabelled ? labelsOrValue : value;
+    const amount = given === undefined ? 1 : given;
     checkIncrement(this.name, amount);
     if (!this.keep()) return;
     const series = unlabelled ? this.single() : this.resolve(labelsOrValue);
