@@ -149,6 +149,35 @@ describe('Registry', () => {
     expect(registry.get('missing')).toBeUndefined();
   });
 
+  it('compares object options key by key, and takes either spelling of a counter', () => {
+    const registry = new Registry();
+    const normalize = (value: string) => value.toLowerCase();
+    const options = () => ({
+      name: 'requests_total',
+      help: 'R.',
+      labelNames: ['route'] as const,
+      maxLabelValues: { route: 200 },
+      normalize: { route: normalize },
+    });
+    const first = registry.counter(options());
+    // A module loaded twice builds its option objects twice.
+    expect(registry.counter(options())).toBe(first);
+    expect(registry.counter({ ...options(), name: 'requests' })).toBe(first);
+    expect(() => registry.counter({ ...options(), maxLabelValues: { route: 201 } })).toThrow(
+      /with other options/,
+    );
+    expect(() =>
+      registry.counter({ ...options(), normalize: { route: (v: string) => v } }),
+    ).toThrow(/with other options/);
+    expect(() => registry.counter({ ...options(), maxLabelValues: 200 })).toThrow(
+      /with other options/,
+    );
+    const gauge = registry.gauge({ name: 'g', help: 'G.', labelNames: ['a'], maxLabelValues: {} });
+    expect(registry.gauge({ name: 'g', help: 'G.', labelNames: ['a'], maxLabelValues: {} })).toBe(
+      gauge,
+    );
+  });
+
   it('refuses a name registered with another type or other options', () => {
     const registry = new Registry();
     registry.counter({ name: 'c', help: 'C.', labelNames: ['a'] });

@@ -38,18 +38,41 @@ export interface Exposition {
   readonly contentType: string;
 }
 
+/**
+ * True when two option values are the same: arrays element by element, plain objects
+ * (`maxLabelValues`, `normalize`) key by key, anything else (functions included) by
+ * identity.
+ */
+function sameOption(x: unknown, y: unknown): boolean {
+  if (Array.isArray(x) && Array.isArray(y))
+    return x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+  if (
+    typeof x === 'object' &&
+    typeof y === 'object' &&
+    x !== null &&
+    y !== null &&
+    !Array.isArray(x) &&
+    !Array.isArray(y)
+  ) {
+    const a = x as Record<string, unknown>;
+    const b = y as Record<string, unknown>;
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const key of keys) if (!Object.is(a[key], b[key])) return false;
+    return true;
+  }
+  return Object.is(x, y);
+}
+
+/**
+ * True when two definitions of the metric of one name are the same. The name is left out:
+ * the metrics already share it, and a counter's may be spelt with or without `_total`.
+ */
 function sameDefinition(
   a: Readonly<Record<string, unknown>>,
   b: Readonly<Record<string, unknown>>,
 ): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const key of keys) {
-    const x = a[key];
-    const y = b[key];
-    if (Array.isArray(x) && Array.isArray(y)) {
-      if (x.length !== y.length || x.some((v, i) => !Object.is(v, y[i]))) return false;
-    } else if (!Object.is(x, y)) return false;
-  }
+  for (const key of keys) if (key !== 'name' && !sameOption(a[key], b[key])) return false;
   return true;
 }
 
