@@ -71,7 +71,11 @@ export class Gauge<L extends string = never> extends Metric<GaugeSeries> {
   }
 
   /** The amount of an `inc` or `dec`: `value`, or 1 when it is `undefined`; checked. */
-  #amount(labelsOrValue: Labels<L> | number | undefined, value: number | undefined, what: string): number {
+  #amount(
+    labelsOrValue: Labels<L> | number | undefined,
+    value: number | undefined,
+    what: string,
+  ): number {
     const amount =
       typeof labelsOrValue === 'number' ? labelsOrValue : value === undefined ? 1 : value;
     checkFinite(this.name, what, amount);

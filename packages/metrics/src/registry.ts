@@ -77,6 +77,14 @@ function sameDefinition(
 }
 
 /**
+ * The first of `samples` that a family of `registry` already writes, or that the registry
+ * keeps for itself; `undefined` when all are free. For {@link collectProcessMetrics}, which
+ * checks every name before registering any. Set by the class's static block, so that it
+ * reads the registry's private state without making it public.
+ */
+export let takenSample: (registry: Registry, samples: readonly string[]) => string | undefined;
+
+/**
  * Holds metrics by name and writes them out. A name registered again with the same type
  * and the same options (compared value by value; functions by identity) returns the
  * metric already registered; anything else throws {@link MetricsRegistrationError}.
@@ -86,6 +94,11 @@ export class Registry {
   /** Sample name → family name, to refuse two families writing the same sample. */
   readonly #samples = new Map<string, string>();
   readonly #context: MetricContext;
+
+  static {
+    takenSample = (registry, samples) =>
+      samples.find((sample) => registry.#samples.has(sample) || sample.startsWith(OVERFLOW_METRIC));
+  }
 
   constructor(options?: RegistryOptions) {
     const raw = checkOptions('registry options', options);
