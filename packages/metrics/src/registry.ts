@@ -94,6 +94,11 @@ export class Registry {
   /** Sample name → family name, to refuse two families writing the same sample. */
   readonly #samples = new Map<string, string>();
   readonly #context: MetricContext;
+  /**
+   * Metrics whose `collect` is running: a scrape started from within one (re-entrant)
+   * writes that metric as it is rather than collecting it again, which would recurse.
+   */
+  readonly #collecting = new Set<AnyMetric>();
 
   static {
     takenSample = (registry, samples) =>
@@ -218,7 +223,14 @@ export class Registry {
     let overflow = '';
     for (const metric of this.#metrics.values()) {
       metric.sweep();
-      metric.collect();
+      if (!this.#collecting.has(metric)) {
+        this.#collecting.add(metric);
+        try {
+          metric.collect();
+        } finally {
+          this.#collecting.delete(metric);
+        }
+      }
       yield* metric.slices(format);
       if (metric.overflowed > 0) {
         overflow += `${OVERFLOW_METRIC}_total{metric="${escapeLabelValue(metric.name)}"} ${metric.overflowed}\n`;
