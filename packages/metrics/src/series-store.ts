@@ -45,6 +45,12 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
 }
 
+/** True when every value spells the overflow marker. */
+function isOverflow(values: readonly string[]): boolean {
+  for (const value of values) if (value !== OVERFLOW_VALUE) return false;
+  return true;
+}
+
 /**
  * The series of one metric, found by label values without hashing or sorting: a chain of
  * Maps, one level per declared label, so a lookup is one `Map.get` per label and never
@@ -253,6 +259,10 @@ export abstract class SeriesStore<S extends SeriesBase> {
     let count = 0;
     for (const _ in labels) count++;
     if (count !== n) this.#mismatch(labels);
+    // With a normalizer, the values are normalized once, up front: a normalizer runs once
+    // per label and call, whether the series exists, is created or overflows.
+    if (this.#limits.normalize !== undefined)
+      return this.#lookupValues(this.#values(labels), create);
     let level: Level<S> = this.#root;
     for (let i = 0; i < n - 1; i++) {
       const next = level.get(this.#value(labels, i));
@@ -262,6 +272,26 @@ export abstract class SeriesStore<S extends SeriesBase> {
     const found = level.get(this.#value(labels, n - 1));
     if (found !== undefined) return found as S;
     return create ? this.#create(labels) : this.#findOverflow(labels);
+  }
+
+  /** {@link #lookup} with the label values read (and normalized) already. */
+  #lookupValues(values: readonly string[], create: boolean): S | undefined {
+    let level: Level<S> | S | undefined = this.#root;
+    for (const value of values) {
+      level = (level as Level<S>).get(value);
+      if (level === undefined) break;
+    }
+    if (level !== undefined) return level as S;
+    if (create) return this.#createFrom(values);
+    return isOverflow(values) ? this.#overflow : undefined;
+  }
+
+  /** The label values of `labels`, in declared order, normalized. */
+  #values(labels: object): string[] {
+    // Sized up front: an array grown by push keeps room for 17 elements, some 120 bytes per series.
+    const values = new Array<string>(this.labelNames.length);
+    for (let i = 0; i < values.length; i++) values[i] = this.#value(labels, i);
+    return values;
   }
 
   /** Every series, the overflow series last; an unlabelled metric always has its one series. */
@@ -323,11 +353,12 @@ export abstract class SeriesStore<S extends SeriesBase> {
   }
 
   #create(labels: object): S {
-    // Sized up front: an array grown by push keeps room for 17 elements, some 120 bytes per series.
-    const values = new Array<string>(this.labelNames.length);
-    for (let i = 0; i < values.length; i++) values[i] = this.#value(labels, i);
+    return this.#createFrom(this.#values(labels));
+  }
+
+  #createFrom(values: readonly string[]): S {
     // Past the limit, or labels spelling the overflow marker: the overflow series.
-    if (this.#all.length >= this.#limits.maxSeries || this.#isOverflow(labels))
+    if (this.#all.length >= this.#limits.maxSeries || isOverflow(values))
       return this.#overflowSeries();
     for (let i = 0; i < values.length; i++) {
       const counts = this.#valueCounts[i];
