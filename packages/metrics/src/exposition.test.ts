@@ -59,6 +59,10 @@ describe('exposition', () => {
     expect(contentFor('application/openmetrics-text; version=0.0.1').format).toBe('prometheus');
     expect(contentFor('Application/OpenMetrics-Text').format).toBe('openmetrics');
     expect(contentFor(null).format).toBe('prometheus');
+    // Parameter values may be quoted strings.
+    expect(contentFor('application/openmetrics-text; version="1.0.0"').format).toBe('openmetrics');
+    expect(contentFor('application/openmetrics-text; q="0"').format).toBe('prometheus');
+    expect(contentFor('application/openmetrics-text; version="0.0.1"').format).toBe('prometheus');
   });
 
   it('refuses an unknown format', () => {
