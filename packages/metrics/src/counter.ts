@@ -96,7 +96,7 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
   inc(...args: [L] extends [never] ? [value?: number] : [labels: Labels<L>, value?: number]): void;
   inc(labelsOrValue?: Labels<L> | number, value?: number): void {
     const plain = this.#plain;
-    if (plain !== undefined && labelsOrValue === undefined) {
+    if (plain !== undefined && labelsOrValue === undefined && value === undefined) {
       plain.value++;
       return;
     }
@@ -109,7 +109,9 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
       return;
     }
     const unlabelled = labelsOrValue === undefined || typeof labelsOrValue === 'number';
-    const given = unlabelled ? labelsOrValue : value;
+    // `inc(value)`, or `inc(labels, value)` where the labels of an unlabelled counter may be
+    // `undefined`: `inc(undefined, 5)` adds 5, as a gauge's does.
+    const given = typeof labelsOrValue === 'number' ? labelsOrValue : value;
     const amount = given === undefined ? 1 : given;
     checkIncrement(this.name, amount);
     if (!this.keep()) return;
@@ -144,7 +146,8 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
     checkIncrement(this.name, amount);
     const exemplar = createExemplar(this.name, labels, amount);
     if (!this.keep()) return;
-    const series = unlabelled ? this.single() : this.resolve(labelsOrValue);
+    const series =
+      unlabelled || labelsOrValue === undefined ? this.single() : this.resolve(labelsOrValue);
     series.value += amount * this.sampleRate;
     this.#keepExemplar(series, exemplar);
     this.note(series);

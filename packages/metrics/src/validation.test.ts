@@ -170,6 +170,29 @@ describe('measurements', () => {
     expect(g.get({ k: 'a' })).toBe(0);
   });
 
+  it('takes undefined labels as none, with the value that follows (from JavaScript)', () => {
+    const r = new Registry({ random: () => 0 });
+    const c = r.counter({ name: 'c', help: 'x' });
+    const sampled = r.counter({ name: 's', help: 'x', sampleRate: 2 });
+    const g = r.gauge({ name: 'g', help: 'x' });
+    const h = r.histogram({ name: 'h', help: 'x', buckets: [1] });
+    const summary = r.summary({ name: 'q', help: 'x', percentiles: [0.5] });
+    type Loose = (...args: unknown[]) => void;
+    (c.inc as Loose)(undefined, 5);
+    (sampled.inc as Loose)(undefined, 5);
+    (c.incExemplar as Loose)(undefined, 2, { id: 'x' });
+    (g.inc as Loose)(undefined, 5);
+    (h.observe as Loose)(undefined, 0.5);
+    (h.observeExemplar as Loose)(undefined, 2, { id: 'x' });
+    (summary.observe as Loose)(undefined, 3);
+    expect([c.get(), sampled.get(), g.get()]).toEqual([7, 10, 5]);
+    expect(h.get()).toEqual({ count: 2, sum: 2.5, buckets: [1] });
+    expect(summary.get().sum).toBe(3);
+    // A labelled metric still wants its labels.
+    const labelled = r.counter({ name: 'l', help: 'x', labelNames: ['k'] });
+    expect(() => (labelled.inc as Loose)(undefined, 5)).toThrow(/missing label value/);
+  });
+
   it('refuses non-finite gauge values and observations', () => {
     expect(() => gauge.set(Number.NaN)).toThrow(
       'Metric "g": a gauge value must be a finite number, got NaN',
