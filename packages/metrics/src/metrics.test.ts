@@ -147,6 +147,11 @@ describe('Registry', () => {
     expect(registry.get('c_total')).toBe(first);
     expect(registry.get('c')).toBe(first);
     expect(registry.get('missing')).toBeUndefined();
+    // `_total` is a counter's spelling only.
+    registry.gauge({ name: 'g', help: 'G.' });
+    registry.histogram({ name: 'h', help: 'H.' });
+    expect(registry.get('g_total')).toBeUndefined();
+    expect(registry.get('h_total')).toBeUndefined();
   });
 
   it('compares object options key by key, and takes either spelling of a counter', () => {

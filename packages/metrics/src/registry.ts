@@ -166,8 +166,11 @@ export class Registry {
 
   /** The metric registered under `name` (a counter's family name, without `_total`). */
   get(name: string): RegisteredMetric | undefined {
-    const metric = this.#metrics.get(name) ?? this.#metrics.get(name.replace(/_total$/, ''));
-    return metric as RegisteredMetric | undefined;
+    const metric = this.#metrics.get(name);
+    if (metric !== undefined) return metric as RegisteredMetric;
+    // `x_total` names counter `x`, and nothing else: a gauge `x` writes no `x_total`.
+    const family = this.#metrics.get(name.replace(/_total$/, ''));
+    return family?.type === 'counter' ? (family as RegisteredMetric) : undefined;
   }
 
   /**
