@@ -38,4 +38,31 @@ describe('counter collect', () => {
       TypeError,
     );
   });
+
+  it('runs once per scrape when a collect scrapes the registry itself', async () => {
+    const registry = new Registry();
+    const inner: string[] = [];
+    let calls = 0;
+    registry.gauge({
+      name: 'a',
+      help: 'A.',
+      collect: (gauge) => {
+        calls++;
+        gauge.set(calls);
+        // A scrape from within: it writes this metric as it is, without collecting it again.
+        inner.push(registry.text());
+      },
+    });
+    registry.counter({ name: 'b', help: 'B.', collect: (counter) => counter.inc() });
+    const outer = registry.text();
+    expect(calls).toBe(1);
+    expect(outer).toContain('a 1\n');
+    expect(inner[0]).toContain('a 1\n');
+    // The inner scrape collected the counter; the outer one collects it again.
+    expect(inner[0]).toContain('b_total 1\n');
+    expect(outer).toContain('b_total 2\n');
+    const later = registry.textAsync();
+    await expect(later).resolves.toContain('a 2\n');
+    expect(calls).toBe(2);
+  });
 });

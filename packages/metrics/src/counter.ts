@@ -96,20 +96,23 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
   inc(...args: [L] extends [never] ? [value?: number] : [labels: Labels<L>, value?: number]): void;
   inc(labelsOrValue?: Labels<L> | number, value?: number): void {
     const plain = this.#plain;
-    if (plain !== undefined && labelsOrValue === undefined) {
+    if (plain !== undefined && labelsOrValue === undefined && value === undefined) {
       plain.value++;
       return;
     }
     if (typeof labelsOrValue === 'object' && this.sampleRate === 1) {
       // A label object and nothing to sample: the same steps as below, without the branches.
-      if (value != null) checkIncrement(this.name, value);
+      if (value !== undefined) checkIncrement(this.name, value);
       const series = this.resolve(labelsOrValue);
       series.value += value ?? 1;
       this.note(series);
       return;
     }
     const unlabelled = labelsOrValue === undefined || typeof labelsOrValue === 'number';
-    const amount = unlabelled ? (labelsOrValue ?? 1) : (value ?? 1);
+    // `inc(value)`, or `inc(labels, value)` where the labels of an unlabelled counter may be
+    // `undefined`: `inc(undefined, 5)` adds 5, as a gauge's does.
+    const given = typeof labelsOrValue === 'number' ? labelsOrValue : value;
+    const amount = given === undefined ? 1 : given;
     checkIncrement(this.name, amount);
     if (!this.keep()) return;
     const series = unlabelled ? this.single() : this.resolve(labelsOrValue);
@@ -143,7 +146,8 @@ export class Counter<L extends string = never> extends Metric<CounterSeries> {
     checkIncrement(this.name, amount);
     const exemplar = createExemplar(this.name, labels, amount);
     if (!this.keep()) return;
-    const series = unlabelled ? this.single() : this.resolve(labelsOrValue);
+    const series =
+      unlabelled || labelsOrValue === undefined ? this.single() : this.resolve(labelsOrValue);
     series.value += amount * this.sampleRate;
     this.#keepExemplar(series, exemplar);
     this.note(series);

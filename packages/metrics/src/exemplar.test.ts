@@ -109,6 +109,17 @@ describe('exemplars', () => {
     );
   });
 
+  it('writes a NUL in an exemplar label value as U+FFFD, which promtool parses', () => {
+    // Prometheus' OpenMetrics parser fails the whole scrape on a NUL inside an exemplar.
+    const registry = new Registry();
+    registry.counter({ name: 'c', help: 'C.' }).incExemplar(1, { trace_id: 'a\u0000b\u0000' });
+    registry.histogram({ name: 'h', help: 'H.', buckets: [1] }).observeExemplar(0, { e: '\u0000' });
+    const text = registry.text('openmetrics');
+    expect(text).toContain('c_total 1 # {trace_id="a\uFFFDb\uFFFD"} 1 1700000000.123\n');
+    expect(text).not.toContain('\u0000');
+    expect(promtoolCheckOpenMetrics(text)).toEqual({ status: 0, output: '' });
+  });
+
   it('keeps the latest exemplar, with its value and time', () => {
     const registry = new Registry();
     const counter = registry.counter({ name: 'c', help: 'C.' });

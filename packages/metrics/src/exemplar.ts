@@ -36,6 +36,15 @@ function codePoints(text: string): number {
 }
 
 /**
+ * `value` with each NUL written as U+FFFD (one code point for one). Prometheus' OpenMetrics
+ * parser takes a NUL in a sample's label value, but fails the whole scrape on one inside an
+ * exemplar.
+ */
+function withoutNul(value: string): string {
+  return value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
+}
+
+/**
  * Checks the exemplar labels of a measurement of `metric` and builds its exemplar, stamped
  * with `Date.now()`.
  * @throws TypeError when `labels` is not an object.
@@ -75,7 +84,7 @@ export function createExemplar(metric: string, labels: ExemplarLabels, value: nu
       );
     }
     if (labelText !== '') labelText += ',';
-    labelText += `${name}="${escapeLabelValue(labelValue)}"`;
+    labelText += `${name}="${escapeLabelValue(withoutNul(labelValue))}"`;
   }
   return { labelText, value, timestamp: Date.now() / 1000 };
 }

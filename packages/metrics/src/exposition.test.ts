@@ -59,6 +59,10 @@ describe('exposition', () => {
     expect(contentFor('application/openmetrics-text; version=0.0.1').format).toBe('prometheus');
     expect(contentFor('Application/OpenMetrics-Text').format).toBe('openmetrics');
     expect(contentFor(null).format).toBe('prometheus');
+    // Parameter values may be quoted strings.
+    expect(contentFor('application/openmetrics-text; version="1.0.0"').format).toBe('openmetrics');
+    expect(contentFor('application/openmetrics-text; q="0"').format).toBe('prometheus');
+    expect(contentFor('application/openmetrics-text; version="0.0.1"').format).toBe('prometheus');
   });
 
   it('refuses an unknown format', () => {
@@ -76,6 +80,38 @@ describe('exposition', () => {
     expect(text).toBe(Buffer.from(text, 'utf8').toString('utf8'));
   });
 
+  it('keeps values written alike in one series: a lone surrogate is U+FFFD', () => {
+    const registry = new Registry();
+    const counter = registry.counter({ name: 'c', help: 'C.', labelNames: ['v', 'w'] });
+    counter.inc({ v: '\uD800', w: 'x' });
+    counter.inc({ v: '\uDC00', w: 'x' }, 2);
+    counter.inc({ v: '\uFFFD', w: 'x' }, 3);
+    const child = counter.labels({ v: 'a\uDBFF', w: 'x' });
+    child.inc(4);
+    counter.inc({ v: 'a\uDFFF', w: 'x' }, 5);
+    expect(counter.seriesCount).toBe(2);
+    expect(counter.get({ v: '\uDFFF', w: 'x' })).toBe(6);
+    expect(counter.get({ v: 'a\uFFFD', w: 'x' })).toBe(9);
+    expect(
+      registry
+        .text()
+        .split('\n')
+        .filter((line) => line.startsWith('c_total')),
+    ).toEqual(['c_total{v="\uFFFD",w="x"} 6', 'c_total{v="a\uFFFD",w="x"} 9']);
+    // With a normalizer too, and under maxLabelValues: one value, not three.
+    const limited = registry.gauge({
+      name: 'g',
+      help: 'G.',
+      labelNames: ['v'],
+      maxLabelValues: 1,
+      normalize: { v: (value) => value },
+    });
+    limited.set({ v: '\uD800' }, 1);
+    limited.set({ v: '\uDC00' }, 2);
+    expect(limited.get({ v: '\uFFFD' })).toBe(2);
+    expect(limited.overflowed).toBe(0);
+  });
+
   it('keeps every line parseable whatever the label value', () => {
     fc.assert(
       fc.property(
@@ -90,7 +126,8 @@ describe('exposition', () => {
             expect(match, line).not.toBeNull();
             return (match?.[1] ?? '').replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
           });
-          const expected = [...new Set(values)].map((v) => Buffer.from(v, 'utf8').toString('utf8'));
+          // Values spelt alike once written (lone surrogates as U+FFFD) are one series.
+          const expected = [...new Set(values.map((v) => Buffer.from(v, 'utf8').toString('utf8')))];
           expect(seen).toEqual(expected);
         },
       ),

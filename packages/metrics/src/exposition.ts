@@ -24,7 +24,10 @@ export function contentFor(accept?: string | null): ContentChoice {
       if (type.toLowerCase() !== 'application/openmetrics-text') continue;
       let ok = true;
       for (const param of params) {
-        const [key = '', value = ''] = param.split('=').map((part) => part.trim());
+        const [key = '', raw = ''] = param.split('=').map((part) => part.trim());
+        // A parameter value may be a quoted string (`version="1.0.0"`).
+        const value =
+          raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
         if (key.toLowerCase() === 'q' && !(Number(value) > 0)) ok = false;
         if (key.toLowerCase() === 'version' && value !== '1.0.0') ok = false;
       }

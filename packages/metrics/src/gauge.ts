@@ -64,18 +64,31 @@ export class Gauge<L extends string = never> extends Metric<GaugeSeries> {
       : this.resolve(labelsOrValue);
   }
 
-  #add(series: GaugeSeries, value: number, what: string): void {
-    checkFinite(this.name, what, value);
+  /** Adds `value`, checked first (`dec` passes its value negated, after checking it). */
+  #add(series: GaugeSeries, value: number): void {
     series.value += value;
     this.note(series);
+  }
+
+  /** The amount of an `inc` or `dec`: `value`, or 1 when it is `undefined`; checked. */
+  #amount(
+    labelsOrValue: Labels<L> | number | undefined,
+    value: number | undefined,
+    what: string,
+  ): number {
+    const amount =
+      typeof labelsOrValue === 'number' ? labelsOrValue : value === undefined ? 1 : value;
+    checkFinite(this.name, what, amount);
+    return amount;
   }
 
   /** Sets the unlabelled series, or the series of `labels`, to `value`. */
   set(...args: [L] extends [never] ? [value: number] : [labels: Labels<L>, value: number]): void;
   set(labelsOrValue: Labels<L> | number, value?: number): void {
-    const series = this.#series(labelsOrValue);
     const amount = typeof labelsOrValue === 'number' ? labelsOrValue : (value as number);
+    // Checked before the lookup: a refused value creates no series.
     checkFinite(this.name, 'a gauge value', amount);
+    const series = this.#series(labelsOrValue);
     series.value = amount;
     this.note(series);
   }
@@ -83,15 +96,15 @@ export class Gauge<L extends string = never> extends Metric<GaugeSeries> {
   /** Adds 1 (or `value`). */
   inc(...args: [L] extends [never] ? [value?: number] : [labels: Labels<L>, value?: number]): void;
   inc(labelsOrValue?: Labels<L> | number, value?: number): void {
-    const amount = typeof labelsOrValue === 'number' ? labelsOrValue : (value ?? 1);
-    this.#add(this.#series(labelsOrValue), amount, 'a gauge increment');
+    const amount = this.#amount(labelsOrValue, value, 'a gauge increment');
+    this.#add(this.#series(labelsOrValue), amount);
   }
 
   /** Subtracts 1 (or `value`). */
   dec(...args: [L] extends [never] ? [value?: number] : [labels: Labels<L>, value?: number]): void;
   dec(labelsOrValue?: Labels<L> | number, value?: number): void {
-    const amount = typeof labelsOrValue === 'number' ? labelsOrValue : (value ?? 1);
-    this.#add(this.#series(labelsOrValue), -amount, 'a gauge decrement');
+    const amount = this.#amount(labelsOrValue, value, 'a gauge decrement');
+    this.#add(this.#series(labelsOrValue), -amount);
   }
 
   /** The current value of the unlabelled series, or of the series of `labels`. */
@@ -114,8 +127,14 @@ export class Gauge<L extends string = never> extends Metric<GaugeSeries> {
         target.value = value;
         this.note(target);
       },
-      inc: (value = 1) => this.#add(live(), value, 'a gauge increment'),
-      dec: (value = 1) => this.#add(live(), -value, 'a gauge decrement'),
+      inc: (value = 1) => {
+        checkFinite(this.name, 'a gauge increment', value);
+        this.#add(live(), value);
+      },
+      dec: (value = 1) => {
+        checkFinite(this.name, 'a gauge decrement', value);
+        this.#add(live(), -value);
+      },
       get: () => (series.removed ? 0 : series.value),
     };
   }

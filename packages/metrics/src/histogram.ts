@@ -153,7 +153,11 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
   observe(labelsOrValue: Labels<L> | number, value?: number): void {
     if (typeof labelsOrValue === 'number') {
       if (this.#kept(labelsOrValue)) this.#add(this.single(), labelsOrValue);
-    } else if (this.#kept(value as number)) this.#add(this.resolve(labelsOrValue), value as number);
+    } else if (this.#kept(value as number)) {
+      // `observe(undefined, value)` is the unlabelled series, as `observe(value)` is.
+      const series = labelsOrValue === undefined ? this.single() : this.resolve(labelsOrValue);
+      this.#add(series, value as number);
+    }
   }
 
   /**
@@ -184,7 +188,8 @@ export class Histogram<L extends string = never> extends Metric<HistogramSeries>
       value,
     );
     if (!this.#kept(value)) return;
-    const series = unlabelled ? this.single() : this.resolve(labelsOrValue);
+    const series =
+      unlabelled || labelsOrValue === undefined ? this.single() : this.resolve(labelsOrValue);
     this.#add(series, value);
     this.#keepExemplar(series, exemplar);
   }

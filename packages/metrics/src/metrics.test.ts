@@ -147,6 +147,40 @@ describe('Registry', () => {
     expect(registry.get('c_total')).toBe(first);
     expect(registry.get('c')).toBe(first);
     expect(registry.get('missing')).toBeUndefined();
+    // `_total` is a counter's spelling only.
+    registry.gauge({ name: 'g', help: 'G.' });
+    registry.histogram({ name: 'h', help: 'H.' });
+    expect(registry.get('g_total')).toBeUndefined();
+    expect(registry.get('h_total')).toBeUndefined();
+  });
+
+  it('compares object options key by key, and takes either spelling of a counter', () => {
+    const registry = new Registry();
+    const normalize = (value: string) => value.toLowerCase();
+    const options = () => ({
+      name: 'requests_total',
+      help: 'R.',
+      labelNames: ['route'] as const,
+      maxLabelValues: { route: 200 },
+      normalize: { route: normalize },
+    });
+    const first = registry.counter(options());
+    // A module loaded twice builds its option objects twice.
+    expect(registry.counter(options())).toBe(first);
+    expect(registry.counter({ ...options(), name: 'requests' })).toBe(first);
+    expect(() => registry.counter({ ...options(), maxLabelValues: { route: 201 } })).toThrow(
+      /with other options/,
+    );
+    expect(() =>
+      registry.counter({ ...options(), normalize: { route: (v: string) => v } }),
+    ).toThrow(/with other options/);
+    expect(() => registry.counter({ ...options(), maxLabelValues: 200 })).toThrow(
+      /with other options/,
+    );
+    const gauge = registry.gauge({ name: 'g', help: 'G.', labelNames: ['a'], maxLabelValues: {} });
+    expect(registry.gauge({ name: 'g', help: 'G.', labelNames: ['a'], maxLabelValues: {} })).toBe(
+      gauge,
+    );
   });
 
   it('refuses a name registered with another type or other options', () => {

@@ -42,6 +42,33 @@ describe('normalize option', () => {
     expect(counter.overflowed).toBe(0);
   });
 
+  it('runs each normalizer once per call, when the series is found, created or overflows', () => {
+    const calls: string[] = [];
+    const counter = new Registry().counter({
+      name: 'c',
+      help: 'C.',
+      labelNames: ['route', 'code'],
+      maxSeries: 1,
+      normalize: {
+        route: (value) => {
+          calls.push(value);
+          return value.toLowerCase();
+        },
+      },
+    });
+    counter.inc({ route: '/A', code: 200 }); // created
+    expect(calls).toEqual(['/A']);
+    counter.inc({ route: '/a', code: 200 }); // found
+    counter.inc({ route: '/B', code: 200 }); // past maxSeries: the overflow series
+    counter.inc({ route: '__overflow__', code: '__overflow__' }); // the overflow series itself
+    expect(counter.get({ route: '/Z', code: 1 })).toBe(0); // not found
+    // Normalized to the marker: the overflow series.
+    expect(counter.get({ route: '__OVERFLOW__', code: '__overflow__' })).toBe(2);
+    expect(counter.get({ route: '__overflow__', code: '__overflow__' })).toBe(2);
+    expect(calls).toEqual(['/A', '/a', '/B', '__overflow__', '/Z', '__OVERFLOW__', '__overflow__']);
+    expect(counter.get({ route: '/A', code: '200' })).toBe(2);
+  });
+
   it('refuses a non-function, an unknown label and a normalizer that returns no string', () => {
     const registry = new Registry();
     expect(() =>

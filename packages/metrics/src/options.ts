@@ -32,7 +32,7 @@ export interface MetricOptions<L extends string = never> {
   help: string;
   /** The label names, in the order series are looked up: `[a-zA-Z_][a-zA-Z0-9_]*`, not `__…`, no duplicates. @default [] */
   labelNames?: readonly L[] | undefined;
-  /** OpenMetrics unit (`seconds`, `bytes`); the name must end in `_<unit>`. @default none */
+  /** OpenMetrics unit (`seconds`, `bytes`); the name must end in `_<unit>` (a counter's before `_total`). @default none */
   unit?: string | undefined;
   /** Series this metric may hold before new label combinations overflow. An integer >= 1. @default the registry's `maxSeriesPerMetric` */
   maxSeries?: number | undefined;
@@ -115,6 +115,13 @@ export function resolveMetricOptions(
       ),
     );
   }
+  // A counter's family is its name without `_total`: `_total` alone would leave none.
+  const family = kind === 'counter' ? name.replace(/_total$/, '') : name;
+  if (family === '') {
+    throw new RangeError(
+      invalidMessage('name', 'a counter name with something before "_total"', name),
+    );
+  }
   if (typeof raw.help !== 'string') {
     throw new TypeError(invalidMessage(`help\` of metric \`${name}`, 'a string', raw.help));
   }
@@ -122,7 +129,9 @@ export function resolveMetricOptions(
   let unit: string | undefined;
   if (raw.unit !== undefined) {
     unit = checkString('unit', raw.unit);
-    if (!/^[a-zA-Z0-9_:]+$/.test(unit) || !name.replace(/_total$/, '').endsWith(`_${unit}`)) {
+    // OpenMetrics wants the family name to end in the unit: only a counter's `_total` is
+    // left out of its family name (a gauge `x_seconds_total` is no family of seconds).
+    if (!/^[a-zA-Z0-9_:]+$/.test(unit) || !family.endsWith(`_${unit}`)) {
       throw new RangeError(
         invalidMessage('unit', `a unit that metric name "${name}" ends with (as "_<unit>")`, unit),
       );

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MAX_TIMER_MS } from '@breakwater/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isMetricsRegistrationError } from './errors.js';
+import { isMetricsRegistrationError, MetricsRegistrationError } from './errors.js';
 import {
   collectProcessMetrics,
   countOpenFds,
@@ -253,6 +253,24 @@ describe('collectProcessMetrics', () => {
     registry.gauge({ name: 'nodejs_version_info', help: 'Mine.' });
     expect(() => collect(registry)).toThrow(/"nodejs_version_info" is already registered/);
     expect(registry.get('process_cpu_user_seconds')).toBeUndefined();
+  });
+
+  it('refuses before registering anything when another family writes one of its samples', () => {
+    for (const taken of [
+      'nodejs_gc_duration_seconds_count',
+      'nodejs_gc_duration_seconds_bucket',
+      'nodejs_gc_duration_seconds_sum',
+    ]) {
+      const registry = new Registry();
+      registry.gauge({ name: taken, help: 'Mine.' });
+      const before = registry.text();
+      expect(() => collect(registry)).toThrow(MetricsRegistrationError);
+      expect(registry.get('process_cpu_user_seconds')).toBeUndefined();
+      expect(registry.text()).toBe(before);
+    }
+    expect(() => collect(new Registry(), { prefix: 'breakwater_metrics_overflow_' })).toThrow(
+      /by the registry itself|is written already/,
+    );
   });
 
   it('closes once: closed turns true, a second close and dispose do nothing', async () => {

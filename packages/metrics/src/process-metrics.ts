@@ -18,7 +18,7 @@ import {
 } from '@breakwater/core';
 import { MetricsRegistrationError } from './errors.js';
 import type { Gauge } from './gauge.js';
-import type { Registry } from './registry.js';
+import { type Registry, takenSample } from './registry.js';
 
 /** Options of {@link collectProcessMetrics}. */
 export interface ProcessMetricsOptions {
@@ -189,6 +189,22 @@ export function collectProcessMetrics(
         name,
         '(process metrics are collected once per registry and prefix)',
       );
+    }
+  }
+  // The samples each name writes, which another family may write already
+  // (a gauge `nodejs_gc_duration_seconds_count`): refused here, before anything is registered.
+  const gcName = `${prefix}nodejs_gc_duration_seconds`;
+  for (const name of names) {
+    const family = name.replace(/_total$/, '');
+    const samples =
+      name !== family
+        ? [family, name]
+        : name === gcName
+          ? [name, `${name}_bucket`, `${name}_sum`, `${name}_count`]
+          : [name];
+    const taken = takenSample(registry, samples);
+    if (taken !== undefined) {
+      throw new MetricsRegistrationError(name, `: the sample "${taken}" is written already`);
     }
   }
 

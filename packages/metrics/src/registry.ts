@@ -38,20 +38,51 @@ export interface Exposition {
   readonly contentType: string;
 }
 
+/**
+ * True when two option values are the same: arrays element by element, plain objects
+ * (`maxLabelValues`, `normalize`) key by key, anything else (functions included) by
+ * identity.
+ */
+function sameOption(x: unknown, y: unknown): boolean {
+  if (Array.isArray(x) && Array.isArray(y))
+    return x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+  if (
+    typeof x === 'object' &&
+    typeof y === 'object' &&
+    x !== null &&
+    y !== null &&
+    !Array.isArray(x) &&
+    !Array.isArray(y)
+  ) {
+    const a = x as Record<string, unknown>;
+    const b = y as Record<string, unknown>;
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const key of keys) if (!Object.is(a[key], b[key])) return false;
+    return true;
+  }
+  return Object.is(x, y);
+}
+
+/**
+ * True when two definitions of the metric of one name are the same. The name is left out:
+ * the metrics already share it, and a counter's may be spelt with or without `_total`.
+ */
 function sameDefinition(
   a: Readonly<Record<string, unknown>>,
   b: Readonly<Record<string, unknown>>,
 ): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const key of keys) {
-    const x = a[key];
-    const y = b[key];
-    if (Array.isArray(x) && Array.isArray(y)) {
-      if (x.length !== y.length || x.some((v, i) => !Object.is(v, y[i]))) return false;
-    } else if (!Object.is(x, y)) return false;
-  }
+  for (const key of keys) if (key !== 'name' && !sameOption(a[key], b[key])) return false;
   return true;
 }
+
+/**
+ * The first of `samples` that a family of `registry` already writes, or that the registry
+ * keeps for itself; `undefined` when all are free. For {@link collectProcessMetrics}, which
+ * checks every name before registering any. Set by the class's static block, so that it
+ * reads the registry's private state without making it public.
+ */
+export let takenSample: (registry: Registry, samples: readonly string[]) => string | undefined;
 
 /**
  * Holds metrics by name and writes them out. A name registered again with the same type
@@ -63,6 +94,16 @@ export class Registry {
   /** Sample name → family name, to refuse two families writing the same sample. */
   readonly #samples = new Map<string, string>();
   readonly #context: MetricContext;
+  /**
+   * Metrics whose `collect` is running: a scrape started from within one (re-entrant)
+   * writes that metric as it is rather than collecting it again, which would recurse.
+   */
+  readonly #collecting = new Set<AnyMetric>();
+
+  static {
+    takenSample = (registry, samples) =>
+      samples.find((sample) => registry.#samples.has(sample) || sample.startsWith(OVERFLOW_METRIC));
+  }
 
   constructor(options?: RegistryOptions) {
     const raw = checkOptions('registry options', options);
@@ -125,8 +166,11 @@ export class Registry {
 
   /** The metric registered under `name` (a counter's family name, without `_total`). */
   get(name: string): RegisteredMetric | undefined {
-    const metric = this.#metrics.get(name) ?? this.#metrics.get(name.replace(/_total$/, ''));
-    return metric as RegisteredMetric | undefined;
+    const metric = this.#metrics.get(name);
+    if (metric !== undefined) return metric as RegisteredMetric;
+    // `x_total` names counter `x`, and nothing else: a gauge `x` writes no `x_total`.
+    const family = this.#metrics.get(name.replace(/_total$/, ''));
+    return family?.type === 'counter' ? (family as RegisteredMetric) : undefined;
   }
 
   /**
@@ -182,7 +226,14 @@ export class Registry {
     let overflow = '';
     for (const metric of this.#metrics.values()) {
       metric.sweep();
-      metric.collect();
+      if (!this.#collecting.has(metric)) {
+        this.#collecting.add(metric);
+        try {
+          metric.collect();
+        } finally {
+          this.#collecting.delete(metric);
+        }
+      }
       yield* metric.slices(format);
       if (metric.overflowed > 0) {
         overflow += `${OVERFLOW_METRIC}_total{metric="${escapeLabelValue(metric.name)}"} ${metric.overflowed}\n`;

@@ -1,5 +1,5 @@
 import { MetricsLabelError } from './errors.js';
-import { escapeLabelValue } from './text.js';
+import { escapeLabelValue, wellFormed } from './text.js';
 
 /** A label value: a string, or a number (written as `String(n)`, so `200` and `'200'` are one series). */
 export type LabelValue = string | number;
@@ -43,6 +43,12 @@ type Level<S> = Map<string, Level<S> | S>;
 /** A label value as the store keys it, or `undefined` when it is not a string or a number. */
 function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
+}
+
+/** True when every value spells the overflow marker. */
+function isOverflow(values: readonly string[]): boolean {
+  for (const value of values) if (value !== OVERFLOW_VALUE) return false;
+  return true;
 }
 
 /**
@@ -253,15 +259,66 @@ export abstract class SeriesStore<S extends SeriesBase> {
     let count = 0;
     for (const _ in labels) count++;
     if (count !== n) this.#mismatch(labels);
+    // With a normalizer, the values are normalized once, up front: a normalizer runs once
+    // per label and call, whether the series exists, is created or overflows.
+    if (this.#limits.normalize !== undefined)
+      return this.#lookupValues(this.#values(labels), create);
     let level: Level<S> = this.#root;
     for (let i = 0; i < n - 1; i++) {
       const next = level.get(this.#value(labels, i));
-      if (next === undefined) return create ? this.#create(labels) : this.#findOverflow(labels);
+      if (next === undefined) return this.#missed(this.#values(labels), create);
       level = next as Level<S>;
     }
     const found = level.get(this.#value(labels, n - 1));
     if (found !== undefined) return found as S;
-    return create ? this.#create(labels) : this.#findOverflow(labels);
+    return this.#missed(this.#values(labels), create);
+  }
+
+  /** {@link #lookup} with the label values read (and normalized) already. */
+  #lookupValues(values: string[], create: boolean): S | undefined {
+    return this.#walk(values) ?? this.#missed(values, create);
+  }
+
+  /** The stored series of `values`, or `undefined`. */
+  #walk(values: readonly string[]): S | undefined {
+    let level: Level<S> | S | undefined = this.#root;
+    for (const value of values) {
+      level = (level as Level<S>).get(value);
+      if (level === undefined) return undefined;
+    }
+    return level as S;
+  }
+
+  /**
+   * After a lookup of `values` found nothing: the series of their well-formed spelling,
+   * if that one exists; else a new series (`create`) or the overflow series they spell.
+   * Lone surrogates are written as U+FFFD, so `'\uD800'`, `'\uDC00'` and `'\uFFFD'` are
+   * stored as one series: as three, they would write three samples of one series.
+   */
+  #missed(values: string[], create: boolean): S | undefined {
+    let changed = false;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i] as string;
+      const formed = wellFormed(value);
+      if (formed !== value) {
+        values[i] = formed;
+        changed = true;
+      }
+    }
+    if (changed) {
+      const found = this.#walk(values);
+      if (found !== undefined) return found;
+    }
+    if (create) return this.#createFrom(values);
+    return isOverflow(values) ? this.#overflow : undefined;
+  }
+
+  /** The label values of `labels`, in declared order, normalized. */
+  #values(labels: object): string[] {
+    // Sized up front: an array grown by push keeps room for 17 elements, some 120 bytes per series.
+    const values = new Array<string>(this.labelNames.length);
+    for (let i = 0; i < values.length; i++) values[i] = this.#value(labels, i);
+    return values;
   }
 
   /** Every series, the overflow series last; an unlabelled metric always has its one series. */
@@ -312,22 +369,9 @@ export abstract class SeriesStore<S extends SeriesBase> {
     throw new MetricsLabelError(this.name, this.labelNames[0] as string, 'label mismatch');
   }
 
-  #isOverflow(labels: object): boolean {
-    for (let i = 0; i < this.labelNames.length; i++)
-      if (this.#value(labels, i) !== OVERFLOW_VALUE) return false;
-    return true;
-  }
-
-  #findOverflow(labels: object): S | undefined {
-    return this.#isOverflow(labels) ? this.#overflow : undefined;
-  }
-
-  #create(labels: object): S {
-    // Sized up front: an array grown by push keeps room for 17 elements, some 120 bytes per series.
-    const values = new Array<string>(this.labelNames.length);
-    for (let i = 0; i < values.length; i++) values[i] = this.#value(labels, i);
+  #createFrom(values: readonly string[]): S {
     // Past the limit, or labels spelling the overflow marker: the overflow series.
-    if (this.#all.length >= this.#limits.maxSeries || this.#isOverflow(labels))
+    if (this.#all.length >= this.#limits.maxSeries || isOverflow(values))
       return this.#overflowSeries();
     for (let i = 0; i < values.length; i++) {
       const counts = this.#valueCounts[i];

@@ -41,7 +41,10 @@ export class SlidingWindow {
     if (step - this.#step >= n) {
       for (const sketch of sketches) sketch.clear();
     } else {
-      for (let s = this.#step; s < step; s++) {
+      // Counted rather than stepped from the old step to the new: past 2^53, adding 1 to a
+      // step number leaves it unchanged, and such steps (tiny `maxAgeMs`, large clock
+      // readings) would never reach the new one.
+      for (let moved = step - this.#step; moved > 0; moved--) {
         this.#head = (this.#head + 1) % n;
         (sketches[this.#head] as QuantileSketch).clear();
       }

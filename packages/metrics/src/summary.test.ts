@@ -131,6 +131,24 @@ describe('Summary', () => {
     expect(summary.get()).toEqual({ count: 3, sum: 11, quantiles: [expect.closeTo(3, 1)] });
   });
 
+  it('slides, and returns, when the clock counts sub-windows past 2^53 (tiny maxAgeMs)', () => {
+    // A sub-window of 1e-9 / 60 ms at clock reading 1e6: the step number is 6e16, where
+    // adding 1 leaves a double unchanged. Moving 8 steps on must still end.
+    const clock = createManualClock(1e6);
+    const summary = new Registry({ clock }).summary({
+      name: 's',
+      help: 'S.',
+      percentiles: [0.5],
+      maxAgeMs: 1e-9,
+      ageBuckets: 60,
+    });
+    summary.observe(1);
+    clock.set(1e6 + 2.4e-10);
+    summary.observe(2);
+    expect(summary.get().count).toBe(2);
+    expect(summary.get().quantiles[0]).toBeCloseTo(1, 1);
+  });
+
   it('slides by one sub-window when ageBuckets is 1', () => {
     const clock = createManualClock(0);
     const summary = new Registry({ clock }).summary({

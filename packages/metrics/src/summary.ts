@@ -171,7 +171,11 @@ export class Summary<L extends string = never> extends Metric<SummarySeries> {
   observe(labelsOrValue: Labels<L> | number, value?: number): void {
     if (typeof labelsOrValue === 'number') {
       if (this.#kept(labelsOrValue)) this.#add(this.single(), labelsOrValue);
-    } else if (this.#kept(value as number)) this.#add(this.resolve(labelsOrValue), value as number);
+    } else if (this.#kept(value as number)) {
+      // `observe(undefined, value)` is the unlabelled series, as `observe(value)` is.
+      const series = labelsOrValue === undefined ? this.single() : this.resolve(labelsOrValue);
+      this.#add(series, value as number);
+    }
   }
 
   /**

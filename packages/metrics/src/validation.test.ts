@@ -63,6 +63,24 @@ describe('metric options', () => {
     expect(() => registry.counter(null as never)).toThrow(TypeError);
   });
 
+  it('refuses a unit before _total on anything but a counter, and a counter named _total', () => {
+    // OpenMetrics parsers refuse `# UNIT x_seconds_total seconds` on a gauge: the family
+    // name must end in the unit, and only a counter's family drops `_total`.
+    for (const make of [
+      () => registry.gauge({ name: 'up_seconds_total', help: 'x', unit: 'seconds' }),
+      () => registry.histogram({ name: 'lat_seconds_total', help: 'x', unit: 'seconds' }),
+      () => registry.summary({ name: 'sum_seconds_total', help: 'x', unit: 'seconds' }),
+    ]) {
+      expect(make).toThrow(/unit/);
+    }
+    expect(registry.gauge({ name: 'g_total_seconds', help: 'x', unit: 'seconds' }).unit).toBe(
+      'seconds',
+    );
+    // `_total` alone would leave a counter without a family name (`# TYPE  counter`).
+    expect(() => registry.counter({ name: '_total', help: 'x' })).toThrow(RangeError);
+    expect(registry.counter({ name: '_total_total', help: 'x' }).name).toBe('_total');
+  });
+
   it('refuses bad buckets and a non-function collect', () => {
     for (const buckets of [[], [2, 1], [1, 1], [Number.NaN], ['1']]) {
       expect(() =>
@@ -121,6 +139,58 @@ describe('measurements', () => {
     expect(() => plain.inc(Number.NaN)).toThrow(RangeError);
     expect(() => counter.labels({ method: 'a', code: 'b' }).inc(-2)).toThrow(RangeError);
     expect(plain.get()).toBe(1);
+  });
+
+  it('creates no series for a gauge value it refuses', () => {
+    const labelled = new Registry().gauge({ name: 'lg', help: 'x', labelNames: ['k'] });
+    expect(() => labelled.set({ k: 'a' }, Number.NaN)).toThrow(RangeError);
+    expect(() => labelled.inc({ k: 'b' }, Number.POSITIVE_INFINITY)).toThrow(RangeError);
+    expect(() => labelled.dec({ k: 'c' }, '1' as never)).toThrow(RangeError);
+    expect(labelled.seriesCount).toBe(0);
+    // A string is no number, negated or not.
+    const child = labelled.labels({ k: 'd' });
+    expect(() => child.dec('1' as never)).toThrow(RangeError);
+    expect(() => child.inc('1' as never)).toThrow(RangeError);
+    expect(child.get()).toBe(0);
+    expect(labelled.seriesCount).toBe(1);
+  });
+
+  it('takes null as no value: refused, never counted as the default 1', () => {
+    const r = new Registry();
+    const c = r.counter({ name: 'c', help: 'x', labelNames: ['k'] });
+    const sampled = r.counter({ name: 's', help: 'x', labelNames: ['k'], sampleRate: 2 });
+    const g = r.gauge({ name: 'g', help: 'x', labelNames: ['k'] });
+    expect(() => c.inc({ k: 'a' }, null as never)).toThrow(RangeError);
+    expect(() => sampled.inc({ k: 'a' }, null as never)).toThrow(RangeError);
+    expect(() => g.inc({ k: 'a' }, null as never)).toThrow(RangeError);
+    expect(() => g.dec({ k: 'a' }, null as never)).toThrow(RangeError);
+    // As a bound child already does: a default parameter stands in for undefined only.
+    expect(() => c.labels({ k: 'a' }).inc(null as never)).toThrow(RangeError);
+    expect(c.get({ k: 'a' })).toBe(0);
+    expect(g.get({ k: 'a' })).toBe(0);
+  });
+
+  it('takes undefined labels as none, with the value that follows (from JavaScript)', () => {
+    const r = new Registry({ random: () => 0 });
+    const c = r.counter({ name: 'c', help: 'x' });
+    const sampled = r.counter({ name: 's', help: 'x', sampleRate: 2 });
+    const g = r.gauge({ name: 'g', help: 'x' });
+    const h = r.histogram({ name: 'h', help: 'x', buckets: [1] });
+    const summary = r.summary({ name: 'q', help: 'x', percentiles: [0.5] });
+    type Loose = (...args: unknown[]) => void;
+    (c.inc as Loose)(undefined, 5);
+    (sampled.inc as Loose)(undefined, 5);
+    (c.incExemplar as Loose)(undefined, 2, { id: 'x' });
+    (g.inc as Loose)(undefined, 5);
+    (h.observe as Loose)(undefined, 0.5);
+    (h.observeExemplar as Loose)(undefined, 2, { id: 'x' });
+    (summary.observe as Loose)(undefined, 3);
+    expect([c.get(), sampled.get(), g.get()]).toEqual([7, 10, 5]);
+    expect(h.get()).toEqual({ count: 2, sum: 2.5, buckets: [1] });
+    expect(summary.get().sum).toBe(3);
+    // A labelled metric still wants its labels.
+    const labelled = r.counter({ name: 'l', help: 'x', labelNames: ['k'] });
+    expect(() => (labelled.inc as Loose)(undefined, 5)).toThrow(/missing label value/);
   });
 
   it('refuses non-finite gauge values and observations', () => {
