@@ -131,19 +131,19 @@ describe('Summary', () => {
     expect(summary.get()).toEqual({ count: 3, sum: 11, quantiles: [expect.closeTo(3, 1)] });
   });
 
-  it('slides, and returns, when the clock counts sub-windows past 2^53 (tiny maxAgeMs)', () => {
-    // A sub-window of 1e-9 / 60 ms at clock reading 1e6: the step number is 6e16, where
-    // adding 1 leaves a double unchanged. Moving 8 steps on must still end.
-    const clock = createManualClock(1e6);
+  it('slides, and returns, when the clock counts sub-windows past 2^53', () => {
+    // Sub-windows of 1 ms at clock reading 2^55: the step number is 2^55, where adding 1
+    // leaves a double unchanged. Moving 8 steps on (one unit of the clock there) must end.
+    const clock = createManualClock(2 ** 55);
     const summary = new Registry({ clock }).summary({
       name: 's',
       help: 'S.',
       percentiles: [0.5],
-      maxAgeMs: 1e-9,
+      maxAgeMs: 60,
       ageBuckets: 60,
     });
     summary.observe(1);
-    clock.set(1e6 + 2.4e-10);
+    clock.set(2 ** 55 + 8);
     summary.observe(2);
     expect(summary.get().count).toBe(2);
     expect(summary.get().quantiles[0]).toBeCloseTo(1, 1);
@@ -361,6 +361,13 @@ describe('Summary options', () => {
     expect(() => registry.summary({ name: 's', help: 'x', maxAgeMs: '1' as never })).toThrow(
       TypeError,
     );
+    // At least 1 ms per sub-window.
+    expect(() => registry.summary({ name: 's', help: 'x', maxAgeMs: 4, ageBuckets: 5 })).toThrow(
+      /maxAgeMs must be at least 1 ms per sub-window \(ageBuckets 5\), got 4/,
+    );
+    expect(() =>
+      registry.summary({ name: 's2', help: 'x', maxAgeMs: 5, ageBuckets: 5 }),
+    ).not.toThrow();
     for (const ageBuckets of [0, 1.5, 61]) {
       expect(() => registry.summary({ name: 's', help: 'x', ageBuckets })).toThrow(
         /^Expected `ageBuckets` to be an integer >= 1 and <= 60/,

@@ -23,8 +23,8 @@ export interface SummaryOptions<L extends string = never>
   percentiles?: readonly number[] | undefined;
   /**
    * Observations older than this no longer count toward the quantiles (`_sum` and
-   * `_count` keep them). Compared with clock readings, no timer: > 0, up to 2^52 - 1 ms.
-   * @default 600000 (10 minutes)
+   * `_count` keep them). Compared with clock readings, no timer: up to 2^52 - 1 ms, and at
+   * least 1 ms per sub-window (`maxAgeMs >= ageBuckets`). @default 600000 (10 minutes)
    */
   maxAgeMs?: number | undefined;
   /**
@@ -116,6 +116,12 @@ export class Summary<L extends string = never> extends Metric<SummarySeries> {
       max: MAX_AGE_BUCKETS,
       default: 5,
     });
+    if (maxAgeMs < ageBuckets) {
+      // A sub-window under 1 ms would let window numbers outrun a double's precision.
+      throw new RangeError(
+        `Metric "${resolved.name}": maxAgeMs must be at least 1 ms per sub-window (ageBuckets ${ageBuckets}), got ${maxAgeMs}`,
+      );
+    }
     super(resolved, options, context);
     this.percentiles = percentiles;
     this.maxAgeMs = maxAgeMs;
