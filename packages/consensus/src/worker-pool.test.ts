@@ -1,3 +1,4 @@
+import { isPoolClosedError } from '@breakwater/pool';
 import { describe, expect, it } from 'vitest';
 import { ConsensusBackendError, isConsensusWorkerError } from './errors.js';
 import type { ConsensusTask } from './parallel-tasks.js';
@@ -76,5 +77,17 @@ describe('workerExecArgv', () => {
       ]),
     ).toEqual(['--conditions=dev', '--max-old-space-size=100']);
     expect(workerExecArgv()).toEqual(expect.any(Array));
+  });
+});
+
+describe('closing', () => {
+  it('rejects the calls of a pool closed meanwhile with PoolClosedError, after their running tasks', async () => {
+    const pool = createWorkerPool(1, fixture);
+    const running = runTasks(pool, 1, [task('ok'), task('ok'), task('ok')], undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    const closing = pool.close();
+    await expect(running).rejects.toSatisfy(isPoolClosedError);
+    await closing;
+    expect(pool.stats().size).toBe(0);
   });
 });

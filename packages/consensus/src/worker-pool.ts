@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { MAX_TIMER_MS } from '@breakwater/core';
-import { Pool } from '@breakwater/pool';
+import { Pool, PoolClosedError } from '@breakwater/pool';
 import { ConsensusWorkerError } from './errors.js';
 import {
   backendErrorFrom,
@@ -155,7 +155,7 @@ export function sharedWorkerPool(size: number): Pool<ConsensusWorker> {
 /**
  * Closes the worker threads of `analyzeConsensusParallel` and waits until they have
  * ended. Analyses running meanwhile finish the tasks their workers hold and reject with
- * `PoolClosedError` for the rest. The next parallel analysis starts new workers.
+ * `PoolClosedError` instead of starting more. The next parallel analysis starts new workers.
  */
 export async function closeConsensusWorkers(): Promise<void> {
   const open = Array.from(pools.values());
@@ -165,7 +165,8 @@ export async function closeConsensusWorkers(): Promise<void> {
 
 /**
  * Runs `tasks` on at most `concurrency` workers of `pool`, each worker taking the next
- * task when it finishes one. Results come back in the order of `tasks`. On abort it
+ * task when it finishes one. Results come back in the order of `tasks`. Rejects with
+ * `PoolClosedError` when the pool closes before every task started. On abort it
  * rejects with `signal.reason` at once; tasks already running finish in their worker and
  * their results are dropped. A worker that crashes is destroyed (the pool replaces it)
  * and the call rejects with its error.
@@ -183,6 +184,8 @@ export function runTasks(
     pool.use(
       async (worker, { markBroken }) => {
         while (!stopped && next < tasks.length) {
+          // Closed meanwhile: the lent workers go back at once rather than run the rest.
+          if (pool.closed) throw new PoolClosedError();
           const index = next++;
           try {
             results[index] = await worker.run(tasks[index]!);
