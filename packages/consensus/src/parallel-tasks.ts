@@ -7,7 +7,8 @@ import { shingleTexts } from './text.js';
  * put back together. Signatures and the `empty` flags live in `SharedArrayBuffer`s that
  * every worker of one analysis reads (and, for signatures, writes its own rows of), so
  * that no task copies the whole signature matrix; pairs come back as typed arrays whose
- * buffers are transferred.
+ * buffers are transferred. Signatures run on the selected kernel; pairs by range run the
+ * TypeScript routines below, which compute the kernel contract's integers for a range.
  */
 
 /** Shingles `texts` and writes their signatures into rows `row..row + texts.length - 1`. */
@@ -34,10 +35,9 @@ export interface ExactTask {
   readonly empty: SharedArrayBuffer;
 }
 
-/** LSH candidates of bands `fromBand..toBand - 1`, verified on the full signature. */
+/** LSH pairs whose first shared band is in `fromBand..toBand - 1`. */
 export interface LshTask {
   readonly type: 'lsh';
-  readonly backend: 'auto' | 'wasm' | 'js';
   readonly n: number;
   readonly k: number;
   readonly minEqual: number;
@@ -76,18 +76,12 @@ export function runConsensusTask(task: ConsensusTask): TaskResult {
       };
     }
     case 'lsh': {
-      const kernel = selectKernel(task.backend);
-      const sigs = rotateSlots(
-        new Uint32Array(task.sigs),
-        task.n,
-        task.k,
-        task.fromBand * task.rows,
-      );
-      const bands = task.toBand - task.fromBand;
+      const sigs = new Uint32Array(task.sigs);
       const empty = new Uint8Array(task.empty);
+      const { n, k, minEqual, rows, fromBand, toBand } = task;
       return {
-        kernel: kernel.name,
-        pairs: kernel.lshPairs(sigs, task.n, task.k, empty, task.minEqual, bands, task.rows),
+        kernel: undefined,
+        pairs: lshPairsBands(sigs, n, k, empty, minEqual, rows, fromBand, toBand),
       };
     }
   }
@@ -127,22 +121,76 @@ export function exactPairsRows(
   return Uint32Array.from(out);
 }
 
+/** True when rows `a` and `b` hold the same values in slots `from..from+rows-1`. */
+function bandEqual(sigs: Uint32Array, k: number, a: number, b: number, from: number, rows: number) {
+  const ai = a * k + from;
+  const bi = b * k + from;
+  for (let s = 0; s < rows; s++) if (sigs[ai + s] !== sigs[bi + s]) return false;
+  return true;
+}
+
 /**
- * A copy of the signatures with the slots of each row rotated left by `shift`, so that
- * band `t` of the copy is band `t + shift / rows` of the original. Equal-slot counts do
- * not depend on the order of the slots, so the kernel's `lshPairs` on the copy with
- * `bands` bands finds and verifies exactly the pairs of those bands of the original.
+ * The LSH pairs whose *first* shared band lies in `fromBand..toBand - 1`, verified on the
+ * full signature, as triplets `[i, j, equal]` sorted by i then j. Each candidate pair
+ * belongs to exactly one band range (that of its first shared band), so it is verified
+ * once, and the union over consecutive band ranges covering `0..bands - 1` is the
+ * reference kernel's `lshPairs` with `bands` bands.
  */
-export function rotateSlots(sigs: Uint32Array, n: number, k: number, shift: number): Uint32Array {
-  const out = new Uint32Array(n * k);
-  if (shift === 0) {
-    out.set(sigs.subarray(0, n * k));
-    return out;
+export function lshPairsBands(
+  sigs: Uint32Array,
+  n: number,
+  k: number,
+  empty: Uint8Array,
+  minEqual: number,
+  rows: number,
+  fromBand: number,
+  toBand: number,
+): Uint32Array {
+  if (minEqual > k) return new Uint32Array(0);
+  const keys: number[] = [];
+  const equals = new Map<number, number>();
+  const buckets = new Map<number, number[]>();
+  const allowed = k - minEqual;
+  for (let t = fromBand; t < toBand; t++) {
+    const from = t * rows;
+    buckets.clear();
+    for (let i = 0; i < n; i++) {
+      if (empty[i] === 1) continue;
+      let key = 0x811c9dc5;
+      const base = i * k + from;
+      for (let s = 0; s < rows; s++) key = Math.imul(key ^ sigs[base + s]!, 0x01000193);
+      const bucket = buckets.get(key);
+      if (bucket === undefined) {
+        buckets.set(key, [i]);
+        continue;
+      }
+      for (const j of bucket) {
+        if (!bandEqual(sigs, k, j, i, from, rows)) continue;
+        let earlier = false;
+        for (let u = 0; u < t && !earlier; u++) earlier = bandEqual(sigs, k, j, i, u * rows, rows);
+        if (earlier) continue;
+        // Verification on the full signature, stopping once the pair cannot reach minEqual.
+        const ai = j * k;
+        const bi = i * k;
+        let differ = 0;
+        let s = 0;
+        for (; s < k; s++) if (sigs[ai + s] !== sigs[bi + s] && ++differ > allowed) break;
+        if (s < k) continue;
+        const pair = j * n + i;
+        keys.push(pair);
+        equals.set(pair, k - differ);
+      }
+      bucket.push(i);
+    }
   }
-  for (let i = 0; i < n; i++) {
-    const row = i * k;
-    out.set(sigs.subarray(row + shift, row + k), row);
-    out.set(sigs.subarray(row, row + shift), row + k - shift);
+  keys.sort((a, b) => a - b);
+  const out = new Uint32Array(keys.length * 3);
+  for (let q = 0; q < keys.length; q++) {
+    const key = keys[q]!;
+    const i = Math.floor(key / n);
+    out[q * 3] = i;
+    out[q * 3 + 1] = key - i * n;
+    out[q * 3 + 2] = equals.get(key)!;
   }
   return out;
 }
@@ -187,22 +235,14 @@ export function concatPairs(parts: readonly Uint32Array[]): Uint32Array {
   return out;
 }
 
-/** The union of triplet arrays, each pair once, sorted by i then j. */
-export function mergePairs(parts: readonly Uint32Array[], n: number): Uint32Array {
-  const equalByPair = new Map<number, number>();
-  for (const part of parts) {
-    for (let p = 0; p < part.length; p += 3)
-      equalByPair.set(part[p]! * n + part[p + 1]!, part[p + 2]!);
-  }
-  const keys = Array.from(equalByPair.keys()).sort((a, b) => a - b);
-  const out = new Uint32Array(keys.length * 3);
-  for (let q = 0; q < keys.length; q++) {
-    const key = keys[q]!;
-    const i = Math.floor(key / n);
-    out[q * 3] = i;
-    out[q * 3 + 1] = key - i * n;
-    out[q * 3 + 2] = equalByPair.get(key)!;
-  }
+/** Merges triplet arrays, each sorted by i then j and with no pair in two of them. */
+export function mergePairs(parts: readonly Uint32Array[]): Uint32Array {
+  const all = concatPairs(parts);
+  const count = all.length / 3;
+  const order = Array.from({ length: count }, (_, q) => q);
+  order.sort((a, b) => all[a * 3]! - all[b * 3]! || all[a * 3 + 1]! - all[b * 3 + 1]!);
+  const out = new Uint32Array(all.length);
+  for (let q = 0; q < count; q++) out.set(all.subarray(order[q]! * 3, order[q]! * 3 + 3), q * 3);
   return out;
 }
 

@@ -46,8 +46,9 @@ function defaultWorkers(): number {
 /**
  * `analyzeConsensus` spread over worker threads, for large inputs: the same result (deep
  * equal, `backend` included) for the same responses and options. Shingling and
- * signatures run per chunk of responses, exact pairs per range of rows, LSH per range of
- * bands; the rest of the analysis runs in the calling thread.
+ * signatures run per chunk of responses on the selected kernel, exact pairs per range of
+ * rows and LSH pairs per range of bands in TypeScript (the same integers); the rest of the
+ * analysis runs in the calling thread.
  * @throws TypeError or RangeError (as a rejection) for invalid options or responses, as
  *   `analyzeConsensus` does; `signal.reason` when aborted; `ConsensusBackendError` for
  *   `backend: 'wasm'` without the WebAssembly kernel; `ConsensusWorkerError` when a
@@ -116,7 +117,6 @@ export async function analyzeConsensusParallel(
     const tasks: ConsensusTask[] = evenRanges(resolved.lshBands, parts).map(
       ([fromBand, toBand]) => ({
         type: 'lsh',
-        backend: resolved.backend,
         n,
         k,
         minEqual,
@@ -128,10 +128,7 @@ export async function analyzeConsensusParallel(
       }),
     );
     const found = await runTasks(pool, workers, tasks, signal);
-    pairs = mergePairs(
-      found.map((r) => r.pairs!),
-      n,
-    );
+    pairs = mergePairs(found.map((r) => r.pairs!));
   }
   signal?.throwIfAborted();
   return analysisFromPairs(kernel, checked, resolved, {
