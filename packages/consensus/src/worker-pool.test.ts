@@ -91,3 +91,15 @@ describe('closing', () => {
     expect(pool.stats().size).toBe(0);
   });
 });
+
+describe('a worker that cannot start', () => {
+  it('fails the call with a worker error instead of leaving it waiting', async () => {
+    const pool = createWorkerPool(1, new URL('https://example.invalid/worker.js'));
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await expect(runTasks(pool, 1, [task('ok')], undefined)).rejects.toThrow(
+        /Worker thread could not start/,
+      );
+    }
+    await pool.close();
+  });
+});

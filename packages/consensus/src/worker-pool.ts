@@ -47,12 +47,21 @@ export function workerExecArgv(argv: readonly string[] = process.execArgv): stri
 
 /** One worker thread, running one task at a time. */
 export class ConsensusWorker {
-  readonly #worker: Worker;
+  readonly #worker: Worker | undefined;
   #pending: { resolve(result: TaskResult): void; reject(error: unknown): void } | undefined;
   #failure: ConsensusWorkerError | undefined;
 
   constructor(url: URL) {
-    const worker = new Worker(url, { execArgv: workerExecArgv() });
+    let worker: Worker;
+    try {
+      worker = new Worker(url, { execArgv: workerExecArgv() });
+    } catch (error) {
+      // Lent as a broken worker: its first task rejects and the pool destroys it, so that
+      // a thread that cannot start fails the call instead of leaving it waiting.
+      this.#failure = new ConsensusWorkerError('Worker thread could not start', { cause: error });
+      this.#worker = undefined;
+      return;
+    }
     worker.unref();
     worker.on('message', (reply: Reply) => this.#settle(reply));
     worker.on('error', (error) =>
@@ -79,13 +88,13 @@ export class ConsensusWorker {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     return new Promise<TaskResult>((resolve, reject) => {
       this.#pending = { resolve, reject };
-      this.#worker.ref();
-      this.#worker.postMessage(task);
+      this.#worker?.ref();
+      this.#worker?.postMessage(task);
     });
   }
 
-  terminate(): Promise<number> {
-    return this.#worker.terminate();
+  async terminate(): Promise<void> {
+    await this.#worker?.terminate();
   }
 
   #settle(reply: Reply): void {
@@ -111,7 +120,7 @@ export class ConsensusWorker {
   #take() {
     const pending = this.#pending;
     this.#pending = undefined;
-    this.#worker.unref();
+    this.#worker?.unref();
     return pending;
   }
 }
