@@ -205,15 +205,33 @@ export function analyzeWith(
   return analyzeChecked(kernel, checkResponses(responses), options);
 }
 
-function analyzeChecked(
+/** What the kernel computed for an analysis: the input of {@link analysisFromPairs}. */
+export interface KernelOutputs {
+  /** How the pairs were found. */
+  readonly method: ConsensusMethod;
+  /** The kernel that computed the signatures and pairs, reported as `backend`. */
+  readonly backend: ConsensusBackend;
+  /** n*k signature slots, row-major. */
+  readonly sigs: Uint32Array;
+  /** 1 where a response has no shingle hash. */
+  readonly empty: Uint8Array;
+  /** The agreement pairs as triplets `[i, j, equal]`, sorted by i then j. */
+  readonly pairs: Uint32Array;
+}
+
+/** The method an analysis of `n` responses uses. */
+export function methodFor(n: number, options: ResolvedConsensusOptions): ConsensusMethod {
+  return options.method === 'auto' ? (n <= options.exactLimit ? 'exact' : 'lsh') : options.method;
+}
+
+export function analyzeChecked(
   kernel: ConsensusKernel,
   responses: readonly CheckedResponse[],
   options: ResolvedConsensusOptions,
 ): ConsensusResult {
   const n = responses.length;
   const k = options.signatureSize;
-  const method: ConsensusMethod =
-    options.method === 'auto' ? (n <= options.exactLimit ? 'exact' : 'lsh') : options.method;
+  const method = methodFor(n, options);
   if (n === 0) return emptyResult(method, kernel.name, options.threshold);
 
   const { hashes, offsets, empty } = shingleTexts(
@@ -226,6 +244,32 @@ function analyzeChecked(
     method === 'exact'
       ? kernel.exactPairs(sigs, n, k, empty, minEqual)
       : kernel.lshPairs(sigs, n, k, empty, minEqual, options.lshBands, options.lshRows);
+  return analysisFromPairs(kernel, responses, options, {
+    method,
+    backend: kernel.name,
+    sigs,
+    empty,
+    pairs,
+  });
+}
+
+/**
+ * The analysis from the kernel's outputs on: clusters, consensus, agreement, outliers,
+ * near-duplicates and recommendations. `kernel` computes the equal-slot counts to the
+ * representative. Shared by the single-threaded and the parallel analyses, so that both
+ * give the same result from the same integers.
+ */
+export function analysisFromPairs(
+  kernel: ConsensusKernel,
+  responses: readonly CheckedResponse[],
+  options: ResolvedConsensusOptions,
+  outputs: KernelOutputs,
+): ConsensusResult {
+  const n = responses.length;
+  const k = options.signatureSize;
+  const { method, sigs, empty, pairs } = outputs;
+  if (n === 0) return emptyResult(method, outputs.backend, options.threshold);
+  const minEqual = Math.ceil(options.threshold * k);
 
   // Clusters: connected components of the agreement edges.
   const clusters = join(new DisjointSets(n), pairs, minEqual, empty)
@@ -282,7 +326,7 @@ function analyzeChecked(
   return {
     n,
     method,
-    backend: kernel.name,
+    backend: outputs.backend,
     reached: share >= options.minAgreement,
     share,
     threshold: options.threshold,

@@ -18,3 +18,19 @@ export class ConsensusBackendError extends BreakwaterError {
 
 /** True for a {@link ConsensusBackendError} from any copy of this package. */
 export const isConsensusBackendError = errorGuard(ConsensusBackendError);
+
+/**
+ * A worker thread of {@link analyzeConsensusParallel} failed: it crashed or exited while
+ * computing part of an analysis (the pool replaces it), or its task threw an error that
+ * has no type of its own here (`cause` holds that error as the worker reported it).
+ */
+export class ConsensusWorkerError extends BreakwaterError {
+  static readonly code = 'BREAKWATER_CONSENSUS_WORKER';
+
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super(ConsensusWorkerError.code, detail, options);
+  }
+}
+
+/** True for a {@link ConsensusWorkerError} from any copy of this package. */
+export const isConsensusWorkerError = errorGuard(ConsensusWorkerError);

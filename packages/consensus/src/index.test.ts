@@ -10,7 +10,11 @@ it('exports what a user calls, catches or checks, and nothing internal', () => {
   expect(Object.keys(entry).sort()).toEqual([
     'CONSENSUS_ALGORITHM_VERSION',
     'ConsensusBackendError',
+    'ConsensusWorkerError',
     'analyzeConsensus',
+    'analyzeConsensusParallel',
+    'closeConsensusWorkers',
     'isConsensusBackendError',
+    'isConsensusWorkerError',
   ]);
 });

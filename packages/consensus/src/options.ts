@@ -72,7 +72,7 @@ export interface ResolvedConsensusOptions {
   readonly backend: 'auto' | ConsensusBackend;
 }
 
-const KNOWN = [
+export const CONSENSUS_OPTION_KEYS = [
   'threshold',
   'duplicateThreshold',
   'minAgreement',
@@ -95,7 +95,7 @@ export function resolveConsensusOptions(
   options: ConsensusOptions | undefined,
 ): ResolvedConsensusOptions {
   const o = checkOptions('options', options);
-  checkKnownKeys('options', o, KNOWN);
+  checkKnownKeys('options', o, CONSENSUS_OPTION_KEYS);
   const threshold = checkNumber('threshold', o.threshold, {
     min: 0,
     exclusiveMin: true,

@@ -1,0 +1,141 @@
+import { availableParallelism } from 'node:os';
+import { checkInteger, checkKnownKeys, checkOptions, checkSignal } from '@breakwater/core';
+import { analysisFromPairs, analyzeChecked, type ConsensusResult, methodFor } from './analyze.js';
+import { selectKernel } from './backend.js';
+import {
+  CONSENSUS_OPTION_KEYS,
+  type ConsensusOptions,
+  resolveConsensusOptions,
+} from './options.js';
+import {
+  type ConsensusTask,
+  concatPairs,
+  evenRanges,
+  mergePairs,
+  rowRanges,
+} from './parallel-tasks.js';
+import { type ConsensusResponse, checkResponses } from './responses.js';
+import { runTasks, sharedWorkerPool } from './worker-pool.js';
+
+/** Options of {@link analyzeConsensusParallel}: those of `analyzeConsensus`, and these. */
+export interface ParallelConsensusOptions extends ConsensusOptions {
+  /**
+   * Worker threads the analysis runs on: an integer >= 1 and <= 256. Calls with the same
+   * value share one pool of threads.
+   * @default min(availableParallelism() - 1, 4), at least 1
+   */
+  workers?: number | undefined;
+  /**
+   * Fewest responses analysed in worker threads: below it the analysis runs in the
+   * calling thread, as `analyzeConsensus` does. An integer >= 0.
+   * @default 2000
+   */
+  parallelThreshold?: number | undefined;
+  /** Aborts the analysis: the call rejects with `signal.reason`. */
+  signal?: AbortSignal | undefined;
+}
+
+const PARALLEL_KEYS = ['workers', 'parallelThreshold', 'signal'] as const;
+/** Tasks per worker for each step, so that a slow task does not leave the others idle. */
+const TASKS_PER_WORKER = 4;
+
+function defaultWorkers(): number {
+  return Math.max(1, Math.min(availableParallelism() - 1, 4));
+}
+
+/**
+ * `analyzeConsensus` spread over worker threads, for large inputs: the same result (deep
+ * equal, `backend` included) for the same responses and options. Shingling and
+ * signatures run per chunk of responses on the selected kernel, exact pairs per range of
+ * rows and LSH pairs per range of bands in TypeScript (the same integers); the rest of the
+ * analysis runs in the calling thread.
+ * @throws TypeError or RangeError (as a rejection) for invalid options or responses, as
+ *   `analyzeConsensus` does; `signal.reason` when aborted; `ConsensusBackendError` for
+ *   `backend: 'wasm'` without the WebAssembly kernel; `ConsensusWorkerError` when a
+ *   worker thread fails.
+ */
+export async function analyzeConsensusParallel(
+  responses: readonly ConsensusResponse[],
+  options?: ParallelConsensusOptions | undefined,
+): Promise<ConsensusResult> {
+  const o = checkOptions('options', options);
+  checkKnownKeys('options', o, [...CONSENSUS_OPTION_KEYS, ...PARALLEL_KEYS]);
+  const { workers: rawWorkers, parallelThreshold: rawThreshold, signal: rawSignal, ...rest } = o;
+  const resolved = resolveConsensusOptions(rest);
+  const workers = checkInteger('workers', rawWorkers, {
+    min: 1,
+    max: 256,
+    default: defaultWorkers(),
+  });
+  const parallelThreshold = checkInteger('parallelThreshold', rawThreshold, {
+    min: 0,
+    default: 2000,
+  });
+  const signal = checkSignal('signal', rawSignal);
+  const checked = checkResponses(responses);
+  signal?.throwIfAborted();
+  const kernel = selectKernel(resolved.backend);
+  const n = checked.length;
+  if (n === 0 || n < parallelThreshold) return analyzeChecked(kernel, checked, resolved);
+
+  const k = resolved.signatureSize;
+  const sigs = new SharedArrayBuffer(n * k * 4);
+  const empty = new SharedArrayBuffer(n);
+  const pool = sharedWorkerPool(workers);
+  const parts = workers * TASKS_PER_WORKER;
+
+  const signatureTasks: ConsensusTask[] = evenRanges(n, parts).map(([from, to]) => ({
+    type: 'signatures',
+    backend: resolved.backend,
+    texts: checked.slice(from, to).map((r) => r.text),
+    row: from,
+    shingleSize: resolved.shingleSize,
+    k,
+    sigs,
+    empty,
+  }));
+  const signed = await runTasks(pool, workers, signatureTasks, signal);
+  const backend = signed[0]?.kernel ?? kernel.name;
+
+  const method = methodFor(n, resolved);
+  const minEqual = Math.ceil(resolved.threshold * k);
+  let pairs: Uint32Array;
+  if (method === 'exact') {
+    const tasks: ConsensusTask[] = rowRanges(n, parts).map(([from, to]) => ({
+      type: 'exact',
+      n,
+      k,
+      minEqual,
+      from,
+      to,
+      sigs,
+      empty,
+    }));
+    const found = await runTasks(pool, workers, tasks, signal);
+    pairs = concatPairs(found.map((r) => r.pairs!));
+  } else {
+    const tasks: ConsensusTask[] = evenRanges(resolved.lshBands, parts).map(
+      ([fromBand, toBand]) => ({
+        type: 'lsh',
+        n,
+        k,
+        minEqual,
+        rows: resolved.lshRows,
+        fromBand,
+        toBand,
+        sigs,
+        empty,
+      }),
+    );
+    const found = await runTasks(pool, workers, tasks, signal);
+    pairs = mergePairs(found.map((r) => r.pairs!));
+  }
+  signal?.throwIfAborted();
+  return analysisFromPairs(kernel, checked, resolved, {
+    method,
+    backend,
+    sigs: new Uint32Array(sigs),
+    empty: new Uint8Array(empty),
+    pairs,
+  });
+}
