@@ -1,3 +1,6 @@
+import { mergeConfig } from 'vitest/config';
 import { packageConfig } from '../../vitest.shared.ts';
 
-export default packageConfig();
+export default mergeConfig(packageConfig(), {
+  test: { globalSetup: ['./scripts/vitest-setup.mjs'] },
+});
