@@ -310,7 +310,11 @@ function agreedBefore(a: usize, b: usize, t: u32, rows: u32): bool {
  * and kept as (i << 32 | j). The kept pairs, unique by construction, are radix-sorted and
  * written as triplets [i, j, equal] at `out`.
  *
- * Regions: `scratch` holds 2 * n u64 plus 8 * 256 u32 of histograms; `pairs` holds 2 * cap
+ * The band keys of all bands are computed first, in one pass over the rows (a row is read
+ * once rather than once per band, which matters when the signatures outgrow the caches).
+ *
+ * Regions: `scratch` holds 2 * n u64, 8 * 256 u32 of histograms, n u32 of row indices and
+ * bands * n u32 of band keys; `pairs` holds 2 * cap
  * u64; `out` holds cap triplets. Returns the number of verified pairs: a value above `cap`
  * means nothing was written to `out` and the caller must grow the regions and call again.
  */
@@ -334,14 +338,27 @@ export function lshPairs(
   const keys = scratch;
   const keysTmp = scratch + ((<usize>n) << 3);
   const hist = scratch + ((<usize>n) << 4);
+  const indices = hist + 8192;
+  const table = indices + ((<usize>n) << 2);
+  let m: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    if (load<u8>(empty + i) !== 0) continue;
+    store<u32>(indices + ((<usize>m) << 2), i);
+    m++;
+  }
+  for (let x: u32 = 0; x < m; x++) {
+    const row = sigs + <usize>load<u32>(indices + ((<usize>x) << 2)) * rowBytes;
+    for (let t: u32 = 0; t < bands; t++) {
+      store<u32>(table + ((<usize>t * m + x) << 2), bandKey(row, t, rows));
+    }
+  }
   let count: u32 = 0;
   for (let t: u32 = 0; t < bands; t++) {
-    let m: u32 = 0;
-    for (let i: u32 = 0; i < n; i++) {
-      if (load<u8>(empty + i) !== 0) continue;
-      const key = bandKey(sigs + <usize>i * rowBytes, t, rows);
-      store<u64>(keys + ((<usize>m) << 3), ((<u64>key) << 32) | <u64>i);
-      m++;
+    const column = table + ((<usize>t * m) << 2);
+    for (let x: u32 = 0; x < m; x++) {
+      const key = load<u32>(column + ((<usize>x) << 2));
+      const i = load<u32>(indices + ((<usize>x) << 2));
+      store<u64>(keys + ((<usize>x) << 3), ((<u64>key) << 32) | <u64>i);
     }
     const sorted = radixSort(keys, keysTmp, m, 4, 8, hist);
     let p: u32 = 0;
