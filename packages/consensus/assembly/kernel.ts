@@ -274,49 +274,39 @@ function radixSort(
 
 // --- LSH ----------------------------------------------------------------------------------
 
-/** 32-bit key of band t of a row: collisions are possible and checked by the caller. */
-function bandKey(row: usize, t: u32, rows: u32): u32 {
+/** 32-bit key of the `rows` slots at `slots` for band t: collisions are possible and checked by the caller. */
+function bandKey(slots: usize, t: u32, rows: u32): u32 {
   let h: u32 = (t + 1) * 0x9e3779b9;
-  const start = row + ((<usize>t * rows) << 2);
   for (let r: u32 = 0; r < rows; r++) {
-    h = fmix32(h ^ load<u32>(start + ((<usize>r) << 2)));
+    h = fmix32(h ^ load<u32>(slots + ((<usize>r) << 2)));
   }
   return h;
 }
 
-/** Whether rows a and b agree on every slot of band t. */
-function bandEqual(a: usize, b: usize, t: u32, rows: u32): bool {
-  const o = (<usize>t * rows) << 2;
+/** Whether the `rows` slots at a and at b are all equal. */
+function slotsEqual(a: usize, b: usize, rows: u32): bool {
   for (let r: usize = 0; r < rows; r++) {
-    if (load<u32>(a + o + (r << 2)) !== load<u32>(b + o + (r << 2))) return false;
+    if (load<u32>(a + (r << 2)) !== load<u32>(b + (r << 2))) return false;
   }
   return true;
 }
 
-/** Whether rows a and b agree on every slot of some band before t. */
-function agreedBefore(a: usize, b: usize, t: u32, rows: u32): bool {
-  for (let u: u32 = 0; u < t; u++) {
-    if (bandEqual(a, b, u, rows)) return true;
-  }
-  return false;
-}
-
 /**
- * LSH pairs. For each band t < bands, every non-empty row gets a 32-bit key of its band
- * slots; (key << 32 | index) values are radix-sorted by key (ties stay in index order), and
- * each run of equal keys yields its pairs i < j as candidates. A candidate whose band slots
- * differ (a key collision) or that agreed on an earlier band (seen there already) is
- * skipped; the others are verified on the full signature (at least `minEqual` equal slots)
- * and kept as (i << 32 | j). The kept pairs, unique by construction, are radix-sorted and
- * written as triplets [i, j, equal] at `out`.
- *
- * The band keys of all bands are computed first, in one pass over the rows (a row is read
- * once rather than once per band, which matters when the signatures outgrow the caches).
+ * LSH pairs. The band slots of the non-empty rows are first copied band-major (band t of
+ * every row side by side, `rows` u32 per row), so that the band checks below read one
+ * compact table per band instead of whole signature rows scattered over memory. For each
+ * band t < bands, every non-empty row gets a 32-bit key of its band slots; (key << 32 | x)
+ * values (x: the row's rank among the non-empty rows) are radix-sorted by key (ties stay in
+ * row order), and each run of equal keys yields its pairs as candidates. A candidate whose
+ * band slots differ (a key collision) or that agreed on an earlier band (seen there
+ * already) is skipped; the others are verified on the full signature (at least `minEqual`
+ * equal slots) and kept as (i << 32 | j). The kept pairs, unique by construction, are
+ * radix-sorted and written as triplets [i, j, equal] at `out`.
  *
  * Regions: `scratch` holds 2 * n u64, 8 * 256 u32 of histograms, n u32 of row indices and
- * bands * n u32 of band keys; `pairs` holds 2 * cap
- * u64; `out` holds cap triplets. Returns the number of verified pairs: a value above `cap`
- * means nothing was written to `out` and the caller must grow the regions and call again.
+ * n * bands * rows u32 of band slots; `pairs` holds 2 * cap u64; `out` holds cap triplets.
+ * Returns the number of verified pairs: a value above `cap` means nothing was written to
+ * `out` and the caller must grow the regions and call again.
  */
 export function lshPairs(
   sigs: usize,
@@ -340,25 +330,30 @@ export function lshPairs(
   const hist = scratch + ((<usize>n) << 4);
   const indices = hist + 8192;
   const table = indices + ((<usize>n) << 2);
+  const bandBytes = (<usize>rows) << 2;
   let m: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     if (load<u8>(empty + i) !== 0) continue;
     store<u32>(indices + ((<usize>m) << 2), i);
     m++;
   }
+  const columnBytes = <usize>m * bandBytes;
   for (let x: u32 = 0; x < m; x++) {
     const row = sigs + <usize>load<u32>(indices + ((<usize>x) << 2)) * rowBytes;
     for (let t: u32 = 0; t < bands; t++) {
-      store<u32>(table + ((<usize>t * m + x) << 2), bandKey(row, t, rows));
+      memory.copy(
+        table + <usize>t * columnBytes + <usize>x * bandBytes,
+        row + <usize>t * bandBytes,
+        bandBytes,
+      );
     }
   }
   let count: u32 = 0;
   for (let t: u32 = 0; t < bands; t++) {
-    const column = table + ((<usize>t * m) << 2);
+    const column = table + <usize>t * columnBytes;
     for (let x: u32 = 0; x < m; x++) {
-      const key = load<u32>(column + ((<usize>x) << 2));
-      const i = load<u32>(indices + ((<usize>x) << 2));
-      store<u64>(keys + ((<usize>x) << 3), ((<u64>key) << 32) | <u64>i);
+      const key = bandKey(column + <usize>x * bandBytes, t, rows);
+      store<u64>(keys + ((<usize>x) << 3), ((<u64>key) << 32) | <u64>x);
     }
     const sorted = radixSort(keys, keysTmp, m, 4, 8, hist);
     let p: u32 = 0;
@@ -366,14 +361,21 @@ export function lshPairs(
       const key = <u32>(load<u64>(sorted + ((<usize>p) << 3)) >>> 32);
       let q = p + 1;
       while (q < m && <u32>(load<u64>(sorted + ((<usize>q) << 3)) >>> 32) === key) q++;
-      for (let x = p; x + 1 < q; x++) {
-        const i = <u32>load<u64>(sorted + ((<usize>x) << 3));
-        const a = sigs + <usize>i * rowBytes;
-        for (let y = x + 1; y < q; y++) {
-          const j = <u32>load<u64>(sorted + ((<usize>y) << 3));
-          const b = sigs + <usize>j * rowBytes;
-          if (!bandEqual(a, b, t, rows) || agreedBefore(a, b, t, rows)) continue;
-          if (equalAtLeast(a, b, vecs, free, minEqual) >= minEqual) {
+      for (let e = p; e + 1 < q; e++) {
+        const xa = <usize>(<u32>load<u64>(sorted + ((<usize>e) << 3)));
+        for (let f = e + 1; f < q; f++) {
+          const xb = <usize>(<u32>load<u64>(sorted + ((<usize>f) << 3)));
+          if (!slotsEqual(column + xa * bandBytes, column + xb * bandBytes, rows)) continue;
+          let seen = false;
+          for (let u: u32 = 0; u < t && !seen; u++) {
+            const earlier = table + <usize>u * columnBytes;
+            seen = slotsEqual(earlier + xa * bandBytes, earlier + xb * bandBytes, rows);
+          }
+          if (seen) continue;
+          const i = load<u32>(indices + (xa << 2));
+          const j = load<u32>(indices + (xb << 2));
+          const a = sigs + <usize>i * rowBytes;
+          if (equalAtLeast(a, sigs + <usize>j * rowBytes, vecs, free, minEqual) >= minEqual) {
             if (count < cap) store<u64>(pairs + ((<usize>count) << 3), ((<u64>i) << 32) | <u64>j);
             count++;
           }

@@ -225,7 +225,7 @@ export class WasmKernel implements ConsensusKernel {
     }
     const emptyAt = align(n * k * 4);
     const scratchAt = align(emptyAt + n);
-    const pairsAt = align(scratchAt + n * 16 + HISTOGRAM_BYTES + n * 4 + bands * n * 4);
+    const pairsAt = align(scratchAt + n * 16 + HISTOGRAM_BYTES + n * 4 + n * bands * rows * 4);
     // The pair region (two u64 per pair) and the triplets (12 bytes) share one capacity.
     this.#reserve(pairsAt + this.#pairCapacity * 28);
     this.#copyRows(sigs, n, k, emptyAt, empty);
