@@ -189,7 +189,7 @@ describe('analyzeConsensus: empty texts, one response, no response', () => {
   });
 
   it('returns the empty result for no responses', () => {
-    expect(analyzeConsensus([])).toEqual({
+    expect(analyzeConsensus([], { backend: 'js' })).toEqual({
       n: 0,
       method: 'exact',
       backend: 'js',

@@ -1,6 +1,9 @@
 import { ConsensusBackendError } from './errors.js';
 import type { ConsensusKernel } from './kernel.js';
 import { jsKernel } from './kernel-js.js';
+import { loadWasmKernel } from './wasm/kernel-wasm.js';
+
+export { loadWasmKernel };
 
 /**
  * Which kernel runs an analysis. The WebAssembly kernel is looked for once, on first use;
@@ -14,14 +17,6 @@ interface WasmLoad {
 }
 
 let wasmLoad: WasmLoad | undefined;
-
-/**
- * Loads the WebAssembly kernel. This build ships none, so it returns `undefined` and every
- * analysis runs on the TypeScript kernel.
- */
-export function loadWasmKernel(): ConsensusKernel | undefined {
-  return undefined;
-}
 
 function wasm(): WasmLoad {
   if (wasmLoad === undefined) {

@@ -114,21 +114,6 @@ describe('parallel tasks', () => {
     );
   });
 
-  it('throws the kernel selection error of an unavailable backend', () => {
-    expect(() =>
-      runConsensusTask({
-        type: 'signatures',
-        backend: 'wasm',
-        texts: ['a'],
-        row: 0,
-        shingleSize: 1,
-        k: 16,
-        sigs: new SharedArrayBuffer(64),
-        empty: new SharedArrayBuffer(1),
-      }),
-    ).toThrow(ConsensusBackendError);
-  });
-
   it('carries errors across the thread boundary', () => {
     const backend = serializeError(
       new ConsensusBackendError('wasm', 'WebAssembly kernel unavailable'),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ConsensusKernel } from './kernel-types.js';
+import type { ConsensusKernel } from '../kernel.js';
 
 /** The part of the `WebAssembly` namespace the loader uses (the DOM lib is not loaded). */
 export interface WasmApi {
