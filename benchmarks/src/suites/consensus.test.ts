@@ -138,6 +138,23 @@ describe('consensus suite', () => {
     );
   });
 
+  it('leaves the large inputs to the in-process run when the cases ran isolated', async () => {
+    const definition = createConsensusSuite(small);
+    const lines: string[] = [];
+    const tables = await definition.tables!({
+      mode: 'quick',
+      cases: [],
+      log: (line) => lines.push(line),
+      harness: 'isolated',
+    });
+    expect(tables.map((t) => t.title)).toEqual(['Targets']);
+    expect(tables[0]!.notes).toContain(
+      'The single-call rows (n = 80, 120) are left to the in-process run.',
+    );
+    expect(lines).toContain('consensus: Large inputs left to the in-process run');
+    expect(tables[0]!.rows.every((row) => row[2] === null)).toBe(true);
+  });
+
   it('fails loudly when the backends disagree', async () => {
     const skewed: Analyze = (responses, options) => {
       const result = fakeWasm(responses, options);

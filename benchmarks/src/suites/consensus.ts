@@ -210,10 +210,12 @@ interface TargetsInput {
   readonly wasm: WasmBackend;
   readonly cases: readonly CaseResult[];
   readonly large: readonly LargeInputRow[];
+  /** The cases ran one implementation per process, and the large inputs were left out. */
+  readonly isolated?: boolean;
 }
 
 /** The spec's targets, measured; reported, not asserted. */
-export function targetsTable({ config, wasm, cases, large }: TargetsInput): StaticTable {
+export function targetsTable({ config, wasm, cases, large, isolated }: TargetsInput): StaticTable {
   const byName = new Map(cases.map((c) => [c.name, c]));
   const { wasm: W, js: J, naive: N } = implementationNames;
   const unavailable = wasm.available ? 'not measured' : 'not measured: no WebAssembly kernel';
@@ -308,11 +310,18 @@ export function targetsTable({ config, wasm, cases, large }: TargetsInput): Stat
       { label: 'verdict' },
     ],
     rows,
-    notes: wasm.available
-      ? []
-      : [
-          `The WebAssembly rows are not measured: ${wasm.reason}. The suite measures them once the kernel loads.`,
-        ],
+    notes: [
+      ...(wasm.available
+        ? []
+        : [
+            `The WebAssembly rows are not measured: ${wasm.reason}. The suite measures them once the kernel loads.`,
+          ]),
+      ...(isolated === true
+        ? [
+            `The single-call rows (n = ${config.kernelSize}, ${config.lshSize}) are left to the in-process run.`,
+          ]
+        : []),
+    ],
   };
 }
 
@@ -339,8 +348,13 @@ export function createConsensusSuite(
       '≤ 0.5× the baseline, 100,000 responses in < 2 s.' +
       (wasm.available ? '' : ` WebAssembly not measured in this run: ${wasm.reason}.`),
     cases,
-    tables: async ({ mode, cases: results, log }: StaticTableContext) => {
+    tables: async ({ mode, cases: results, log, harness }: StaticTableContext) => {
       if (!wasm.available) log(`consensus: WebAssembly kernel not measured (${wasm.reason})`);
+      if (harness === 'isolated') {
+        // Single calls of every implementation in one process: the in-process run has them.
+        log('consensus: Large inputs left to the in-process run');
+        return [targetsTable({ config, wasm, cases: results, large: [], isolated: true })];
+      }
       const large = await measureLargeInputs({
         mode,
         exactSize: config.kernelSize,
