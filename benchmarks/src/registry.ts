@@ -17,6 +17,7 @@ export const suiteRegistry: Readonly<Record<string, SuiteLoader>> = {
   batcher: () => import('./suites/batcher.js'),
   coalescer: () => import('./suites/coalescer.js'),
   metrics: () => import('./suites/metrics.js'),
+  consensus: () => import('./suites/consensus.js'),
 };
 
 /**
