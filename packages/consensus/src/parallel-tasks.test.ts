@@ -1,14 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConsensusBackendError } from './errors.js';
+import { componentsFromPairs } from './kernel.js';
 import { jsKernel } from './kernel-js.js';
 import {
   backendErrorFrom,
-  concatPairs,
   evenRanges,
-  exactPairsRows,
-  lshPairsBands,
-  mergePairs,
+  mergeLabels,
   rowRanges,
   runConsensusTask,
   serializeError,
@@ -25,39 +23,92 @@ const matrix = fc.integer({ min: 0, max: 30 }).chain((n) =>
   }),
 );
 
+/** The signatures and empty flags in shared buffers, as the tasks read them. */
+function shared(sigs: Uint32Array, empty: Uint8Array) {
+  const s = new SharedArrayBuffer(sigs.length * 4);
+  new Uint32Array(s).set(sigs);
+  const e = new SharedArrayBuffer(empty.length);
+  new Uint8Array(e).set(empty);
+  return { sigs: s, empty: e };
+}
+
 describe('parallel tasks', () => {
-  it('finds, over consecutive row ranges, exactly the pairs of exactPairs', () => {
+  it('connects, over consecutive row ranges, exactly what the exact pairs connect', () => {
     fc.assert(
-      fc.property(matrix, fc.integer({ min: 1, max: 9 }), ({ n, sigs, empty, minEqual }, parts) => {
-        const s = Uint32Array.from(sigs);
-        const e = Uint8Array.from(empty);
-        const ranges = rowRanges(n, parts);
-        if (n > 0) {
-          expect(ranges[0]![0]).toBe(0);
-          expect(ranges.at(-1)![1]).toBe(n);
-        }
-        const found = concatPairs(
-          ranges.map(([from, to]) => exactPairsRows(s, n, 16, e, minEqual, from, to)),
-        );
-        expect(found).toEqual(jsKernel.exactPairs(s, n, 16, e, minEqual));
-      }),
+      fc.property(
+        matrix,
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 0, max: 4 }),
+        ({ n, sigs, empty, minEqual }, parts, extra) => {
+          const s = Uint32Array.from(sigs);
+          const e = Uint8Array.from(empty);
+          const dup = Math.min(16, minEqual + extra);
+          const ranges = rowRanges(n, parts);
+          if (n > 0) {
+            expect(ranges[0]![0]).toBe(0);
+            expect(ranges.at(-1)![1]).toBe(n);
+          }
+          const sab = shared(s, e);
+          const found = ranges.map(
+            ([from, to]) =>
+              runConsensusTask({
+                type: 'exact',
+                n,
+                k: 16,
+                minEqual,
+                minEqualDup: dup,
+                from,
+                to,
+                ...sab,
+              }).labels!,
+          );
+          const expected = componentsFromPairs(jsKernel, s, n, 16, e, minEqual, dup, 'exact', 1, 1);
+          expect(mergeLabels(n, found)).toEqual(expected);
+        },
+      ),
     );
   });
 
-  it('finds, over band ranges, exactly the pairs of lshPairs, each in one range', () => {
+  it('connects, over band ranges, exactly what the LSH pairs connect', () => {
     fc.assert(
       fc.property(
         matrix,
         fc.integer({ min: 1, max: 4 }),
         fc.integer({ min: 1, max: 6 }),
-        ({ n, sigs, empty, minEqual }, rows, parts) => {
+        fc.integer({ min: 0, max: 4 }),
+        ({ n, sigs, empty, minEqual }, rows, parts, extra) => {
           const s = Uint32Array.from(sigs);
           const e = Uint8Array.from(empty);
+          const dup = Math.min(16, minEqual + extra);
           const bands = Math.floor(16 / rows);
-          const found = evenRanges(bands, parts).map(([from, to]) =>
-            lshPairsBands(s, n, 16, e, minEqual, rows, from, to),
+          const sab = shared(s, e);
+          const found = evenRanges(bands, parts).map(
+            ([fromBand, toBand]) =>
+              runConsensusTask({
+                type: 'lsh',
+                n,
+                k: 16,
+                minEqual,
+                minEqualDup: dup,
+                rows,
+                fromBand,
+                toBand,
+                ...sab,
+              }).labels!,
           );
-          expect(mergePairs(found)).toEqual(jsKernel.lshPairs(s, n, 16, e, minEqual, bands, rows));
+          const expected = componentsFromPairs(
+            jsKernel,
+            s,
+            n,
+            16,
+            e,
+            minEqual,
+            dup,
+            'lsh',
+            bands,
+            rows,
+          );
+          expect(mergeLabels(n, found)).toEqual(expected);
         },
       ),
     );
@@ -74,7 +125,7 @@ describe('parallel tasks', () => {
       runConsensusTask({ type: 'signatures', texts: texts.slice(0, 2), row: 0, ...common }),
     ).toEqual({
       kernel: 'js',
-      pairs: undefined,
+      labels: undefined,
     });
     runConsensusTask({ type: 'signatures', texts: texts.slice(2), row: 2, ...common });
     const shingled = shingleTexts(texts, 2);
@@ -87,31 +138,40 @@ describe('parallel tasks', () => {
       n,
       k,
       minEqual: 8,
+      minEqualDup: 20,
       from: 0,
       to: n,
       sigs,
       empty,
     });
-    expect(exact).toEqual({
-      kernel: undefined,
-      pairs: jsKernel.exactPairs(expected, n, k, shingled.empty, 8),
-    });
+    const expectedExact = jsKernel.components!(
+      expected,
+      n,
+      k,
+      shingled.empty,
+      8,
+      20,
+      'exact',
+      16,
+      2,
+    );
+    expect(exact.kernel).toBeUndefined();
+    expect(mergeLabels(n, [exact.labels!])).toEqual(expectedExact);
     const lsh = runConsensusTask({
       type: 'lsh',
       n,
       k,
       minEqual: 8,
+      minEqualDup: 20,
       rows: 2,
       fromBand: 0,
       toBand: 16,
       sigs,
       empty,
     });
-    expect(lsh.pairs).toEqual(jsKernel.lshPairs(expected, n, k, shingled.empty, 8, 16, 2));
-    expect(exactPairsRows(expected, n, k, shingled.empty, k + 1, 0, n)).toEqual(new Uint32Array(0));
-    expect(lshPairsBands(expected, n, k, shingled.empty, k + 1, 2, 0, 16)).toEqual(
-      new Uint32Array(0),
-    );
+    const expectedLsh = jsKernel.components!(expected, n, k, shingled.empty, 8, 20, 'lsh', 16, 2);
+    expect(mergeLabels(n, [lsh.labels!])).toEqual(expectedLsh);
+    expect(expectedLsh.cluster).toEqual(Uint32Array.of(0, 1, 0, 3));
   });
 
   it('throws the kernel selection error of an unavailable backend', () => {
