@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { analyzeWith } from './analyze.js';
 import { type ConsensusKernel, componentsFromPairs, kernelComponents } from './kernel.js';
 import {
-  exactComponentsRows,
+  componentsPasses,
   jsKernel,
-  lshComponentsBands,
+  passLabels,
+  passLength,
   type VerifyCounter,
 } from './kernel-js.js';
 import { resolveConsensusOptions } from './options.js';
@@ -98,9 +99,13 @@ describe('jsKernel.components', () => {
     expect(jsKernel.components!(sigs, 3, 2, empty, 0, 2, 'exact', 1, 2).cluster).toEqual(
       Uint32Array.of(0, 0, 0),
     );
+    // A bound of 0 makes every pair an edge, even one that agrees on no slot.
+    expect(jsKernel.components!(sigs, 3, 2, empty, 0, 0, 'exact', 1, 2).duplicate).toEqual(
+      Uint32Array.of(0, 0, 0),
+    );
     const none = jsKernel.components!(sigs, 3, 2, empty, 3, 3, 'exact', 1, 2);
     expect(none.cluster).toEqual(Uint32Array.of(0, 1, 2));
-    expect(lshComponentsBands(sigs, 3, 2, empty, 3, 3, 2, 0, 1).cluster).toEqual(
+    expect(jsKernel.components!(sigs, 3, 2, empty, 3, 3, 'lsh', 1, 2).duplicate).toEqual(
       Uint32Array.of(0, 1, 2),
     );
   });
@@ -111,16 +116,16 @@ describe('jsKernel.components', () => {
     const { sigs, empty, n } = prepare(list, 32, 2);
     for (const method of ['exact', 'lsh'] as const) {
       const counter: VerifyCounter = { verified: 0 };
-      const labels =
-        method === 'exact'
-          ? exactComponentsRows(sigs, n, 32, empty, 23, 29, 0, n, counter)
-          : lshComponentsBands(sigs, n, 32, empty, 23, 29, 4, 0, 8, counter);
-      expect(Array.from(new Set(labels.cluster))).toEqual([0, 1, 2, 3]);
-      expect(labels.duplicate).toEqual(labels.cluster);
-      // Within the groups, one pair per response (listing the pairs would verify all
-      // 4 * C(750, 2) = 1,123,500 of them); exact also verifies every pair across groups.
+      const [cluster, duplicate] = componentsPasses(23, 29, method, 8, 4).map((pass) =>
+        passLabels(sigs, n, 32, empty, pass, 0, passLength(n, 32, pass), counter),
+      );
+      expect(Array.from(new Set(cluster))).toEqual([0, 1, 2, 3]);
+      expect(duplicate).toEqual(cluster);
+      // Within the groups, one pair per response and forest (listing the pairs would verify
+      // all 4 * C(750, 2) = 1,123,500 of them); exact clusters also verify every pair across
+      // groups (they are not candidates of the near-duplicate bands).
       const across = method === 'exact' ? (n * (n - 1)) / 2 - 4 * ((750 * 749) / 2) : 0;
-      expect(counter.verified).toBe(across + n - 4);
+      expect(counter.verified).toBe(across + 2 * (n - 4));
     }
   });
 

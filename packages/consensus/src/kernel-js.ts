@@ -141,27 +141,35 @@ function equalTo(sigs: Uint32Array, n: number, k: number, rep: number): Uint32Ar
 }
 
 /*
- * Components. A run visits candidate pairs and keeps two forests: `cluster` (pairs with
- * equal >= minEqual) and `duplicate` (equal >= minEqualDup, where minEqualDup >= minEqual).
- * Visiting (a, b):
- *   1. if a and b are already connected in `duplicate`, the pair is skipped;
- *   2. (LSH) if a and b share a band before the current one, the pair is skipped: it was
- *      visited in that band (by this run, or by the run whose band range holds that band);
- *   3. otherwise it is verified: if a and b are already connected in `cluster`, only
- *      equal >= minEqualDup matters (union in `duplicate`); else equal >= minEqual joins
- *      `cluster`, and equal >= minEqualDup also `duplicate`.
- * Invariant: connected in `duplicate` => connected in `cluster` (every union in `duplicate`
- * is of a pair with equal >= minEqualDup >= minEqual that is, or is made, connected in
- * `cluster`). Claim: the final forests have the components of "verify every candidate
- * pair, then union-find". Nothing is joined that is not an edge, so only the converse
- * needs care. Take a candidate pair with equal >= minEqualDup: it is verified and joined,
- * or skipped at 1 because already connected in `duplicate` (connectivity only grows), or
- * skipped at 2 and handled in its first shared band. A pair with equal >= minEqual is
- * joined in `cluster`, or skipped at 1 (then connected in `duplicate`, hence in `cluster`
- * by the invariant), or at 2 as before. Skipping a pair that is merely connected in
- * `cluster` would NOT be safe: it may still be an edge of `duplicate`, which is why step 3
- * still counts such pairs against minEqualDup. Union by smaller root makes each label the
- * smallest index of its component, whatever the order of visits.
+ * Components. The two forests are built by separate passes, each over one forest F with
+ * one bound m (minEqual for clusters, minEqualDup for near-duplicates). An edge of F is a
+ * candidate pair (exact: any pair; LSH: a pair sharing all slots of some LSH band) with
+ * equal >= m. A pass buckets the responses by the slots of each band of a *partition* of
+ * the slots, and visits the pairs of a bucket that agree on the whole band. Visiting (a, b):
+ *   1. skip if a and b are already connected in F;
+ *   2. skip if a and b agree on an earlier band of the partition: the pair was visited in
+ *      the first band it agrees on (by this pass, or by the one whose band range holds it);
+ *   3. otherwise verify equal >= m on the full signature; if so, join a and b in F.
+ * Claim: F ends with the components of "verify every candidate pair, then union-find".
+ * Only edges are joined, so it suffices that every edge ends up connected. The partition
+ * visits every edge at least once in its first agreeing band:
+ *   - clusters: the partition is the LSH bands (exact: one pass over all pairs by rows),
+ *     and every LSH candidate agrees on some band by definition;
+ *   - near-duplicates: a pair with equal >= minEqualDup differs in at most
+ *     d = k - minEqualDup slots, so (pigeonhole) it agrees on one whole band of any
+ *     partition into more than d disjoint bands. Exact uses P = d + 1 bands of the slots,
+ *     and every pair is a candidate. LSH with more than d bands: every such pair agrees on
+ *     an LSH band, so it is a candidate, and the P = d + 1 wider bands are used (fewer
+ *     pairs agree on them by chance). LSH with at most d bands: the LSH bands themselves,
+ *     whose agreeing pairs are exactly the candidates.
+ * An edge visited in its first band is then joined (3) or skipped because its ends are
+ * already connected (1), and connectivity only grows. So the forest connects every edge.
+ * Each forest only skips pairs connected in itself: skipping a pair merely connected in
+ * the cluster forest would be wrong for the near-duplicate forest. Union by smaller root
+ * makes each label the smallest index of its component, whatever the order of visits.
+ * Within a bucket, whole blocks of pairs are skipped at 1: (first, x) for every x, then,
+ * between the components the bucket falls into, pairs until the two are connected. So a
+ * bucket of m identical rows costs O(m) verifications, not O(m^2).
  */
 
 /** Counts verifications, for tests that bound the work of a run. */
@@ -169,52 +177,91 @@ export interface VerifyCounter {
   verified: number;
 }
 
-class ComponentsRun {
-  readonly cluster: MinRootForest;
-  readonly duplicate: MinRootForest;
+/** Which forest a pass builds, and over which candidates. */
+export interface ComponentsPass {
+  readonly forest: 'cluster' | 'duplicate';
+  readonly method: 'exact' | 'lsh';
+  /** The bound of the forest: minEqual for clusters, minEqualDup for near-duplicates. */
+  readonly minEqual: number;
+  readonly bands: number;
+  readonly rows: number;
+}
+
+/** The band boundaries a pass buckets by: band t covers slots starts[t]..starts[t+1]-1. */
+function partitionOf(k: number, pass: ComponentsPass): Uint32Array {
+  const { forest, method, minEqual, bands, rows } = pass;
+  if (method === 'lsh' && (forest === 'cluster' || bands <= k - minEqual)) {
+    return Uint32Array.from({ length: bands + 1 }, (_, t) => t * rows);
+  }
+  const parts = Math.max(1, Math.min(k, k - minEqual + 1));
+  return Uint32Array.from({ length: parts + 1 }, (_, p) => Math.floor((p * k) / parts));
+}
+
+/**
+ * Whether a pass visits every pair by rows: exact clusters, and exact near-duplicates
+ * with a bound of 0 (every pair is an edge; no partition has a band every pair agrees on).
+ */
+function byRows(pass: ComponentsPass): boolean {
+  return pass.method === 'exact' && (pass.forest === 'cluster' || pass.minEqual <= 0);
+}
+
+/**
+ * The number of units a pass is split into for ranges: rows when it goes by rows, bands
+ * of its partition otherwise.
+ */
+export function passLength(n: number, k: number, pass: ComponentsPass): number {
+  if (byRows(pass)) return n;
+  return partitionOf(k, pass).length - 1;
+}
+
+class Pass {
+  readonly forest: MinRootForest;
+  /** 32-bit keys of the bands `0..keyWidth - 1` of each row (row-major), once computed. */
+  keys = new Uint32Array(0);
+  keyWidth = 0;
 
   constructor(
     readonly sigs: Uint32Array,
     n: number,
     readonly k: number,
     readonly minEqual: number,
-    readonly minEqualDup: number,
-    readonly rows: number,
+    readonly starts: Uint32Array,
     readonly counter: VerifyCounter | undefined,
   ) {
-    this.cluster = new MinRootForest(n);
-    this.duplicate = new MinRootForest(n);
+    this.forest = new MinRootForest(n);
   }
 
-  /** Visits the candidate pair (a, b) found in band `band` (0 for exact). */
+  /** Whether a and b agree on band `t` of the partition. */
+  agree(a: number, b: number, t: number): boolean {
+    const from = this.starts[t]!;
+    return bandEqual(this.sigs, this.k, a, b, from, this.starts[t + 1]! - from);
+  }
+
+  /** Visits the pair (a, b) found in band `band` of the partition. */
   visit(a: number, b: number, band: number): void {
-    const { sigs, k, rows } = this;
-    if (this.duplicate.find(a) === this.duplicate.find(b)) return;
-    for (let u = 0; u < band; u++) if (bandEqual(sigs, k, a, b, u * rows, rows)) return;
-    if (this.counter !== undefined) this.counter.verified++;
-    if (this.cluster.find(a) === this.cluster.find(b)) {
-      if (countEqualAtLeast(sigs, k, a, b, this.minEqualDup) >= 0) this.duplicate.union(a, b);
-      return;
+    const { sigs, k, forest } = this;
+    if (forest.find(a) === forest.find(b)) return;
+    const keys = this.keys;
+    const width = this.keyWidth;
+    for (let u = 0; u < band; u++) {
+      if (keys[a * width + u] === keys[b * width + u] && this.agree(a, b, u)) return;
     }
-    const equal = countEqualAtLeast(sigs, k, a, b, this.minEqual);
-    if (equal < 0) return;
-    this.cluster.union(a, b);
-    if (equal >= this.minEqualDup) this.duplicate.union(a, b);
+    if (this.counter !== undefined) this.counter.verified++;
+    if (countEqualAtLeast(sigs, k, a, b, this.minEqual) >= 0) forest.union(a, b);
   }
 
-  /**
-   * Visits every pair of `group` (ascending; all share the band's slots), skipping whole
-   * blocks of pairs already connected in `duplicate`: first (group[0], x) for every x,
-   * then, between the `duplicate` components the group falls into, pairs until the two
-   * components are joined (from then on every pair between them would be skipped at 1).
-   */
+  /** Visits the pairs of `group` (ascending, all agreeing on band `band`). */
   group(group: number[], band: number): void {
     const first = group[0]!;
     for (let q = 1; q < group.length; q++) this.visit(first, group[q]!, band);
     if (group.length <= 2) return;
+    const root = this.forest.find(first);
+    let q = 1;
+    while (q < group.length && this.forest.find(group[q]!) === root) q++;
+    if (q === group.length) return;
     const byRoot = new Map<number, number[]>();
     for (const x of group) {
-      const root = this.duplicate.find(x);
+      const root = this.forest.find(x);
       const list = byRoot.get(root);
       if (list === undefined) byRoot.set(root, [x]);
       else list.push(x);
@@ -226,111 +273,114 @@ class ComponentsRun {
     }
   }
 
-  /** Pairs between two blocks, until the blocks are connected in `duplicate`. */
+  /** Pairs between two blocks, until the blocks are connected. */
   private across(left: number[], right: number[], first: number, band: number): void {
     for (const x of left) {
       for (const y of right) {
         // (first, y) was visited above, and visiting it again changes nothing.
         if (x === first || y === first) continue;
-        if (this.duplicate.find(x) === this.duplicate.find(y)) return;
+        if (this.forest.find(x) === this.forest.find(y)) return;
         this.visit(x, y, band);
       }
     }
   }
-
-  labels(): ComponentLabels {
-    return { cluster: this.cluster.labels(), duplicate: this.duplicate.labels() };
-  }
 }
 
 /**
- * The components of the exact candidate pairs `(i, j)` with `from <= i < to` and `j > i`.
- * Over ranges covering `0..n - 1`, the forests together connect what `components` does.
+ * The labels (smallest index per component) of one forest, from the candidate pairs of
+ * units `from..to - 1` of the pass ({@link passLength}): rows `i` against every `j > i` for
+ * exact clusters, else the pairs whose first agreeing band of the partition lies in the
+ * range. Over ranges covering the whole pass, the forests together connect exactly what
+ * `components` connects.
  */
-export function exactComponentsRows(
+export function passLabels(
   sigs: Uint32Array,
   n: number,
   k: number,
   empty: Uint8Array,
-  minEqual: number,
-  minEqualDup: number,
+  pass: ComponentsPass,
   from: number,
   to: number,
   counter?: VerifyCounter | undefined,
-): ComponentLabels {
-  const run = new ComponentsRun(sigs, n, k, minEqual, minEqualDup, 0, counter);
-  if (minEqual > k) return run.labels();
-  for (let i = from; i < to; i++) {
-    if (empty[i] === 1) continue;
-    for (let j = i + 1; j < n; j++) if (empty[j] !== 1) run.visit(i, j, 0);
+): Uint32Array {
+  const starts = partitionOf(k, pass);
+  const run = new Pass(sigs, n, k, pass.minEqual, starts, counter);
+  if (pass.minEqual > k) return run.forest.labels();
+  if (byRows(pass)) {
+    for (let i = from; i < to; i++) {
+      if (empty[i] === 1) continue;
+      for (let j = i + 1; j < n; j++) if (empty[j] !== 1) run.visit(i, j, 0);
+    }
+    return run.forest.labels();
   }
-  return run.labels();
-}
-
-/** Below this many responses, band keys and indices are packed into one float64 to sort. */
-const PACKED_LIMIT = 2 ** 21;
-
-/**
- * The components of the LSH candidate pairs whose *first* shared band lies in
- * `fromBand..toBand - 1`. Each candidate pair belongs to one band range, so over ranges
- * covering `0..bands - 1` the forests together connect what `components` does.
- */
-export function lshComponentsBands(
-  sigs: Uint32Array,
-  n: number,
-  k: number,
-  empty: Uint8Array,
-  minEqual: number,
-  minEqualDup: number,
-  rows: number,
-  fromBand: number,
-  toBand: number,
-  counter?: VerifyCounter | undefined,
-): ComponentLabels {
-  const run = new ComponentsRun(sigs, n, k, minEqual, minEqualDup, rows, counter);
-  if (minEqual > k) return run.labels();
   const members: number[] = [];
   for (let i = 0; i < n; i++) if (empty[i] !== 1) members.push(i);
   const m = members.length;
-  const keys = new Uint32Array(n);
-  const packed = new Float64Array(n < PACKED_LIMIT ? m : 0);
-  const order = new Uint32Array(m);
-  const bucket: number[] = [];
-  for (let t = fromBand; t < toBand; t++) {
-    const from = t * rows;
-    // A 32-bit key of the band groups the rows; rows of one key are compared slot by slot.
+  // A 32-bit key per row and band groups the rows (rows of one key are compared slot by
+  // slot) and makes the earlier-band test of a visit cheap. Bands before `from` are keyed
+  // too: a pair whose first agreeing band lies there belongs to another range.
+  const width = to;
+  const bandKeys = new Uint32Array(n * width);
+  for (let t = 0; t < to; t++) {
+    const start = starts[t]!;
+    const size = starts[t + 1]! - start;
     for (const i of members) {
       let key = 0x811c9dc5;
-      const base = i * k + from;
-      for (let s = 0; s < rows; s++) key = Math.imul(key ^ sigs[base + s]!, 0x01000193);
-      keys[i] = key >>> 0;
-    }
-    if (n < PACKED_LIMIT) {
-      for (let q = 0; q < m; q++) packed[q] = keys[members[q]!]! * PACKED_LIMIT + members[q]!;
-      packed.sort();
-      for (let q = 0; q < m; q++) order[q] = packed[q]! % PACKED_LIMIT;
-    } else {
-      order.set(members.sort((a, b) => keys[a]! - keys[b]! || a - b));
-    }
-    let q = 0;
-    while (q < m) {
-      const key = keys[order[q]!]!;
-      let end = q + 1;
-      while (end < m && keys[order[end]!] === key) end++;
-      if (end - q >= 2) {
-        bucket.length = 0;
-        for (let p = q; p < end; p++) bucket.push(order[p]!);
-        bandGroups(run, bucket, t);
-      }
-      q = end;
+      const base = i * k + start;
+      for (let s = 0; s < size; s++) key = Math.imul(key ^ sigs[base + s]!, 0x01000193);
+      bandKeys[i * width + t] = key >>> 0;
     }
   }
-  return run.labels();
+  run.keys = bandKeys;
+  run.keyWidth = width;
+  // Buckets by key in an open-addressing table: per used slot, the rows of that key in a
+  // linked list, ascending (rows are inserted in ascending order).
+  let capacity = 2;
+  while (capacity < 2 * m) capacity *= 2;
+  const slotKey = new Uint32Array(capacity);
+  const slotHead = new Int32Array(capacity);
+  const slotTail = new Int32Array(capacity);
+  const used = new Int32Array(capacity);
+  const next = new Int32Array(n);
+  const bucket: number[] = [];
+  for (let t = from; t < to; t++) {
+    slotHead.fill(-1);
+    let usedCount = 0;
+    for (const i of members) {
+      const key = bandKeys[i * width + t]!;
+      let h = Math.imul(key, 0x9e3779b1) >>> 0;
+      for (;;) {
+        h &= capacity - 1;
+        const head = slotHead[h]!;
+        if (head < 0) {
+          slotHead[h] = i;
+          slotTail[h] = i;
+          slotKey[h] = key;
+          used[usedCount++] = h;
+          break;
+        }
+        if (slotKey[h] === key) {
+          next[slotTail[h]!] = i;
+          slotTail[h] = i;
+          break;
+        }
+        h++;
+      }
+      next[i] = -1;
+    }
+    for (let u = 0; u < usedCount; u++) {
+      const h = used[u]!;
+      if (slotHead[h] === slotTail[h]) continue;
+      bucket.length = 0;
+      for (let x = slotHead[h]!; x >= 0; x = next[x]!) bucket.push(x);
+      bandGroups(run, bucket, t);
+    }
+  }
+  return run.forest.labels();
 }
 
-/** Splits a bucket (ascending) into groups of equal band slots and visits each group. */
-function bandGroups(run: ComponentsRun, bucket: number[], band: number): void {
-  const from = band * run.rows;
+/** Splits a bucket (ascending) into groups agreeing on the band and visits each group. */
+function bandGroups(run: Pass, bucket: number[], band: number): void {
   let rest = bucket;
   while (rest.length >= 2) {
     const leader = rest[0]!;
@@ -338,12 +388,26 @@ function bandGroups(run: ComponentsRun, bucket: number[], band: number): void {
     const other: number[] = [];
     for (let p = 1; p < rest.length; p++) {
       const x = rest[p]!;
-      if (bandEqual(run.sigs, run.k, leader, x, from, run.rows)) same.push(x);
+      if (run.agree(leader, x, band)) same.push(x);
       else other.push(x);
     }
     if (same.length >= 2) run.group(same, band);
     rest = other;
   }
+}
+
+/** The two passes of `components`. */
+export function componentsPasses(
+  minEqual: number,
+  minEqualDup: number,
+  method: 'exact' | 'lsh',
+  bands: number,
+  rows: number,
+): [ComponentsPass, ComponentsPass] {
+  return [
+    { forest: 'cluster', method, minEqual, bands, rows },
+    { forest: 'duplicate', method, minEqual: minEqualDup, bands, rows },
+  ];
 }
 
 function components(
@@ -357,9 +421,10 @@ function components(
   bands: number,
   rows: number,
 ): ComponentLabels {
-  return method === 'exact'
-    ? exactComponentsRows(sigs, n, k, empty, minEqual, minEqualDup, 0, n)
-    : lshComponentsBands(sigs, n, k, empty, minEqual, minEqualDup, rows, 0, bands);
+  const [cluster, duplicate] = componentsPasses(minEqual, minEqualDup, method, bands, rows).map(
+    (pass) => passLabels(sigs, n, k, empty, pass, 0, passLength(n, k, pass)),
+  );
+  return { cluster: cluster!, duplicate: duplicate! };
 }
 
 /** The TypeScript implementation of {@link ConsensusKernel}. */

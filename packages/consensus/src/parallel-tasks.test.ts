@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConsensusBackendError } from './errors.js';
 import { componentsFromPairs } from './kernel.js';
-import { jsKernel } from './kernel-js.js';
+import { componentsPasses, jsKernel, passLength } from './kernel-js.js';
 import {
   backendErrorFrom,
   evenRanges,
@@ -33,86 +33,59 @@ function shared(sigs: Uint32Array, empty: Uint8Array) {
 }
 
 describe('parallel tasks', () => {
-  it('connects, over consecutive row ranges, exactly what the exact pairs connect', () => {
-    fc.assert(
-      fc.property(
-        matrix,
-        fc.integer({ min: 1, max: 9 }),
-        fc.integer({ min: 0, max: 4 }),
-        ({ n, sigs, empty, minEqual }, parts, extra) => {
-          const s = Uint32Array.from(sigs);
-          const e = Uint8Array.from(empty);
-          const dup = Math.min(16, minEqual + extra);
-          const ranges = rowRanges(n, parts);
-          if (n > 0) {
-            expect(ranges[0]![0]).toBe(0);
-            expect(ranges.at(-1)![1]).toBe(n);
-          }
-          const sab = shared(s, e);
-          const found = ranges.map(
-            ([from, to]) =>
-              runConsensusTask({
-                type: 'exact',
-                n,
-                k: 16,
-                minEqual,
-                minEqualDup: dup,
-                from,
-                to,
-                ...sab,
-              }).labels!,
-          );
-          const expected = componentsFromPairs(jsKernel, s, n, 16, e, minEqual, dup, 'exact', 1, 1);
-          expect(mergeLabels(n, found)).toEqual(expected);
-        },
-      ),
-    );
-  });
-
-  it('connects, over band ranges, exactly what the LSH pairs connect', () => {
-    fc.assert(
-      fc.property(
-        matrix,
-        fc.integer({ min: 1, max: 4 }),
-        fc.integer({ min: 1, max: 6 }),
-        fc.integer({ min: 0, max: 4 }),
-        ({ n, sigs, empty, minEqual }, rows, parts, extra) => {
-          const s = Uint32Array.from(sigs);
-          const e = Uint8Array.from(empty);
-          const dup = Math.min(16, minEqual + extra);
-          const bands = Math.floor(16 / rows);
-          const sab = shared(s, e);
-          const found = evenRanges(bands, parts).map(
-            ([fromBand, toBand]) =>
-              runConsensusTask({
-                type: 'lsh',
-                n,
-                k: 16,
-                minEqual,
-                minEqualDup: dup,
-                rows,
-                fromBand,
-                toBand,
-                ...sab,
-              }).labels!,
-          );
-          const expected = componentsFromPairs(
-            jsKernel,
-            s,
-            n,
-            16,
-            e,
-            minEqual,
-            dup,
-            'lsh',
-            bands,
-            rows,
-          );
-          expect(mergeLabels(n, found)).toEqual(expected);
-        },
-      ),
-    );
-  });
+  for (const method of ['exact', 'lsh'] as const) {
+    it(`connects, over ranges of each pass, exactly what the ${method} pairs connect`, () => {
+      fc.assert(
+        fc.property(
+          matrix,
+          fc.integer({ min: 1, max: 4 }),
+          fc.integer({ min: 1, max: 9 }),
+          fc.integer({ min: 0, max: 4 }),
+          ({ n, sigs, empty, minEqual }, rows, parts, extra) => {
+            const s = Uint32Array.from(sigs);
+            const e = Uint8Array.from(empty);
+            const dup = Math.min(16, minEqual + extra);
+            const bands = Math.floor(16 / rows);
+            const sab = shared(s, e);
+            const [cluster, duplicate] = componentsPasses(minEqual, dup, method, bands, rows).map(
+              (pass) => {
+                const length = passLength(n, 16, pass);
+                const ranges =
+                  length === n && method === 'exact'
+                    ? rowRanges(n, parts)
+                    : evenRanges(length, parts);
+                if (length > 0) {
+                  expect(ranges[0]![0]).toBe(0);
+                  expect(ranges.at(-1)![1]).toBe(length);
+                }
+                return mergeLabels(
+                  n,
+                  ranges.map(
+                    ([from, to]) =>
+                      runConsensusTask({ type: 'components', pass, n, k: 16, from, to, ...sab })
+                        .labels!,
+                  ),
+                );
+              },
+            );
+            const expected = componentsFromPairs(
+              jsKernel,
+              s,
+              n,
+              16,
+              e,
+              minEqual,
+              dup,
+              method,
+              bands,
+              rows,
+            );
+            expect({ cluster, duplicate }).toEqual(expected);
+          },
+        ),
+      );
+    });
+  }
 
   it('runs each task on shared buffers as the kernel does', () => {
     const texts = ['alpha beta gamma', '', 'alpha beta gamma delta', 'zeta eta theta'];
@@ -133,45 +106,25 @@ describe('parallel tasks', () => {
     expect(new Uint32Array(sigs)).toEqual(expected);
     expect(new Uint8Array(empty)).toEqual(shingled.empty);
 
-    const exact = runConsensusTask({
-      type: 'exact',
-      n,
-      k,
-      minEqual: 8,
-      minEqualDup: 20,
-      from: 0,
-      to: n,
-      sigs,
-      empty,
-    });
-    const expectedExact = jsKernel.components!(
-      expected,
-      n,
-      k,
-      shingled.empty,
-      8,
-      20,
-      'exact',
-      16,
-      2,
-    );
-    expect(exact.kernel).toBeUndefined();
-    expect(mergeLabels(n, [exact.labels!])).toEqual(expectedExact);
-    const lsh = runConsensusTask({
-      type: 'lsh',
-      n,
-      k,
-      minEqual: 8,
-      minEqualDup: 20,
-      rows: 2,
-      fromBand: 0,
-      toBand: 16,
-      sigs,
-      empty,
-    });
-    const expectedLsh = jsKernel.components!(expected, n, k, shingled.empty, 8, 20, 'lsh', 16, 2);
-    expect(mergeLabels(n, [lsh.labels!])).toEqual(expectedLsh);
-    expect(expectedLsh.cluster).toEqual(Uint32Array.of(0, 1, 0, 3));
+    for (const method of ['exact', 'lsh'] as const) {
+      const [cluster, duplicate] = componentsPasses(8, 20, method, 16, 2).map((pass) => {
+        const result = runConsensusTask({
+          type: 'components',
+          pass,
+          n,
+          k,
+          from: 0,
+          to: passLength(n, k, pass),
+          sigs,
+          empty,
+        });
+        expect(result.kernel).toBeUndefined();
+        return result.labels;
+      });
+      const want = jsKernel.components!(expected, n, k, shingled.empty, 8, 20, method, 16, 2);
+      expect({ cluster, duplicate }).toEqual(want);
+      expect(want.cluster).toEqual(Uint32Array.of(0, 1, 0, 3));
+    }
   });
 
   it('throws the kernel selection error of an unavailable backend', () => {

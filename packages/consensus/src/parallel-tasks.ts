@@ -1,7 +1,7 @@
 import { selectKernel } from './backend.js';
 import { ConsensusBackendError } from './errors.js';
-import { type ComponentLabels, MinRootForest } from './kernel.js';
-import { exactComponentsRows, lshComponentsBands } from './kernel-js.js';
+import { MinRootForest } from './kernel.js';
+import { type ComponentsPass, passLabels } from './kernel-js.js';
 import { shingleTexts } from './text.js';
 
 /**
@@ -26,38 +26,23 @@ export interface SignaturesTask {
   readonly empty: SharedArrayBuffer;
 }
 
-/** Components of the exact pairs `(i, j)` with `from <= i < to` and `j > i`. */
-export interface ExactTask {
-  readonly type: 'exact';
+/** The labels of one forest from units `from..to - 1` of a pass (see `passLabels`). */
+export interface ComponentsTask {
+  readonly type: 'components';
+  readonly pass: ComponentsPass;
   readonly n: number;
   readonly k: number;
-  readonly minEqual: number;
-  readonly minEqualDup: number;
   readonly from: number;
   readonly to: number;
   readonly sigs: SharedArrayBuffer;
   readonly empty: SharedArrayBuffer;
 }
 
-/** Components of the LSH pairs whose first shared band is in `fromBand..toBand - 1`. */
-export interface LshTask {
-  readonly type: 'lsh';
-  readonly n: number;
-  readonly k: number;
-  readonly minEqual: number;
-  readonly minEqualDup: number;
-  readonly rows: number;
-  readonly fromBand: number;
-  readonly toBand: number;
-  readonly sigs: SharedArrayBuffer;
-  readonly empty: SharedArrayBuffer;
-}
-
-export type ConsensusTask = SignaturesTask | ExactTask | LshTask;
+export type ConsensusTask = SignaturesTask | ComponentsTask;
 
 /**
  * What a task returns: the kernel that ran it (if any) and the component labels of the
- * pairs it visited (if any), as `[cluster | duplicate]` (2n labels).
+ * pairs it visited (if any).
  */
 export interface TaskResult {
   readonly kernel: 'wasm' | 'js' | undefined;
@@ -75,25 +60,11 @@ export function runConsensusTask(task: ConsensusTask): TaskResult {
       new Uint8Array(task.empty).set(empty, task.row);
       return { kernel: kernel.name, labels: undefined };
     }
-    case 'exact': {
+    case 'components': {
       const sigs = new Uint32Array(task.sigs);
       const empty = new Uint8Array(task.empty);
-      const { n, k, minEqual, minEqualDup, from, to } = task;
-      return {
-        kernel: undefined,
-        labels: packLabels(exactComponentsRows(sigs, n, k, empty, minEqual, minEqualDup, from, to)),
-      };
-    }
-    case 'lsh': {
-      const sigs = new Uint32Array(task.sigs);
-      const empty = new Uint8Array(task.empty);
-      const { n, k, minEqual, minEqualDup, rows, fromBand, toBand } = task;
-      return {
-        kernel: undefined,
-        labels: packLabels(
-          lshComponentsBands(sigs, n, k, empty, minEqual, minEqualDup, rows, fromBand, toBand),
-        ),
-      };
+      const { n, k, pass, from, to } = task;
+      return { kernel: undefined, labels: passLabels(sigs, n, k, empty, pass, from, to) };
     }
   }
 }
@@ -126,25 +97,13 @@ export function evenRanges(total: number, parts: number): Array<[number, number]
 }
 
 /**
- * Merges the component labels of several tasks (each `[cluster | duplicate]`, 2n labels)
- * into the labels of the union of their forests, smallest index per component.
+ * The labels of the union of several forests over `0..n - 1`, each given by its labels:
+ * the smallest index per component.
  */
-export function mergeLabels(n: number, parts: readonly Uint32Array[]): ComponentLabels {
-  const cluster = new MinRootForest(n);
-  const duplicate = new MinRootForest(n);
-  for (const part of parts) {
-    cluster.merge(part.subarray(0, n));
-    duplicate.merge(part.subarray(n, 2 * n));
-  }
-  return { cluster: cluster.labels(), duplicate: duplicate.labels() };
-}
-
-/** The two label arrays of a task's result in one buffer: `[cluster | duplicate]`. */
-function packLabels({ cluster, duplicate }: ComponentLabels): Uint32Array {
-  const out = new Uint32Array(cluster.length * 2);
-  out.set(cluster, 0);
-  out.set(duplicate, cluster.length);
-  return out;
+export function mergeLabels(n: number, parts: readonly Uint32Array[]): Uint32Array {
+  const forest = new MinRootForest(n);
+  for (const part of parts) forest.merge(part);
+  return forest.labels();
 }
 
 /** An error as it crosses the thread boundary. */

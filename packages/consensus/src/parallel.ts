@@ -7,12 +7,19 @@ import {
   methodFor,
 } from './analyze.js';
 import { selectKernel } from './backend.js';
+import { componentsPasses, passLength } from './kernel-js.js';
 import {
   CONSENSUS_OPTION_KEYS,
   type ConsensusOptions,
   resolveConsensusOptions,
 } from './options.js';
-import { type ConsensusTask, evenRanges, mergeLabels, rowRanges } from './parallel-tasks.js';
+import {
+  type ComponentsTask,
+  type ConsensusTask,
+  evenRanges,
+  mergeLabels,
+  rowRanges,
+} from './parallel-tasks.js';
 import { type ConsensusResponse, checkResponses } from './responses.js';
 import { runTasks, sharedWorkerPool } from './worker-pool.js';
 
@@ -98,45 +105,35 @@ export async function analyzeConsensusParallel(
   const backend = signed[0]?.kernel ?? kernel.name;
 
   const method = methodFor(n, resolved);
-  const minEqual = Math.ceil(resolved.threshold * k);
-  const minEqualDup = Math.ceil(resolved.duplicateThreshold * k);
-  let tasks: ConsensusTask[];
-  if (method === 'exact') {
-    tasks = rowRanges(n, parts).map(([from, to]) => ({
-      type: 'exact',
-      n,
-      k,
-      minEqual,
-      minEqualDup,
-      from,
-      to,
-      sigs,
-      empty,
-    }));
-  } else {
-    tasks = evenRanges(resolved.lshBands, parts).map(([fromBand, toBand]) => ({
-      type: 'lsh',
-      n,
-      k,
-      minEqual,
-      minEqualDup,
-      rows: resolved.lshRows,
-      fromBand,
-      toBand,
-      sigs,
-      empty,
-    }));
-  }
+  const passes = componentsPasses(
+    Math.ceil(resolved.threshold * k),
+    Math.ceil(resolved.duplicateThreshold * k),
+    method,
+    resolved.lshBands,
+    resolved.lshRows,
+  );
+  const tasks: ComponentsTask[] = passes.flatMap((pass) => {
+    const length = passLength(n, k, pass);
+    const ranges =
+      length === n && method === 'exact' ? rowRanges(n, parts) : evenRanges(length, parts);
+    return ranges.map(([from, to]): ComponentsTask => {
+      return { type: 'components', pass, n, k, from, to, sigs, empty };
+    });
+  });
   const found = await runTasks(pool, workers, tasks, signal);
   signal?.throwIfAborted();
+  // Each task's labels are a spanning forest of its part of the pairs; the union of the
+  // forests of one pass connects what the pass connects in a single run.
+  const labelsOf = (forest: 'cluster' | 'duplicate') =>
+    mergeLabels(
+      n,
+      found.filter((_, t) => tasks[t]!.pass.forest === forest).map((r) => r.labels!),
+    );
   return analysisFromComponents(kernel, checked, resolved, {
     method,
     backend,
     sigs: new Uint32Array(sigs),
     empty: new Uint8Array(empty),
-    components: mergeLabels(
-      n,
-      found.map((r) => r.labels!),
-    ),
+    components: { cluster: labelsOf('cluster'), duplicate: labelsOf('duplicate') },
   });
 }
