@@ -307,11 +307,23 @@ export function passLabels(
   const run = new Pass(sigs, n, k, pass.minEqual, starts, counter);
   if (pass.minEqual > k) return run.forest.labels();
   if (byRows(pass)) {
+    // run.visit(i, j, 0) for every pair, inlined: this loop is the whole cost of exact.
+    const forest = run.forest;
+    const allowed = k - pass.minEqual;
     for (let i = from; i < to; i++) {
       if (empty[i] === 1) continue;
-      for (let j = i + 1; j < n; j++) if (empty[j] !== 1) run.visit(i, j, 0);
+      const ai = i * k;
+      for (let j = i + 1; j < n; j++) {
+        if (empty[j] === 1 || forest.find(i) === forest.find(j)) continue;
+        if (counter !== undefined) counter.verified++;
+        const bj = j * k;
+        let differ = 0;
+        let s = 0;
+        for (; s < k; s++) if (sigs[ai + s] !== sigs[bj + s] && ++differ > allowed) break;
+        if (s === k) forest.union(i, j);
+      }
     }
-    return run.forest.labels();
+    return forest.labels();
   }
   const members: number[] = [];
   for (let i = 0; i < n; i++) if (empty[i] !== 1) members.push(i);
