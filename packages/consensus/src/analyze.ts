@@ -1,5 +1,5 @@
 import { selectKernel } from './backend.js';
-import type { ConsensusKernel } from './kernel.js';
+import { type ComponentLabels, type ConsensusKernel, kernelComponents } from './kernel.js';
 import type {
   ConsensusBackend,
   ConsensusMethod,
@@ -77,72 +77,29 @@ export interface ConsensusResult {
   readonly recommendations: ConsensusRecommendation[];
 }
 
-/** Union-find over `n` elements, with path halving and union by size. */
-class DisjointSets {
-  readonly #parent: Uint32Array;
-  readonly #size: Uint32Array;
-
-  constructor(n: number) {
-    this.#parent = new Uint32Array(n);
-    this.#size = new Uint32Array(n).fill(1);
-    for (let i = 0; i < n; i++) this.#parent[i] = i;
-  }
-
-  find(x: number): number {
-    const parent = this.#parent;
-    let r = x;
-    while (parent[r] !== r) {
-      const up = parent[parent[r]!]!;
-      parent[r] = up;
-      r = up;
-    }
-    return r;
-  }
-
-  union(a: number, b: number): void {
-    let ra = this.find(a);
-    let rb = this.find(b);
-    if (ra === rb) return;
-    if (this.#size[ra]! < this.#size[rb]!) [ra, rb] = [rb, ra];
-    this.#parent[rb] = ra;
-    this.#size[ra]! += this.#size[rb]!;
-  }
-
-  /** The sets, each ascending, ordered by their smallest member. */
-  groups(): number[][] {
-    const n = this.#parent.length;
-    const byRoot = new Map<number, number[]>();
-    const groups: number[][] = [];
-    for (let i = 0; i < n; i++) {
-      const root = this.find(i);
-      const group = byRoot.get(root);
-      if (group === undefined) {
-        const created = [i];
-        byRoot.set(root, created);
-        groups.push(created);
-      } else group.push(i);
-    }
-    return groups;
-  }
-}
-
-/** Joins every pair of the triplets `[i, j, equal]` with `equal >= minEqual`, and all empty responses. */
-function join(
-  sets: DisjointSets,
-  pairs: Uint32Array,
-  minEqual: number,
-  empty: Uint8Array,
-): DisjointSets {
-  for (let p = 0; p < pairs.length; p += 3) {
-    if (pairs[p + 2]! >= minEqual) sets.union(pairs[p]!, pairs[p + 1]!);
-  }
+/**
+ * The groups of component labels (each the smallest index of its component), every empty
+ * response joined to the first one: each group ascending, groups by smallest member.
+ */
+function groupsOf(labels: Uint32Array, empty: Uint8Array): number[][] {
+  const n = labels.length;
+  const byLabel: Array<number[] | undefined> = new Array(n);
+  const groups: number[][] = [];
   let firstEmpty = -1;
-  for (let i = 0; i < empty.length; i++) {
-    if (empty[i] !== 1) continue;
-    if (firstEmpty < 0) firstEmpty = i;
-    else sets.union(firstEmpty, i);
+  for (let i = 0; i < n; i++) {
+    let label = labels[i]!;
+    if (empty[i] === 1) {
+      if (firstEmpty < 0) firstEmpty = i;
+      label = firstEmpty;
+    }
+    const group = byLabel[label];
+    if (group === undefined) {
+      const created = [i];
+      byLabel[label] = created;
+      groups.push(created);
+    } else group.push(i);
   }
-  return sets;
+  return groups;
 }
 
 /** NFKC, lower case, whitespace runs as one space, trimmed. */
@@ -205,18 +162,19 @@ export function analyzeWith(
   return analyzeChecked(kernel, checkResponses(responses), options);
 }
 
-/** What the kernel computed for an analysis: the input of {@link analysisFromPairs}. */
+/** What the kernel computed for an analysis: the input of {@link analysisFromComponents}. */
 export interface KernelOutputs {
   /** How the pairs were found. */
   readonly method: ConsensusMethod;
-  /** The kernel that computed the signatures and pairs, reported as `backend`. */
+  /** The kernel that computed the signatures and components, reported as `backend`. */
   readonly backend: ConsensusBackend;
   /** n*k signature slots, row-major. */
   readonly sigs: Uint32Array;
   /** 1 where a response has no shingle hash. */
   readonly empty: Uint8Array;
-  /** The agreement pairs as triplets `[i, j, equal]`, sorted by i then j. */
-  readonly pairs: Uint32Array;
+  /** Component labels (smallest index of each component) of the non-empty responses at
+   *  `threshold` and at `duplicateThreshold`; empty responses are their own labels. */
+  readonly components: ComponentLabels;
 }
 
 /** The method an analysis of `n` responses uses. */
@@ -239,17 +197,24 @@ export function analyzeChecked(
     options.shingleSize,
   );
   const sigs = kernel.signatures(hashes, offsets, k);
-  const minEqual = Math.ceil(options.threshold * k);
-  const pairs =
-    method === 'exact'
-      ? kernel.exactPairs(sigs, n, k, empty, minEqual)
-      : kernel.lshPairs(sigs, n, k, empty, minEqual, options.lshBands, options.lshRows);
-  return analysisFromPairs(kernel, responses, options, {
+  const components = kernelComponents(
+    kernel,
+    sigs,
+    n,
+    k,
+    empty,
+    Math.ceil(options.threshold * k),
+    Math.ceil(options.duplicateThreshold * k),
+    method,
+    options.lshBands,
+    options.lshRows,
+  );
+  return analysisFromComponents(kernel, responses, options, {
     method,
     backend: kernel.name,
     sigs,
     empty,
-    pairs,
+    components,
   });
 }
 
@@ -259,7 +224,7 @@ export function analyzeChecked(
  * representative. Shared by the single-threaded and the parallel analyses, so that both
  * give the same result from the same integers.
  */
-export function analysisFromPairs(
+export function analysisFromComponents(
   kernel: ConsensusKernel,
   responses: readonly CheckedResponse[],
   options: ResolvedConsensusOptions,
@@ -267,13 +232,11 @@ export function analysisFromPairs(
 ): ConsensusResult {
   const n = responses.length;
   const k = options.signatureSize;
-  const { method, sigs, empty, pairs } = outputs;
+  const { method, sigs, empty, components } = outputs;
   if (n === 0) return emptyResult(method, outputs.backend, options.threshold);
-  const minEqual = Math.ceil(options.threshold * k);
 
   // Clusters: connected components of the agreement edges.
-  const clusters = join(new DisjointSets(n), pairs, minEqual, empty)
-    .groups()
+  const clusters = groupsOf(components.cluster, empty)
     .map((indices): ConsensusCluster => {
       let confidence = 0;
       for (const i of indices) confidence += responses[i]!.confidence;
@@ -317,9 +280,7 @@ export function analysisFromPairs(
   }
   outliers.sort((a, b) => a - b);
 
-  const minDuplicate = Math.ceil(options.duplicateThreshold * k);
-  const duplicates = join(new DisjointSets(n), pairs, minDuplicate, empty)
-    .groups()
+  const duplicates = groupsOf(components.duplicate, empty)
     .filter((group) => group.length >= 2)
     .map((group) => group.map((i) => responses[i]!.id));
 

@@ -31,6 +31,130 @@ export interface ConsensusKernel {
   ): Uint32Array;
   /** equal(i, rep) for every i (n counts). */
   equalTo(sigs: Uint32Array, n: number, k: number, rep: number): Uint32Array;
+  /**
+   * Union-find labels at both thresholds (`minEqual` for clusters, `minEqualDup >= minEqual`
+   * for near-duplicates): the label of a response is the smallest index of its component.
+   * Candidate pairs (exact: every `i < j`; lsh: pairs sharing all slots of some band) are
+   * visited, a pair already connected in the near-duplicate forest may be skipped, and the
+   * others are verified on the full signature. Responses with `empty[i] = 1` are ignored
+   * (each its own label). A kernel without it is run through {@link componentsFromPairs}.
+   */
+  components?:
+    | ((
+        sigs: Uint32Array,
+        n: number,
+        k: number,
+        empty: Uint8Array,
+        minEqual: number,
+        minEqualDup: number,
+        method: 'exact' | 'lsh',
+        bands: number,
+        rows: number,
+      ) => ComponentLabels)
+    | undefined;
+}
+
+/** Component labels at the two thresholds: each the smallest index of its component. */
+export interface ComponentLabels {
+  readonly cluster: Uint32Array;
+  readonly duplicate: Uint32Array;
+}
+
+/**
+ * Union-find over `0..n - 1` in a typed array, with path halving; the root of a set is its
+ * smallest member, so that the labels do not depend on the order of the unions.
+ */
+export class MinRootForest {
+  readonly parent: Uint32Array;
+
+  constructor(n: number) {
+    this.parent = new Uint32Array(n);
+    for (let i = 0; i < n; i++) this.parent[i] = i;
+  }
+
+  find(x: number): number {
+    const parent = this.parent;
+    let r = x;
+    while (parent[r] !== r) {
+      const up = parent[parent[r]!]!;
+      parent[r] = up;
+      r = up;
+    }
+    return r;
+  }
+
+  /** Joins the sets of `a` and `b`; true when they were apart. */
+  union(a: number, b: number): boolean {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra === rb) return false;
+    if (ra < rb) this.parent[rb] = ra;
+    else this.parent[ra] = rb;
+    return true;
+  }
+
+  /** Joins every `i` with `labels[i]` (labels of another forest over the same elements). */
+  merge(labels: Uint32Array): void {
+    for (let i = 0; i < labels.length; i++) if (labels[i] !== i) this.union(i, labels[i]!);
+  }
+
+  /** The smallest member of each element's set. */
+  labels(): Uint32Array {
+    const out = new Uint32Array(this.parent.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.find(i);
+    return out;
+  }
+}
+
+/**
+ * {@link ConsensusKernel.components} for a kernel, computed from its pair list when it does
+ * not implement it: the pairs at `minEqual`, joined at both thresholds.
+ */
+export function kernelComponents(
+  kernel: ConsensusKernel,
+  sigs: Uint32Array,
+  n: number,
+  k: number,
+  empty: Uint8Array,
+  minEqual: number,
+  minEqualDup: number,
+  method: 'exact' | 'lsh',
+  bands: number,
+  rows: number,
+): ComponentLabels {
+  if (kernel.components !== undefined) {
+    return kernel.components(sigs, n, k, empty, minEqual, minEqualDup, method, bands, rows);
+  }
+  return componentsFromPairs(kernel, sigs, n, k, empty, minEqual, minEqualDup, method, bands, rows);
+}
+
+/** The components of the pairs `exactPairs` or `lshPairs` list, at both thresholds. */
+export function componentsFromPairs(
+  kernel: ConsensusKernel,
+  sigs: Uint32Array,
+  n: number,
+  k: number,
+  empty: Uint8Array,
+  minEqual: number,
+  minEqualDup: number,
+  method: 'exact' | 'lsh',
+  bands: number,
+  rows: number,
+): ComponentLabels {
+  const pairs =
+    method === 'exact'
+      ? kernel.exactPairs(sigs, n, k, empty, minEqual)
+      : kernel.lshPairs(sigs, n, k, empty, minEqual, bands, rows);
+  const cluster = new MinRootForest(n);
+  const duplicate = new MinRootForest(n);
+  for (let p = 0; p < pairs.length; p += 3) {
+    const i = pairs[p]!;
+    const j = pairs[p + 1]!;
+    const equal = pairs[p + 2]!;
+    if (equal >= minEqual) cluster.union(i, j);
+    if (equal >= minEqualDup) duplicate.union(i, j);
+  }
+  return { cluster: cluster.labels(), duplicate: duplicate.labels() };
 }
 
 /**

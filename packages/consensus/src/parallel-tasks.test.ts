@@ -1,14 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConsensusBackendError } from './errors.js';
-import { jsKernel } from './kernel-js.js';
+import { componentsFromPairs } from './kernel.js';
+import { componentsPasses, jsKernel, passLength } from './kernel-js.js';
 import {
   backendErrorFrom,
-  concatPairs,
   evenRanges,
-  exactPairsRows,
-  lshPairsBands,
-  mergePairs,
+  mergeLabels,
   rowRanges,
   runConsensusTask,
   serializeError,
@@ -25,43 +23,69 @@ const matrix = fc.integer({ min: 0, max: 30 }).chain((n) =>
   }),
 );
 
-describe('parallel tasks', () => {
-  it('finds, over consecutive row ranges, exactly the pairs of exactPairs', () => {
-    fc.assert(
-      fc.property(matrix, fc.integer({ min: 1, max: 9 }), ({ n, sigs, empty, minEqual }, parts) => {
-        const s = Uint32Array.from(sigs);
-        const e = Uint8Array.from(empty);
-        const ranges = rowRanges(n, parts);
-        if (n > 0) {
-          expect(ranges[0]![0]).toBe(0);
-          expect(ranges.at(-1)![1]).toBe(n);
-        }
-        const found = concatPairs(
-          ranges.map(([from, to]) => exactPairsRows(s, n, 16, e, minEqual, from, to)),
-        );
-        expect(found).toEqual(jsKernel.exactPairs(s, n, 16, e, minEqual));
-      }),
-    );
-  });
+/** The signatures and empty flags in shared buffers, as the tasks read them. */
+function shared(sigs: Uint32Array, empty: Uint8Array) {
+  const s = new SharedArrayBuffer(sigs.length * 4);
+  new Uint32Array(s).set(sigs);
+  const e = new SharedArrayBuffer(empty.length);
+  new Uint8Array(e).set(empty);
+  return { sigs: s, empty: e };
+}
 
-  it('finds, over band ranges, exactly the pairs of lshPairs, each in one range', () => {
-    fc.assert(
-      fc.property(
-        matrix,
-        fc.integer({ min: 1, max: 4 }),
-        fc.integer({ min: 1, max: 6 }),
-        ({ n, sigs, empty, minEqual }, rows, parts) => {
-          const s = Uint32Array.from(sigs);
-          const e = Uint8Array.from(empty);
-          const bands = Math.floor(16 / rows);
-          const found = evenRanges(bands, parts).map(([from, to]) =>
-            lshPairsBands(s, n, 16, e, minEqual, rows, from, to),
-          );
-          expect(mergePairs(found)).toEqual(jsKernel.lshPairs(s, n, 16, e, minEqual, bands, rows));
-        },
-      ),
-    );
-  });
+describe('parallel tasks', () => {
+  for (const method of ['exact', 'lsh'] as const) {
+    it(`connects, over ranges of each pass, exactly what the ${method} pairs connect`, () => {
+      fc.assert(
+        fc.property(
+          matrix,
+          fc.integer({ min: 1, max: 4 }),
+          fc.integer({ min: 1, max: 9 }),
+          fc.integer({ min: 0, max: 4 }),
+          ({ n, sigs, empty, minEqual }, rows, parts, extra) => {
+            const s = Uint32Array.from(sigs);
+            const e = Uint8Array.from(empty);
+            const dup = Math.min(16, minEqual + extra);
+            const bands = Math.floor(16 / rows);
+            const sab = shared(s, e);
+            const [cluster, duplicate] = componentsPasses(minEqual, dup, method, bands, rows).map(
+              (pass) => {
+                const length = passLength(n, 16, pass);
+                const ranges =
+                  length === n && method === 'exact'
+                    ? rowRanges(n, parts)
+                    : evenRanges(length, parts);
+                if (length > 0) {
+                  expect(ranges[0]![0]).toBe(0);
+                  expect(ranges.at(-1)![1]).toBe(length);
+                }
+                return mergeLabels(
+                  n,
+                  ranges.map(
+                    ([from, to]) =>
+                      runConsensusTask({ type: 'components', pass, n, k: 16, from, to, ...sab })
+                        .labels!,
+                  ),
+                );
+              },
+            );
+            const expected = componentsFromPairs(
+              jsKernel,
+              s,
+              n,
+              16,
+              e,
+              minEqual,
+              dup,
+              method,
+              bands,
+              rows,
+            );
+            expect({ cluster, duplicate }).toEqual(expected);
+          },
+        ),
+      );
+    });
+  }
 
   it('runs each task on shared buffers as the kernel does', () => {
     const texts = ['alpha beta gamma', '', 'alpha beta gamma delta', 'zeta eta theta'];
@@ -74,7 +98,7 @@ describe('parallel tasks', () => {
       runConsensusTask({ type: 'signatures', texts: texts.slice(0, 2), row: 0, ...common }),
     ).toEqual({
       kernel: 'js',
-      pairs: undefined,
+      labels: undefined,
     });
     runConsensusTask({ type: 'signatures', texts: texts.slice(2), row: 2, ...common });
     const shingled = shingleTexts(texts, 2);
@@ -82,36 +106,25 @@ describe('parallel tasks', () => {
     expect(new Uint32Array(sigs)).toEqual(expected);
     expect(new Uint8Array(empty)).toEqual(shingled.empty);
 
-    const exact = runConsensusTask({
-      type: 'exact',
-      n,
-      k,
-      minEqual: 8,
-      from: 0,
-      to: n,
-      sigs,
-      empty,
-    });
-    expect(exact).toEqual({
-      kernel: undefined,
-      pairs: jsKernel.exactPairs(expected, n, k, shingled.empty, 8),
-    });
-    const lsh = runConsensusTask({
-      type: 'lsh',
-      n,
-      k,
-      minEqual: 8,
-      rows: 2,
-      fromBand: 0,
-      toBand: 16,
-      sigs,
-      empty,
-    });
-    expect(lsh.pairs).toEqual(jsKernel.lshPairs(expected, n, k, shingled.empty, 8, 16, 2));
-    expect(exactPairsRows(expected, n, k, shingled.empty, k + 1, 0, n)).toEqual(new Uint32Array(0));
-    expect(lshPairsBands(expected, n, k, shingled.empty, k + 1, 2, 0, 16)).toEqual(
-      new Uint32Array(0),
-    );
+    for (const method of ['exact', 'lsh'] as const) {
+      const [cluster, duplicate] = componentsPasses(8, 20, method, 16, 2).map((pass) => {
+        const result = runConsensusTask({
+          type: 'components',
+          pass,
+          n,
+          k,
+          from: 0,
+          to: passLength(n, k, pass),
+          sigs,
+          empty,
+        });
+        expect(result.kernel).toBeUndefined();
+        return result.labels;
+      });
+      const want = jsKernel.components!(expected, n, k, shingled.empty, 8, 20, method, 16, 2);
+      expect({ cluster, duplicate }).toEqual(want);
+      expect(want.cluster).toEqual(Uint32Array.of(0, 1, 0, 3));
+    }
   });
 
   it('carries errors across the thread boundary', () => {

@@ -88,6 +88,30 @@ describe('analyzeConsensusParallel', () => {
     }
   }, 30_000);
 
+  it('equals analyzeConsensus on large groups of identical texts and near-duplicates', async () => {
+    const texts = [
+      'the cache must be invalidated on every write to the table',
+      'retry the request with exponential backoff and a jitter',
+      'the cache must be invalidated on each write to the table',
+      '',
+    ];
+    const input = Array.from({ length: 1200 }, (_, i) => ({
+      id: `r${i}`,
+      text: i % 7 === 0 ? `${texts[i % 4]} ${i}` : texts[i % 4]!,
+      confidence: (i % 10) / 10,
+    }));
+    for (const method of ['exact', 'lsh'] as const) {
+      const options = { method, duplicateThreshold: 0.95, signatureSize: 64, lshBands: 16 };
+      const parallel = await analyzeConsensusParallel(input, {
+        ...options,
+        workers: 2,
+        parallelThreshold: 100,
+      });
+      expect(parallel).toEqual(analyzeConsensus(input, options));
+      expect(parallel.duplicates.length).toBeGreaterThan(2);
+    }
+  }, 30_000);
+
   it('runs small inputs in the calling thread, and reports the same result', async () => {
     const input = large(20);
     await expect(analyzeConsensusParallel(input)).resolves.toEqual(analyzeConsensus(input));

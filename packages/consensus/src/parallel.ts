@@ -1,17 +1,23 @@
 import { availableParallelism } from 'node:os';
 import { checkInteger, checkKnownKeys, checkOptions, checkSignal } from '@breakwater/core';
-import { analysisFromPairs, analyzeChecked, type ConsensusResult, methodFor } from './analyze.js';
+import {
+  analysisFromComponents,
+  analyzeChecked,
+  type ConsensusResult,
+  methodFor,
+} from './analyze.js';
 import { selectKernel } from './backend.js';
+import { componentsPasses, passLength } from './kernel-js.js';
 import {
   CONSENSUS_OPTION_KEYS,
   type ConsensusOptions,
   resolveConsensusOptions,
 } from './options.js';
 import {
+  type ComponentsTask,
   type ConsensusTask,
-  concatPairs,
   evenRanges,
-  mergePairs,
+  mergeLabels,
   rowRanges,
 } from './parallel-tasks.js';
 import { type ConsensusResponse, checkResponses } from './responses.js';
@@ -46,9 +52,10 @@ function defaultWorkers(): number {
 /**
  * `analyzeConsensus` spread over worker threads, for large inputs: the same result (deep
  * equal, `backend` included) for the same responses and options. Shingling and
- * signatures run per chunk of responses on the selected kernel, exact pairs per range of
- * rows and LSH pairs per range of bands in TypeScript (the same integers); the rest of the
- * analysis runs in the calling thread.
+ * signatures run per chunk of responses on the selected kernel; the components of the
+ * exact pairs per range of rows, and of the LSH pairs per range of bands, in TypeScript
+ * (each task a spanning forest, merged in the calling thread, where the rest of the
+ * analysis runs).
  * @throws TypeError or RangeError (as a rejection) for invalid options or responses, as
  *   `analyzeConsensus` does; `signal.reason` when aborted; `ConsensusBackendError` for
  *   `backend: 'wasm'` without the WebAssembly kernel; `ConsensusWorkerError` when a
@@ -98,44 +105,35 @@ export async function analyzeConsensusParallel(
   const backend = signed[0]?.kernel ?? kernel.name;
 
   const method = methodFor(n, resolved);
-  const minEqual = Math.ceil(resolved.threshold * k);
-  let pairs: Uint32Array;
-  if (method === 'exact') {
-    const tasks: ConsensusTask[] = rowRanges(n, parts).map(([from, to]) => ({
-      type: 'exact',
-      n,
-      k,
-      minEqual,
-      from,
-      to,
-      sigs,
-      empty,
-    }));
-    const found = await runTasks(pool, workers, tasks, signal);
-    pairs = concatPairs(found.map((r) => r.pairs!));
-  } else {
-    const tasks: ConsensusTask[] = evenRanges(resolved.lshBands, parts).map(
-      ([fromBand, toBand]) => ({
-        type: 'lsh',
-        n,
-        k,
-        minEqual,
-        rows: resolved.lshRows,
-        fromBand,
-        toBand,
-        sigs,
-        empty,
-      }),
-    );
-    const found = await runTasks(pool, workers, tasks, signal);
-    pairs = mergePairs(found.map((r) => r.pairs!));
-  }
+  const passes = componentsPasses(
+    Math.ceil(resolved.threshold * k),
+    Math.ceil(resolved.duplicateThreshold * k),
+    method,
+    resolved.lshBands,
+    resolved.lshRows,
+  );
+  const tasks: ComponentsTask[] = passes.flatMap((pass) => {
+    const length = passLength(n, k, pass);
+    const ranges =
+      length === n && method === 'exact' ? rowRanges(n, parts) : evenRanges(length, parts);
+    return ranges.map(([from, to]): ComponentsTask => {
+      return { type: 'components', pass, n, k, from, to, sigs, empty };
+    });
+  });
+  const found = await runTasks(pool, workers, tasks, signal);
   signal?.throwIfAborted();
-  return analysisFromPairs(kernel, checked, resolved, {
+  // Each task's labels are a spanning forest of its part of the pairs; the union of the
+  // forests of one pass connects what the pass connects in a single run.
+  const labelsOf = (forest: 'cluster' | 'duplicate') =>
+    mergeLabels(
+      n,
+      found.filter((_, t) => tasks[t]!.pass.forest === forest).map((r) => r.labels!),
+    );
+  return analysisFromComponents(kernel, checked, resolved, {
     method,
     backend,
     sigs: new Uint32Array(sigs),
     empty: new Uint8Array(empty),
-    pairs,
+    components: { cluster: labelsOf('cluster'), duplicate: labelsOf('duplicate') },
   });
 }

@@ -16,7 +16,7 @@ describe('worker pool', () => {
       [1, 2, 3, 4, 5].map((v) => task('ok', v)),
       undefined,
     );
-    expect(results.map((r) => r.pairs?.[0])).toEqual([1, 2, 3, 4, 5]);
+    expect(results.map((r) => r.labels?.[0])).toEqual([1, 2, 3, 4, 5]);
     await pool.close();
   });
 
@@ -27,7 +27,7 @@ describe('worker pool', () => {
       await expect(failed).rejects.toSatisfy(isConsensusWorkerError);
     }
     const results = await runTasks(pool, 1, [task('ok', 7)], undefined);
-    expect(results[0]?.pairs?.[0]).toBe(7);
+    expect(results[0]?.labels?.[0]).toBe(7);
     expect(pool.stats().destroyed).toBe(2);
     await pool.close();
   });
@@ -54,7 +54,7 @@ describe('worker pool', () => {
     controller.abort(reason);
     await expect(running).rejects.toBe(reason);
     await expect(runTasks(pool, 1, [task('ok', 2)], new AbortController().signal)).resolves.toEqual(
-      [{ kernel: 'js', pairs: Uint32Array.of(2) }],
+      [{ kernel: 'js', labels: Uint32Array.of(2) }],
     );
     await pool.close();
   });

@@ -20,7 +20,7 @@ type Reply =
   | {
       readonly ok: true;
       readonly kernel: TaskResult['kernel'];
-      readonly pairs: TaskResult['pairs'];
+      readonly labels: TaskResult['labels'];
     }
   | { readonly ok: false; readonly error: SerializedError };
 
@@ -101,7 +101,7 @@ export class ConsensusWorker {
     const pending = this.#take();
     if (pending === undefined) return;
     if (reply.ok) {
-      pending.resolve({ kernel: reply.kernel, pairs: reply.pairs });
+      pending.resolve({ kernel: reply.kernel, labels: reply.labels });
       return;
     }
     pending.reject(

@@ -30,6 +30,6 @@ parentPort.on('message', (task) => {
     });
     return;
   }
-  const pairs = Uint32Array.of(task.value ?? 0);
-  parentPort.postMessage({ ok: true, kernel: 'js', pairs }, [pairs.buffer]);
+  const labels = Uint32Array.of(task.value ?? 0);
+  parentPort.postMessage({ ok: true, kernel: 'js', labels }, [labels.buffer]);
 });

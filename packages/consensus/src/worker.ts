@@ -3,7 +3,7 @@ import { type ConsensusTask, runConsensusTask, serializeError } from './parallel
 
 /**
  * The entry of the worker threads of `analyzeConsensusParallel`: runs each task it is
- * sent and answers with its result (the pairs' buffer transferred) or its error.
+ * sent and answers with its result (the labels' buffer transferred) or its error.
  */
 parentPort?.on('message', (task: ConsensusTask) => {
   let result: ReturnType<typeof runConsensusTask>;
@@ -13,9 +13,9 @@ parentPort?.on('message', (task: ConsensusTask) => {
     parentPort?.postMessage({ ok: false, error: serializeError(error) });
     return;
   }
-  const { kernel, pairs } = result;
+  const { kernel, labels } = result;
   parentPort?.postMessage(
-    { ok: true, kernel, pairs },
-    pairs === undefined ? [] : [pairs.buffer as ArrayBuffer],
+    { ok: true, kernel, labels },
+    labels === undefined ? [] : [labels.buffer as ArrayBuffer],
   );
 });
