@@ -397,3 +397,307 @@ export function lshPairs(
   }
   return count;
 }
+
+// --- components ---------------------------------------------------------------------------
+//
+// Union-find forests live in linear memory as one u32 parent per response; the root of a
+// set is its smallest member (union by smaller root), so that labels do not depend on the
+// order of the unions. The passes below mirror the reference kernel: an edge of a forest is
+// a candidate pair with at least the forest's bound of equal slots, and a pair is only
+// verified when it could still change the forest's connectivity.
+
+/** parent[i] = i for i < n. */
+function initForest(parent: usize, n: u32): void {
+  for (let i: u32 = 0; i < n; i++) store<u32>(parent + ((<usize>i) << 2), i);
+}
+
+/** The root of x, halving the path on the way. */
+function find(parent: usize, x: u32): u32 {
+  let r = x;
+  let p = load<u32>(parent + ((<usize>r) << 2));
+  while (p !== r) {
+    const up = load<u32>(parent + ((<usize>p) << 2));
+    store<u32>(parent + ((<usize>r) << 2), up);
+    r = up;
+    p = load<u32>(parent + ((<usize>r) << 2));
+  }
+  return r;
+}
+
+/** Joins the sets of a and b under the smaller root. */
+function union(parent: usize, a: u32, b: u32): void {
+  const ra = find(parent, a);
+  const rb = find(parent, b);
+  if (ra < rb) store<u32>(parent + ((<usize>rb) << 2), ra);
+  else if (rb < ra) store<u32>(parent + ((<usize>ra) << 2), rb);
+}
+
+/** Replaces each parent by the root (the smallest member of the set), in place. */
+export function forestLabels(parent: usize, n: u32): void {
+  // Ascending: a root is never above its members, so every parent written is final.
+  for (let i: u32 = 0; i < n; i++) store<u32>(parent + ((<usize>i) << 2), find(parent, i));
+}
+
+/**
+ * Exact components at two bounds in one walk over every pair i < j of non-empty rows. The
+ * forest of the higher bound (`hi`) only holds pairs that the other one (`lo`) also holds,
+ * so a pair connected in `hi` is connected in both and skipped; a pair connected in `lo`
+ * only is verified against the higher bound alone. A row j found equal in every slot to an
+ * earlier row i is marked in `copies` (n bytes of scratch) and not walked as a first row:
+ * each pair (j, x), x > j, has the counts of (i, x), which row i visited already. So a group
+ * of identical rows is walked once, by its first row.
+ */
+export function exactComponents(
+  sigs: usize,
+  n: u32,
+  k: u32,
+  empty: usize,
+  loMin: u32,
+  hiMin: u32,
+  lo: usize,
+  hi: usize,
+  copies: usize,
+): void {
+  initForest(lo, n);
+  initForest(hi, n);
+  if (loMin > k) return;
+  memory.fill(copies, 0, n);
+  const vecs = k >>> 2;
+  const rowBytes = (<usize>k) << 2;
+  const loFree = freeVectors(k, loMin);
+  const hiFree = freeVectors(k, hiMin);
+  const hiReachable = hiMin <= k;
+  for (let i: u32 = 0; i < n; i++) {
+    if (load<u8>(empty + i) !== 0 || load<u8>(copies + i) !== 0) continue;
+    const a = sigs + <usize>i * rowBytes;
+    for (let j: u32 = i + 1; j < n; j++) {
+      if (load<u8>(empty + j) !== 0) continue;
+      if (find(hi, i) === find(hi, j)) continue;
+      const b = sigs + <usize>j * rowBytes;
+      if (find(lo, i) === find(lo, j)) {
+        const equal = hiReachable ? equalAtLeast(a, b, vecs, hiFree, hiMin) : 0;
+        if (equal >= hiMin) {
+          union(hi, i, j);
+          if (equal === k) store<u8>(copies + j, 1);
+        }
+        continue;
+      }
+      const equal = equalAtLeast(a, b, vecs, loFree, loMin);
+      if (equal >= loMin) {
+        union(lo, i, j);
+        if (equal >= hiMin) union(hi, i, j);
+        if (equal === k) store<u8>(copies + j, 1);
+      }
+    }
+  }
+}
+
+/** The state of one banded pass, in globals (the module runs one call at a time). */
+let pSigs: usize = 0;
+let pK: u32 = 0;
+let pVecs: u32 = 0;
+let pFree: u32 = 0;
+let pMin: u32 = 0;
+let pStarts: usize = 0;
+let pParts: u32 = 0;
+let pIndices: usize = 0;
+let pKeys: usize = 0;
+let pParent: usize = 0;
+let pRootA: usize = 0;
+let pRootB: usize = 0;
+let pHist: usize = 0;
+
+function rowOf(x: u32): u32 {
+  return load<u32>(pIndices + ((<usize>x) << 2));
+}
+
+function bandStart(t: u32): u32 {
+  return load<u32>(pStarts + ((<usize>t) << 2));
+}
+
+/** Whether the rows of ranks xa and xb agree on band t of the partition. */
+function agree(xa: u32, xb: u32, t: u32): bool {
+  const from = bandStart(t);
+  const width = bandStart(t + 1) - from;
+  const rowBytes = (<usize>pK) << 2;
+  const off = (<usize>from) << 2;
+  return slotsEqual(
+    pSigs + <usize>rowOf(xa) * rowBytes + off,
+    pSigs + <usize>rowOf(xb) * rowBytes + off,
+    width,
+  );
+}
+
+/** Visits the pair of ranks (xa, xb) found in band t (see the reference kernel). */
+function visit(xa: u32, xb: u32, t: u32): void {
+  const a = rowOf(xa);
+  const b = rowOf(xb);
+  if (find(pParent, a) === find(pParent, b)) return;
+  const ka = pKeys + <usize>xa * ((<usize>pParts) << 2);
+  const kb = pKeys + <usize>xb * ((<usize>pParts) << 2);
+  for (let u: u32 = 0; u < t; u++) {
+    const o = (<usize>u) << 2;
+    if (load<u32>(ka + o) === load<u32>(kb + o) && agree(xa, xb, u)) return;
+  }
+  const rowBytes = (<usize>pK) << 2;
+  const equal = equalAtLeast(
+    pSigs + <usize>a * rowBytes,
+    pSigs + <usize>b * rowBytes,
+    pVecs,
+    pFree,
+    pMin,
+  );
+  if (equal >= pMin) union(pParent, a, b);
+}
+
+/**
+ * Visits the pairs of a group of ranks (ascending, `count` u32 at `group`, all agreeing on
+ * band t): (first, x) for every x, then, between the blocks of rows the group falls into
+ * (by root), pairs until the two blocks are connected.
+ */
+function visitGroup(group: usize, count: u32, t: u32): void {
+  const first = load<u32>(group);
+  for (let q: u32 = 1; q < count; q++) visit(first, load<u32>(group + ((<usize>q) << 2)), t);
+  if (count <= 2) return;
+  const root = find(pParent, rowOf(first));
+  let q: u32 = 1;
+  while (q < count && find(pParent, rowOf(load<u32>(group + ((<usize>q) << 2)))) === root) q++;
+  if (q === count) return;
+  for (let p: u32 = 0; p < count; p++) {
+    const x = load<u32>(group + ((<usize>p) << 2));
+    store<u64>(pRootA + ((<usize>p) << 3), ((<u64>find(pParent, rowOf(x))) << 32) | <u64>x);
+  }
+  const sorted = radixSort(pRootA, pRootB, count, 4, 8, pHist);
+  // Blocks are runs of one root; ranks stay ascending inside a block (the sort is stable).
+  let ls: u32 = 0;
+  while (ls < count) {
+    const lr = <u32>(load<u64>(sorted + ((<usize>ls) << 3)) >>> 32);
+    let le = ls + 1;
+    while (le < count && <u32>(load<u64>(sorted + ((<usize>le) << 3)) >>> 32) === lr) le++;
+    let rs = le;
+    while (rs < count) {
+      const rr = <u32>(load<u64>(sorted + ((<usize>rs) << 3)) >>> 32);
+      let re = rs + 1;
+      while (re < count && <u32>(load<u64>(sorted + ((<usize>re) << 3)) >>> 32) === rr) re++;
+      across(sorted, ls, le, rs, re, first, t);
+      rs = re;
+    }
+    ls = le;
+  }
+}
+
+/** Pairs between the blocks ls..le-1 and rs..re-1 of `sorted`, until they are connected. */
+function across(sorted: usize, ls: u32, le: u32, rs: u32, re: u32, first: u32, t: u32): void {
+  for (let p = ls; p < le; p++) {
+    const x = <u32>load<u64>(sorted + ((<usize>p) << 3));
+    if (x === first) continue;
+    for (let q = rs; q < re; q++) {
+      const y = <u32>load<u64>(sorted + ((<usize>q) << 3));
+      // (first, y) was visited already, and visiting it again changes nothing.
+      if (y === first) continue;
+      if (find(pParent, rowOf(x)) === find(pParent, rowOf(y))) return;
+      visit(x, y, t);
+    }
+  }
+}
+
+/**
+ * One forest (`parent`, n u32) from the pairs of non-empty rows that agree on some band of
+ * a partition of the slots (`starts`: parts + 1 u32, band t covering slots starts[t] ..
+ * starts[t + 1] - 1) and have at least `minEqual` equal slots. Each band buckets the rows by
+ * a 32-bit key of its slots (radix sort, as in lshPairs); a bucket is split into groups
+ * that agree on the band slot by slot, and each group is visited as in the reference
+ * kernel: a pair already connected, or agreeing on an earlier band (visited there), is
+ * skipped, so that a group of m identical rows costs O(m) verifications.
+ * `scratch` holds 12 * n + 4 * n * parts + 32 * n + 8192 bytes, plus 32 for alignment.
+ */
+export function bandedComponents(
+  sigs: usize,
+  n: u32,
+  k: u32,
+  empty: usize,
+  minEqual: u32,
+  starts: usize,
+  parts: u32,
+  scratch: usize,
+  parent: usize,
+): void {
+  initForest(parent, n);
+  if (minEqual > k) return;
+  const rowsBytes = (<usize>n) << 2;
+  pSigs = sigs;
+  pK = k;
+  pVecs = k >>> 2;
+  pFree = freeVectors(k, minEqual);
+  pMin = minEqual;
+  pStarts = starts;
+  pParts = parts;
+  pParent = parent;
+  const base = (scratch + 15) & ~(<usize>15);
+  pIndices = base;
+  const rest = pIndices + rowsBytes;
+  const group = rest + rowsBytes;
+  pKeys = group + rowsBytes;
+  const sortA = (pKeys + rowsBytes * <usize>parts + 15) & ~(<usize>15);
+  const sortB = sortA + ((<usize>n) << 3);
+  pRootA = sortB + ((<usize>n) << 3);
+  pRootB = pRootA + ((<usize>n) << 3);
+  pHist = pRootB + ((<usize>n) << 3);
+  let m: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    if (load<u8>(empty + i) !== 0) continue;
+    store<u32>(pIndices + ((<usize>m) << 2), i);
+    m++;
+  }
+  const rowBytes = (<usize>k) << 2;
+  for (let x: u32 = 0; x < m; x++) {
+    const row = sigs + <usize>rowOf(x) * rowBytes;
+    const keys = pKeys + <usize>x * ((<usize>parts) << 2);
+    for (let t: u32 = 0; t < parts; t++) {
+      const from = bandStart(t);
+      store<u32>(
+        keys + ((<usize>t) << 2),
+        bandKey(row + ((<usize>from) << 2), t, bandStart(t + 1) - from),
+      );
+    }
+  }
+  for (let t: u32 = 0; t < parts; t++) {
+    for (let x: u32 = 0; x < m; x++) {
+      const key = load<u32>(pKeys + <usize>x * ((<usize>parts) << 2) + ((<usize>t) << 2));
+      store<u64>(sortA + ((<usize>x) << 3), ((<u64>key) << 32) | <u64>x);
+    }
+    const sorted = radixSort(sortA, sortB, m, 4, 8, pHist);
+    let p: u32 = 0;
+    while (p < m) {
+      const key = <u32>(load<u64>(sorted + ((<usize>p) << 3)) >>> 32);
+      let q = p + 1;
+      while (q < m && <u32>(load<u64>(sorted + ((<usize>q) << 3)) >>> 32) === key) q++;
+      if (q - p >= 2) {
+        let left: u32 = q - p;
+        for (let e: u32 = 0; e < left; e++) {
+          store<u32>(rest + ((<usize>e) << 2), <u32>load<u64>(sorted + ((<usize>(p + e)) << 3)));
+        }
+        // Split the bucket into groups agreeing with their leader (keys may collide).
+        while (left >= 2) {
+          const leader = load<u32>(rest);
+          store<u32>(group, leader);
+          let same: u32 = 1;
+          let other: u32 = 0;
+          for (let e: u32 = 1; e < left; e++) {
+            const x = load<u32>(rest + ((<usize>e) << 2));
+            if (agree(leader, x, t)) {
+              store<u32>(group + ((<usize>same) << 2), x);
+              same++;
+            } else {
+              store<u32>(rest + ((<usize>other) << 2), x);
+              other++;
+            }
+          }
+          if (same >= 2) visitGroup(group, same, t);
+          left = other;
+        }
+      }
+      p = q;
+    }
+  }
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ConsensusKernel } from '../kernel.js';
+import type { ComponentLabels, ConsensusKernel } from '../kernel.js';
 
 /** The part of the `WebAssembly` namespace the loader uses (the DOM lib is not loaded). */
 export interface WasmApi {
@@ -49,6 +49,29 @@ interface KernelExports {
     out: number,
     cap: number,
   ): number;
+  exactComponents(
+    sigs: number,
+    n: number,
+    k: number,
+    empty: number,
+    loMin: number,
+    hiMin: number,
+    lo: number,
+    hi: number,
+    copies: number,
+  ): void;
+  bandedComponents(
+    sigs: number,
+    n: number,
+    k: number,
+    empty: number,
+    minEqual: number,
+    starts: number,
+    parts: number,
+    scratch: number,
+    parent: number,
+  ): void;
+  forestLabels(parent: number, n: number): void;
 }
 
 /** Where dist/kernel.wasm is: beside the built file's folder, or from src/ under the test runner. */
@@ -215,14 +238,7 @@ export class WasmKernel implements ConsensusKernel {
     rows: number,
   ): Uint32Array {
     checkRows(sigs, n, k, empty);
-    if (!Number.isInteger(bands) || !Number.isInteger(rows) || bands < 1 || rows < 1) {
-      throw new RangeError(
-        `Expected \`bands\` and \`rows\` to be integers >= 1, got ${bands} and ${rows}`,
-      );
-    }
-    if (bands * rows > k) {
-      throw new RangeError(`Expected \`bands * rows\` to be <= ${k}, got ${bands * rows}`);
-    }
+    checkBands(k, bands, rows);
     const emptyAt = align(n * k * 4);
     const scratchAt = align(emptyAt + n);
     const pairsAt = align(scratchAt + n * 16 + HISTOGRAM_BYTES + n * 4 + n * bands * rows * 4);
@@ -250,6 +266,78 @@ export class WasmKernel implements ConsensusKernel {
       if (count <= cap) return this.#read(outAt, count * 3);
       this.#grow(count, pairsAt + count * 28 + 16);
     }
+  }
+
+  components(
+    sigs: Uint32Array,
+    n: number,
+    k: number,
+    empty: Uint8Array,
+    minEqual: number,
+    minEqualDup: number,
+    method: 'exact' | 'lsh',
+    bands: number,
+    rows: number,
+  ): ComponentLabels {
+    checkRows(sigs, n, k, empty);
+    // The kernel takes u32 bounds: a bound of 0 or below already holds for every pair.
+    const clusterMin = bound(minEqual);
+    const duplicateMin = bound(minEqualDup);
+    const emptyAt = align(n * k * 4);
+    const clusterAt = align(emptyAt + n);
+    const duplicateAt = align(clusterAt + n * 4);
+    const scratchAt = align(duplicateAt + n * 4);
+    const base = this.#base;
+    if (method === 'exact') {
+      this.#reserve(scratchAt + n);
+      this.#copyRows(sigs, n, k, emptyAt, empty);
+      // The forest of the higher bound is walked as the inner one.
+      const [lo, hi] =
+        clusterMin <= duplicateMin ? [clusterAt, duplicateAt] : [duplicateAt, clusterAt];
+      this.#kernel.exactComponents(
+        base,
+        n,
+        k,
+        base + emptyAt,
+        Math.min(clusterMin, duplicateMin),
+        Math.max(clusterMin, duplicateMin),
+        base + lo,
+        base + hi,
+        base + scratchAt,
+      );
+    } else {
+      checkBands(k, bands, rows);
+      const partitions = [
+        bandPartition(k, 'cluster', clusterMin, bands, rows),
+        bandPartition(k, 'duplicate', duplicateMin, bands, rows),
+      ];
+      const parts = Math.max(partitions[0]!.length, partitions[1]!.length) - 1;
+      const startsAt = scratchAt;
+      const workAt = align(startsAt + (parts + 1) * 4);
+      this.#reserve(workAt + 12 * n + 4 * n * parts + 32 * n + HISTOGRAM_BYTES + 32);
+      this.#copyRows(sigs, n, k, emptyAt, empty);
+      const passes: Array<[number, number, Uint32Array]> = [
+        [clusterMin, clusterAt, partitions[0]!],
+        [duplicateMin, duplicateAt, partitions[1]!],
+      ];
+      for (const [min, at, starts] of passes) {
+        this.#u32().set(starts, (base + startsAt) / 4);
+        this.#kernel.bandedComponents(
+          base,
+          n,
+          k,
+          base + emptyAt,
+          min,
+          base + startsAt,
+          starts.length - 1,
+          base + workAt,
+          base + at,
+        );
+      }
+    }
+    this.#kernel.forestLabels(base + clusterAt, n);
+    this.#kernel.forestLabels(base + duplicateAt, n);
+    return { cluster: this.#read(clusterAt, n), duplicate: this.#read(duplicateAt, n) };
   }
 
   equalTo(sigs: Uint32Array, n: number, k: number, rep: number): Uint32Array {
@@ -289,6 +377,44 @@ function checkK(k: number): void {
   if (!Number.isInteger(k) || k < 4 || k % 4 !== 0) {
     throw new RangeError(`Expected \`k\` to be a positive multiple of 4, got ${k}`);
   }
+}
+
+function checkBands(k: number, bands: number, rows: number): void {
+  if (!Number.isInteger(bands) || !Number.isInteger(rows) || bands < 1 || rows < 1) {
+    throw new RangeError(
+      `Expected \`bands\` and \`rows\` to be integers >= 1, got ${bands} and ${rows}`,
+    );
+  }
+  if (bands * rows > k) {
+    throw new RangeError(`Expected \`bands * rows\` to be <= ${k}, got ${bands * rows}`);
+  }
+}
+
+/** A bound on equal slots as the kernel's u32: at least 0, rounded up (counts are integers). */
+function bound(minEqual: number): number {
+  if (Number.isNaN(minEqual)) throw new RangeError('Expected a bound on equal slots, got NaN');
+  return Math.min(0xffffffff, Math.max(0, Math.ceil(minEqual)));
+}
+
+/**
+ * The band boundaries of an LSH components pass (band t covers slots starts[t] ..
+ * starts[t + 1] - 1), as the reference kernel chooses them: the LSH bands for clusters, and
+ * for near-duplicates when there are at most k - minEqual of them; otherwise
+ * k - minEqual + 1 disjoint bands, one of which every pair with at least minEqual equal
+ * slots agrees on (pigeonhole), and every such pair is an LSH candidate.
+ */
+function bandPartition(
+  k: number,
+  forest: 'cluster' | 'duplicate',
+  minEqual: number,
+  bands: number,
+  rows: number,
+): Uint32Array {
+  if (forest === 'cluster' || bands <= k - minEqual) {
+    return Uint32Array.from({ length: bands + 1 }, (_, t) => t * rows);
+  }
+  const parts = Math.max(1, Math.min(k, k - minEqual + 1));
+  return Uint32Array.from({ length: parts + 1 }, (_, p) => Math.floor((p * k) / parts));
 }
 
 function checkRows(sigs: Uint32Array, n: number, k: number, empty: Uint8Array | undefined): void {
