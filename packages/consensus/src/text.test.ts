@@ -7,6 +7,7 @@ import {
   shingleTexts,
   textShingles,
   tokenize,
+  tokenShingles,
 } from './text.js';
 
 const encoder = new TextEncoder();
@@ -129,5 +130,38 @@ describe('shingles', () => {
     expect(text.length).toBeGreaterThan(1_000_000);
     const hashes = textShingles(text, 3);
     expect(hashes.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the ASCII path of textShingles', () => {
+  it('gives the hashes of the general path (NFKC, lower case, token pattern, UTF-8)', () => {
+    const ascii = fc.string({
+      unit: fc.constantFrom(...'aZz09 AbC-_.,!\t\n\u007f\u0000MmQq'.split('')),
+      maxLength: 80,
+    });
+    fc.assert(
+      fc.property(ascii, fc.integer({ min: 1, max: 5 }), (text, w) => {
+        expect(textShingles(text, w)).toEqual(tokenShingles(tokenize(text), w));
+      }),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 60 }),
+        fc.integer({ min: 1, max: 4 }),
+        (text, w) => {
+          expect(textShingles(text, w)).toEqual(tokenShingles(tokenize(text), w));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('leaves a text with any character from U+0080 up to the general path', () => {
+    expect(textShingles('Straße ist gut', 1)).toEqual(tokenShingles(['straße', 'ist', 'gut'], 1));
+    expect(textShingles('ﬁle ＡＢＣ x', 2)).toEqual(tokenShingles(['file', 'abc', 'x'], 2));
+    // Long texts grow the reused bounds buffer.
+    const long = Array.from({ length: 500 }, (_, i) => `Word${i}`).join(' ');
+    expect(textShingles(long, 3)).toEqual(tokenShingles(tokenize(long), 3));
   });
 });

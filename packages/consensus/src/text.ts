@@ -17,9 +17,15 @@ export interface ShingledTexts {
   readonly empty: Uint8Array;
 }
 
-/** NFKC, then lower case: the form in which texts are compared. */
+/** Only characters below U+0080: NFKC leaves every one of them as it is. */
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * NFKC, then lower case: the form in which texts are compared. NFKC maps no ASCII
+ * character, so an ASCII text skips it (the same result, several times faster).
+ */
 export function normalizeText(text: string): string {
-  return text.normalize('NFKC').toLowerCase();
+  return (ASCII.test(text) ? text : text.normalize('NFKC')).toLowerCase();
 }
 
 /**
@@ -83,18 +89,89 @@ export function shingleHash(tokens: readonly string[], from: number, count: numb
  * or one shingle of all tokens when there are fewer than `w`, or none without a token.
  */
 export function textShingles(text: string, w: number): Uint32Array {
-  const tokens = tokenize(text);
+  return asciiShingles(text, w) ?? tokenShingles(tokenize(text), w);
+}
+
+/** {@link textShingles} from a text's tokens. */
+export function tokenShingles(tokens: readonly string[], w: number): Uint32Array {
   if (tokens.length === 0) return new Uint32Array(0);
   const shingles = tokens.length >= w ? tokens.length - w + 1 : 1;
   const width = Math.min(w, tokens.length);
   const hashes = new Uint32Array(shingles);
   for (let s = 0; s < shingles; s++) hashes[s] = shingleHash(tokens, s, width);
+  return distinctSorted(hashes);
+}
+
+/** Token bounds of an ASCII text, reused between calls: start, end, start, end, … */
+let bounds = new Int32Array(256);
+
+/** True for `0-9`, `A-Z` and `a-z`: the ASCII letters and digits, which make tokens. */
+function isTokenChar(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a);
+}
+
+/**
+ * {@link textShingles} of an ASCII text without building its tokens, or `undefined` when
+ * the text holds a character from U+0080 up. In ASCII, NFKC changes nothing, lower case
+ * maps `A-Z` to `a-z` alone, the token pattern matches exactly the runs of letters and
+ * digits (no ASCII character is a mark) and each character is its own UTF-8 byte: so the
+ * hashes are taken straight from the text between token bounds, upper-case letters hashed
+ * as their lower case.
+ */
+function asciiShingles(text: string, w: number): Uint32Array | undefined {
+  let count = 0;
+  const length = text.length;
+  for (let i = 0; i < length; ) {
+    let c = text.charCodeAt(i);
+    while (!isTokenChar(c)) {
+      if (c >= 0x80) return undefined;
+      if (++i === length) break;
+      c = text.charCodeAt(i);
+    }
+    if (i === length) break;
+    const start = i;
+    while (isTokenChar(c)) {
+      if (++i === length) break;
+      c = text.charCodeAt(i);
+    }
+    if (2 * count + 2 > bounds.length) {
+      const grown = new Int32Array(bounds.length * 2);
+      grown.set(bounds);
+      bounds = grown;
+    }
+    bounds[2 * count] = start;
+    bounds[2 * count + 1] = i;
+    count++;
+  }
+  if (count === 0) return new Uint32Array(0);
+  const shingles = count >= w ? count - w + 1 : 1;
+  const width = Math.min(w, count);
+  const hashes = new Uint32Array(shingles);
+  for (let s = 0; s < shingles; s++) {
+    let h = FNV_OFFSET;
+    for (let t = s; t < s + width; t++) {
+      if (t > s) h = Math.imul(h ^ 0x20, FNV_PRIME);
+      const end = bounds[2 * t + 1]!;
+      for (let c = bounds[2 * t]!; c < end; c++) {
+        const code = text.charCodeAt(c);
+        // `A-Z` hashed as `a-z`; digits and lower-case letters as they are.
+        h = Math.imul(h ^ (code <= 0x5a && code >= 0x41 ? code | 0x20 : code), FNV_PRIME);
+      }
+    }
+    hashes[s] = h >>> 0;
+  }
+  return distinctSorted(hashes);
+}
+
+/** Sorts `hashes` and keeps each value once (a prefix of the same array, or a copy of it). */
+function distinctSorted(hashes: Uint32Array): Uint32Array {
   hashes.sort();
+  const n = hashes.length;
   let distinct = 1;
-  for (let s = 1; s < shingles; s++) {
+  for (let s = 1; s < n; s++) {
     if (hashes[s] !== hashes[distinct - 1]) hashes[distinct++] = hashes[s]!;
   }
-  return distinct === shingles ? hashes : hashes.slice(0, distinct);
+  return distinct === n ? hashes : hashes.slice(0, distinct);
 }
 
 /** The shingle hashes of every text, flattened for a kernel. */
