@@ -18,7 +18,7 @@ export interface ShingledTexts {
 }
 
 /** Only characters below U+0080: NFKC leaves every one of them as it is. */
-const ASCII = /^[\x00-\x7f]*$/;
+const ASCII = /^[^\u0080-\uffff]*$/;
 
 /**
  * NFKC, then lower case: the form in which texts are compared. NFKC maps no ASCII
