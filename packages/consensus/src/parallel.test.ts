@@ -120,6 +120,18 @@ describe('analyzeConsensusParallel', () => {
     );
   });
 
+  it('analyses the recommendations as they were at the call, even if the caller changes them while workers run', async () => {
+    const input = [
+      { id: 'a', text: 'restart the ingest workers', confidence: 1, recommendations: ['Restart'] },
+      { id: 'b', text: 'restart the ingest workers', confidence: 1, recommendations: ['Restart'] },
+    ];
+    const expected = analyzeConsensus(input);
+    const pending = analyzeConsensusParallel(input, { parallelThreshold: 0, workers: 1 });
+    input[0]!.recommendations.splice(0, 1, 'Scale up');
+    (input[1]!.recommendations as unknown[]).push(7);
+    await expect(pending).resolves.toEqual(expected);
+  });
+
   it('rejects with the reason of a signal aborted before the call', async () => {
     const reason = new Error('stop');
     await expect(

@@ -59,13 +59,19 @@ export function checkResponses(responses: unknown): CheckedResponse[] {
           invalidMessage(`${at}.recommendations`, 'an array of strings', recommendations),
         );
       }
-      for (let j = 0; j < recommendations.length; j++) {
+      // Copied as they are checked: the analysis reads the copy, so a caller's array that
+      // changes later (during a parallel analysis, or an accessor that answers differently
+      // on a second read) cannot change or break it.
+      const length = recommendations.length;
+      const copy: string[] = new Array(length);
+      for (let j = 0; j < length; j++) {
         const rec: unknown = recommendations[j];
         if (typeof rec !== 'string') {
           throw new TypeError(invalidMessage(`${at}.recommendations[${j}]`, 'a string', rec));
         }
+        copy[j] = rec;
       }
-      recs = recommendations as string[];
+      recs = copy;
     }
     checked[i] = { id, text, confidence: confidence as number, recommendations: recs };
   }

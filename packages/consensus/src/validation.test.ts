@@ -91,6 +91,19 @@ describe('responses', () => {
     expect(result.n).toBe(3);
   });
 
+  it('reads each recommendation once: an accessor that changes its answer cannot break the analysis', () => {
+    let reads = 0;
+    const recommendations = new Proxy(['Retry'], {
+      get(target, key, receiver) {
+        if (key === '0') return ++reads === 1 ? 'Retry' : 42;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const result = analyzeConsensus([{ ...ok, recommendations }]);
+    expect(result.recommendations).toEqual([{ text: 'retry', support: 1, share: 1 }]);
+    expect(reads).toBe(1);
+  });
+
   it('checks the options before the responses', () => {
     expect(run(undefined, { threshold: 2 })).toThrow('`threshold`');
   });
