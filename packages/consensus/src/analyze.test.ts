@@ -282,3 +282,32 @@ describe('analyzeConsensus: method and input handling', () => {
     expect(result.clusters[0]!.ids).toEqual(['a', 'b']);
   });
 });
+
+describe('analyzeConsensus: thresholds against the reported similarity', () => {
+  // With 100 slots these two texts have 55 equal slots: similarity 55 / 100, which is 0.55,
+  // while 0.55 * 100 is 55.00000000000001 in floating point.
+  const BASE = 'w0 w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12 w13 w14 w15 w16 w17 w18 w19';
+  const EDITED =
+    'w0 w1 v2_30 w3 w4 w5 w6 w7 w8 w9 v10_30 w11 w12 v13_30 w14 w15 v16_30 w17 w18 v19_30';
+  const input = [r('a', BASE, 1), r('b', EDITED, 0.5)];
+
+  it.each(['wasm', 'js'] as const)(
+    'joins responses whose similarity equals the threshold (%s)',
+    (backend) => {
+      const options = { signatureSize: 100, shingleSize: 1, backend } as const;
+      const result = analyzeConsensus(input, { ...options, threshold: 0.55 });
+      expect(result.agreement[1]!.agreement).toBe(0.55);
+      expect(result.clusters.map((c) => c.ids)).toEqual([['a', 'b']]);
+      expect(result.outliers).toEqual([]);
+      const dup = analyzeConsensus(input, {
+        ...options,
+        threshold: 0.5,
+        duplicateThreshold: 0.55,
+      });
+      expect(dup.duplicates).toEqual([['a', 'b']]);
+      // Just above the similarity, they part.
+      const apart = analyzeConsensus(input, { ...options, threshold: 0.551 });
+      expect(apart.clusters.map((c) => c.ids)).toEqual([['a'], ['b']]);
+    },
+  );
+});

@@ -6,7 +6,7 @@ import type {
   ConsensusOptions,
   ResolvedConsensusOptions,
 } from './options.js';
-import { resolveConsensusOptions } from './options.js';
+import { minEqualSlots, resolveConsensusOptions } from './options.js';
 import { type CheckedResponse, type ConsensusResponse, checkResponses } from './responses.js';
 import { shingleTexts } from './text.js';
 
@@ -203,8 +203,8 @@ export function analyzeChecked(
     n,
     k,
     empty,
-    Math.ceil(options.threshold * k),
-    Math.ceil(options.duplicateThreshold * k),
+    minEqualSlots(options.threshold, k),
+    minEqualSlots(options.duplicateThreshold, k),
     method,
     options.lshBands,
     options.lshRows,

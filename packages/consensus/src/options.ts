@@ -152,3 +152,16 @@ export function resolveConsensusOptions(
     backend,
   });
 }
+
+/**
+ * The fewest equal slots out of `k` at which two signatures reach a similarity threshold:
+ * the smallest integer `e` with `e / k >= threshold`, as the similarity `e / k` is reported.
+ * `Math.ceil(threshold * k)` alone can be one too many, when the product rounds up past an
+ * integer (`0.55 * 100` is `55.00000000000001`, while `55 / 100` is `0.55`).
+ */
+export function minEqualSlots(threshold: number, k: number): number {
+  let slots = Math.ceil(threshold * k);
+  while (slots > 0 && (slots - 1) / k >= threshold) slots--;
+  while (slots / k < threshold) slots++;
+  return slots;
+}

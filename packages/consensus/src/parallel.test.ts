@@ -132,6 +132,38 @@ describe('analyzeConsensusParallel', () => {
     await expect(pending).resolves.toEqual(expected);
   });
 
+  it('joins responses whose similarity equals the threshold, as analyzeConsensus does', async () => {
+    // 55 of 100 slots equal: similarity 0.55, while 0.55 * 100 rounds up past 55.
+    const input = [
+      {
+        id: 'a',
+        text: 'w0 w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12 w13 w14 w15 w16 w17 w18 w19',
+        confidence: 1,
+      },
+      {
+        id: 'b',
+        text: 'w0 w1 v2_30 w3 w4 w5 w6 w7 w8 w9 v10_30 w11 w12 v13_30 w14 w15 v16_30 w17 w18 v19_30',
+        confidence: 0.5,
+      },
+    ];
+    const options = {
+      signatureSize: 100,
+      shingleSize: 1,
+      threshold: 0.5,
+      duplicateThreshold: 0.55,
+    };
+    for (const o of [options, { ...options, threshold: 0.55 }]) {
+      const result = await analyzeConsensusParallel(input, {
+        ...o,
+        parallelThreshold: 0,
+        workers: 1,
+      });
+      expect(result).toEqual(analyzeConsensus(input, o));
+      expect(result.clusters).toHaveLength(1);
+      expect(result.duplicates).toEqual([['a', 'b']]);
+    }
+  });
+
   it('rejects with the reason of a signal aborted before the call', async () => {
     const reason = new Error('stop');
     await expect(

@@ -11,6 +11,7 @@ import { componentsPasses, passLength } from './kernel-js.js';
 import {
   CONSENSUS_OPTION_KEYS,
   type ConsensusOptions,
+  minEqualSlots,
   resolveConsensusOptions,
 } from './options.js';
 import {
@@ -106,8 +107,8 @@ export async function analyzeConsensusParallel(
 
   const method = methodFor(n, resolved);
   const passes = componentsPasses(
-    Math.ceil(resolved.threshold * k),
-    Math.ceil(resolved.duplicateThreshold * k),
+    minEqualSlots(resolved.threshold, k),
+    minEqualSlots(resolved.duplicateThreshold, k),
     method,
     resolved.lshBands,
     resolved.lshRows,

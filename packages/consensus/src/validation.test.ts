@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeConsensus } from './analyze.js';
 import type { ConsensusOptions } from './options.js';
-import { resolveConsensusOptions } from './options.js';
+import { minEqualSlots, resolveConsensusOptions } from './options.js';
 import type { ConsensusResponse } from './responses.js';
 
 const ok = { id: 'a', text: 'some text', confidence: 0.5 };
@@ -202,5 +202,20 @@ describe('options', () => {
     expect(() =>
       resolveConsensusOptions({ signatureSize: 16, shingleSize: 1, topRecommendations: 0 }),
     ).not.toThrow();
+  });
+});
+
+describe('minEqualSlots', () => {
+  it('is the smallest count of equal slots whose similarity reaches the threshold', () => {
+    for (let k = 16; k <= 1024; k += 4) {
+      for (let hundredths = 1; hundredths <= 100; hundredths++) {
+        const threshold = hundredths / 100;
+        const slots = minEqualSlots(threshold, k);
+        expect(slots / k >= threshold && (slots - 1) / k < threshold).toBe(true);
+      }
+    }
+    expect(minEqualSlots(0.55, 100)).toBe(55);
+    expect(minEqualSlots(1, 128)).toBe(128);
+    expect(minEqualSlots(1e-9, 16)).toBe(1);
   });
 });
