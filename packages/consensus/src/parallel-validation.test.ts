@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { analyzeConsensus } from './analyze.js';
 import { analyzeConsensusParallel } from './parallel.js';
 
 const one = [{ id: 'a', text: 'alpha beta', confidence: 1 }];
@@ -35,5 +36,22 @@ describe('analyzeConsensusParallel options', () => {
     await expect(analyzeConsensusParallel(null as never, { workers: 0 })).rejects.toThrow(
       /`workers`/,
     );
+  });
+
+  it('reads the analysis options as analyzeConsensus does: accessors and inherited values included', async () => {
+    const two = [
+      { id: 'a', text: 'one two three four', confidence: 1 },
+      { id: 'b', text: 'one two three five', confidence: 1 },
+    ];
+    class Loose {
+      get threshold() {
+        return 0.2;
+      }
+    }
+    for (const options of [new Loose(), Object.create({ threshold: 0.2 }) as object]) {
+      const expected = analyzeConsensus(two, options);
+      expect(expected.threshold).toBe(0.2);
+      await expect(analyzeConsensusParallel(two, options)).resolves.toEqual(expected);
+    }
   });
 });

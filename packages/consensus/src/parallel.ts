@@ -68,8 +68,12 @@ export async function analyzeConsensusParallel(
 ): Promise<ConsensusResult> {
   const o = checkOptions('options', options);
   checkKnownKeys('options', o, [...CONSENSUS_OPTION_KEYS, ...PARALLEL_KEYS]);
-  const { workers: rawWorkers, parallelThreshold: rawThreshold, signal: rawSignal, ...rest } = o;
-  const resolved = resolveConsensusOptions(rest);
+  const { workers: rawWorkers, parallelThreshold: rawThreshold, signal: rawSignal } = o;
+  // Read by name, as `analyzeConsensus` reads them (a spread would drop accessors and
+  // inherited values, and the two calls would then analyse with different options).
+  const analysisOptions: Record<string, unknown> = {};
+  for (const key of CONSENSUS_OPTION_KEYS) analysisOptions[key] = o[key];
+  const resolved = resolveConsensusOptions(analysisOptions as ConsensusOptions);
   const workers = checkInteger('workers', rawWorkers, {
     min: 1,
     max: 256,
