@@ -1,8 +1,10 @@
+import { type BreakerState, CircuitBreaker, isBreakerOpenError } from '@breakwater/breaker';
 import {
   analyzeConsensus,
   type ConsensusResponse,
   type ConsensusResult,
 } from '@breakwater/consensus';
+import { Registry } from '@breakwater/metrics';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import {
@@ -18,7 +20,9 @@ export const MAX_QUESTION_CHARS = 4000;
 /** What happened when one expert was asked. */
 export interface ExpertOutcome {
   readonly expert: string;
-  readonly status: 'ok' | 'error' | 'timeout';
+  readonly status: 'ok' | 'error' | 'timeout' | 'fallback';
+  /** Why no expert was called (`'breaker open'`), for a `fallback` outcome. */
+  readonly reason?: string;
   readonly answer?: string;
   readonly confidence?: number;
   readonly latencyMs: number;
@@ -35,7 +39,27 @@ export interface ConsultReply {
 export interface BuildAppOptions {
   /** The logger; `false` logs nothing. @default a pino logger at `config.logLevel` on stdout */
   logger?: FastifyBaseLogger | false | undefined;
+  /**
+   * Clock of the per-expert circuit breakers, in milliseconds (tests inject a manual one).
+   * @default performance.now
+   */
+  breakerClock?: { now(): number } | undefined;
 }
+
+/** Options of every expert's circuit breaker (see the README). */
+export const BREAKER_OPTIONS = Object.freeze({
+  failureRateThreshold: 0.5,
+  minimumCalls: 5,
+  windowSize: 10,
+  openDurationMs: 30_000,
+  permittedCallsInHalfOpen: 1,
+});
+
+const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half-open'];
+const KNOWN_ROUTES = new Set(['/v1/consult', '/health', '/ready', '/metrics']);
+
+/** A failed answer, counted as a failure by the expert's breaker. */
+class ExpertFailure extends Error {}
 
 /** Log paths never written in clear. Bodies are not logged at all. */
 export const REDACTED_PATHS = [
@@ -134,44 +158,27 @@ function isTimeout(error: unknown): boolean {
 
 async function askExpert(
   expert: ExpertEndpoint,
+  breaker: CircuitBreaker,
   question: string,
   signal: AbortSignal,
 ): Promise<ExpertOutcome> {
   const started = performance.now();
   const latency = (): number => Math.round(performance.now() - started);
   try {
-    const response = await fetch(`${expert.url}/v1/answer`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ question }),
-      signal,
-    });
-    const text = await response.text();
-    if (!response.ok) {
-      return {
-        expert: expert.name,
-        status: 'error',
-        latencyMs: latency(),
-        error: `HTTP ${response.status}`,
-      };
-    }
-    const json = JSON.parse(text) as { answer?: unknown; confidence?: unknown };
-    const { answer, confidence } = json;
-    if (
-      typeof answer !== 'string' ||
-      typeof confidence !== 'number' ||
-      !(confidence >= 0 && confidence <= 1)
-    ) {
-      return {
-        expert: expert.name,
-        status: 'error',
-        latencyMs: latency(),
-        error: 'malformed answer',
-      };
-    }
-    return { expert: expert.name, status: 'ok', answer, confidence, latencyMs: latency() };
+    return await breaker.execute(
+      ({ signal: callSignal }) => callExpert(expert, question, callSignal, latency),
+      {
+        signal,
+      },
+    );
   } catch (error) {
-    if (isTimeout(error)) {
+    if (isBreakerOpenError(error)) {
+      return { expert: expert.name, status: 'fallback', reason: 'breaker open', latencyMs: 0 };
+    }
+    if (error instanceof ExpertFailure) {
+      return { expert: expert.name, status: 'error', latencyMs: latency(), error: error.message };
+    }
+    if (isTimeout(error) || signal.aborted) {
       return {
         expert: expert.name,
         status: 'timeout',
@@ -179,9 +186,39 @@ async function askExpert(
         error: 'deadline exceeded',
       };
     }
-    const message = error instanceof SyntaxError ? 'malformed answer' : 'unreachable';
-    return { expert: expert.name, status: 'error', latencyMs: latency(), error: message };
+    return { expert: expert.name, status: 'error', latencyMs: latency(), error: 'unreachable' };
   }
+}
+
+async function callExpert(
+  expert: ExpertEndpoint,
+  question: string,
+  signal: AbortSignal,
+  latency: () => number,
+): Promise<ExpertOutcome> {
+  const response = await fetch(`${expert.url}/v1/answer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ question }),
+    signal,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new ExpertFailure(`HTTP ${response.status}`);
+  let json: { answer?: unknown; confidence?: unknown };
+  try {
+    json = JSON.parse(text) as { answer?: unknown; confidence?: unknown };
+  } catch {
+    throw new ExpertFailure('malformed answer');
+  }
+  const { answer, confidence } = json;
+  if (
+    typeof answer !== 'string' ||
+    typeof confidence !== 'number' ||
+    !(confidence >= 0 && confidence <= 1)
+  ) {
+    throw new ExpertFailure('malformed answer');
+  }
+  return { expert: expert.name, status: 'ok', answer, confidence, latencyMs: latency() };
 }
 
 async function checkHealth(expert: ExpertEndpoint, timeoutMs: number): Promise<boolean> {
@@ -208,6 +245,77 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
+
+  const breakers = new Map<string, CircuitBreaker>();
+  for (const e of config.experts) {
+    breakers.set(
+      e.name,
+      new CircuitBreaker({
+        name: e.name,
+        failureRateThreshold: BREAKER_OPTIONS.failureRateThreshold,
+        minimumCalls: BREAKER_OPTIONS.minimumCalls,
+        window: { type: 'count', size: BREAKER_OPTIONS.windowSize },
+        openDurationMs: BREAKER_OPTIONS.openDurationMs,
+        permittedCallsInHalfOpen: BREAKER_OPTIONS.permittedCallsInHalfOpen,
+        ...(options.breakerClock === undefined ? {} : { clock: options.breakerClock }),
+      }),
+    );
+  }
+  const names = config.experts.map((e) => e.name);
+  const routes = [...KNOWN_ROUTES, 'other'];
+  const registry = new Registry();
+  const requestsTotal = registry.counter({
+    name: 'experts_requests_total',
+    help: 'HTTP requests answered, by route and status code.',
+    labelNames: ['route', 'status'],
+    maxLabelValues: { route: routes.length, status: 64 },
+  });
+  const requestDuration = registry.histogram({
+    name: 'experts_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by route.',
+    labelNames: ['route'],
+    unit: 'seconds',
+    maxLabelValues: { route: routes.length },
+  });
+  const expertCalls = registry.counter({
+    name: 'experts_expert_calls_total',
+    help: 'Questions put to experts, by expert and outcome (ok, error, timeout, fallback).',
+    labelNames: ['expert', 'outcome'],
+    maxLabelValues: { expert: names.length, outcome: 4 },
+  });
+  const expertDuration = registry.histogram({
+    name: 'experts_expert_call_duration_seconds',
+    help: 'Time an expert took to answer or fail (fallbacks excluded), by expert.',
+    labelNames: ['expert'],
+    unit: 'seconds',
+    maxLabelValues: { expert: names.length },
+  });
+  registry.gauge({
+    name: 'experts_breaker_state',
+    help: 'State of each expert circuit breaker: 1 for the current state, 0 for the others.',
+    labelNames: ['expert', 'state'],
+    maxLabelValues: { expert: names.length, state: BREAKER_STATES.length },
+    collect: (gauge) => {
+      for (const [name, breaker] of breakers) {
+        const current = breaker.state;
+        for (const state of BREAKER_STATES) {
+          gauge.set({ expert: name, state }, state === current ? 1 : 0);
+        }
+      }
+    },
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const declared = request.routeOptions.url;
+    const route = declared !== undefined && KNOWN_ROUTES.has(declared) ? declared : 'other';
+    requestsTotal.inc({ route, status: reply.statusCode });
+    requestDuration.observe({ route }, reply.elapsedTime / 1000);
+  });
+
+  app.get('/metrics', async (request, reply) => {
+    const { body, contentType } = registry.expose(request.headers.accept);
+    return reply.header('content-type', contentType).send(body);
+  });
 
   // Only JSON bodies: any other content type is a 415.
   app.removeContentTypeParser('text/plain');
@@ -258,8 +366,12 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
     const consult = parseConsult(request.body, config);
     const signal = AbortSignal.timeout(consult.deadlineMs);
     const outcomes = await Promise.all(
-      consult.experts.map((e) => askExpert(e, consult.question, signal)),
+      consult.experts.map((e) => askExpert(e, breakers.get(e.name)!, consult.question, signal)),
     );
+    for (const o of outcomes) {
+      expertCalls.inc({ expert: o.expert, outcome: o.status });
+      if (o.status !== 'fallback') expertDuration.observe({ expert: o.expert }, o.latencyMs / 1000);
+    }
     const responses: ConsensusResponse[] = [];
     for (const o of outcomes) {
       if (o.status === 'ok')
