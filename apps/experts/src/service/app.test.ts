@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ExpertServer, startExpertServer } from '../sim/expert-server.js';
-import { buildApp, createLogger } from './app.js';
+import { BREAKER_OPTIONS, buildApp, createLogger } from './app.js';
 import { loadConfig, type ServiceConfig } from './config.js';
 
 const experts: ExpertServer[] = [];
@@ -288,5 +288,91 @@ describe('security', () => {
     expect(log).not.toContain('k3y');
     expect(log).not.toContain('q?');
     expect(log).toContain('[redacted]');
+  });
+});
+
+describe('circuit breakers and metrics', () => {
+  async function scrape(url: string, accept?: string) {
+    const response = await fetch(
+      `${url}/metrics`,
+      accept === undefined ? {} : { headers: { accept } },
+    );
+    return { response, text: await response.text() };
+  }
+
+  it('opens the breaker of an expert in outage, then falls back without asking it', async () => {
+    const servers = await startExperts([{ name: 'up' }, { name: 'down', outage: true }]);
+    let now = 0;
+    const { url } = await startApp(
+      servers,
+      {},
+      { logger: false, breakerClock: { now: () => now } },
+    );
+    const down = servers[1]!;
+    for (let i = 0; i < BREAKER_OPTIONS.minimumCalls; i += 1) {
+      const { json } = await consult(url, { question: 'q' });
+      expect(json.outcomes.map((o) => o.status)).toEqual(['ok', 'error']);
+    }
+    expect(down.stats().requests).toBe(BREAKER_OPTIONS.minimumCalls);
+    let metrics = (await scrape(url)).text;
+    expect(metrics).toContain('experts_breaker_state{expert="down",state="open"} 1');
+    expect(metrics).toContain('experts_breaker_state{expert="up",state="closed"} 1');
+
+    const { response, json } = await consult(url, { question: 'q' });
+    expect(response.status).toBe(200);
+    expect(json.outcomes[1]).toMatchObject({
+      expert: 'down',
+      status: 'fallback',
+      reason: 'breaker open',
+    });
+    expect(json.outcomes[0]!.status).toBe('ok');
+    expect(down.stats().requests).toBe(BREAKER_OPTIONS.minimumCalls);
+
+    metrics = (await scrape(url)).text;
+    expect(metrics).toContain('experts_expert_calls_total{expert="down",outcome="error"} 5');
+    expect(metrics).toContain('experts_expert_calls_total{expert="down",outcome="fallback"} 1');
+    expect(metrics).toContain('experts_expert_calls_total{expert="up",outcome="ok"} 6');
+    expect(metrics).toContain('experts_requests_total{route="/v1/consult",status="200"} 6');
+    expect(metrics).toContain('experts_expert_call_duration_seconds_count{expert="down"} 5');
+
+    // After the open duration one probe goes through; the expert is back, so the breaker closes.
+    down.setProfile({ outage: false });
+    now += BREAKER_OPTIONS.openDurationMs;
+    const probe = await consult(url, { question: 'q' });
+    expect(probe.json.outcomes[1]!.status).toBe('ok');
+    expect(down.stats().requests).toBe(BREAKER_OPTIONS.minimumCalls + 1);
+    metrics = (await scrape(url)).text;
+    expect(metrics).toContain('experts_breaker_state{expert="down",state="closed"} 1');
+    expect(metrics).toContain('experts_breaker_state{expert="down",state="open"} 0');
+  });
+
+  it('serves /metrics as Prometheus text or OpenMetrics, with bounded routes', async () => {
+    const servers = await startExperts([{ name: 'a' }]);
+    const { url } = await startApp(servers);
+    await consult(url, { question: 'q' });
+    await fetch(`${url}/no/such/route/123`);
+    await fetch(`${url}/health`);
+
+    const plain = await scrape(url);
+    expect(plain.response.status).toBe(200);
+    expect(plain.response.headers.get('content-type')).toMatch(/^text\/plain/);
+    for (const family of [
+      '# TYPE experts_requests_total counter',
+      '# TYPE experts_request_duration_seconds histogram',
+      '# TYPE experts_expert_calls_total counter',
+      '# TYPE experts_expert_call_duration_seconds histogram',
+      '# TYPE experts_breaker_state gauge',
+    ]) {
+      expect(plain.text).toContain(family);
+    }
+    expect(plain.text).toContain('experts_requests_total{route="other",status="404"} 1');
+    expect(plain.text).toContain('experts_requests_total{route="/health",status="200"} 1');
+    expect(plain.text).not.toContain('/no/such');
+
+    const open = await scrape(url, 'application/openmetrics-text; version=1.0.0');
+    expect(open.response.headers.get('content-type')).toMatch(/^application\/openmetrics-text/);
+    expect(open.text).toContain('# TYPE experts_expert_calls counter');
+    expect(open.text).toContain('experts_expert_calls_total{expert="a",outcome="ok"} 1');
+    expect(open.text.trimEnd().endsWith('# EOF')).toBe(true);
   });
 });
