@@ -2,8 +2,10 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ExpertServer, startExpertServer } from '../sim/expert-server.js';
-import { BREAKER_OPTIONS, buildApp, createLogger } from './app.js';
+import { buildApp } from './app.js';
 import { loadConfig, type ServiceConfig } from './config.js';
+import { BREAKER_OPTIONS } from './expert-client.js';
+import { createLogger } from './logger.js';
 
 const experts: ExpertServer[] = [];
 const apps: FastifyInstance[] = [];

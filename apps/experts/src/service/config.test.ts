@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.js';
+import { hashKey, loadConfig } from './config.js';
 
 const EXPERTS = 'a=http://127.0.0.1:4001,b=http://localhost:4002/';
 
@@ -16,8 +16,53 @@ describe('loadConfig', () => {
       bodyLimitBytes: 65_536,
       readyTimeoutMs: 1000,
       shutdownTimeoutMs: 10_000,
+      mode: 'resilient',
       logLevel: 'info',
+      logQuestions: false,
+      apiKeyHashes: [],
+      adminKeyHash: undefined,
+      clientLimitPerMinute: 600,
+      clientLimitPerDay: 100_000,
+      expertLimitPerSecond: 500,
+      expertTimeoutMs: 2000,
+      expertRetries: 2,
+      expertConcurrency: 64,
+      expertConnections: 32,
+      cacheMaxEntries: 10_000,
+      cacheTtlMs: 60_000,
+      maxParallel: 8,
+      recordsDb: 'experts-records.duckdb',
+      recordsBatchSize: 500,
+      recordsFlushMs: 1000,
+      dbConnections: 4,
+      consensusWorkerChars: 200_000,
+      consensusWorkers: 2,
     });
+  });
+
+  it('reads flags over variables, in both spellings', () => {
+    const config = loadConfig({ EXPERTS, PORT: '1' }, ['--port', '0', '--mode=naive']);
+    expect(config.port).toBe(0);
+    expect(config.mode).toBe('naive');
+    expect(() => loadConfig({ EXPERTS }, ['--prot', '1'])).toThrow(/Unknown flag `--prot`/);
+    expect(() => loadConfig({ EXPERTS }, ['--port'])).toThrow(/value after `--port`/);
+    expect(() => loadConfig({ EXPERTS }, ['port'])).toThrow(/Unexpected argument/);
+  });
+
+  it('keeps API keys only hashed and never echoes a bad one', () => {
+    const key = 'k'.repeat(20);
+    const config = loadConfig({ EXPERTS, API_KEYS: `${key}, ${hashKey('x'.repeat(16))}` });
+    expect(config.apiKeyHashes).toEqual([hashKey(key), hashKey('x'.repeat(16))]);
+    expect(JSON.stringify(config)).not.toContain(key);
+    const secret = 'short-secret';
+    expect(() => loadConfig({ EXPERTS, API_KEYS: secret })).toThrow(/`API_KEYS` entry 1/);
+    try {
+      loadConfig({ EXPERTS, API_KEYS: secret });
+    } catch (error) {
+      expect(String(error)).not.toContain(secret);
+    }
+    expect(() => loadConfig({ EXPERTS, ADMIN_KEY: `${key},${key}x` })).toThrow(/one key/);
+    expect(loadConfig({ EXPERTS, ADMIN_KEY: key }).adminKeyHash).toBe(hashKey(key));
   });
 
   it('reads every variable', () => {
@@ -54,20 +99,28 @@ describe('loadConfig', () => {
     [{ READY_TIMEOUT_MS: '0' }, RangeError, /`READY_TIMEOUT_MS`/],
     [{ SHUTDOWN_TIMEOUT_MS: 'soon' }, TypeError, /`SHUTDOWN_TIMEOUT_MS`/],
     [{ LOG_LEVEL: 'loud' }, RangeError, /`LOG_LEVEL`.*loud/],
+    [{ MODE: 'fast' }, RangeError, /`MODE`.*fast/],
+    [{ LOG_QUESTIONS: 'yes' }, RangeError, /`LOG_QUESTIONS`/],
+    [{ EXPERT_RETRIES: '6' }, RangeError, /`EXPERT_RETRIES`/],
+    [{ MAX_PARALLEL: '0' }, RangeError, /`MAX_PARALLEL`/],
+    [{ CACHE_TTL_MS: '10' }, RangeError, /`CACHE_TTL_MS`/],
   ])('refuses %o naming the variable', (env, type, message) => {
     expect(() => loadConfig({ EXPERTS, ...env })).toThrow(type);
     expect(() => loadConfig({ EXPERTS, ...env })).toThrow(message);
   });
 
   it.each([
-    [undefined, /`EXPERTS`/],
-    ['', /`EXPERTS`/],
     ['a', /`EXPERTS`.*name/],
     ['=http://x', /`EXPERTS`/],
     ['a=http://x,a=http://y', /`EXPERTS`.*`a` twice/],
     ['a=not a url', /`EXPERTS`.*`a`/],
     ['a=ftp://x', /`EXPERTS`.*`a`/],
   ])('refuses EXPERTS=%s', (experts, message) => {
-    expect(() => loadConfig(experts === undefined ? {} : { EXPERTS: experts })).toThrow(message);
+    expect(() => loadConfig({ EXPERTS: experts })).toThrow(message);
+  });
+
+  it('leaves the experts empty when EXPERTS is unset (the entry point starts simulated ones)', () => {
+    expect(loadConfig({}).experts).toEqual([]);
+    expect(loadConfig({ EXPERTS: ' ' }).experts).toEqual([]);
   });
 });

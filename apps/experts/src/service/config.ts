@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { invalidMessage } from '@breakwater/core';
 
 /** One expert backend the service can consult. */
@@ -13,14 +14,31 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 /** A pino log level. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** The service's configuration, as read from the environment. */
+/** Modes accepted by `MODE`. */
+export const MODES = ['resilient', 'naive'] as const;
+/**
+ * `resilient`: every primitive on. `naive`: the same service with the primitives switched
+ * off — plain `fetch` with a timeout, no breaker, retry, cache, coalescing or quotas.
+ */
+export type ServiceMode = (typeof MODES)[number];
+
+/**
+ * The service's configuration, as read from the environment and flags. Each field names its
+ * environment variable; the flag is the same name in lower case with dashes
+ * (`--default-deadline-ms 3000` or `--default-deadline-ms=3000`).
+ */
 export interface ServiceConfig {
   /** `PORT`: TCP port to listen on, 0..65535 (0 picks a free one). @default 3000 */
   readonly port: number;
   /** `HOST`: address to listen on. @default '127.0.0.1' */
   readonly host: string;
-  /** `EXPERTS`: the experts, `name=url` pairs separated by commas. Required, at least one. */
+  /**
+   * `EXPERTS`: the experts, `name=url` pairs separated by commas. Empty when unset: the
+   * service's entry point then starts five simulated experts in-process on loopback.
+   */
   readonly experts: readonly ExpertEndpoint[];
+  /** `MODE`: one of {@link MODES}. @default 'resilient' */
+  readonly mode: ServiceMode;
   /** `DEFAULT_DEADLINE_MS`: deadline of a consultation without `deadlineMs`, 100..60000. @default 5000 */
   readonly defaultDeadlineMs: number;
   /** `BODY_LIMIT_BYTES`: largest request body accepted, 1024..10485760. @default 65536 */
@@ -31,20 +49,59 @@ export interface ServiceConfig {
   readonly shutdownTimeoutMs: number;
   /** `LOG_LEVEL`: one of {@link LOG_LEVELS}. @default 'info' */
   readonly logLevel: LogLevel;
+  /** `LOG_QUESTIONS`: write question texts into the logs (`true`/`false`). @default false */
+  readonly logQuestions: boolean;
+  /**
+   * `API_KEYS`: comma-separated client keys (each 16..256 printable characters), or their
+   * SHA-256 digests as `sha256:<64 hex>`. Kept hashed in memory. Empty: no key is required.
+   */
+  readonly apiKeyHashes: readonly string[];
+  /** `ADMIN_KEY`: key of the admin routes (cache flush) from a non-loopback address; 16..256 characters. @default unset: loopback only */
+  readonly adminKeyHash: string | undefined;
+  /** `CLIENT_LIMIT_PER_MINUTE`: requests per client (API key, else IP) per minute, 1..1000000. @default 600 */
+  readonly clientLimitPerMinute: number;
+  /** `CLIENT_LIMIT_PER_DAY`: requests per client per day, 1..100000000. @default 100000 */
+  readonly clientLimitPerDay: number;
+  /** `EXPERT_LIMIT_PER_SECOND`: calls per expert per second (the provider's quota), 1..1000000. @default 500 */
+  readonly expertLimitPerSecond: number;
+  /** `EXPERT_TIMEOUT_MS`: timeout of one attempt at an expert, 10..60000. @default 2000 */
+  readonly expertTimeoutMs: number;
+  /** `EXPERT_RETRIES`: retries after a failed attempt, 0..5. @default 2 */
+  readonly expertRetries: number;
+  /** `EXPERT_CONCURRENCY`: calls in flight per expert (the bulkhead), 1..10000. @default 64 */
+  readonly expertConcurrency: number;
+  /** `EXPERT_CONNECTIONS`: keep-alive connections per expert, 1..1024. @default 32 */
+  readonly expertConnections: number;
+  /** `CACHE_MAX_ENTRIES`: answers kept in the cache, 1..10000000. @default 10000 */
+  readonly cacheMaxEntries: number;
+  /** `CACHE_TTL_MS`: longest time an answer is fresh (shorter for low agreement or large answers), 1000..86400000. @default 60000 */
+  readonly cacheTtlMs: number;
+  /** `MAX_PARALLEL`: experts asked at once within one consultation, 1..64. @default 8 */
+  readonly maxParallel: number;
+  /** `RECORDS_DB`: DuckDB file of consultation records, or `:memory:`. @default 'experts-records.duckdb' */
+  readonly recordsDb: string;
+  /** `RECORDS_BATCH_SIZE`: records appended per batch, 1..100000. @default 500 */
+  readonly recordsBatchSize: number;
+  /** `RECORDS_FLUSH_MS`: longest time a record waits for its batch, 10..60000. @default 1000 */
+  readonly recordsFlushMs: number;
+  /** `DB_CONNECTIONS`: pooled DuckDB connections for `/v1/stats`, 1..64. @default 4 */
+  readonly dbConnections: number;
+  /** `CONSENSUS_WORKER_CHARS`: total answer length from which consensus runs on worker threads, 1..100000000. @default 200000 */
+  readonly consensusWorkerChars: number;
+  /** `CONSENSUS_WORKERS`: worker threads for large consensus analyses, 1..64. @default 2 */
+  readonly consensusWorkers: number;
 }
 
 /** Bounds of a consultation's deadline, in milliseconds. */
 export const DEADLINE_RANGE_MS = { min: 100, max: 60_000 } as const;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const KEY = /^[\x21-\x7e]{16,256}$/;
+const HASHED_KEY = /^sha256:[0-9a-f]{64}$/;
 
-function integer(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
+type Env = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const text = raw.trim();
@@ -58,11 +115,55 @@ function integer(
   return value;
 }
 
-function parseExperts(raw: string | undefined): ExpertEndpoint[] {
-  const what = 'a comma-separated list of name=url pairs (http or https), at least one';
-  if (raw === undefined || raw.trim() === '') {
-    throw new RangeError(invalidMessage('EXPERTS', what, raw));
+function oneOf<const T extends string>(
+  env: Env,
+  name: string,
+  values: readonly T[],
+  fallback: T,
+): T {
+  const raw = env[name];
+  const text = (raw ?? '').trim() || fallback;
+  if (!(values as readonly string[]).includes(text)) {
+    throw new RangeError(invalidMessage(name, `one of ${values.join(', ')}`, raw));
   }
+  return text as T;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  const text = (raw ?? '').trim().toLowerCase();
+  if (text === '') return fallback;
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  throw new RangeError(invalidMessage(name, 'true, false, 1 or 0', raw));
+}
+
+/** SHA-256 of a key, as `sha256:<hex>`: the only form in which keys are kept. */
+export function hashKey(key: string): string {
+  return `sha256:${createHash('sha256').update(key, 'utf8').digest('hex')}`;
+}
+
+function parseKeys(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [];
+  const hashes = new Set<string>();
+  for (const [i, part] of raw.split(',').entries()) {
+    const entry = part.trim();
+    if (HASHED_KEY.test(entry)) hashes.add(entry);
+    else if (KEY.test(entry)) hashes.add(hashKey(entry));
+    else {
+      // The value is a secret: name its position, never echo it.
+      throw new RangeError(
+        `Expected \`${name}\` entry ${i + 1} to be a key of 16 to 256 printable ASCII characters (no spaces or commas) or sha256:<64 hex digits>`,
+      );
+    }
+  }
+  return [...hashes];
+}
+
+function parseExperts(raw: string | undefined): ExpertEndpoint[] {
+  const what = 'a comma-separated list of name=url pairs (http or https)';
+  if (raw === undefined || raw.trim() === '') return [];
   const experts: ExpertEndpoint[] = [];
   const seen = new Set<string>();
   for (const part of raw.split(',')) {
@@ -92,31 +193,119 @@ function parseExperts(raw: string | undefined): ExpertEndpoint[] {
   return experts;
 }
 
+/** Every variable {@link loadConfig} reads; a flag is its lower-case, dashed form. */
+export const CONFIG_VARIABLES = [
+  'PORT',
+  'HOST',
+  'EXPERTS',
+  'MODE',
+  'DEFAULT_DEADLINE_MS',
+  'BODY_LIMIT_BYTES',
+  'READY_TIMEOUT_MS',
+  'SHUTDOWN_TIMEOUT_MS',
+  'LOG_LEVEL',
+  'LOG_QUESTIONS',
+  'API_KEYS',
+  'ADMIN_KEY',
+  'CLIENT_LIMIT_PER_MINUTE',
+  'CLIENT_LIMIT_PER_DAY',
+  'EXPERT_LIMIT_PER_SECOND',
+  'EXPERT_TIMEOUT_MS',
+  'EXPERT_RETRIES',
+  'EXPERT_CONCURRENCY',
+  'EXPERT_CONNECTIONS',
+  'CACHE_MAX_ENTRIES',
+  'CACHE_TTL_MS',
+  'MAX_PARALLEL',
+  'RECORDS_DB',
+  'RECORDS_BATCH_SIZE',
+  'RECORDS_FLUSH_MS',
+  'DB_CONNECTIONS',
+  'CONSENSUS_WORKER_CHARS',
+  'CONSENSUS_WORKERS',
+] as const;
+
 /**
- * Reads the service's configuration from environment variables (`process.env` by default).
- * Unset or empty variables take their defaults; nothing is clamped.
- * @throws TypeError or RangeError whose message names the variable and the value received.
+ * Reads command-line flags (`--name value` or `--name=value`, names from
+ * {@link CONFIG_VARIABLES} in lower case with dashes) into environment-variable form.
+ * @throws RangeError naming an unknown flag or a flag without a value.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
-  const { LOG_LEVEL, HOST, EXPERTS } = env;
-  const level = (LOG_LEVEL ?? '').trim() || 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
-    throw new RangeError(invalidMessage('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, LOG_LEVEL));
+export function parseFlags(argv: readonly string[]): Record<string, string> {
+  const known = new Map(CONFIG_VARIABLES.map((v) => [v.toLowerCase().replaceAll('_', '-'), v]));
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('--')) throw new RangeError(`Unexpected argument \`${arg}\``);
+    const eq = arg.indexOf('=');
+    const flag = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+    const variable = known.get(flag);
+    if (variable === undefined) {
+      throw new RangeError(
+        `Unknown flag \`--${flag}\`; known flags: ${[...known.keys()].map((k) => `--${k}`).join(', ')}`,
+      );
+    }
+    let value: string | undefined;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else {
+      value = argv[i + 1];
+      i++;
+    }
+    if (value === undefined) throw new RangeError(`Expected a value after \`--${flag}\``);
+    out[variable] = value;
   }
+  return out;
+}
+
+/**
+ * Reads the service's configuration from environment variables (`process.env` by default),
+ * overridden by command-line flags. Unset or empty variables take their defaults; nothing
+ * is clamped.
+ * @throws TypeError or RangeError whose message names the variable and the value received
+ *   (never a key's value).
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv | Env = process.env,
+  argv: readonly string[] = [],
+): ServiceConfig {
+  const e: Env = { ...env, ...parseFlags(argv) };
+  const level = oneOf(e, 'LOG_LEVEL', LOG_LEVELS, 'info');
+  const adminKeys = parseKeys(e, 'ADMIN_KEY');
+  if (adminKeys.length > 1) throw new RangeError('Expected `ADMIN_KEY` to be one key');
+  const clientLimitPerMinute = integer(e, 'CLIENT_LIMIT_PER_MINUTE', 600, 1, 1_000_000);
   return Object.freeze({
-    port: integer(env, 'PORT', 3000, 0, 65_535),
-    host: (HOST ?? '').trim() || '127.0.0.1',
-    experts: Object.freeze(parseExperts(EXPERTS)),
+    port: integer(e, 'PORT', 3000, 0, 65_535),
+    host: (e['HOST'] ?? '').trim() || '127.0.0.1',
+    experts: Object.freeze(parseExperts(e['EXPERTS'])),
+    mode: oneOf(e, 'MODE', MODES, 'resilient'),
     defaultDeadlineMs: integer(
-      env,
+      e,
       'DEFAULT_DEADLINE_MS',
       5000,
       DEADLINE_RANGE_MS.min,
       DEADLINE_RANGE_MS.max,
     ),
-    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 65_536, 1024, 10_485_760),
-    readyTimeoutMs: integer(env, 'READY_TIMEOUT_MS', 1000, 10, 10_000),
-    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 120_000),
-    logLevel: level as LogLevel,
+    bodyLimitBytes: integer(e, 'BODY_LIMIT_BYTES', 65_536, 1024, 10_485_760),
+    readyTimeoutMs: integer(e, 'READY_TIMEOUT_MS', 1000, 10, 10_000),
+    shutdownTimeoutMs: integer(e, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 120_000),
+    logLevel: level,
+    logQuestions: boolean(e, 'LOG_QUESTIONS', false),
+    apiKeyHashes: Object.freeze(parseKeys(e, 'API_KEYS')),
+    adminKeyHash: adminKeys[0],
+    clientLimitPerMinute,
+    clientLimitPerDay: integer(e, 'CLIENT_LIMIT_PER_DAY', 100_000, 1, 100_000_000),
+    expertLimitPerSecond: integer(e, 'EXPERT_LIMIT_PER_SECOND', 500, 1, 1_000_000),
+    expertTimeoutMs: integer(e, 'EXPERT_TIMEOUT_MS', 2000, 10, 60_000),
+    expertRetries: integer(e, 'EXPERT_RETRIES', 2, 0, 5),
+    expertConcurrency: integer(e, 'EXPERT_CONCURRENCY', 64, 1, 10_000),
+    expertConnections: integer(e, 'EXPERT_CONNECTIONS', 32, 1, 1024),
+    cacheMaxEntries: integer(e, 'CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
+    cacheTtlMs: integer(e, 'CACHE_TTL_MS', 60_000, 1000, 86_400_000),
+    maxParallel: integer(e, 'MAX_PARALLEL', 8, 1, 64),
+    recordsDb: (e['RECORDS_DB'] ?? '').trim() || 'experts-records.duckdb',
+    recordsBatchSize: integer(e, 'RECORDS_BATCH_SIZE', 500, 1, 100_000),
+    recordsFlushMs: integer(e, 'RECORDS_FLUSH_MS', 1000, 10, 60_000),
+    dbConnections: integer(e, 'DB_CONNECTIONS', 4, 1, 64),
+    consensusWorkerChars: integer(e, 'CONSENSUS_WORKER_CHARS', 200_000, 1, 100_000_000),
+    consensusWorkers: integer(e, 'CONSENSUS_WORKERS', 2, 1, 64),
   });
 }

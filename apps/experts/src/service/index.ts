@@ -1,10 +1,16 @@
-export type { BuildAppOptions, ConsultReply, ExpertOutcome } from './app.js';
+export type { BuildAppOptions, ConsultReply } from './app.js';
+export { buildApp } from './app.js';
+export type { ExpertEndpoint, LogLevel, ServiceConfig, ServiceMode } from './config.js';
 export {
-  BREAKER_OPTIONS,
-  buildApp,
-  createLogger,
-  MAX_QUESTION_CHARS,
-  REDACTED_PATHS,
-} from './app.js';
-export type { ExpertEndpoint, LogLevel, ServiceConfig } from './config.js';
-export { DEADLINE_RANGE_MS, LOG_LEVELS, loadConfig } from './config.js';
+  CONFIG_VARIABLES,
+  DEADLINE_RANGE_MS,
+  hashKey,
+  LOG_LEVELS,
+  loadConfig,
+  MODES,
+  parseFlags,
+} from './config.js';
+export { MAX_QUESTION_CHARS } from './consult.js';
+export type { ExpertOutcome } from './expert-client.js';
+export { BREAKER_OPTIONS } from './expert-client.js';
+export { createLogger, REDACTED_PATHS } from './logger.js';

@@ -1,16 +1,31 @@
 #!/usr/bin/env node
 import { buildApp } from './app.js';
-import { loadConfig } from './config.js';
+import { startBuiltinExperts } from './builtin-experts.js';
+import { loadConfig, type ServiceConfig } from './config.js';
 
-let config: ReturnType<typeof loadConfig>;
+let config: ServiceConfig;
 try {
-  config = loadConfig(process.env);
+  config = loadConfig(process.env, process.argv.slice(2));
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));
   process.exit(2);
 }
 
+let closeBuiltin = async (): Promise<void> => {};
+if (config.experts.length === 0) {
+  const builtin = await startBuiltinExperts();
+  closeBuiltin = builtin.close;
+  config = Object.freeze({ ...config, experts: Object.freeze(builtin.experts) });
+}
+
 const app = buildApp(config);
+app.addHook('onClose', async () => closeBuiltin());
+if ((process.env['EXPERTS'] ?? '').trim() === '') {
+  app.log.info(
+    { experts: config.experts.map((e) => e.name) },
+    'EXPERTS is unset: started simulated experts on loopback',
+  );
+}
 await app.listen({ port: config.port, host: config.host });
 
 let stopping = false;
