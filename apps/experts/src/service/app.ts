@@ -1,20 +1,16 @@
-import {
-  analyzeConsensus,
-  type ConsensusResponse,
-  type ConsensusResult,
-} from '@breakwater/consensus';
+import { createHash, randomUUID } from 'node:crypto';
 import { Registry } from '@breakwater/metrics';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { AccessControl } from './access.js';
+import { AnswerCache } from './answer-cache.js';
 import type { ServiceConfig } from './config.js';
-import { parseConsult } from './consult.js';
-import { BREAKER_STATES, ExpertClient, type ExpertOutcome } from './expert-client.js';
+import { type ConsultRequest, parseConsult } from './consult.js';
+import { type ConsultReply, consensusOf, runConsultation } from './consultation.js';
+import { BREAKER_STATES, ExpertClient } from './expert-client.js';
 import { createLogger } from './logger.js';
+import { MemoryRecordSink, type RecordSink } from './records.js';
 
-/** The body of a `POST /v1/consult` answer. */
-export interface ConsultReply {
-  readonly outcomes: ExpertOutcome[];
-  readonly consensus: ConsensusResult;
-}
+export type { ConsultReply } from './consultation.js';
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
@@ -25,6 +21,18 @@ export interface BuildAppOptions {
    * @default performance.now
    */
   breakerClock?: { now(): number } | undefined;
+  /** Where consultation records go. @default a DuckDB store at `config.recordsDb` */
+  records?: RecordSink | undefined;
+}
+
+/** The key of a consultation in the cache and the coalescer: its normalised request. */
+export function consultKey(consult: ConsultRequest): string {
+  const question = consult.question.normalize('NFKC').trim().replace(/\s+/g, ' ');
+  return JSON.stringify({ q: question, e: consult.experts.map((e) => e.name).sort() });
+}
+
+function hashQuestion(question: string): string {
+  return createHash('sha256').update(question, 'utf8').digest('hex');
 }
 
 const KNOWN_ROUTES = new Set(['/v1/consult', '/health', '/ready', '/metrics']);
@@ -47,7 +55,16 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
   }) as unknown as FastifyInstance;
 
   const client = new ExpertClient(config, { breakerClock: options.breakerClock });
-  app.addHook('onClose', async () => client.close());
+  const access = new AccessControl();
+  const answers = new AnswerCache();
+  const records: RecordSink = options.records ?? new MemoryRecordSink();
+  // Closed in this order once in-flight requests have finished: nothing new is queued.
+  app.addHook('onClose', async () => {
+    await answers.close();
+    await access.close();
+    await client.close();
+    await records.close();
+  });
 
   const names = config.experts.map((e) => e.name);
   const routes = [...KNOWN_ROUTES, 'other'];
@@ -147,23 +164,34 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
 
   app.post('/v1/consult', async (request, reply) => {
     const started = performance.now();
+    if (!(await access.admit(request, reply))) return reply;
     const consult = parseConsult(request.body, config);
     const signal = AbortSignal.timeout(consult.deadlineMs);
-    const outcomes = await Promise.all(
-      consult.experts.map((e) => client.ask(e, consult.question, signal)),
-    );
-    for (const o of outcomes) {
-      expertCalls.inc({ expert: o.expert, outcome: o.status });
-      if (o.status !== 'fallback') expertDuration.observe({ expert: o.expert }, o.latencyMs / 1000);
-    }
-    const responses: ConsensusResponse[] = [];
-    for (const o of outcomes) {
-      if (o.status === 'ok')
-        responses.push({ id: o.expert, text: o.answer ?? '', confidence: o.confidence ?? 0 });
-    }
-    const consensus = analyzeConsensus(responses);
-    reply.header('x-exec-time', String(Math.round(performance.now() - started)));
-    return { outcomes, consensus } satisfies ConsultReply;
+    const { reply: body, source } = await answers.get(consultKey(consult), async () => {
+      const outcomes = await runConsultation(consult, client, { signal });
+      for (const o of outcomes) {
+        expertCalls.inc({ expert: o.expert, outcome: o.status });
+        if (o.status !== 'fallback')
+          expertDuration.observe({ expert: o.expert }, o.latencyMs / 1000);
+      }
+      return { outcomes, consensus: await consensusOf(outcomes) };
+    });
+    const totalMs = Math.round(performance.now() - started);
+    records.add({
+      id: randomUUID(),
+      at: Date.now(),
+      questionHash: hashQuestion(consult.question),
+      source,
+      totalMs,
+      agreement: body.consensus.share,
+      outcomes: body.outcomes.map((o) => ({
+        expert: o.expert,
+        status: o.status,
+        latencyMs: o.latencyMs,
+      })),
+    });
+    reply.header('x-exec-time', String(totalMs));
+    return body satisfies ConsultReply;
   });
 
   return app;
