@@ -32,17 +32,21 @@ function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 }
 
+/** Earlier answers a dependent expert reads (its plan's dependencies). */
+export type ExpertContext = readonly { readonly expert: string; readonly answer: string }[];
+
 async function askExpert(
   expert: ExpertEndpoint,
   breaker: CircuitBreaker,
   question: string,
   signal: AbortSignal,
+  context: ExpertContext | undefined,
 ): Promise<ExpertOutcome> {
   const started = performance.now();
   const latency = (): number => Math.round(performance.now() - started);
   try {
     return await breaker.execute(
-      ({ signal: callSignal }) => callExpert(expert, question, callSignal, latency),
+      ({ signal: callSignal }) => callExpert(expert, question, context, callSignal, latency),
       {
         signal,
       },
@@ -69,13 +73,14 @@ async function askExpert(
 async function callExpert(
   expert: ExpertEndpoint,
   question: string,
+  context: ExpertContext | undefined,
   signal: AbortSignal,
   latency: () => number,
 ): Promise<ExpertOutcome> {
   const response = await fetch(`${expert.url}/v1/answer`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ question }),
+    body: JSON.stringify(context === undefined ? { question } : { question, context }),
     signal,
   });
   const text = await response.text();
@@ -138,11 +143,19 @@ export class ExpertClient {
     }
   }
 
-  /** Asks one expert; never rejects: every failure is an outcome. */
-  ask(expert: ExpertEndpoint, question: string, signal: AbortSignal): Promise<ExpertOutcome> {
+  /**
+   * Asks one expert (with the answers it depends on, if any); never rejects: every failure
+   * is an outcome.
+   */
+  ask(
+    expert: ExpertEndpoint,
+    question: string,
+    signal: AbortSignal,
+    context?: ExpertContext | undefined,
+  ): Promise<ExpertOutcome> {
     const breaker = this.#breakers.get(expert.name);
     if (breaker === undefined) throw new Error(`Unknown expert ${expert.name}`);
-    return askExpert(expert, breaker, question, signal);
+    return askExpert(expert, breaker, question, signal, context);
   }
 
   /** Current breaker state of every expert. */
