@@ -49,6 +49,7 @@ async function startApp(
   const config = loadConfig({
     EXPERTS: servers.map((s) => `${s.name}=${s.url}`).join(','),
     PORT: '0',
+    RECORDS_DB: ':memory:',
     ...env,
   });
   const app = buildApp(config, options);

@@ -6,9 +6,11 @@ import { AnswerCache } from './answer-cache.js';
 import type { ServiceConfig } from './config.js';
 import { type ConsultRequest, parseConsult } from './consult.js';
 import { type ConsultReply, consensusOf, runConsultation } from './consultation.js';
+import { DuckDbRecordSink } from './duckdb-records.js';
 import { BREAKER_STATES, ExpertClient } from './expert-client.js';
 import { createLogger } from './logger.js';
-import { MemoryRecordSink, type RecordSink } from './records.js';
+import type { RecordSink } from './records.js';
+import { registerStatsRoute } from './stats-route.js';
 
 export type { ConsultReply } from './consultation.js';
 
@@ -35,7 +37,7 @@ function hashQuestion(question: string): string {
   return createHash('sha256').update(question, 'utf8').digest('hex');
 }
 
-const KNOWN_ROUTES = new Set(['/v1/consult', '/health', '/ready', '/metrics']);
+const KNOWN_ROUTES = new Set(['/v1/consult', '/v1/stats', '/health', '/ready', '/metrics']);
 
 /**
  * Builds the Circle-of-Experts HTTP service (not listening yet: call `listen()` or `inject()`).
@@ -57,7 +59,8 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
   const client = new ExpertClient(config, { breakerClock: options.breakerClock });
   const access = new AccessControl();
   const answers = new AnswerCache();
-  const records: RecordSink = options.records ?? new MemoryRecordSink();
+  const registry = new Registry();
+  const records: RecordSink = options.records ?? new DuckDbRecordSink(config, registry, app.log);
   // Closed in this order once in-flight requests have finished: nothing new is queued.
   app.addHook('onClose', async () => {
     await answers.close();
@@ -68,7 +71,6 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
 
   const names = config.experts.map((e) => e.name);
   const routes = [...KNOWN_ROUTES, 'other'];
-  const registry = new Registry();
   const requestsTotal = registry.counter({
     name: 'experts_requests_total',
     help: 'HTTP requests answered, by route and status code.',
@@ -155,6 +157,8 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
   app.setNotFoundHandler((_request, reply) => reply.status(404).send({ error: 'Not found' }));
 
   app.get('/health', async () => ({ status: 'ok' }));
+
+  registerStatsRoute(app, records);
 
   app.get('/ready', async (_request, reply) => {
     const failed = await client.unhealthy();

@@ -1,6 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage } from '../sim/build.fixture.js';
 import { type ExpertServer, startExpertServer } from '../sim/expert-server.js';
@@ -8,17 +12,19 @@ import { type ExpertServer, startExpertServer } from '../sim/expert-server.js';
 const entry = fileURLToPath(new URL('../../dist/service/main.js', import.meta.url));
 const children: ChildProcess[] = [];
 const experts: ExpertServer[] = [];
+const dirs: string[] = [];
 
 beforeAll(() => buildPackage(), 60_000);
 afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
   await Promise.all(experts.splice(0).map((e) => e.close()));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 function run(env: Record<string, string>): ChildProcess {
   const { PATH = '' } = process.env;
   const child = spawn(process.execPath, [entry], {
-    env: { PATH, ...env },
+    env: { PATH, RECORDS_DB: ':memory:', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -83,4 +89,90 @@ describe('main', () => {
     const [code] = await exited;
     expect(code).toBe(0);
   });
+
+  it('on SIGTERM under load, writes a record for every answered consultation', async () => {
+    let holding = false;
+    let held = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let allHeld: () => void = () => {};
+    const reached = new Promise<void>((resolve) => {
+      allHeld = resolve;
+    });
+    const HELD = 12;
+    const expert = await startExpertServer({
+      name: 'a',
+      profile: { latencyMs: { median: 1, p99: 1 } },
+      sleep: () => {
+        if (!holding) return Promise.resolve();
+        held++;
+        if (held === HELD) allHeld();
+        return gate;
+      },
+    });
+    experts.push(expert);
+    const dir = mkdtempSync(join(tmpdir(), 'experts-main-'));
+    dirs.push(dir);
+    const path = join(dir, 'records.duckdb');
+    const child = run({
+      EXPERTS: `a=${expert.url}`,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      RECORDS_DB: path,
+      RECORDS_BATCH_SIZE: '5',
+      RECORDS_FLUSH_MS: '60000',
+    });
+    const url = await listeningUrl(child);
+    let n = 0;
+    const ask = async (): Promise<number> => {
+      n++;
+      try {
+        const response = await fetch(`${url}/v1/consult`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ question: `question ${n}` }),
+        });
+        await response.arrayBuffer();
+        return response.status;
+      } catch {
+        return 0; // refused: the server had stopped listening
+      }
+    };
+
+    // Answered before the signal: one batch by size, the rest queued.
+    const before = await Promise.all(Array.from({ length: 7 }, ask));
+    expect(before.every((s) => s === 200)).toBe(true);
+    // In flight when the signal comes, and more arriving after it.
+    holding = true;
+    const inFlight = Array.from({ length: HELD }, ask);
+    await reached;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const late = Array.from({ length: 8 }, ask);
+    holding = false;
+    release();
+    const statuses = [...before, ...(await Promise.all([...inFlight, ...late]))];
+    const [code] = await exited;
+    expect(code).toBe(0);
+
+    const answered = statuses.filter((s) => s === 200).length;
+    expect(answered).toBeGreaterThanOrEqual(7 + HELD);
+    expect(statuses.every((s) => s === 200 || s === 503 || s === 0)).toBe(true);
+    const instance = await DuckDBInstance.create(path);
+    try {
+      const connection = await instance.connect();
+      const read = async (sql: string) =>
+        Number((await connection.runAndReadAll(sql)).getRowObjectsJS()[0]?.['n']);
+      expect(await read('SELECT count(*)::INTEGER AS n FROM consultations')).toBe(answered);
+      expect(await read('SELECT count(DISTINCT id)::INTEGER AS n FROM consultations')).toBe(
+        answered,
+      );
+      expect(await read('SELECT count(*)::INTEGER AS n FROM calls')).toBe(answered);
+      connection.closeSync();
+    } finally {
+      instance.closeSync();
+    }
+  }, 30_000);
 });
