@@ -106,7 +106,7 @@ describe('DuckDbRecordSink', () => {
     const { write, batches } = collectingWriter();
     const { sink } = makeSink({ recordsBatchSize: 3 }, { write });
     for (let i = 0; i < 7; i++) sink.add(record());
-    await expect.poll(() => batches.length).toBe(2);
+    await expect.poll(() => sink.written, { timeout: 10_000 }).toBe(6);
     expect(batches.map((b) => b.length)).toEqual([3, 3]);
     expect(sink.batcherStats().batches.size).toBe(2);
     expect(sink.accepted).toBe(7);
@@ -123,10 +123,10 @@ describe('DuckDbRecordSink', () => {
     const { sink } = makeSink({ recordsBatchSize: 100, recordsFlushMs: 10 }, { write });
     sink.add(record());
     sink.add(record());
-    await expect.poll(() => batches.length).toBe(1);
+    await expect.poll(() => sink.written, { timeout: 10_000 }).toBe(2);
+    expect(batches).toHaveLength(1);
     expect(batches[0]).toHaveLength(2);
     expect(sink.batcherStats().batches.delay).toBe(1);
-    expect(sink.written).toBe(2);
   });
 
   it('appends records to both tables and closes the file so that it opens again', async () => {

@@ -7,6 +7,11 @@ export const STATS_WINDOW_MS = { min: 1000, max: 30 * 86_400_000 } as const;
 /** The window of `GET /v1/stats` without `?window=`. */
 export const DEFAULT_STATS_WINDOW = '15m';
 
+/** Milliseconds to the microsecond: quantiles interpolate, and need no more digits. */
+function ms(value: number | null): number | null {
+  return value === null ? null : Math.round(value * 1000) / 1000;
+}
+
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const WINDOW = /^([0-9]{1,9})([smhd])$/;
 
@@ -69,8 +74,13 @@ export function registerStatsRoute(
       windowMs,
       from: new Date(to - windowMs).toISOString(),
       to: new Date(to).toISOString(),
-      totals,
-      experts,
+      totals: { ...totals, p50Ms: ms(totals.p50Ms), p95Ms: ms(totals.p95Ms) },
+      experts: experts.map((e) => ({
+        ...e,
+        p50Ms: ms(e.p50Ms),
+        p95Ms: ms(e.p95Ms),
+        p99Ms: ms(e.p99Ms),
+      })),
     };
     return body;
   });
