@@ -31,9 +31,10 @@ export interface BuildAppOptions {
 export function consultKey(consult: ConsultRequest): string {
   const question = consult.question.normalize('NFKC').trim().replace(/\s+/g, ' ');
   const e = consult.experts.map((x) => x.name).sort();
-  if (consult.plan === undefined) return JSON.stringify({ q: question, e });
   // Dependencies change the answers (a reviewer reads the others'): they are part of the key.
-  const p = consult.plan.steps.map((s) => [s.expert.name, [...s.after].sort()]).sort();
+  const steps = consult.plan?.steps ?? [];
+  if (!steps.some((s) => s.after.length > 0)) return JSON.stringify({ q: question, e });
+  const p = steps.map((s) => [s.expert.name, [...s.after].sort()]).sort();
   return JSON.stringify({ q: question, e, p });
 }
 

@@ -1,11 +1,16 @@
-import { analyzeConsensus } from '@breakwater/consensus';
+import { analyzeConsensus, closeConsensusWorkers } from '@breakwater/consensus';
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ExpertServer } from '../sim/expert-server.js';
 import { ConsensusAnalyzer } from './consensus-analyzer.js';
 import { consensusOf } from './consultation.js';
 import type { ExpertOutcome } from './expert-client.js';
 import { appFor, SimCalls, startSims } from './sims.fixture.js';
+
+vi.mock('@breakwater/consensus', async (importOriginal) => {
+  const original = await importOriginal<typeof import('@breakwater/consensus')>();
+  return { ...original, closeConsensusWorkers: vi.fn(original.closeConsensusWorkers) };
+});
 
 const servers: ExpertServer[] = [];
 const apps: FastifyInstance[] = [];
@@ -74,9 +79,14 @@ describe('ConsensusAnalyzer', () => {
   });
 
   it('runs inline once closed, and closes twice harmlessly', async () => {
+    const idle = analyzer(1);
+    vi.mocked(closeConsensusWorkers).mockClear();
+    await idle.close();
+    expect(closeConsensusWorkers).not.toHaveBeenCalled();
     const a = analyzer(1);
     await consensusOf(outcomes, a);
     await a.close();
+    expect(closeConsensusWorkers).toHaveBeenCalledTimes(1);
     expect(a.closed).toBe(true);
     await consensusOf(outcomes, a);
     expect(a.stats()).toEqual({ inline: 1, workers: 1, fallbacks: 0 });
@@ -105,6 +115,17 @@ describe('the service with CONSENSUS_WORKER_CHARS', () => {
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/^experts_consensus_analyses_total\{path="workers"\} 1$/m);
     expect(metrics.body).toMatch(/^experts_consensus_analyses_total\{path="inline"\} 0$/m);
+  });
+
+  it('ends the worker threads when the app closes', async () => {
+    const calls = new SimCalls();
+    const started = await startSims([{ name: 'a' }], calls);
+    servers.push(...started);
+    const { app } = appFor(started, { CONSENSUS_WORKER_CHARS: '1' });
+    await app.inject({ method: 'POST', url: '/v1/consult', payload: { question: 'q' } });
+    vi.mocked(closeConsensusWorkers).mockClear();
+    await app.close();
+    expect(closeConsensusWorkers).toHaveBeenCalledTimes(1);
   });
 
   it('analyses small answers inline by default', async () => {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ExpertServer } from '../sim/expert-server.js';
 import type { ConsultReply } from './consultation.js';
 import { NDJSON, OutcomeStream, wantsNdjson } from './ndjson.js';
+import { MemoryRecordSink, type RecordSink } from './records.js';
 import { appFor, SimCalls, type SimSpec, startSims } from './sims.fixture.js';
 
 const servers: ExpertServer[] = [];
@@ -13,10 +14,10 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function setup(specs: SimSpec[], calls: SimCalls): Promise<string> {
+async function setup(specs: SimSpec[], calls: SimCalls, records?: RecordSink): Promise<string> {
   const started = await startSims(specs, calls);
   servers.push(...started);
-  const { app } = appFor(started);
+  const { app } = appFor(started, {}, records);
   apps.push(app);
   return app.listen({ port: 0, host: '127.0.0.1' });
 }
@@ -115,6 +116,27 @@ describe('NDJSON streaming of POST /v1/consult', () => {
     const execTime = response.trailers['x-exec-time'];
     expect(execTime).toMatch(/^\d+$/);
     expect(Number(execTime)).toBe(last?.['execTimeMs']);
+  });
+
+  it('finishes the consultation and keeps its record when the client leaves mid-stream', async () => {
+    const calls = new SimCalls({ gated: ['slow'] });
+    const records = new MemoryRecordSink();
+    const url = await setup([{ name: 'slow' }, { name: 'fast' }], calls, records);
+    const response = await post(url, { question: 'q' });
+    const lines = new LineReader(response);
+    expect(await lines.next()).toMatchObject({ expert: 'fast' });
+    const closed = new Promise((resolve) => response.once('close', resolve));
+    response.destroy();
+    await closed;
+    calls.release('slow');
+    while (records.records.length === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(records.records[0]!.outcomes.map((o) => [o.expert, o.status])).toEqual([
+      ['slow', 'ok'],
+      ['fast', 'ok'],
+    ]);
+    const next = await post(url, { question: 'q' }, 'application/json');
+    expect(next.statusCode).toBe(200);
+    next.resume();
   });
 
   it('streams a plan wave after wave', async () => {

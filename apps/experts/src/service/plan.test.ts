@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { consultKey } from './app.js';
 import { loadConfig } from './config.js';
 import { parseConsult } from './consult.js';
 import { parsePlan } from './plan.js';
@@ -158,5 +159,23 @@ describe('parseConsult with a plan', () => {
 
   it('has no plan without one', () => {
     expect(parseConsult({ question: 'q' }, config).plan).toBeUndefined();
+  });
+});
+
+describe('consultKey with a plan', () => {
+  it('tells plans apart by their dependencies', () => {
+    const key = (body: object) => consultKey(parseConsult({ question: 'q', ...body }, config));
+    const flat = key({ experts: ['a', 'rev'] });
+    const reviewed = key({ plan: { steps: [{ expert: 'a' }, { expert: 'rev', after: ['a'] }] } });
+    const independent = key({ plan: { steps: [{ expert: 'rev' }, { expert: 'a' }] } });
+    expect(reviewed).not.toBe(flat);
+    expect(reviewed).not.toBe(
+      key({ plan: { steps: [{ expert: 'a', after: ['rev'] }, { expert: 'rev' }] } }),
+    );
+    // Without dependencies a plan gives the answers of the same experts without one.
+    expect(independent).toBe(flat);
+    expect(independent).toBe(
+      key({ plan: { steps: [{ expert: 'a' }, { expert: 'rev' }], maxParallel: 1 } }),
+    );
   });
 });

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { type ExpertServer, startExpertServer } from '../sim/expert-server.js';
 import { buildApp } from './app.js';
 import { loadConfig, type ServiceConfig } from './config.js';
+import type { RecordSink } from './records.js';
 
 /**
  * What the simulated experts of a test saw: the order of their calls (`start x`, `end x`,
@@ -111,11 +112,12 @@ export function startSims(specs: SimSpec[], calls: SimCalls): Promise<ExpertServ
 export function appFor(
   servers: readonly ExpertServer[],
   env: Record<string, string> = {},
+  records?: RecordSink,
 ): { app: FastifyInstance; config: ServiceConfig } {
   const config = loadConfig({
     EXPERTS: servers.map((s) => `${s.name}=${s.url}`).join(','),
     PORT: '0',
     ...env,
   });
-  return { app: buildApp(config, { logger: false }), config };
+  return { app: buildApp(config, { logger: false, records }), config };
 }
