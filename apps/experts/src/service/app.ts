@@ -4,11 +4,13 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { AccessControl } from './access.js';
 import { AnswerCache } from './answer-cache.js';
 import type { ServiceConfig } from './config.js';
+import { ConsensusAnalyzer } from './consensus-analyzer.js';
 import { type ConsultRequest, parseConsult } from './consult.js';
-import { type ConsultReply, consensusOf, runConsultation } from './consultation.js';
+import { type ConsultReply, consensusOf, runConsultation, wavesOf } from './consultation.js';
 import { DuckDbRecordSink } from './duckdb-records.js';
 import { BREAKER_STATES, ExpertClient } from './expert-client.js';
 import { createLogger } from './logger.js';
+import { OutcomeStream, wantsNdjson } from './ndjson.js';
 import type { RecordSink } from './records.js';
 import { registerStatsRoute } from './stats-route.js';
 
@@ -30,7 +32,12 @@ export interface BuildAppOptions {
 /** The key of a consultation in the cache and the coalescer: its normalised request. */
 export function consultKey(consult: ConsultRequest): string {
   const question = consult.question.normalize('NFKC').trim().replace(/\s+/g, ' ');
-  return JSON.stringify({ q: question, e: consult.experts.map((e) => e.name).sort() });
+  const e = consult.experts.map((x) => x.name).sort();
+  // Dependencies change the answers (a reviewer reads the others'): they are part of the key.
+  const steps = consult.plan?.steps ?? [];
+  if (!steps.some((s) => s.after.length > 0)) return JSON.stringify({ q: question, e });
+  const p = steps.map((s) => [s.expert.name, [...s.after].sort()]).sort();
+  return JSON.stringify({ q: question, e, p });
 }
 
 function hashQuestion(question: string): string {
@@ -61,12 +68,17 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
   const answers = new AnswerCache();
   const registry = new Registry();
   const records: RecordSink = options.records ?? new DuckDbRecordSink(config, registry, app.log);
+  const analyzer = new ConsensusAnalyzer({
+    workerChars: config.consensusWorkerChars,
+    workers: config.consensusWorkers,
+  });
   // Closed in this order once in-flight requests have finished: nothing new is queued.
   app.addHook('onClose', async () => {
     await answers.close();
     await access.close();
     await client.close();
     await records.close();
+    await analyzer.close();
   });
 
   const names = config.experts.map((e) => e.name);
@@ -108,6 +120,19 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
           gauge.set({ expert: name, state }, state === current ? 1 : 0);
         }
       }
+    },
+  });
+
+  registry.counter({
+    name: 'experts_consensus_analyses_total',
+    help: 'Consensus analyses, by where they ran (inline, or workers for large answers).',
+    labelNames: ['path'],
+    maxLabelValues: { path: 2 },
+    collect: (counter) => {
+      const stats = analyzer.stats();
+      const inline = stats.inline + stats.fallbacks;
+      counter.inc({ path: 'inline' }, inline - counter.get({ path: 'inline' }));
+      counter.inc({ path: 'workers' }, stats.workers - counter.get({ path: 'workers' }));
     },
   });
 
@@ -171,15 +196,34 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
     if (!(await access.admit(request, reply))) return reply;
     const consult = parseConsult(request.body, config);
     const signal = AbortSignal.timeout(consult.deadlineMs);
-    const { reply: body, source } = await answers.get(consultKey(consult), async () => {
-      const outcomes = await runConsultation(consult, client, { signal });
-      for (const o of outcomes) {
-        expertCalls.inc({ expert: o.expert, outcome: o.status });
-        if (o.status !== 'fallback')
-          expertDuration.observe({ expert: o.expert }, o.latencyMs / 1000);
-      }
-      return { outcomes, consensus: await consensusOf(outcomes) };
-    });
+    // Streamed: the 200 starts now, each outcome is a line as it comes, errors an error line.
+    const stream = wantsNdjson(request.headers.accept) ? new OutcomeStream(reply) : undefined;
+    let answered: Awaited<ReturnType<AnswerCache['get']>>;
+    try {
+      answered = await answers.get(consultKey(consult), async () => {
+        const outcomes = await runConsultation(consult, client, {
+          signal,
+          maxParallel: config.maxParallel,
+          onOutcome: stream?.outcome,
+        });
+        for (const o of outcomes) {
+          expertCalls.inc({ expert: o.expert, outcome: o.status });
+          if (o.status !== 'fallback')
+            expertDuration.observe({ expert: o.expert }, o.latencyMs / 1000);
+        }
+        return {
+          outcomes,
+          waves: wavesOf(consult),
+          consensus: await consensusOf(outcomes, analyzer),
+        };
+      });
+    } catch (error) {
+      if (stream === undefined) throw error;
+      request.log.error({ err: error }, 'consultation failed');
+      stream.fail('Internal server error');
+      return reply;
+    }
+    const { reply: body, source } = answered;
     const totalMs = Math.round(performance.now() - started);
     records.add({
       id: randomUUID(),
@@ -194,6 +238,10 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
         latencyMs: o.latencyMs,
       })),
     });
+    if (stream !== undefined) {
+      stream.finish(body, totalMs);
+      return reply;
+    }
     reply.header('x-exec-time', String(totalMs));
     return body satisfies ConsultReply;
   });

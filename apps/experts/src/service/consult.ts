@@ -1,6 +1,7 @@
 import type { ExpertEndpoint, ServiceConfig } from './config.js';
 import { DEADLINE_RANGE_MS } from './config.js';
 import { ClientError } from './errors.js';
+import { type ConsultPlan, parsePlan } from './plan.js';
 
 /** Longest question accepted, in characters. */
 export const MAX_QUESTION_CHARS = 4000;
@@ -10,9 +11,11 @@ export interface ConsultRequest {
   question: string;
   experts: ExpertEndpoint[];
   deadlineMs: number;
+  /** The experts' dependencies and parallelism, when the request has a `plan`. */
+  plan?: ConsultPlan | undefined;
 }
 
-const CONSULT_KEYS = new Set(['question', 'experts', 'deadlineMs']);
+const CONSULT_KEYS = new Set(['question', 'experts', 'deadlineMs', 'plan']);
 
 /** Validates a `POST /v1/consult` body. @throws ClientError naming the field. */
 export function parseConsult(body: unknown, config: ServiceConfig): ConsultRequest {
@@ -20,9 +23,16 @@ export function parseConsult(body: unknown, config: ServiceConfig): ConsultReque
     throw new ClientError('Expected the body to be a JSON object');
   }
   for (const key of Object.keys(body)) {
-    if (!CONSULT_KEYS.has(key)) throw new ClientError(`Unknown field \`${key}\``);
+    if (!CONSULT_KEYS.has(key)) {
+      throw new ClientError(`Unknown field \`${key.length > 40 ? `${key.slice(0, 40)}…` : key}\``);
+    }
   }
-  const { question, experts, deadlineMs } = body as Record<string, unknown>;
+  const fields = body as Record<string, unknown>;
+  const own = (key: string): unknown => (Object.hasOwn(fields, key) ? fields[key] : undefined);
+  const question = own('question');
+  const experts = own('experts');
+  const deadlineMs = own('deadlineMs');
+  const rawPlan = own('plan');
   if (
     typeof question !== 'string' ||
     question.trim().length === 0 ||
@@ -33,7 +43,16 @@ export function parseConsult(body: unknown, config: ServiceConfig): ConsultReque
     );
   }
   let selected: ExpertEndpoint[] = [...config.experts];
-  if (experts !== undefined) {
+  let plan: ConsultPlan | undefined;
+  if (rawPlan !== undefined) {
+    if (experts !== undefined) {
+      throw new ClientError(
+        'Expected either `experts` or `plan`, not both: a plan selects its experts',
+      );
+    }
+    plan = parsePlan(rawPlan, config);
+    selected = plan.steps.map((s) => s.expert);
+  } else if (experts !== undefined) {
     const names = config.experts.map((e) => e.name);
     if (!Array.isArray(experts) || experts.length === 0) {
       throw new ClientError(
@@ -69,5 +88,7 @@ export function parseConsult(body: unknown, config: ServiceConfig): ConsultReque
     }
     deadline = deadlineMs;
   }
-  return { question, experts: selected, deadlineMs: deadline };
+  return plan === undefined
+    ? { question, experts: selected, deadlineMs: deadline }
+    : { question, experts: selected, deadlineMs: deadline, plan };
 }

@@ -32,12 +32,27 @@ const ACTIONS = [
   'record the decision and its trade-offs',
 ] as const;
 
+/** An earlier answer an expert reviews. */
+export interface ReviewedAnswer {
+  /** Name of the expert that gave it. */
+  expert: string;
+  /** Its text. */
+  answer: string;
+}
+
 /**
  * The answer an expert of opinion group `opinion` gives to `question`. Deterministic: the
  * text depends only on the question (trimmed, case-folded) and the opinion, so experts of
- * one group agree word for word and experts of two groups give different texts.
+ * one group agree word for word and experts of two groups give different texts. With a
+ * `context` (the earlier answers it reviews), the answer ends by saying how many it
+ * reviewed and from whom, in the order given.
  */
-export function composeAnswer(expert: string, opinion: number, question: string): ExpertAnswer {
+export function composeAnswer(
+  expert: string,
+  opinion: number,
+  question: string,
+  context?: readonly ReviewedAnswer[] | undefined,
+): ExpertAnswer {
   const topic = hashText(question.trim().toLowerCase());
   const mixed = hashText(`${opinion}:${topic}`);
   const stance = STANCES[(topic + opinion) % STANCES.length]!;
@@ -45,9 +60,15 @@ export function composeAnswer(expert: string, opinion: number, question: string)
   const count = 1 + ((mixed >>> 8) % 3);
   const recommendations: string[] = [];
   for (let i = 0; i < count; i++) recommendations.push(ACTIONS[(first + i) % ACTIONS.length]!);
+  const reviewed =
+    context === undefined
+      ? ''
+      : ` Reviewed ${context.length} ${context.length === 1 ? 'answer' : 'answers'}${
+          context.length === 0 ? '' : ` (${context.map((c) => c.expert).join(', ')})`
+        }.`;
   return {
     expert,
-    answer: `School ${opinion} ${stance} (question ${topic.toString(16).padStart(8, '0')}).`,
+    answer: `School ${opinion} ${stance} (question ${topic.toString(16).padStart(8, '0')}).${reviewed}`,
     confidence: 0.5 + ((mixed >>> 16) % 46) / 100,
     recommendations,
   };

@@ -10,7 +10,7 @@ import {
   sleep as coreSleep,
   invalidMessage,
 } from '@breakwater/core';
-import { composeAnswer } from './answer.js';
+import { composeAnswer, type ReviewedAnswer } from './answer.js';
 import {
   applyProfile,
   DEFAULT_PROFILE,
@@ -23,6 +23,11 @@ import { logNormalDelay, seededRandom } from './random.js';
 export const MAX_BODY_BYTES = 64 * 1024;
 /** Longest question accepted, in characters. */
 export const MAX_QUESTION_CHARS = 4000;
+
+/** Most earlier answers a request's `context` may carry. */
+export const MAX_CONTEXT_ANSWERS = 64;
+/** Longest answer accepted in a request's `context`, in characters. */
+export const MAX_CONTEXT_ANSWER_CHARS = 16_000;
 
 /** Options of {@link startExpertServer}. */
 export interface ExpertServerOptions {
@@ -151,6 +156,48 @@ function readQuestion(value: unknown): string | { error: string } {
 }
 
 /**
+ * Reads the optional `context` of a request: the earlier answers the expert reviews, as
+ * `[{ expert, answer }]`, at most {@link MAX_CONTEXT_ANSWERS} of them.
+ */
+function readContext(value: object): ReviewedAnswer[] | undefined | { error: string } {
+  const context = Object.hasOwn(value, 'context')
+    ? (value as { context: unknown }).context
+    : undefined;
+  if (context === undefined) return undefined;
+  if (!Array.isArray(context) || context.length > MAX_CONTEXT_ANSWERS) {
+    return {
+      error: invalidMessage(
+        'context',
+        `an array of at most ${MAX_CONTEXT_ANSWERS} \`{ expert, answer }\` objects`,
+        context,
+      ),
+    };
+  }
+  const answers: ReviewedAnswer[] = [];
+  for (const [i, item] of context.entries()) {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      return { error: invalidMessage(`context[${i}]`, 'an object `{ expert, answer }`', item) };
+    }
+    const expert = Object.hasOwn(item, 'expert') ? (item as { expert: unknown }).expert : undefined;
+    const answer = Object.hasOwn(item, 'answer') ? (item as { answer: unknown }).answer : undefined;
+    if (typeof expert !== 'string' || !NAME_PATTERN.test(expert)) {
+      return { error: invalidMessage(`context[${i}].expert`, 'an expert name', expert) };
+    }
+    if (typeof answer !== 'string' || answer.length > MAX_CONTEXT_ANSWER_CHARS) {
+      return {
+        error: invalidMessage(
+          `context[${i}].answer`,
+          `a string of at most ${MAX_CONTEXT_ANSWER_CHARS} characters`,
+          answer,
+        ),
+      };
+    }
+    answers.push({ expert, answer });
+  }
+  return answers;
+}
+
+/**
  * Starts a simulated expert: an HTTP server answering `POST /v1/answer` with a
  * deterministic answer, delayed, failed or refused as its profile says.
  * @throws TypeError or RangeError on invalid options.
@@ -201,6 +248,12 @@ export async function startExpertServer(options: ExpertServerOptions): Promise<E
       send(res, 400, { error: question.error, field: 'question' });
       return;
     }
+    const context = readContext(body.value as object);
+    if (context !== undefined && !Array.isArray(context)) {
+      counters.rejected++;
+      send(res, 400, { error: context.error, field: 'context' });
+      return;
+    }
     const profile = current;
     if (profile.outage) {
       counters.unavailable++;
@@ -221,7 +274,7 @@ export async function startExpertServer(options: ExpertServerOptions): Promise<E
       return;
     }
     counters.answered++;
-    send(res, 200, composeAnswer(name, profile.opinion, question));
+    send(res, 200, composeAnswer(name, profile.opinion, question, context));
   }
 
   async function admin(req: IncomingMessage, res: ServerResponse): Promise<void> {
