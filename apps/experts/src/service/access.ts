@@ -98,11 +98,6 @@ export class AccessControl {
     this.#decisions.inc({ decision: 'limited' }, 0);
   }
 
-  /** Whether `API_KEYS` is configured (then every consultation needs a key). */
-  get keysRequired(): boolean {
-    return this.#keysRequired;
-  }
-
   /**
    * Checks the request; when it is refused, sends the refusal (401 or 429) and returns
    * `false`. A request without a valid key is refused before any quota is consulted.
