@@ -313,7 +313,8 @@ describe('circuit breakers and metrics', () => {
     );
     const down = servers[1]!;
     for (let i = 0; i < BREAKER_OPTIONS.minimumCalls; i += 1) {
-      const { json } = await consult(url, { question: 'q' });
+      // Distinct questions: each one asks the experts (an identical one would be cached).
+      const { json } = await consult(url, { question: `q${i}` });
       expect(json.outcomes.map((o) => o.status)).toEqual(['ok', 'error']);
     }
     expect(down.stats().requests).toBe(BREAKER_OPTIONS.minimumCalls);
@@ -321,7 +322,7 @@ describe('circuit breakers and metrics', () => {
     expect(metrics).toContain('experts_breaker_state{expert="down",state="open"} 1');
     expect(metrics).toContain('experts_breaker_state{expert="up",state="closed"} 1');
 
-    const { response, json } = await consult(url, { question: 'q' });
+    const { response, json } = await consult(url, { question: 'q-open' });
     expect(response.status).toBe(200);
     expect(json.outcomes[1]).toMatchObject({
       expert: 'down',
@@ -341,7 +342,7 @@ describe('circuit breakers and metrics', () => {
     // After the open duration one probe goes through; the expert is back, so the breaker closes.
     down.setProfile({ outage: false });
     now += BREAKER_OPTIONS.openDurationMs;
-    const probe = await consult(url, { question: 'q' });
+    const probe = await consult(url, { question: 'q-probe' });
     expect(probe.json.outcomes[1]!.status).toBe('ok');
     expect(down.stats().requests).toBe(BREAKER_OPTIONS.minimumCalls + 1);
     metrics = (await scrape(url)).text;

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Registry } from '@breakwater/metrics';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import { AccessControl } from './access.js';
+import { AccessControl, registerAdminRoutes } from './access.js';
 import { AnswerCache } from './answer-cache.js';
 import type { ServiceConfig } from './config.js';
 import { ConsensusAnalyzer } from './consensus-analyzer.js';
@@ -27,6 +27,10 @@ export interface BuildAppOptions {
   breakerClock?: { now(): number } | undefined;
   /** Where consultation records go. @default a DuckDB store at `config.recordsDb` */
   records?: RecordSink | undefined;
+  /** Clock of the client quotas, in milliseconds. @default performance.now */
+  accessClock?: { now(): number } | undefined;
+  /** Clock of the answer cache's TTLs, in milliseconds. @default performance.now */
+  cacheClock?: { now(): number } | undefined;
 }
 
 /** The key of a consultation in the cache and the coalescer: its normalised request. */
@@ -54,7 +58,9 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
   if (config.experts.length === 0) {
     throw new RangeError('Expected at least one expert in the configuration (`EXPERTS`)');
   }
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger =
+    options.logger ??
+    createLogger(config.logLevel, undefined, { logQuestions: config.logQuestions });
   const app = Fastify({
     ...(logger === false ? { logger: false } : { loggerInstance: logger }),
     bodyLimit: config.bodyLimitBytes,
@@ -63,10 +69,10 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
 
-  const client = new ExpertClient(config, { breakerClock: options.breakerClock });
-  const access = new AccessControl();
-  const answers = new AnswerCache();
   const registry = new Registry();
+  const client = new ExpertClient(config, { breakerClock: options.breakerClock });
+  const access = new AccessControl(config, registry, { clock: options.accessClock });
+  const answers = new AnswerCache(config, registry, { clock: options.cacheClock });
   const records: RecordSink = options.records ?? new DuckDbRecordSink(config, registry, app.log);
   const analyzer = new ConsensusAnalyzer({
     workerChars: config.consensusWorkerChars,
@@ -191,10 +197,13 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
     return { status: 'ready' };
   });
 
+  registerAdminRoutes(app, access, answers);
+
   app.post('/v1/consult', async (request, reply) => {
     const started = performance.now();
     if (!(await access.admit(request, reply))) return reply;
     const consult = parseConsult(request.body, config);
+    request.log.debug({ question: consult.question, deadlineMs: consult.deadlineMs }, 'consult');
     const signal = AbortSignal.timeout(consult.deadlineMs);
     // Streamed: the 200 starts now, each outcome is a line as it comes, errors an error line.
     const stream = wantsNdjson(request.headers.accept) ? new OutcomeStream(reply) : undefined;
@@ -243,6 +252,7 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
       return reply;
     }
     reply.header('x-exec-time', String(totalMs));
+    reply.header('x-cache', source);
     return body satisfies ConsultReply;
   });
 
