@@ -262,15 +262,13 @@ describe('AnswerCache', () => {
     consensus: { reached: boolean; share: number },
     answerChars = 10,
   ): ConsultReply {
-    const outcomes = statuses.map(
-      (status, i): ExpertOutcome & { wave: number } => ({
-        expert: `e${i}`,
-        status,
-        wave: 0,
-        latencyMs: 1,
-        ...(status === 'ok' ? { answer: 'x'.repeat(answerChars), confidence: 0.9 } : {}),
-      }),
-    );
+    const outcomes = statuses.map((status, i): ExpertOutcome & { wave: number } => ({
+      expert: `e${i}`,
+      status,
+      wave: 0,
+      latencyMs: 1,
+      ...(status === 'ok' ? { answer: 'x'.repeat(answerChars), confidence: 0.9 } : {}),
+    }));
     return { outcomes, waves: [], consensus: consensus as ConsultReply['consensus'] };
   }
 
