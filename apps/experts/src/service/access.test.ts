@@ -80,6 +80,14 @@ describe('API keys', () => {
       expect(wrong.response.status).toBe(401);
       expect(wrong.json.error).toBeDefined();
     }
+    // Refused before the body is read: not JSON, still a 401.
+    const unread = await fetch(`${url}/v1/consult`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{not json',
+    });
+    expect(unread.status).toBe(401);
+    await unread.arrayBuffer();
     const invalid = await consult(url, 'q', { 'x-api-key': 'nope' });
     expect(invalid.response.headers.get('www-authenticate')).toBe(
       'Bearer realm="experts", error="invalid_token"',
@@ -89,7 +97,7 @@ describe('API keys', () => {
     expect(expert.stats().requests).toBe(0);
     expect(records.records).toEqual([]);
     let text = await metrics(url);
-    expect(text).toContain('experts_requests_total{route="/v1/consult",status="401"} 6');
+    expect(text).toContain('experts_requests_total{route="/v1/consult",status="401"} 7');
     expect(text).toContain('experts_client_decisions_total{decision="allowed"} 0');
     expect(text).toContain('experts_client_decisions_total{decision="limited"} 0');
     expect(text).toContain('experts_cache_requests_total{result="miss"} 0');

@@ -1,6 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Registry } from '@breakwater/metrics';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { AccessControl, registerAdminRoutes } from './access.js';
 import { AnswerCache } from './answer-cache.js';
 import type { ServiceConfig } from './config.js';
@@ -199,9 +205,12 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
 
   registerAdminRoutes(app, access, answers);
 
-  app.post('/v1/consult', async (request, reply) => {
+  // Keys and quotas are checked before the body is even read.
+  const admit = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    await access.admit(request, reply);
+  };
+  app.post('/v1/consult', { onRequest: admit }, async (request, reply) => {
     const started = performance.now();
-    if (!(await access.admit(request, reply))) return reply;
     const consult = parseConsult(request.body, config);
     request.log.debug({ question: consult.question, deadlineMs: consult.deadlineMs }, 'consult');
     const signal = AbortSignal.timeout(consult.deadlineMs);

@@ -117,6 +117,9 @@ export function appFor(
   const config = loadConfig({
     EXPERTS: servers.map((s) => `${s.name}=${s.url}`).join(','),
     PORT: '0',
+    RECORDS_DB: ':memory:',
+    // Tests that count quotas set their own limits.
+    CLIENT_LIMIT_PER_MINUTE: '1000000',
     ...env,
   });
   return { app: buildApp(config, { logger: false, records }), config };
