@@ -6,8 +6,9 @@ import { AnswerCache } from './answer-cache.js';
 import type { ServiceConfig } from './config.js';
 import { type ConsultRequest, parseConsult } from './consult.js';
 import { type ConsultReply, consensusOf, runConsultation } from './consultation.js';
-import { BREAKER_STATES, ExpertClient } from './expert-client.js';
+import { BREAKER_STATES, deadlineSignal, ExpertClient } from './expert-client.js';
 import { createLogger } from './logger.js';
+import { ExpertCallError, NaiveExpertClient } from './naive-client.js';
 import { MemoryRecordSink, type RecordSink } from './records.js';
 
 export type { ConsultReply } from './consultation.js';
@@ -54,7 +55,11 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
 
-  const client = new ExpertClient(config, { breakerClock: options.breakerClock });
+  const registry = new Registry();
+  const client =
+    config.mode === 'naive'
+      ? new NaiveExpertClient(config)
+      : new ExpertClient(config, { breakerClock: options.breakerClock, registry });
   const access = new AccessControl();
   const answers = new AnswerCache();
   const records: RecordSink = options.records ?? new MemoryRecordSink();
@@ -68,7 +73,6 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
 
   const names = config.experts.map((e) => e.name);
   const routes = [...KNOWN_ROUTES, 'other'];
-  const registry = new Registry();
   const requestsTotal = registry.counter({
     name: 'experts_requests_total',
     help: 'HTTP requests answered, by route and status code.',
@@ -166,16 +170,26 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
     const started = performance.now();
     if (!(await access.admit(request, reply))) return reply;
     const consult = parseConsult(request.body, config);
-    const signal = AbortSignal.timeout(consult.deadlineMs);
-    const { reply: body, source } = await answers.get(consultKey(consult), async () => {
-      const outcomes = await runConsultation(consult, client, { signal });
-      for (const o of outcomes) {
-        expertCalls.inc({ expert: o.expert, outcome: o.status });
-        if (o.status !== 'fallback')
-          expertDuration.observe({ expert: o.expert }, o.latencyMs / 1000);
-      }
-      return { outcomes, consensus: await consensusOf(outcomes) };
-    });
+    const signal = deadlineSignal(consult.deadlineMs);
+    const sourced = await answers
+      .get(consultKey(consult), async () => {
+        const outcomes = await runConsultation(consult, client, { signal });
+        for (const o of outcomes) {
+          expertCalls.inc({ expert: o.expert, outcome: o.status });
+          if (o.status !== 'fallback')
+            expertDuration.observe({ expert: o.expert }, o.latencyMs / 1000);
+        }
+        return { outcomes, consensus: await consensusOf(outcomes) };
+      })
+      .catch((error: unknown) => {
+        if (error instanceof ExpertCallError) return error;
+        throw error;
+      });
+    // Naive mode: one failed expert fails the whole consultation.
+    if (sourced instanceof ExpertCallError) {
+      return reply.status(502).send({ error: sourced.message });
+    }
+    const { reply: body, source } = sourced;
     const totalMs = Math.round(performance.now() - started);
     records.add({
       id: randomUUID(),
