@@ -203,6 +203,16 @@ interface Guarded {
   lastFailure: string | undefined;
 }
 
+/** What one call has done so far. */
+interface CallState {
+  /** Requests sent to the expert. */
+  attempts: number;
+  /** Attempts started, refused ones included. */
+  tries: number;
+  /** This call's latest failed attempt. */
+  failure: string | undefined;
+}
+
 interface ClientMetrics {
   readonly retries: Counter<'expert'>;
   readonly fallbacks: Counter<'expert' | 'reason'>;
@@ -311,15 +321,60 @@ export class ResilientExpertClient implements ExpertClient {
     const g = this.#experts.get(expert.name);
     if (g === undefined) throw new Error(`Unknown expert ${expert.name}`);
     const started = performance.now();
-    const latency = (): number => Math.round(performance.now() - started);
+    const call: CallState = { attempts: 0, tries: 0, failure: undefined };
+    try {
+      const { answer, confidence } = await this.#policy(g, call, signal).execute(
+        ({ signal: attemptSignal }) => {
+          this.#takeQuota(g.endpoint.name);
+          call.attempts++;
+          return this.#call(g, question, context, attemptSignal);
+        },
+        { signal },
+      );
+      g.answers.set(question, { answer, confidence });
+      return {
+        expert: g.endpoint.name,
+        status: 'ok',
+        answer,
+        confidence,
+        attempts: call.attempts,
+        latencyMs: Math.round(performance.now() - started),
+      };
+    } catch (error) {
+      return this.#failed(g, question, call, signal, error, started);
+    }
+  }
+
+  /**
+   * The guard of one call: retries within the deadline around the breaker, the bulkhead
+   * and (in the operation) the provider quota.
+   */
+  #policy(g: Guarded, call: CallState, signal: AbortSignal) {
     const deadlineAt = deadlines.get(signal);
     const { expertTimeoutMs, expertRetries } = this.#config;
-    const name = g.endpoint.name;
-    let attempts = 0;
-    let tries = 0;
-    let failure: string | undefined;
-
-    const policy = wrap(
+    const breaker = {
+      // Each attempt gets EXPERT_TIMEOUT_MS when the deadline is further away; otherwise
+      // the deadline itself ends it, as the caller's abort (which the breaker does not count).
+      execute: <T>(fn: Operation<T>, options?: ExecuteOptions): Promise<T> => {
+        call.tries++;
+        if (call.tries > 1) this.#metrics?.retries.inc({ expert: g.endpoint.name });
+        const left =
+          deadlineAt === undefined ? Number.POSITIVE_INFINITY : deadlineAt - performance.now();
+        return g.breaker
+          .execute(fn, {
+            signal: options?.signal,
+            timeoutMs: expertTimeoutMs < left ? expertTimeoutMs : undefined,
+          })
+          .catch((error: unknown) => {
+            if (isAttemptFailure(error) && !signal.aborted) {
+              call.failure = describeFailure(error);
+              g.lastFailure = call.failure;
+            }
+            throw error;
+          });
+      },
+    };
+    return wrap(
       retry({
         maxAttempts: expertRetries + 1,
         backoff: RETRY_BACKOFF,
@@ -328,97 +383,56 @@ export class ResilientExpertClient implements ExpertClient {
           (deadlineAt === undefined ||
             deadlineAt - performance.now() >= longestWait(n) + MIN_ATTEMPT_MS),
       }),
-      {
-        // The breaker, with this attempt's timeout: EXPERT_TIMEOUT_MS when the deadline is
-        // further away; otherwise the deadline itself ends the attempt (not counted).
-        execute: <T>(fn: Operation<T>, options?: ExecuteOptions): Promise<T> => {
-          tries++;
-          if (tries > 1) this.#metrics?.retries.inc({ expert: name });
-          const left =
-            deadlineAt === undefined ? Number.POSITIVE_INFINITY : deadlineAt - performance.now();
-          return g.breaker
-            .execute(fn, {
-              signal: options?.signal,
-              timeoutMs: expertTimeoutMs < left ? expertTimeoutMs : undefined,
-            })
-            .catch((error: unknown) => {
-              if (isAttemptFailure(error) && !signal.aborted) {
-                failure = describeFailure(error);
-                g.lastFailure = failure;
-              }
-              throw error;
-            });
-        },
-      },
+      breaker,
       g.bulkhead,
     );
+  }
 
-    try {
-      const { answer, confidence } = await policy.execute(
-        ({ signal: attemptSignal }) => {
-          this.#takeQuota(name);
-          attempts++;
-          return this.#call(g, question, context, attemptSignal);
-        },
-        { signal },
-      );
-      g.answers.set(question, { answer, confidence });
-      return { expert: name, status: 'ok', answer, confidence, attempts, latencyMs: latency() };
-    } catch (error) {
-      const counts = attempts > 0 ? { attempts } : {};
-      if (signal.aborted) {
-        const why =
-          (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError'
-            ? 'deadline exceeded'
-            : 'cancelled';
-        return { expert: name, status: 'timeout', ...counts, latencyMs: latency(), error: why };
-      }
-      if (error instanceof ExpertRefusal) {
-        return {
-          expert: name,
-          status: 'error',
-          ...counts,
-          latencyMs: latency(),
-          error: error.message,
-        };
-      }
-      let reason: FallbackReason;
-      let refusal: string;
-      if (isBreakerOpenError(error)) {
-        reason = 'breaker open';
-        refusal = `breaker ${error.state}`;
-      } else if (isBulkheadRejectedError(error)) {
-        reason = 'bulkhead full';
-        refusal = `${error.running} requests in flight`;
-      } else if (error instanceof ProviderQuotaError) {
-        reason = 'provider quota';
-        refusal = error.message;
-      } else if (isAttemptFailure(error)) {
-        reason = 'retries exhausted';
-        refusal = describeFailure(error);
-      } else {
-        return {
-          expert: name,
-          status: 'error',
-          ...counts,
-          latencyMs: latency(),
-          error: 'client closed',
-        };
-      }
-      this.#metrics?.fallbacks.inc({ expert: name, reason });
-      const last = g.answers.get(question);
-      return {
-        expert: name,
-        status: 'fallback',
-        reason,
-        ...(last === undefined
-          ? {}
-          : { answer: last.answer, confidence: last.confidence, stale: true }),
-        ...counts,
-        latencyMs: latency(),
-        error: failure ?? g.lastFailure ?? refusal,
-      };
+  /** The outcome of a call that ended without an answer. */
+  #failed(
+    g: Guarded,
+    question: string,
+    call: CallState,
+    signal: AbortSignal,
+    error: unknown,
+    started: number,
+  ): ExpertOutcome {
+    const base = {
+      expert: g.endpoint.name,
+      ...(call.attempts > 0 ? { attempts: call.attempts } : {}),
+      latencyMs: Math.round(performance.now() - started),
+    };
+    if (signal.aborted) {
+      const deadline = (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
+      return { ...base, status: 'timeout', error: deadline ? 'deadline exceeded' : 'cancelled' };
     }
+    if (error instanceof ExpertRefusal) return { ...base, status: 'error', error: error.message };
+    let reason: FallbackReason;
+    let refusal: string;
+    if (isBreakerOpenError(error)) {
+      reason = 'breaker open';
+      refusal = `breaker ${error.state}`;
+    } else if (isBulkheadRejectedError(error)) {
+      reason = 'bulkhead full';
+      refusal = `${error.running} requests in flight`;
+    } else if (error instanceof ProviderQuotaError) {
+      reason = 'provider quota';
+      refusal = error.message;
+    } else if (isAttemptFailure(error)) {
+      reason = 'retries exhausted';
+      refusal = describeFailure(error);
+    } else {
+      return { ...base, status: 'error', error: 'client closed' };
+    }
+    this.#metrics?.fallbacks.inc({ expert: g.endpoint.name, reason });
+    const last = g.answers.get(question);
+    return {
+      ...base,
+      status: 'fallback',
+      reason,
+      ...(last === undefined ? {} : { ...last, stale: true }),
+      error: call.failure ?? g.lastFailure ?? refusal,
+    };
   }
 
   #takeQuota(name: string): void {
