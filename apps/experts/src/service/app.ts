@@ -143,6 +143,8 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // Naive mode: one failed expert fails the whole consultation.
+    if (error instanceof ExpertCallError) return reply.status(502).send({ error: error.message });
     const status =
       error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) {
@@ -171,25 +173,15 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
     if (!(await access.admit(request, reply))) return reply;
     const consult = parseConsult(request.body, config);
     const signal = deadlineSignal(consult.deadlineMs);
-    const sourced = await answers
-      .get(consultKey(consult), async () => {
-        const outcomes = await runConsultation(consult, client, { signal });
-        for (const o of outcomes) {
-          expertCalls.inc({ expert: o.expert, outcome: o.status });
-          if (o.status !== 'fallback')
-            expertDuration.observe({ expert: o.expert }, o.latencyMs / 1000);
-        }
-        return { outcomes, consensus: await consensusOf(outcomes) };
-      })
-      .catch((error: unknown) => {
-        if (error instanceof ExpertCallError) return error;
-        throw error;
-      });
-    // Naive mode: one failed expert fails the whole consultation.
-    if (sourced instanceof ExpertCallError) {
-      return reply.status(502).send({ error: sourced.message });
-    }
-    const { reply: body, source } = sourced;
+    const { reply: body, source } = await answers.get(consultKey(consult), async () => {
+      const outcomes = await runConsultation(consult, client, { signal });
+      for (const o of outcomes) {
+        expertCalls.inc({ expert: o.expert, outcome: o.status });
+        if (o.status !== 'fallback')
+          expertDuration.observe({ expert: o.expert }, o.latencyMs / 1000);
+      }
+      return { outcomes, consensus: await consensusOf(outcomes) };
+    });
     const totalMs = Math.round(performance.now() - started);
     records.add({
       id: randomUUID(),
