@@ -115,7 +115,7 @@ describe('answer cache', () => {
 
   it('does not cache an answer where every expert failed', async () => {
     const servers = await startExperts(['a', 'b'], { outage: true });
-    const { url } = await startApp(servers);
+    const { url } = await startApp(servers, { EXPERT_RETRIES: '0' });
     expect((await consult(url, { question: 'q' })).source).toBe('miss');
     expect((await consult(url, { question: 'q' })).source).toBe('miss');
     expect(requests(servers)).toEqual([2, 2]);

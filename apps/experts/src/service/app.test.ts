@@ -113,7 +113,7 @@ describe('POST /v1/consult', () => {
     expect(servers[1]!.stats().requests).toBe(0);
   });
 
-  it('answers 200 with an error outcome for an expert in outage', async () => {
+  it('answers 200 with a fallback outcome for an expert in outage', async () => {
     const servers = await startExperts([
       { name: 'a', opinion: 1 },
       { name: 'b', opinion: 1 },
@@ -122,19 +122,28 @@ describe('POST /v1/consult', () => {
     const { url } = await startApp(servers);
     const { response, json } = await consult(url, { question: 'Retry or not?' });
     expect(response.status).toBe(200);
-    expect(json.outcomes[2]).toMatchObject({ expert: 'down', status: 'error', error: 'HTTP 503' });
+    expect(json.outcomes[2]).toMatchObject({
+      expert: 'down',
+      status: 'fallback',
+      reason: 'retries exhausted',
+      error: 'HTTP 503',
+    });
     expect(json.outcomes[2]!.answer).toBeUndefined();
     expect(json.consensus.n).toBe(2);
     expect(json.consensus.consensus?.ids).toEqual(['a', 'b']);
   });
 
-  it('reports an unreachable expert as an error', async () => {
+  it('reports an unreachable expert as a fallback', async () => {
     const [gone] = await startExperts([{ name: 'gone' }]);
     const { url } = await startApp([gone!]);
     await gone!.close();
     const { response, json } = await consult(url, { question: 'q' });
     expect(response.status).toBe(200);
-    expect(json.outcomes[0]).toMatchObject({ status: 'error', error: 'unreachable' });
+    expect(json.outcomes[0]).toMatchObject({
+      status: 'fallback',
+      reason: 'retries exhausted',
+      error: 'unreachable',
+    });
     expect(json.consensus.consensus).toBeNull();
   });
 
@@ -306,16 +315,18 @@ describe('circuit breakers and metrics', () => {
   it('opens the breaker of an expert in outage, then falls back without asking it', async () => {
     const servers = await startExperts([{ name: 'up' }, { name: 'down', outage: true }]);
     let now = 0;
+    // Without retries, each consultation is one attempt at `down`.
     const { url } = await startApp(
       servers,
-      {},
+      { EXPERT_RETRIES: '0' },
       { logger: false, breakerClock: { now: () => now } },
     );
     const down = servers[1]!;
     for (let i = 0; i < BREAKER_OPTIONS.minimumCalls; i += 1) {
       // Distinct questions: each one asks the experts (an identical one would be cached).
       const { json } = await consult(url, { question: `q${i}` });
-      expect(json.outcomes.map((o) => o.status)).toEqual(['ok', 'error']);
+      expect(json.outcomes.map((o) => o.status)).toEqual(['ok', 'fallback']);
+      expect(json.outcomes[1]).toMatchObject({ reason: 'retries exhausted', error: 'HTTP 503' });
     }
     expect(down.stats().requests).toBe(BREAKER_OPTIONS.minimumCalls);
     let metrics = (await scrape(url)).text;
@@ -333,11 +344,10 @@ describe('circuit breakers and metrics', () => {
     expect(down.stats().requests).toBe(BREAKER_OPTIONS.minimumCalls);
 
     metrics = (await scrape(url)).text;
-    expect(metrics).toContain('experts_expert_calls_total{expert="down",outcome="error"} 5');
-    expect(metrics).toContain('experts_expert_calls_total{expert="down",outcome="fallback"} 1');
+    expect(metrics).toContain('experts_expert_calls_total{expert="down",outcome="fallback"} 6');
     expect(metrics).toContain('experts_expert_calls_total{expert="up",outcome="ok"} 6');
     expect(metrics).toContain('experts_requests_total{route="/v1/consult",status="200"} 6');
-    expect(metrics).toContain('experts_expert_call_duration_seconds_count{expert="down"} 5');
+    expect(metrics).toContain('experts_expert_call_duration_seconds_count{expert="up"} 6');
 
     // After the open duration one probe goes through; the expert is back, so the breaker closes.
     down.setProfile({ outage: false });

@@ -14,8 +14,9 @@ import { ConsensusAnalyzer } from './consensus-analyzer.js';
 import { type ConsultRequest, parseConsult } from './consult.js';
 import { type ConsultReply, consensusOf, runConsultation, wavesOf } from './consultation.js';
 import { DuckDbRecordSink } from './duckdb-records.js';
-import { BREAKER_STATES, ExpertClient } from './expert-client.js';
+import { BREAKER_STATES, deadlineSignal, ExpertClient } from './expert-client.js';
 import { createLogger } from './logger.js';
+import { ExpertCallError, NaiveExpertClient } from './naive-client.js';
 import { OutcomeStream, wantsNdjson } from './ndjson.js';
 import type { RecordSink } from './records.js';
 import { registerStatsRoute } from './stats-route.js';
@@ -76,7 +77,10 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
   }) as unknown as FastifyInstance;
 
   const registry = new Registry();
-  const client = new ExpertClient(config, { breakerClock: options.breakerClock });
+  const client =
+    config.mode === 'naive'
+      ? new NaiveExpertClient(config)
+      : new ExpertClient(config, { breakerClock: options.breakerClock, registry });
   const access = new AccessControl(config, registry, { clock: options.accessClock });
   const answers = new AnswerCache(config, registry, { clock: options.cacheClock });
   const records: RecordSink = options.records ?? new DuckDbRecordSink(config, registry, app.log);
@@ -178,6 +182,8 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // Naive mode: one failed expert fails the whole consultation.
+    if (error instanceof ExpertCallError) return reply.status(502).send({ error: error.message });
     const status =
       error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) {
@@ -213,7 +219,7 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
     const started = performance.now();
     const consult = parseConsult(request.body, config);
     request.log.debug({ question: consult.question, deadlineMs: consult.deadlineMs }, 'consult');
-    const signal = AbortSignal.timeout(consult.deadlineMs);
+    const signal = deadlineSignal(consult.deadlineMs);
     // Streamed: the 200 starts now, each outcome is a line as it comes, errors an error line.
     const stream = wantsNdjson(request.headers.accept) ? new OutcomeStream(reply) : undefined;
     let answered: Awaited<ReturnType<AnswerCache['get']>>;
@@ -226,7 +232,7 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
         });
         for (const o of outcomes) {
           expertCalls.inc({ expert: o.expert, outcome: o.status });
-          if (o.status !== 'fallback')
+          if (o.attempts !== undefined)
             expertDuration.observe({ expert: o.expert }, o.latencyMs / 1000);
         }
         return {
@@ -237,6 +243,10 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
       });
     } catch (error) {
       if (stream === undefined) throw error;
+      if (error instanceof ExpertCallError) {
+        stream.fail(error.message);
+        return reply;
+      }
       request.log.error({ err: error }, 'consultation failed');
       stream.fail('Internal server error');
       return reply;

@@ -98,7 +98,7 @@ describe('a consultation with a plan', () => {
       },
     });
     expect(json.outcomes.map((o) => [o.expert, o.status])).toEqual([
-      ['down', 'error'],
+      ['down', 'fallback'],
       ['b', 'ok'],
       ['rev', 'ok'],
       ['late', 'ok'],

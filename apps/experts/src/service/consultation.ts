@@ -6,6 +6,7 @@ import {
 import type { ConsensusAnalyzer } from './consensus-analyzer.js';
 import type { ConsultRequest } from './consult.js';
 import type { ExpertClient, ExpertContext, ExpertOutcome } from './expert-client.js';
+import { ExpertCallError } from './naive-client.js';
 import type { PlanStep } from './plan.js';
 
 /** An expert's outcome and the wave it ran in. */
@@ -88,13 +89,17 @@ export function runConsultation(
     }
     try {
       return await client.ask(step.expert, consult.question, options.signal, context);
-    } catch {
+    } catch (error) {
+      // A client that fails the whole request (the naive mode's) has its error go through.
+      if (error instanceof ExpertCallError) throw error;
       return { expert: step.expert.name, status: 'error', latencyMs: 0, error: 'internal error' };
     }
   };
 
-  return new Promise((resolve) => {
+  let failed = false;
+  return new Promise((resolve, reject) => {
     const pump = (): void => {
+      if (failed) return;
       if (done === steps.length) {
         resolve(outcomes as ConsultOutcome[]);
         return;
@@ -104,19 +109,25 @@ export function runConsultation(
         const i = ready.shift()!;
         const step = steps[i]!;
         running++;
-        void ask(step).then((outcome) => {
-          const result: ConsultOutcome = { ...outcome, wave: step.wave };
-          outcomes[i] = result;
-          running--;
-          done++;
-          for (const d of dependents[i]!) if (--waiting[d]! === 0) ready.push(d);
-          try {
-            options.onOutcome?.(result);
-          } catch {
-            // A failing listener (a closed stream) does not stop the consultation.
-          }
-          pump();
-        });
+        void ask(step).then(
+          (outcome) => {
+            const result: ConsultOutcome = { ...outcome, wave: step.wave };
+            outcomes[i] = result;
+            running--;
+            done++;
+            for (const d of dependents[i]!) if (--waiting[d]! === 0) ready.push(d);
+            try {
+              options.onOutcome?.(result);
+            } catch {
+              // A failing listener (a closed stream) does not stop the consultation.
+            }
+            pump();
+          },
+          (error: unknown) => {
+            failed = true;
+            reject(error);
+          },
+        );
       }
     };
     pump();
