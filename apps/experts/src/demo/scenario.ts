@@ -34,7 +34,7 @@ const EXPERTS = [
 /** The expert taken down in the outage phase, and the one slowed down. */
 const DOWN = 'delta';
 const SLOW = 'boreal';
-const SLOWDOWN = 10;
+const SLOWDOWN = 40;
 
 /** Questions most clients ask (the cache and the coalescer get work from these). */
 const HOT_QUESTIONS = [
@@ -54,8 +54,8 @@ const HOT_SHARE = 0.6;
  * Main load: requests per second offered over this many connections, spread over tenants
  * (half of it in the quick run, which tests run beside other work).
  */
-const OFFERED_RATE = 100;
-const CONNECTIONS = 32;
+const OFFERED_RATE = 60;
+const CONNECTIONS = 16;
 const TENANTS = 64;
 /** The per-client quota: far above a tenant's share of the load, far below the greedy client's. */
 const CLIENT_LIMIT_PER_MINUTE = 150;
@@ -74,9 +74,9 @@ function serviceEnv(mode: 'resilient' | 'naive', port: number, experts: string, 
     RECORDS_DB: ':memory:',
     API_KEYS: keys.join(','),
     CLIENT_LIMIT_PER_MINUTE: String(CLIENT_LIMIT_PER_MINUTE),
-    EXPERT_TIMEOUT_MS: '300',
+    EXPERT_TIMEOUT_MS: '1000',
     EXPERT_RETRIES: '1',
-    DEFAULT_DEADLINE_MS: '1500',
+    DEFAULT_DEADLINE_MS: '2500',
     CACHE_TTL_MS: '2000',
     SHUTDOWN_TIMEOUT_MS: '3000',
   };
@@ -397,7 +397,7 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     for (const service of services) {
       await load(
         service.url,
-        { rate: offeredRate / 2, connections: CONNECTIONS, seconds: warmSeconds, key: nextTenant },
+        { rate: offeredRate / 3, connections: CONNECTIONS, seconds: warmSeconds, key: nextTenant },
         question,
         signal,
       );
