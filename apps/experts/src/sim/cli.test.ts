@@ -12,8 +12,11 @@ afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
-function run(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function run(args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const child = spawn(process.execPath, [entry, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   return child;
 }
@@ -79,5 +82,26 @@ describe('cli', () => {
       expect(code).toBe(2);
       expect(stderr).toMatch(message);
     }
+  });
+
+  it.each([
+    ['--admin-key', (key: string) => [['--admin-key', key], process.env] as const],
+    ['SIM_ADMIN_KEY', (key: string) => [[], { ...process.env, SIM_ADMIN_KEY: key }] as const],
+  ])('guards the admin endpoint with the key given by %s', async (_how, given) => {
+    const key = 'demo-admin-key-0123456789';
+    const [args, env] = given(key);
+    const child = run(['--name', 'guarded', ...args], env);
+    const { url } = JSON.parse(await firstLine(child)) as { url: string };
+    const put = (headers: Record<string, string>) =>
+      fetch(`${url}/admin/profile`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ outage: true }),
+      });
+    expect((await put({})).status).toBe(403);
+    expect((await put({ 'x-admin-key': 'wrong-key-0123456789abc' })).status).toBe(403);
+    const accepted = await put({ 'x-admin-key': key });
+    expect(accepted.status).toBe(200);
+    expect(((await accepted.json()) as { outage: boolean }).outage).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { startExpertServer } from './expert-server.js';
 
 const usage =
-  'Usage: cli.js --name <name> [--host 127.0.0.1] [--port 0] [--opinion 0] [--median-ms 0] [--p99-ms <median>] [--error-rate 0] [--seed 1]';
+  'Usage: cli.js --name <name> [--host 127.0.0.1] [--port 0] [--opinion 0] [--median-ms 0] [--p99-ms <median>] [--error-rate 0] [--seed 1] [--admin-key <key>] (or env SIM_ADMIN_KEY)';
 
 function numberFlag(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -25,14 +25,18 @@ async function main(): Promise<void> {
       'p99-ms': { type: 'string' },
       'error-rate': { type: 'string' },
       seed: { type: 'string' },
+      'admin-key': { type: 'string' },
     },
     strict: true,
   });
   if (values.name === undefined) throw new TypeError('--name is required');
   const median = numberFlag('median-ms', values['median-ms']);
   const p99 = numberFlag('p99-ms', values['p99-ms']);
+  // The environment keeps the key out of the process list; the flag wins when both are set.
+  const adminKey = values['admin-key'] ?? (process.env['SIM_ADMIN_KEY'] || undefined);
   const expert = await startExpertServer({
     name: values.name,
+    adminKey,
     host: values.host,
     port: numberFlag('port', values.port),
     profile: {
