@@ -76,6 +76,8 @@ function serviceEnv(mode: 'resilient' | 'naive', port: number, experts: string, 
     CLIENT_LIMIT_PER_MINUTE: String(CLIENT_LIMIT_PER_MINUTE),
     EXPERT_TIMEOUT_MS: '1000',
     EXPERT_RETRIES: '1',
+    // Short enough for the recovery phase to show the breakers closing again.
+    BREAKER_OPEN_MS: '2000',
     DEFAULT_DEADLINE_MS: '2500',
     CACHE_TTL_MS: '2000',
     SHUTDOWN_TIMEOUT_MS: '3000',

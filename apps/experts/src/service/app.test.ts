@@ -351,7 +351,7 @@ describe('circuit breakers and metrics', () => {
 
     // After the open duration one probe goes through; the expert is back, so the breaker closes.
     down.setProfile({ outage: false });
-    now += BREAKER_OPTIONS.openDurationMs;
+    now += 30_000; // BREAKER_OPEN_MS default
     const probe = await consult(url, { question: 'q-probe' });
     expect(probe.json.outcomes[1]!.status).toBe('ok');
     expect(down.stats().requests).toBe(BREAKER_OPTIONS.minimumCalls + 1);

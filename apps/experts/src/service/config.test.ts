@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       expertRetries: 2,
       expertConcurrency: 64,
       expertConnections: 32,
+      breakerOpenMs: 30_000,
       cacheMaxEntries: 10_000,
       cacheTtlMs: 60_000,
       maxParallel: 8,
@@ -103,6 +104,7 @@ describe('loadConfig', () => {
     [{ LOG_QUESTIONS: 'yes' }, RangeError, /`LOG_QUESTIONS`/],
     [{ EXPERT_RETRIES: '6' }, RangeError, /`EXPERT_RETRIES`/],
     [{ MAX_PARALLEL: '0' }, RangeError, /`MAX_PARALLEL`/],
+    [{ BREAKER_OPEN_MS: '99' }, RangeError, /`BREAKER_OPEN_MS`/],
     [{ CACHE_TTL_MS: '10' }, RangeError, /`CACHE_TTL_MS`/],
   ])('refuses %o naming the variable', (env, type, message) => {
     expect(() => loadConfig({ EXPERTS, ...env })).toThrow(type);

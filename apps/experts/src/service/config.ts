@@ -70,6 +70,8 @@ export interface ServiceConfig {
   readonly expertRetries: number;
   /** `EXPERT_CONCURRENCY`: calls in flight per expert (the bulkhead), 1..10000. @default 64 */
   readonly expertConcurrency: number;
+  /** `BREAKER_OPEN_MS`: how long an expert's open breaker stays open before a probe, 100..3600000. @default 30000 */
+  readonly breakerOpenMs: number;
   /** `EXPERT_CONNECTIONS`: keep-alive connections per expert, 1..1024. @default 32 */
   readonly expertConnections: number;
   /** `CACHE_MAX_ENTRIES`: answers kept in the cache, 1..10000000. @default 10000 */
@@ -214,6 +216,7 @@ export const CONFIG_VARIABLES = [
   'EXPERT_RETRIES',
   'EXPERT_CONCURRENCY',
   'EXPERT_CONNECTIONS',
+  'BREAKER_OPEN_MS',
   'CACHE_MAX_ENTRIES',
   'CACHE_TTL_MS',
   'MAX_PARALLEL',
@@ -298,6 +301,7 @@ export function loadConfig(
     expertRetries: integer(e, 'EXPERT_RETRIES', 2, 0, 5),
     expertConcurrency: integer(e, 'EXPERT_CONCURRENCY', 64, 1, 10_000),
     expertConnections: integer(e, 'EXPERT_CONNECTIONS', 32, 1, 1024),
+    breakerOpenMs: integer(e, 'BREAKER_OPEN_MS', 30_000, 100, 3_600_000),
     cacheMaxEntries: integer(e, 'CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
     cacheTtlMs: integer(e, 'CACHE_TTL_MS', 60_000, 1000, 86_400_000),
     maxParallel: integer(e, 'MAX_PARALLEL', 8, 1, 64),

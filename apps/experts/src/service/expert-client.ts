@@ -59,7 +59,6 @@ export const BREAKER_OPTIONS = Object.freeze({
   failureRateThreshold: 0.5,
   minimumCalls: 5,
   windowSize: 10,
-  openDurationMs: 30_000,
   permittedCallsInHalfOpen: 1,
 });
 
@@ -256,7 +255,7 @@ export class ResilientExpertClient implements ExpertClient {
           failureRateThreshold: BREAKER_OPTIONS.failureRateThreshold,
           minimumCalls: BREAKER_OPTIONS.minimumCalls,
           window: { type: 'count', size: BREAKER_OPTIONS.windowSize },
-          openDurationMs: BREAKER_OPTIONS.openDurationMs,
+          openDurationMs: config.breakerOpenMs,
           permittedCallsInHalfOpen: BREAKER_OPTIONS.permittedCallsInHalfOpen,
           isFailure: isAttemptFailure,
           ...(options.breakerClock === undefined ? {} : { clock: options.breakerClock }),

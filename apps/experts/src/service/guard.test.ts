@@ -165,7 +165,7 @@ describe('outage, breaker and recovery', () => {
 
     // After the open duration one probe goes through; the expert is back: closed again.
     down.setProfile({ outage: false });
-    clock.advance(BREAKER_OPTIONS.openDurationMs);
+    clock.advance(30_000); // BREAKER_OPEN_MS default
     const probe = await consult(url, { question: 'recovered?' });
     expect(probe.json.outcomes.map((o) => o.status)).toEqual(['ok', 'ok']);
     text = await metrics(url);
