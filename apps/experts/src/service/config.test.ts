@@ -38,7 +38,42 @@ describe('loadConfig', () => {
       dbConnections: 4,
       consensusWorkerChars: 200_000,
       consensusWorkers: 2,
+      redisUrl: undefined,
+      redisClusterNodes: [],
+      redisPrefix: 'experts:',
+      instanceId: expect.stringMatching(/^[A-Za-z0-9._-]+-\d+$/),
     });
+  });
+
+  it('reads the Redis settings and never echoes a Redis URL', () => {
+    const config = loadConfig({
+      EXPERTS,
+      REDIS_CLUSTER_NODES: '127.0.0.1:7000, [::1]:7001',
+      REDIS_PREFIX: 'bw:',
+      INSTANCE_ID: 'api-1',
+    });
+    expect(config.redisClusterNodes).toEqual([
+      { host: '127.0.0.1', port: 7000 },
+      { host: '::1', port: 7001 },
+    ]);
+    expect(config).toMatchObject({ redisPrefix: 'bw:', instanceId: 'api-1' });
+    expect(loadConfig({ EXPERTS, REDIS_URL: 'redis://127.0.0.1:6380' }).redisUrl).toBe(
+      'redis://127.0.0.1:6380',
+    );
+    expect(() => loadConfig({ EXPERTS, REDIS_URL: 'http://x' })).toThrow(/`REDIS_URL`/);
+    try {
+      loadConfig({ EXPERTS, REDIS_URL: 'redis://:s3cret@' + '[bad' });
+    } catch (error) {
+      expect(String(error)).not.toContain('s3cret');
+    }
+    expect(() =>
+      loadConfig({ EXPERTS, REDIS_URL: 'redis://x:1', REDIS_CLUSTER_NODES: 'x:1' }),
+    ).toThrow(/not both/);
+    expect(() => loadConfig({ EXPERTS, REDIS_CLUSTER_NODES: 'x' })).toThrow(
+      /`REDIS_CLUSTER_NODES`/,
+    );
+    expect(() => loadConfig({ EXPERTS, REDIS_PREFIX: 'a b' })).toThrow(/`REDIS_PREFIX`/);
+    expect(() => loadConfig({ EXPERTS, INSTANCE_ID: '-x' })).toThrow(/`INSTANCE_ID`/);
   });
 
   it('reads flags over variables, in both spellings', () => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { invalidMessage } from '@breakwater/core';
 
 /** One expert backend the service can consult. */
@@ -90,6 +91,20 @@ export interface ServiceConfig {
   readonly dbConnections: number;
   /** `CONSENSUS_WORKER_CHARS`: total answer length from which consensus runs on worker threads, 1..100000000. @default 200000 */
   readonly consensusWorkerChars: number;
+  /**
+   * `REDIS_URL`: a single Redis node (`redis://` or `rediss://`) through which several
+   * instances share quotas, cache, coalescing, breakers and records. @default unset: one process, in memory
+   */
+  readonly redisUrl: string | undefined;
+  /**
+   * `REDIS_CLUSTER_NODES`: seed nodes of a Redis Cluster, `host:port` comma-separated
+   * (instead of `REDIS_URL`). @default unset
+   */
+  readonly redisClusterNodes: readonly { readonly host: string; readonly port: number }[];
+  /** `REDIS_PREFIX`: prefix of every Redis key the service writes, 1..64 of `A-Z a-z 0-9 : _ -`. @default 'experts:' */
+  readonly redisPrefix: string;
+  /** `INSTANCE_ID`: this instance's name in logs, records and the dashboard, as an expert name. @default the host name and process id */
+  readonly instanceId: string;
   /** `CONSENSUS_WORKERS`: worker threads for large consensus analyses, 1..64. @default 2 */
   readonly consensusWorkers: number;
 }
@@ -163,6 +178,41 @@ function parseKeys(env: Env, name: string): string[] {
   return [...hashes];
 }
 
+function parseRedisUrl(raw: string | undefined): string | undefined {
+  const text = (raw ?? '').trim();
+  if (text === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    // May hold a password: never echoed.
+    throw new RangeError('Expected `REDIS_URL` to be a redis:// or rediss:// URL');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new RangeError('Expected `REDIS_URL` to be a redis:// or rediss:// URL');
+  }
+  return text;
+}
+
+function parseClusterNodes(raw: string | undefined): { host: string; port: number }[] {
+  const text = (raw ?? '').trim();
+  if (text === '') return [];
+  const nodes: { host: string; port: number }[] = [];
+  for (const part of text.split(',')) {
+    const entry = part.trim();
+    const colon = entry.lastIndexOf(':');
+    const host = colon < 0 ? '' : entry.slice(0, colon).replace(/^\[|\]$/g, '');
+    const port = colon < 0 ? Number.NaN : Number(entry.slice(colon + 1));
+    if (host === '' || !Number.isInteger(port) || port < 1 || port > 65_535) {
+      throw new RangeError(
+        invalidMessage('REDIS_CLUSTER_NODES', 'a comma-separated list of host:port', entry),
+      );
+    }
+    nodes.push({ host, port });
+  }
+  return nodes;
+}
+
 function parseExperts(raw: string | undefined): ExpertEndpoint[] {
   const what = 'a comma-separated list of name=url pairs (http or https)';
   if (raw === undefined || raw.trim() === '') return [];
@@ -226,6 +276,10 @@ export const CONFIG_VARIABLES = [
   'DB_CONNECTIONS',
   'CONSENSUS_WORKER_CHARS',
   'CONSENSUS_WORKERS',
+  'REDIS_URL',
+  'REDIS_CLUSTER_NODES',
+  'REDIS_PREFIX',
+  'INSTANCE_ID',
 ] as const;
 
 /**
@@ -275,6 +329,29 @@ export function loadConfig(
   const adminKeys = parseKeys(e, 'ADMIN_KEY');
   if (adminKeys.length > 1) throw new RangeError('Expected `ADMIN_KEY` to be one key');
   const clientLimitPerMinute = integer(e, 'CLIENT_LIMIT_PER_MINUTE', 600, 1, 1_000_000);
+  const redisUrl = parseRedisUrl(e['REDIS_URL']);
+  const redisClusterNodes = parseClusterNodes(e['REDIS_CLUSTER_NODES']);
+  if (redisUrl !== undefined && redisClusterNodes.length > 0) {
+    throw new RangeError('Expected either `REDIS_URL` or `REDIS_CLUSTER_NODES`, not both');
+  }
+  const redisPrefix = (e['REDIS_PREFIX'] ?? '').trim() || 'experts:';
+  if (!/^[A-Za-z0-9:_-]{1,64}$/.test(redisPrefix)) {
+    throw new RangeError(
+      invalidMessage('REDIS_PREFIX', '1 to 64 of A-Z a-z 0-9 : _ -', e['REDIS_PREFIX']),
+    );
+  }
+  const instanceId =
+    (e['INSTANCE_ID'] ?? '').trim() ||
+    `${
+      hostname()
+        .replace(/[^A-Za-z0-9._-]/g, '-')
+        .slice(0, 40) || 'host'
+    }-${process.pid}`;
+  if (!NAME.test(instanceId)) {
+    throw new RangeError(
+      invalidMessage('INSTANCE_ID', '1 to 64 of A-Z a-z 0-9 . _ -', e['INSTANCE_ID']),
+    );
+  }
   return Object.freeze({
     port: integer(e, 'PORT', 3000, 0, 65_535),
     host: (e['HOST'] ?? '').trim() || '127.0.0.1',
@@ -311,5 +388,9 @@ export function loadConfig(
     dbConnections: integer(e, 'DB_CONNECTIONS', 4, 1, 64),
     consensusWorkerChars: integer(e, 'CONSENSUS_WORKER_CHARS', 200_000, 1, 100_000_000),
     consensusWorkers: integer(e, 'CONSENSUS_WORKERS', 2, 1, 64),
+    redisUrl,
+    redisClusterNodes: Object.freeze(redisClusterNodes),
+    redisPrefix,
+    instanceId,
   });
 }
