@@ -19,6 +19,7 @@ import { createLogger } from './logger.js';
 import { ExpertCallError, NaiveExpertClient } from './naive-client.js';
 import { OutcomeStream, wantsNdjson } from './ndjson.js';
 import type { RecordSink } from './records.js';
+import { connectRedis, type RedisLink } from './redis-link.js';
 import { registerStatsRoute } from './stats-route.js';
 
 export type { ConsultReply } from './consultation.js';
@@ -34,6 +35,12 @@ export interface BuildAppOptions {
   breakerClock?: { now(): number } | undefined;
   /** Where consultation records go. @default a DuckDB store at `config.recordsDb` */
   records?: RecordSink | undefined;
+  /**
+   * Connections to Redis shared by the primitives when the service runs as several
+   * instances. @default `connectRedis(config)`: a link when `REDIS_URL` or
+   * `REDIS_CLUSTER_NODES` is set, else none
+   */
+  redis?: RedisLink | undefined;
   /** Clock of the client quotas, in milliseconds. @default performance.now */
   accessClock?: { now(): number } | undefined;
   /** Clock of the answer cache's TTLs, in milliseconds. @default performance.now */
@@ -77,6 +84,7 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
   }) as unknown as FastifyInstance;
 
   const registry = new Registry();
+  const redis = options.redis ?? connectRedis(config, app.log);
   const client =
     config.mode === 'naive'
       ? new NaiveExpertClient(config)
@@ -95,6 +103,7 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
     await client.close();
     await records.close();
     await analyzer.close();
+    await redis?.close();
   });
 
   const names = config.experts.map((e) => e.name);
@@ -204,9 +213,18 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
   registerStatsRoute(app, records);
 
   app.get('/ready', async (_request, reply) => {
-    const failed = await client.unhealthy();
-    if (failed.length > 0) return reply.status(503).send({ status: 'unavailable', failed });
-    return { status: 'ready' };
+    const [failed, redisUp] = await Promise.all([
+      client.unhealthy(),
+      redis === undefined ? undefined : redis.ping(config.readyTimeoutMs),
+    ]);
+    // Without Redis every instance keeps serving on its own (each primitive's outage
+    // policy): ready, but it says so.
+    const shared =
+      redis === undefined ? {} : { redis: redisUp === true ? 'connected' : 'unreachable' };
+    if (failed.length > 0) {
+      return reply.status(503).send({ status: 'unavailable', failed, ...shared });
+    }
+    return { status: 'ready', ...shared };
   });
 
   registerAdminRoutes(app, access, answers);
