@@ -75,6 +75,9 @@ export function clientAddress(address: string): string {
  * Who may consult: an API key first (when `API_KEYS` is configured), then per-client quotas
  * per minute and per day (the key's hash is the client, else its address).
  *
+ * With a Redis link the quotas are the fleet's, shared by every instance; while Redis cannot
+ * answer each instance applies the same limits alone (see {@link AccessControl.sharedMode}).
+ *
  * In naive mode the quotas are off; the keys are still required when configured.
  */
 export class AccessControl {

@@ -263,6 +263,10 @@ export interface ExpertClientOptions {
  * deadline around a circuit breaker, a bulkhead, the provider quota and a per-attempt
  * timeout, over a bounded pool of keep-alive connections; every refusal or exhausted
  * retry is a `fallback` outcome, with the expert's last good answer when it has one.
+ *
+ * With a Redis link each expert's breaker is the fleet's ({@link FLEET_BREAKER_OPTIONS}): an
+ * opening on one instance reaches the others within the sync interval; while Redis cannot
+ * answer each instance's breaker goes on alone from the fleet's last known state.
  */
 export class ResilientExpertClient implements ExpertClient {
   readonly #config: ServiceConfig;
