@@ -2,11 +2,14 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Clock } from '@breakwater/core';
 import { RateLimiter, rateLimitHeaders } from '@breakwater/limiter';
+import { RedisRateLimiter } from '@breakwater/limiter/redis';
 import type { Counter, Registry } from '@breakwater/metrics';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isLoopback } from '../sim/expert-server.js';
 import type { AnswerCache } from './answer-cache.js';
 import { hashKey, type ServiceConfig } from './config.js';
+import type { RedisLink, RedisLinkLogger } from './redis-link.js';
+import type { SharedMode } from './shared-state.js';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -17,7 +20,18 @@ const BEARER = /^Bearer +(\S+) *$/i;
 export interface AccessControlOptions {
   /** Clock of the client quotas, in milliseconds (tests inject a manual one). @default performance.now */
   clock?: Clock | undefined;
+  /**
+   * Shares the quotas of every instance through Redis (the clock is then Redis's own);
+   * while Redis cannot answer, each instance decides alone with the same limits.
+   * @default none: quotas in this process
+   */
+  redis?: RedisLink | undefined;
+  /** Where the switches to local quotas and back are logged. @default none */
+  log?: RedisLinkLogger | undefined;
 }
+
+/** Keys of the shared client quotas, after `REDIS_PREFIX`. */
+export const QUOTA_KEY_PREFIX = 'quota:';
 
 /** The 32 bytes of a `sha256:<hex>` digest. */
 function digestBytes(hash: string): Buffer {
@@ -61,6 +75,9 @@ export function clientAddress(address: string): string {
  * Who may consult: an API key first (when `API_KEYS` is configured), then per-client quotas
  * per minute and per day (the key's hash is the client, else its address).
  *
+ * With a Redis link the quotas are the fleet's, shared by every instance; while Redis cannot
+ * answer each instance applies the same limits alone (see {@link AccessControl.sharedMode}).
+ *
  * In naive mode the quotas are off; the keys are still required when configured.
  */
 export class AccessControl {
@@ -68,25 +85,49 @@ export class AccessControl {
   readonly #keys = new Map<string, Buffer>();
   readonly #keysRequired: boolean;
   readonly #adminKey: Buffer | undefined;
-  readonly #limiter: RateLimiter | undefined;
+  readonly #limiter: RateLimiter | RedisRateLimiter | undefined;
+  #stopWatching: (() => void) | undefined;
+  readonly #link: RedisLink | undefined;
   readonly #policy: string;
   readonly #decisions: Counter<'decision'>;
 
   constructor(config: ServiceConfig, registry: Registry, options: AccessControlOptions = {}) {
     for (const hash of config.apiKeyHashes) this.#keys.set(hash, digestBytes(hash));
     this.#keysRequired = config.apiKeyHashes.length > 0;
+    this.#link = options.redis;
     this.#adminKey =
       config.adminKeyHash === undefined ? undefined : digestBytes(config.adminKeyHash);
     this.#policy = `${config.clientLimitPerMinute};w=60, ${config.clientLimitPerDay};w=86400`;
     if (config.mode !== 'naive') {
-      this.#limiter = new RateLimiter({
-        algorithm: 'sliding-window',
-        limits: [
-          { limit: config.clientLimitPerMinute, windowMs: MINUTE_MS },
-          { limit: config.clientLimitPerDay, windowMs: DAY_MS },
-        ],
-        ...(options.clock === undefined ? {} : { clock: options.clock }),
-      });
+      const limits = [
+        { limit: config.clientLimitPerMinute, windowMs: MINUTE_MS },
+        { limit: config.clientLimitPerDay, windowMs: DAY_MS },
+      ];
+      if (options.redis === undefined) {
+        this.#limiter = new RateLimiter({
+          algorithm: 'sliding-window',
+          limits,
+          ...(options.clock === undefined ? {} : { clock: options.clock }),
+        });
+      } else {
+        const limiter = new RedisRateLimiter({
+          redis: options.redis.client,
+          algorithm: 'sliding-window',
+          limits,
+          prefix: `${config.redisPrefix}${QUOTA_KEY_PREFIX}`,
+          // Redis unreachable: each instance keeps the same limits alone (see the README).
+          outage: 'local',
+        });
+        const log = options.log;
+        this.#stopWatching = limiter.onOutage(({ mode, reason }) => {
+          if (mode === 'outage') {
+            log?.warn({ primitive: 'quota', reason }, 'client quotas decided locally');
+          } else {
+            log?.info({ primitive: 'quota', reason }, 'client quotas shared through Redis again');
+          }
+        });
+        this.#limiter = limiter;
+      }
     }
     this.#decisions = registry.counter({
       name: 'experts_client_decisions_total',
@@ -129,7 +170,7 @@ export class AccessControl {
       client = clientAddress(request.ip);
     }
     if (this.#limiter === undefined) return true;
-    const result = this.#limiter.consume(client);
+    const result = await this.#limiter.consume(client);
     reply.headers({ ...rateLimitHeaders(result), 'RateLimit-Policy': this.#policy });
     if (result.allowed) {
       this.#decisions.inc({ decision: 'allowed' });
@@ -180,8 +221,19 @@ export class AccessControl {
     return found ? hash : undefined;
   }
 
-  /** Releases the quotas. */
+  /**
+   * Where the client quotas are decided: `redis` (shared by every instance), `local` (Redis
+   * cannot answer: this instance alone), `undefined` when they are not shared.
+   */
+  sharedMode(): SharedMode | undefined {
+    if (!(this.#limiter instanceof RedisRateLimiter)) return undefined;
+    // Calls are not even sent while the link is down: the next decision is local.
+    return this.#link?.ready === true && this.#limiter.mode === 'redis' ? 'redis' : 'local';
+  }
+
+  /** Releases the quotas (the Redis connection is the link's). */
   async close(): Promise<void> {
+    this.#stopWatching?.();
     await this.#limiter?.close();
   }
 }

@@ -20,6 +20,7 @@ import { ExpertCallError, NaiveExpertClient } from './naive-client.js';
 import { OutcomeStream, wantsNdjson } from './ndjson.js';
 import type { RecordSink } from './records.js';
 import { connectRedis, type RedisLink } from './redis-link.js';
+import { registerRedisFallback, sharedModes } from './shared-state.js';
 import { registerStatsRoute } from './stats-route.js';
 
 export type { ConsultReply } from './consultation.js';
@@ -85,11 +86,26 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
 
   const registry = new Registry();
   const redis = options.redis ?? connectRedis(config, app.log);
-  const client =
+  const client: ExpertClient =
     config.mode === 'naive'
       ? new NaiveExpertClient(config)
-      : new ExpertClient(config, { breakerClock: options.breakerClock, registry });
-  const access = new AccessControl(config, registry, { clock: options.accessClock });
+      : new ExpertClient(config, {
+          breakerClock: options.breakerClock,
+          registry,
+          redis,
+          log: app.log,
+        });
+  const access = new AccessControl(config, registry, {
+    clock: options.accessClock,
+    redis,
+    log: app.log,
+  });
+  // Where each shared primitive decides now (Redis, or locally during an outage).
+  const shared = {
+    quota: () => access.sharedMode(),
+    breakers: () => client.sharedMode?.(),
+  };
+  if (redis !== undefined) registerRedisFallback(registry, shared);
   const answers = new AnswerCache(config, registry, { clock: options.cacheClock });
   const records: RecordSink = options.records ?? new DuckDbRecordSink(config, registry, app.log);
   const analyzer = new ConsensusAnalyzer({
@@ -219,12 +235,17 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
     ]);
     // Without Redis every instance keeps serving on its own (each primitive's outage
     // policy): ready, but it says so.
-    const shared =
-      redis === undefined ? {} : { redis: redisUp === true ? 'connected' : 'unreachable' };
+    const link =
+      redis === undefined
+        ? {}
+        : {
+            redis: redisUp === true ? 'connected' : 'unreachable',
+            shared: sharedModes(shared),
+          };
     if (failed.length > 0) {
-      return reply.status(503).send({ status: 'unavailable', failed, ...shared });
+      return reply.status(503).send({ status: 'unavailable', failed, ...link });
     }
-    return { status: 'ready', ...shared };
+    return { status: 'ready', ...link };
   });
 
   registerAdminRoutes(app, access, answers);

@@ -12,11 +12,14 @@ import {
   retry,
   wrap,
 } from '@breakwater/breaker';
+import { FleetCircuitBreaker, isFleetBreakerClosedError } from '@breakwater/breaker/redis';
 import { Cache } from '@breakwater/cache';
 import { isRateLimiterClosedError, RateLimiter } from '@breakwater/limiter';
 import type { Counter, Registry } from '@breakwater/metrics';
 import { Agent, request } from 'undici';
 import type { ExpertEndpoint, ServiceConfig } from './config.js';
+import type { RedisLink, RedisLinkLogger } from './redis-link.js';
+import type { SharedMode } from './shared-state.js';
 
 /** Why an expert gave a `fallback` outcome. */
 export type FallbackReason =
@@ -62,6 +65,23 @@ export const BREAKER_OPTIONS = Object.freeze({
   permittedCallsInHalfOpen: 1,
 });
 
+/**
+ * Options of every expert's breaker shared through Redis: the same threshold over a time
+ * window of the fleet's calls (a fleet breaker counts in time buckets, not per call).
+ */
+export const FLEET_BREAKER_OPTIONS = Object.freeze({
+  failureRateThreshold: BREAKER_OPTIONS.failureRateThreshold,
+  minimumCalls: BREAKER_OPTIONS.minimumCalls,
+  windowMs: 10_000,
+  buckets: 10,
+  permittedCallsInHalfOpen: BREAKER_OPTIONS.permittedCallsInHalfOpen,
+  /** How often each instance pushes its outcomes and reads the fleet's state, in ms. */
+  syncIntervalMs: 200,
+});
+
+/** Keys of the shared breakers, after `REDIS_PREFIX` (then `{<expert>}:…`). */
+export const BREAKER_KEY_PREFIX = 'breaker:';
+
 /** Wait before retry n: 50 ms × 2^(n−1), at most 1 s, up to half of it taken off at random. */
 export const RETRY_BACKOFF = Object.freeze({
   type: 'exponential',
@@ -97,6 +117,8 @@ export interface ExpertClient {
   ): Promise<ExpertOutcome>;
   /** Current breaker state of every expert (empty without breakers). */
   breakerStates(): Map<string, BreakerState>;
+  /** Where the breakers decide when they are shared through Redis (see the resilient client). */
+  sharedMode?(): SharedMode | undefined;
   /** Names of the experts that do not answer their `/health`. */
   unhealthy(): Promise<string[]>;
   /** Releases what the client holds. */
@@ -167,6 +189,7 @@ function isAttemptFailure(error: unknown): boolean {
     isBreakerOpenError(error) ||
     isBulkheadRejectedError(error) ||
     isBulkheadClosedError(error) ||
+    isFleetBreakerClosedError(error) ||
     isRateLimiterClosedError(error)
   ) {
     return false;
@@ -194,7 +217,7 @@ function longestWait(n: number): number {
 
 interface Guarded {
   readonly endpoint: ExpertEndpoint;
-  readonly breaker: CircuitBreaker;
+  readonly breaker: CircuitBreaker | FleetCircuitBreaker;
   readonly bulkhead: BulkheadPolicy;
   readonly agent: Agent;
   readonly answers: Cache<string, { answer: string; confidence: number }>;
@@ -226,6 +249,13 @@ export interface ExpertClientOptions {
   quotaClock?: { now(): number } | undefined;
   /** Where the client's metrics go. @default none */
   registry?: Registry | undefined;
+  /**
+   * Shares each expert's breaker with every instance through Redis; while Redis cannot
+   * answer, each instance's breaker decides alone. @default none: breakers in this process
+   */
+  redis?: RedisLink | undefined;
+  /** Where the switches to local breakers and back are logged. @default none */
+  log?: RedisLinkLogger | undefined;
 }
 
 /**
@@ -233,12 +263,17 @@ export interface ExpertClientOptions {
  * deadline around a circuit breaker, a bulkhead, the provider quota and a per-attempt
  * timeout, over a bounded pool of keep-alive connections; every refusal or exhausted
  * retry is a `fallback` outcome, with the expert's last good answer when it has one.
+ *
+ * With a Redis link each expert's breaker is the fleet's ({@link FLEET_BREAKER_OPTIONS}): an
+ * opening on one instance reaches the others within the sync interval; while Redis cannot
+ * answer each instance's breaker goes on alone from the fleet's last known state.
  */
 export class ResilientExpertClient implements ExpertClient {
   readonly #config: ServiceConfig;
   readonly #experts = new Map<string, Guarded>();
   readonly #quota: RateLimiter;
   readonly #metrics: ClientMetrics | undefined;
+  readonly #unsubscribe: (() => void)[] = [];
 
   constructor(config: ServiceConfig, options: ExpertClientOptions = {}) {
     this.#config = config;
@@ -250,16 +285,19 @@ export class ResilientExpertClient implements ExpertClient {
     for (const e of config.experts) {
       this.#experts.set(e.name, {
         endpoint: e,
-        breaker: new CircuitBreaker({
-          name: e.name,
-          failureRateThreshold: BREAKER_OPTIONS.failureRateThreshold,
-          minimumCalls: BREAKER_OPTIONS.minimumCalls,
-          window: { type: 'count', size: BREAKER_OPTIONS.windowSize },
-          openDurationMs: config.breakerOpenMs,
-          permittedCallsInHalfOpen: BREAKER_OPTIONS.permittedCallsInHalfOpen,
-          isFailure: isAttemptFailure,
-          ...(options.breakerClock === undefined ? {} : { clock: options.breakerClock }),
-        }),
+        breaker:
+          options.redis === undefined
+            ? new CircuitBreaker({
+                name: e.name,
+                failureRateThreshold: BREAKER_OPTIONS.failureRateThreshold,
+                minimumCalls: BREAKER_OPTIONS.minimumCalls,
+                window: { type: 'count', size: BREAKER_OPTIONS.windowSize },
+                openDurationMs: config.breakerOpenMs,
+                permittedCallsInHalfOpen: BREAKER_OPTIONS.permittedCallsInHalfOpen,
+                isFailure: isAttemptFailure,
+                ...(options.breakerClock === undefined ? {} : { clock: options.breakerClock }),
+              })
+            : this.#fleetBreaker(e.name, options.redis, options),
         bulkhead: bulkhead({ maxConcurrent: config.expertConcurrency, maxQueue: 0 }),
         agent: new Agent({
           connections: config.expertConnections,
@@ -270,6 +308,41 @@ export class ResilientExpertClient implements ExpertClient {
       });
     }
     this.#metrics = options.registry === undefined ? undefined : this.#register(options.registry);
+  }
+
+  /** The breaker of expert `name` shared by every instance, logging its switches. */
+  #fleetBreaker(name: string, redis: RedisLink, options: ExpertClientOptions): FleetCircuitBreaker {
+    const f = FLEET_BREAKER_OPTIONS;
+    const breaker = new FleetCircuitBreaker({
+      redis: redis.client,
+      name,
+      prefix: `${this.#config.redisPrefix}${BREAKER_KEY_PREFIX}`,
+      failureRateThreshold: f.failureRateThreshold,
+      minimumCalls: f.minimumCalls,
+      window: { type: 'time', durationMs: f.windowMs, buckets: f.buckets },
+      openDurationMs: this.#config.breakerOpenMs,
+      permittedCallsInHalfOpen: f.permittedCallsInHalfOpen,
+      syncIntervalMs: f.syncIntervalMs,
+      isFailure: isAttemptFailure,
+      ...(options.breakerClock === undefined ? {} : { clock: options.breakerClock }),
+    });
+    const log = options.log;
+    this.#unsubscribe.push(
+      breaker.onModeChange((event) => {
+        if (event.mode === 'local') {
+          log?.warn(
+            { primitive: 'breaker', expert: name, reason: event.reason, state: breaker.state },
+            'breaker decided locally',
+          );
+        } else {
+          log?.info(
+            { primitive: 'breaker', expert: name, reason: event.reason, state: breaker.state },
+            'breaker shared through Redis again',
+          );
+        }
+      }),
+    );
+    return breaker;
   }
 
   #register(registry: Registry): ClientMetrics {
@@ -466,6 +539,20 @@ export class ResilientExpertClient implements ExpertClient {
     return states;
   }
 
+  /**
+   * Where the breakers decide: `redis` (shared by every instance), `local` when any of them
+   * decides alone (Redis cannot answer), `undefined` when they are not shared.
+   */
+  sharedMode(): SharedMode | undefined {
+    let mode: SharedMode | undefined;
+    for (const g of this.#experts.values()) {
+      if (!(g.breaker instanceof FleetCircuitBreaker)) return undefined;
+      if (g.breaker.mode === 'local') return 'local';
+      mode = 'redis';
+    }
+    return mode;
+  }
+
   /** Names of the experts that do not answer their `/health` within `READY_TIMEOUT_MS`. */
   async unhealthy(): Promise<string[]> {
     const experts = [...this.#experts.values()];
@@ -491,6 +578,13 @@ export class ResilientExpertClient implements ExpertClient {
   async close(): Promise<void> {
     const experts = [...this.#experts.values()];
     await Promise.all(experts.map((g) => g.bulkhead.close()));
+    // Fleet breakers push their last outcomes, then stop syncing.
+    for (const off of this.#unsubscribe.splice(0)) off();
+    await Promise.all(
+      experts.map((g) =>
+        g.breaker instanceof FleetCircuitBreaker ? g.breaker.close() : undefined,
+      ),
+    );
     await this.#quota.close();
     await Promise.all(experts.map((g) => g.agent.close()));
     for (const g of experts) g.answers.clear();
