@@ -40,15 +40,18 @@ export interface BuildAppOptions {
   cacheClock?: { now(): number } | undefined;
 }
 
-/** The key of a consultation in the cache and the coalescer: its normalised request. */
+/** The key of a consultation in the cache and the coalescer: its normalised request, deadline included. */
 export function consultKey(consult: ConsultRequest): string {
   const question = consult.question.normalize('NFKC').trim().replace(/\s+/g, ' ');
   const e = consult.experts.map((x) => x.name).sort();
+  // The deadline bounds what the answer holds (a short one times experts out), and a request
+  // must not wait past its own: only consultations with the same deadline share an answer.
+  const d = consult.deadlineMs;
   // Dependencies change the answers (a reviewer reads the others'): they are part of the key.
   const steps = consult.plan?.steps ?? [];
-  if (!steps.some((s) => s.after.length > 0)) return JSON.stringify({ q: question, e });
+  if (!steps.some((s) => s.after.length > 0)) return JSON.stringify({ q: question, e, d });
   const p = steps.map((s) => [s.expert.name, [...s.after].sort()]).sort();
-  return JSON.stringify({ q: question, e, p });
+  return JSON.stringify({ q: question, e, d, p });
 }
 
 function hashQuestion(question: string): string {
