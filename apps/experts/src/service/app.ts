@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { Registry } from '@breakwater/metrics';
 import Fastify, {
   type FastifyBaseLogger,
@@ -172,8 +173,25 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
 
   // While closing, answers end their connection, so that close() need not wait for keep-alive.
   let closing = false;
+  // Responses to requests that reached their handler: close() waits for these, and once they
+  // are done ends every other connection (a client that never finishes sending its request
+  // would otherwise hold the shutdown).
+  const answering = new Set<ServerResponse>();
+  const endStragglers = (): void => {
+    if (closing && answering.size === 0) app.server.closeAllConnections();
+  };
+  app.addHook('preHandler', async (_request, reply) => {
+    const response = reply.raw;
+    answering.add(response);
+    response.once('close', () => {
+      answering.delete(response);
+      endStragglers();
+    });
+  });
   app.addHook('preClose', async () => {
     closing = true;
+    // After the server stops listening (close() calls it once the preClose hooks are done).
+    setImmediate(endStragglers);
   });
 
   app.addHook('onSend', async (_request, reply, payload) => {
