@@ -92,6 +92,10 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
     workerChars: config.consensusWorkerChars,
     workers: config.consensusWorkers,
   });
+  // No answer without its record: a store that cannot be opened stops the start.
+  app.addHook('onReady', async () => {
+    await records.open?.();
+  });
   // Closed in this order once in-flight requests have finished: nothing new is queued.
   app.addHook('onClose', async () => {
     await answers.close();
