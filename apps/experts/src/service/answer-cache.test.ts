@@ -180,6 +180,27 @@ describe('answer cache', () => {
     expect((await consult(url, { question: 'same' })).source).toBe('hit');
   });
 
+  it('does not make a question share the fan-out or answer of one with another deadline', async () => {
+    const wait = gate();
+    const servers = await startExperts(['a'], { sleep: wait.sleep });
+    const { url } = await startApp(servers);
+    const patient = consult(url, { question: 'same', deadlineMs: 60_000 });
+    await vi.waitFor(() => expect(requests(servers)).toEqual([1]));
+    // Its own deadline ends it while the patient one still waits: not coalesced into that.
+    const hasty = await consult(url, { question: 'same', deadlineMs: 100 });
+    expect(hasty.source).toBe('miss');
+    expect((hasty.json as ConsultReply).outcomes[0]!.status).toBe('timeout');
+    expect(requests(servers)).toEqual([2]);
+    wait.open();
+    const first = await patient;
+    expect(first.source).toBe('miss');
+    expect((first.json as ConsultReply).outcomes[0]!.status).toBe('ok');
+    // The hasty answer (a timeout) is not what a patient client gets next.
+    const again = await consult(url, { question: 'same', deadlineMs: 60_000 });
+    expect(again.source).toBe('hit');
+    expect((again.json as ConsultReply).outcomes[0]!.status).toBe('ok');
+  });
+
   it('does not store an answer computed across a flush', async () => {
     const wait = gate();
     const servers = await startExperts(['a'], { sleep: wait.sleep });

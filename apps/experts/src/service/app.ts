@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { Registry } from '@breakwater/metrics';
 import Fastify, {
   type FastifyBaseLogger,
@@ -48,15 +49,18 @@ export interface BuildAppOptions {
   cacheClock?: { now(): number } | undefined;
 }
 
-/** The key of a consultation in the cache and the coalescer: its normalised request. */
+/** The key of a consultation in the cache and the coalescer: its normalised request, deadline included. */
 export function consultKey(consult: ConsultRequest): string {
   const question = consult.question.normalize('NFKC').trim().replace(/\s+/g, ' ');
   const e = consult.experts.map((x) => x.name).sort();
+  // The deadline bounds what the answer holds (a short one times experts out), and a request
+  // must not wait past its own: only consultations with the same deadline share an answer.
+  const d = consult.deadlineMs;
   // Dependencies change the answers (a reviewer reads the others'): they are part of the key.
   const steps = consult.plan?.steps ?? [];
-  if (!steps.some((s) => s.after.length > 0)) return JSON.stringify({ q: question, e });
+  if (!steps.some((s) => s.after.length > 0)) return JSON.stringify({ q: question, e, d });
   const p = steps.map((s) => [s.expert.name, [...s.after].sort()]).sort();
-  return JSON.stringify({ q: question, e, p });
+  return JSON.stringify({ q: question, e, d, p });
 }
 
 function hashQuestion(question: string): string {
@@ -111,6 +115,10 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
   const analyzer = new ConsensusAnalyzer({
     workerChars: config.consensusWorkerChars,
     workers: config.consensusWorkers,
+  });
+  // No answer without its record: a store that cannot be opened stops the start.
+  app.addHook('onReady', async () => {
+    await records.open?.();
   });
   // Closed in this order once in-flight requests have finished: nothing new is queued.
   app.addHook('onClose', async () => {
@@ -194,8 +202,25 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
 
   // While closing, answers end their connection, so that close() need not wait for keep-alive.
   let closing = false;
+  // Responses to requests that reached their handler: close() waits for these, and once they
+  // are done ends every other connection (a client that never finishes sending its request
+  // would otherwise hold the shutdown).
+  const answering = new Set<ServerResponse>();
+  const endStragglers = (): void => {
+    if (closing && answering.size === 0) app.server.closeAllConnections();
+  };
+  app.addHook('preHandler', async (_request, reply) => {
+    const response = reply.raw;
+    answering.add(response);
+    response.once('close', () => {
+      answering.delete(response);
+      endStragglers();
+    });
+  });
   app.addHook('preClose', async () => {
     closing = true;
+    // After the server stops listening (close() calls it once the preClose hooks are done).
+    setImmediate(endStragglers);
   });
 
   app.addHook('onSend', async (_request, reply, payload) => {

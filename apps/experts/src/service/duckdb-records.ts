@@ -247,6 +247,11 @@ export class DuckDbRecordSink implements RecordSink {
     });
   }
 
+  /** Opens the database now (once); rejects with the reason when it cannot be opened. */
+  async open(): Promise<void> {
+    await this.#open();
+  }
+
   /** Records accepted by {@link add}. */
   get accepted(): number {
     return this.#accepted;

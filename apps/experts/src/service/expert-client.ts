@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   type BreakerState,
   type BulkheadPolicy,
@@ -143,6 +144,8 @@ const deadlines = new WeakMap<AbortSignal, number>();
  */
 export function deadlineSignal(ms: number): AbortSignal {
   const signal = AbortSignal.timeout(ms);
+  // Every call under the deadline listens to it (up to MAX_PARALLEL experts, their retries).
+  setMaxListeners(0, signal);
   deadlines.set(signal, performance.now() + ms);
   return signal;
 }

@@ -53,6 +53,24 @@ describe('main', () => {
     expect(stderr).toContain('`PORT`');
   });
 
+  it('exits 1 without answering when the records store cannot be opened', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'experts-main-'));
+    dirs.push(dir);
+    const child = run({
+      EXPERTS: 'a=http://127.0.0.1:1',
+      PORT: '0',
+      RECORDS_DB: join(dir, 'missing', 'records.duckdb'),
+    });
+    let stdout = '';
+    child.stdout!.on('data', (chunk) => {
+      stdout += String(chunk);
+    });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(stdout).toContain('cannot start');
+    expect(stdout).not.toContain('listening at');
+  });
+
   it('finishes the request in flight on SIGTERM, then exits 0', async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => {

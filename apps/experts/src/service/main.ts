@@ -26,7 +26,14 @@ if ((process.env['EXPERTS'] ?? '').trim() === '') {
     'EXPERTS is unset: started simulated experts on loopback',
   );
 }
-await app.listen({ port: config.port, host: config.host });
+try {
+  await app.listen({ port: config.port, host: config.host });
+} catch (error) {
+  // A port in use, a records store that cannot be opened: nothing is answered.
+  app.log.fatal({ err: error }, 'cannot start');
+  await closeBuiltin().catch(() => {});
+  process.exit(1);
+}
 
 let stopping = false;
 function shutdown(signal: string): void {

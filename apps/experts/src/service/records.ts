@@ -61,6 +61,8 @@ export interface RecordSink {
   totals(windowMs: number): Promise<StatsTotals>;
   /** Records accepted by {@link add} so far. */
   readonly accepted: number;
+  /** Opens the store; rejects when it cannot be opened (the service then does not start). */
+  open?(): Promise<void>;
   /** Writes what is queued and releases the store. */
   close(): Promise<void>;
 }

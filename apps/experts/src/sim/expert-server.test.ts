@@ -159,6 +159,30 @@ function raw(
   });
 }
 
+describe('load', () => {
+  it('answers many delayed requests at once without a listener-leak warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
+    process.on('warning', onWarning);
+    try {
+      const server = await start({
+        name: 'busy',
+        profile: { latencyMs: { median: 300, p99: 300 } },
+      });
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => ask(server, { question: `q${i}` })),
+      );
+      expect(answers.map((a) => a.status)).toEqual(new Array(20).fill(200));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
+
 describe('bad input', () => {
   it.each([
     ['not JSON', '{"question":', 400, /JSON/],

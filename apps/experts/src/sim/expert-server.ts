@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -227,6 +228,8 @@ export async function startExpertServer(options: ExpertServerOptions): Promise<E
     unavailable: 0,
   };
   const closing = new AbortController();
+  // Every delayed answer listens to it: as many listeners as requests in flight.
+  setMaxListeners(0, closing.signal);
 
   const setProfile = (input: unknown): void => {
     const next = applyProfile(current, input);
