@@ -21,6 +21,7 @@ import { OutcomeStream, wantsNdjson } from './ndjson.js';
 import type { RecordSink } from './records.js';
 import { connectRedis, type RedisLink } from './redis-link.js';
 import { registerStatsRoute } from './stats-route.js';
+import { RecordStream, StreamingRecordSink } from './stream-records.js';
 
 export type { ConsultReply } from './consultation.js';
 
@@ -90,8 +91,16 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
       ? new NaiveExpertClient(config)
       : new ExpertClient(config, { breakerClock: options.breakerClock, registry });
   const access = new AccessControl(config, registry, { clock: options.accessClock });
-  const answers = new AnswerCache(config, registry, { clock: options.cacheClock });
-  const records: RecordSink = options.records ?? new DuckDbRecordSink(config, registry, app.log);
+  const answers = new AnswerCache(config, registry, {
+    clock: options.cacheClock,
+    redis,
+    log: app.log,
+  });
+  const localRecords: RecordSink =
+    options.records ?? new DuckDbRecordSink(config, registry, app.log);
+  // With Redis, every record also goes to the fleet's stream.
+  const stream = redis && new RecordStream(redis, config, registry, app.log);
+  const records = stream ? new StreamingRecordSink(localRecords, stream) : localRecords;
   const analyzer = new ConsensusAnalyzer({
     workerChars: config.consensusWorkerChars,
     workers: config.consensusWorkers,
@@ -220,7 +229,15 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
     // Without Redis every instance keeps serving on its own (each primitive's outage
     // policy): ready, but it says so.
     const shared =
-      redis === undefined ? {} : { redis: redisUp === true ? 'connected' : 'unreachable' };
+      redis === undefined
+        ? {}
+        : {
+            redis: redisUp === true ? 'connected' : 'unreachable',
+            shared: {
+              ...answers.shared(redisUp === true),
+              stream: stream?.state(redisUp === true),
+            },
+          };
     if (failed.length > 0) {
       return reply.status(503).send({ status: 'unavailable', failed, ...shared });
     }

@@ -78,6 +78,10 @@ describe('the Redis link', () => {
       return ready.statusCode === 200 && ready.json().redis === 'unreachable';
     });
     const ready = await app.inject({ method: 'GET', url: '/ready' });
-    expect(ready.json()).toEqual({ status: 'ready', redis: 'unreachable' });
+    expect(ready.json()).toEqual({
+      status: 'ready',
+      redis: 'unreachable',
+      shared: { cache: 'local', coalescing: 'local', stream: 'buffering' },
+    });
   });
 });
