@@ -5,6 +5,7 @@ import {
   type RedisServerHandle,
   startRedis,
 } from '@breakwater/testing';
+import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AnswerCache } from './answer-cache.js';
 import { loadConfig, type ServiceConfig } from './config.js';
@@ -14,8 +15,12 @@ import { connectRedis, type RedisLink } from './redis-link.js';
 import { RecordStream, StreamingRecordSink } from './stream-records.js';
 
 let redis: RedisServerHandle;
+/** The test's own connection, quiet while the server is killed. */
+let admin: Redis;
 beforeAll(async () => {
   redis = await startRedis();
+  admin = redis.client();
+  admin.on('error', () => {});
 });
 afterAll(() => redis.stop());
 
@@ -23,7 +28,7 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
   if (!redis.running) await redis.restart();
-  await redis.client().flushall();
+  await admin.flushall();
 });
 
 interface Logged {
@@ -160,7 +165,7 @@ describe('the records stream', () => {
     expect((await sink.totals(60_000)).consultations).toBe(2);
     expect(await sink.stats(60_000)).toHaveLength(1);
     await stream.flush();
-    const entries = await redis.client().xrange('experts:records', '-', '+');
+    const entries = await admin.xrange('experts:records', '-', '+');
     expect(entries.map(([, f]) => [f[1], JSON.parse(f[3]!).id])).toEqual([
       ['solo', 'r1'],
       ['solo', 'r2'],
@@ -182,12 +187,12 @@ describe('the records stream', () => {
     cleanups.push(() => stream.close());
     await eventually('Redis is ready', () => link.ready);
     // Not a stream: every XADD fails, is retried once, then counted as dropped.
-    await redis.client().set('experts:records', 'x');
+    await admin.set('experts:records', 'x');
     stream.append(record('w1'));
     await stream.flush();
     expect([stream.appended, stream.dropped]).toEqual([0, 1]);
     expect(stream.state(true)).toBe('buffering');
-    await redis.client().del('experts:records');
+    await admin.del('experts:records');
     stream.append(record('w2'));
     await stream.flush();
     expect([stream.appended, stream.dropped]).toEqual([1, 1]);
