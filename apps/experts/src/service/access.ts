@@ -275,6 +275,6 @@ export function registerAdminRoutes(
   );
 
   app.post('/admin/cache/flush', { onRequest: onlyAdmins }, async () => ({
-    flushed: answers.clear(),
+    flushed: await answers.clear(),
   }));
 }

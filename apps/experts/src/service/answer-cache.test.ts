@@ -339,6 +339,6 @@ describe('AnswerCache', () => {
     expect(computed).toBe(2);
     expect((await cache.get('k', compute)).source).toBe('hit');
     await cache.close();
-    expect(cache.clear()).toBe(1);
+    expect(await cache.clear()).toBe(1);
   });
 });

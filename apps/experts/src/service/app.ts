@@ -23,6 +23,7 @@ import type { RecordSink } from './records.js';
 import { connectRedis, type RedisLink } from './redis-link.js';
 import { registerRedisFallback, sharedModes } from './shared-state.js';
 import { registerStatsRoute } from './stats-route.js';
+import { RecordStream, StreamingRecordSink } from './stream-records.js';
 
 export type { ConsultReply } from './consultation.js';
 
@@ -110,8 +111,16 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
     breakers: () => client.sharedMode?.(),
   };
   if (redis !== undefined) registerRedisFallback(registry, shared);
-  const answers = new AnswerCache(config, registry, { clock: options.cacheClock });
-  const records: RecordSink = options.records ?? new DuckDbRecordSink(config, registry, app.log);
+  const answers = new AnswerCache(config, registry, {
+    clock: options.cacheClock,
+    redis,
+    log: app.log,
+  });
+  const localRecords: RecordSink =
+    options.records ?? new DuckDbRecordSink(config, registry, app.log);
+  // With Redis, every record also goes to the fleet's stream.
+  const stream = redis && new RecordStream(redis, config, registry, app.log);
+  const records: RecordSink = stream ? new StreamingRecordSink(localRecords, stream) : localRecords;
   const analyzer = new ConsensusAnalyzer({
     workerChars: config.consensusWorkerChars,
     workers: config.consensusWorkers,
@@ -265,7 +274,11 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
         ? {}
         : {
             redis: redisUp === true ? 'connected' : 'unreachable',
-            shared: sharedModes(shared),
+            shared: {
+              ...sharedModes(shared),
+              ...answers.shared(redisUp === true),
+              stream: stream?.state(redisUp === true),
+            },
           };
     if (failed.length > 0) {
       return reply.status(503).send({ status: 'unavailable', failed, ...link });

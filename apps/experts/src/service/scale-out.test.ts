@@ -241,7 +241,8 @@ describe('Redis killed and restarted under load', () => {
         both(
           (r) =>
             r.redis === 'unreachable' &&
-            JSON.stringify(r.shared) === JSON.stringify({ quota: 'local', breakers: 'local' }),
+            (r.shared as Record<string, string>)['quota'] === 'local' &&
+            (r.shared as Record<string, string>)['breakers'] === 'local',
         ),
       );
       phase = 'outage';
@@ -264,7 +265,8 @@ describe('Redis killed and restarted under load', () => {
         both(
           (r) =>
             r.redis === 'connected' &&
-            JSON.stringify(r.shared) === JSON.stringify({ quota: 'redis', breakers: 'redis' }),
+            (r.shared as Record<string, string>)['quota'] === 'redis' &&
+            (r.shared as Record<string, string>)['breakers'] === 'redis',
         ),
       );
       phase = 'after';
