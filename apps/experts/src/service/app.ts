@@ -14,6 +14,7 @@ import type { ServiceConfig } from './config.js';
 import { ConsensusAnalyzer } from './consensus-analyzer.js';
 import { type ConsultRequest, parseConsult } from './consult.js';
 import { type ConsultReply, consensusOf, runConsultation, wavesOf } from './consultation.js';
+import { type DashboardOptions, registerDashboard } from './dashboard/routes.js';
 import { DuckDbRecordSink } from './duckdb-records.js';
 import { BREAKER_STATES, deadlineSignal, ExpertClient } from './expert-client.js';
 import { createLogger } from './logger.js';
@@ -48,6 +49,8 @@ export interface BuildAppOptions {
   accessClock?: { now(): number } | undefined;
   /** Clock of the answer cache's TTLs, in milliseconds. @default performance.now */
   cacheClock?: { now(): number } | undefined;
+  /** Intervals and limits of the dashboard (`GET /`, `GET /v1/events`). */
+  dashboard?: DashboardOptions | undefined;
 }
 
 /** The key of a consultation in the cache and the coalescer: its normalised request, deadline included. */
@@ -288,6 +291,17 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
 
   registerAdminRoutes(app, access, answers);
 
+  const dashboard = registerDashboard(
+    app,
+    {
+      instanceId: config.instanceId,
+      mode: config.mode,
+      breakerStates: () => client.breakerStates(),
+      registry,
+    },
+    options.dashboard,
+  );
+
   // Keys and quotas are checked before the body is even read.
   const admit = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     await access.admit(request, reply);
@@ -343,6 +357,7 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
         latencyMs: o.latencyMs,
       })),
     });
+    dashboard.consulted(body, source);
     if (stream !== undefined) {
       stream.finish(body, totalMs);
       return reply;
