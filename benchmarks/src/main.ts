@@ -89,7 +89,7 @@ async function runSelected(args: CliArgs, argv: readonly string[], options: Main
         throw new Error(`the registry entry "${name}" loads a suite named "${loaded.name}"`);
       }
       const suite = selectCases(loaded, args.caseFilter);
-      if (suite.cases.length === 0) {
+      if (suite.cases.length === 0 && suite.tables === undefined) {
         io.log(`\n${name}: no case name contains "${args.caseFilter}"`);
         continue;
       }

@@ -8,7 +8,8 @@ describe('suiteRegistry', () => {
     for (const [name, load] of Object.entries(suiteRegistry)) {
       const { suite } = await load();
       expect(suite.name).toBe(name);
-      expect(suite.cases.length).toBeGreaterThan(0);
+      // A suite without timed cases measures in its static tables (the application suite).
+      expect(suite.cases.length > 0 || suite.tables !== undefined).toBe(true);
       for (const benchCase of suite.cases) {
         expect(benchCase.peers.length).toBeGreaterThan(0);
       }

@@ -18,6 +18,7 @@ export const suiteRegistry: Readonly<Record<string, SuiteLoader>> = {
   coalescer: () => import('./suites/coalescer.js'),
   metrics: () => import('./suites/metrics.js'),
   consensus: () => import('./suites/consensus.js'),
+  app: () => import('./suites/app.js'),
 };
 
 /**

@@ -57,6 +57,19 @@ describe('renderRatioChart', () => {
     expect(texts).toContain('limiter (quick smoke pass)');
   });
 
+  it('draws no group for a suite without timed cases', () => {
+    const core = sampleSuite('core', [
+      sampleCase('key', sampleImplementation('ours', 'ours', 2e6), [
+        sampleImplementation('peer', 'peer', 1e6),
+      ]),
+    ]);
+    const texts = Array.from(
+      parseSvg(renderRatioChart([core, sampleSuite('app', [])])).getElementsByTagName('text'),
+    ).map((t) => t.textContent);
+    expect(texts).toContain('core');
+    expect(texts).not.toContain('app');
+  });
+
   it('still renders a valid chart when there are no results', () => {
     const texts = Array.from(parseSvg(renderRatioChart([])).getElementsByTagName('text')).map(
       (t) => t.textContent,

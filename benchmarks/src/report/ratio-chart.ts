@@ -41,6 +41,8 @@ function suiteLabel(result: SuiteResult): string {
 function rowsOf(results: readonly SuiteResult[]): Row[] {
   const rows: Row[] = [];
   for (const result of inReportOrder(results)) {
+    // A suite without timed cases (the application suite) has no ratio to draw.
+    if (result.cases.length === 0) continue;
     rows.push({ kind: 'suite', label: suiteLabel(result) });
     for (const c of result.cases) {
       rows.push({ kind: 'case', label: c.name });

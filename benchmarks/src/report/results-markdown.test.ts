@@ -104,6 +104,16 @@ describe('renderResultsMarkdown', () => {
     expect(markdown.indexOf('| get hit |')).toBeLessThan(markdown.indexOf('### Hit ratio'));
   });
 
+  it('renders a suite without timed cases as its static tables alone, with no rounds or ops/s table', () => {
+    const markdown = renderResultsMarkdown([{ ...sampleSuite('app', []), tables: [sampleTable] }]);
+    expect(markdown).toContain('## app');
+    expect(markdown).toContain('### Hit ratio');
+    expect(markdown).toContain('Command: `pnpm bench app` · mode full · Node v20.20.2');
+    expect(markdown).not.toContain('rounds ×');
+    expect(markdown).not.toContain('| case | ours ops/s');
+    expect(markdown).not.toContain('Cases:');
+  });
+
   it('renders a static table without description or notes', () => {
     const { description: _, notes: __, ...bare } = sampleTable;
     const suite = sampleSuite('cache', [

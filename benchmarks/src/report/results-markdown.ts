@@ -112,6 +112,14 @@ function figuresSection(result: SuiteResult, suffix = ''): string[] {
 
 function runLine(result: SuiteResult): string {
   const { environment: env, settings } = result;
+  if (result.cases.length === 0) {
+    // A suite that measures only in its static tables (the application suite): no rounds.
+    return (
+      `Command: \`${result.command}\` · mode ${result.mode} · ` +
+      `Node ${env.node} · ${env.cpuModel} × ${env.cores} cores · ${env.platform}/${env.arch} · ` +
+      `${env.date}`
+    );
+  }
   const processes =
     result.harness === 'isolated'
       ? `${result.processes ?? 0} process${result.processes === 1 ? '' : 'es'} per implementation (one implementation per ` +
@@ -160,7 +168,7 @@ function suiteSection(result: SuiteResult): string[] {
     header.push('ours bytes/item', 'peer bytes/item');
     align.push('---:', '---:');
   }
-  lines.push(row(header), `| ${align.join(' | ')} |`);
+  if (result.cases.length > 0) lines.push(row(header), `| ${align.join(' | ')} |`);
   for (const c of result.cases) {
     c.peers.forEach((peer, index) => {
       const comparison = c.comparisons[index];
@@ -201,12 +209,12 @@ function suiteSection(result: SuiteResult): string[] {
     }
   }
 
-  lines.push('');
+  if (result.cases.length > 0) lines.push('');
   lines.push(...figuresSection(result));
   for (const table of result.tables ?? []) {
     lines.push(...staticTableSection(table));
   }
-  lines.push('Cases:', '');
+  if (result.cases.length > 0) lines.push('Cases:', '');
   for (const c of result.cases) {
     const checked = c.checked ? 'results checked equal' : 'results not compared';
     const ops = c.opsPerCall === 1 ? '' : `; ${c.opsPerCall} operations per call`;

@@ -23,8 +23,8 @@ function alive(pid: number): boolean {
 }
 
 /** Runs `node scripts/demo.mjs --quick --no-build` (the packages are built by the test run). */
-function runDemo(): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [script, '--quick', '--no-build'], {
+function runDemo(...extra: string[]): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, [script, '--quick', '--no-build', ...extra], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -93,9 +93,64 @@ describe('pnpm demo --quick', () => {
     expect(pids.filter(alive)).toEqual([]);
   }, 60_000);
 
-  it('refuses an unknown flag with exit code 2', async () => {
+  it('runs --instances 2 over one Redis it starts: per-instance rows and a total, nothing left behind', async () => {
+    const { child, output } = runDemo('--instances', '2');
+    const [code] = await once(child, 'exit');
+    const text = output();
+    expect(code, text).toBe(0);
+    const header =
+      /^mode\s+instance\s+ok req\/s\s+p50 ms\s+p95 ms\s+p99 ms\s+errors\s+rate-limited\s+cache hits\s+coalesced\s+breakers$/gm;
+    expect(text.match(header)?.length, text).toBe(3);
+    for (const mode of ['resilient', 'naive']) {
+      for (const instance of ['i1', 'i2', 'total']) {
+        const row = new RegExp(
+          `^${mode}\\s+${instance}\\s+\\S+\\s+\\S+\\s+\\S+\\s+\\S+\\s+\\d+\\s+\\d+\\s+\\S+\\s+\\S+\\s+.+$`,
+          'gm',
+        );
+        expect(text.match(row)?.length, `${mode} ${instance}\n${text}`).toBe(3);
+      }
+    }
+    // The resilient total shows no client error in any phase.
+    expect(text.match(/^resilient\s+total\s+\S+\s+\S+\s+\S+\s+\S+\s+0\s+/gm)?.length, text).toBe(3);
+    const redis = /^Redis: redis:\/\/127\.0\.0\.1:(\d+) \(pid (\d+)\)/m.exec(text);
+    expect(redis, text).not.toBeNull();
+    expect(Number(redis![1])).not.toBe(6379);
+    expect(text.match(/^Redis: \d+ commands for \d+ resilient responses/gm)?.length).toBe(3);
+    expect(text).toContain('All checks passed.');
+    // Five experts, two instances per mode and Redis, all gone.
+    const pids = childPids(text);
+    expect(pids.length).toBe(10);
+    expect(pids).toContain(Number(redis![2]));
+    expect(pids.filter(alive)).toEqual([]);
+  }, 90_000);
+
+  it('exits 2 with a clear message when --instances needs redis-server and it is not on PATH', async () => {
     const main = fileURLToPath(new URL('../../dist/demo/main.js', import.meta.url));
-    const child = spawn(process.execPath, [main, '--fast'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [main, '--quick', '--instances', '3'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PATH: '', BREAKWATER_REDIS_SERVER: '' },
+    });
+    started.push(child);
+    let text = '';
+    child.stdout!.on('data', (chunk) => {
+      text += String(chunk);
+    });
+    child.stderr!.on('data', (chunk) => {
+      text += String(chunk);
+    });
+    const [code] = await once(child, 'exit');
+    expect(code, text).toBe(2);
+    expect(text).toContain('redis-server is not on PATH');
+    expect(text).not.toContain('Experts:');
+  });
+
+  it.each([
+    [['--fast'], 'Unknown argument `--fast`'],
+    [['--instances', '0'], 'Expected `--instances` to be an integer from 1 to 16, got "0"'],
+    [['--instances', 'two'], 'Expected `--instances` to be an integer from 1 to 16, got "two"'],
+  ])('refuses %j with exit code 2', async (args, message) => {
+    const main = fileURLToPath(new URL('../../dist/demo/main.js', import.meta.url));
+    const child = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     started.push(child);
     let stderr = '';
     child.stderr!.on('data', (chunk) => {
@@ -103,6 +158,6 @@ describe('pnpm demo --quick', () => {
     });
     const [code] = await once(child, 'exit');
     expect(code).toBe(2);
-    expect(stderr).toContain('Unknown argument `--fast`');
+    expect(stderr).toContain(message);
   });
 });

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { sleep } from '@breakwater/core';
+import { RedisNotInstalledError, type RedisServerHandle, startRedis } from '@breakwater/testing';
 import autocannon from 'autocannon';
+import type { Redis } from 'ioredis';
 import { CONFIG_VARIABLES } from '../service/config.js';
 import { seededRandom } from '../sim/random.js';
 import { breakerStates, counterDelta, type MetricSample, parseMetrics } from './metrics-text.js';
@@ -11,12 +14,47 @@ import { formatTable, percentile, show, showBreakers, showRatio } from './table.
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
-  /** A few seconds per phase instead of eight (the end-to-end test uses it). */
+  /** A few seconds per phase instead of seven (the end-to-end test uses it). */
   readonly quick: boolean;
+  /**
+   * Service processes per mode. Above 1 the resilient instances share one `redis-server`
+   * started by the demo (`REDIS_URL`, a distinct `INSTANCE_ID` each). @default 1
+   */
+  readonly instances?: number;
   /** Where the report goes, one line at a time. */
   readonly out: (line: string) => void;
   /** Aborts the demo (Ctrl-C); every child is stopped before `runDemo` settles. */
   readonly signal: AbortSignal;
+}
+
+/** How hard and how long {@link runScenario} loads the services. */
+export interface ScenarioSettings {
+  /** Service processes per mode (resilient and naive each get this many). */
+  readonly instances: number;
+  /** Start a `redis-server` (free loopback port) that the resilient instances share. */
+  readonly redis: boolean;
+  /** Main load: requests per second offered in total, spread evenly over the instances. */
+  readonly rate: number;
+  /** Main load: connections in total, spread evenly over the instances. */
+  readonly connections: number;
+  /** Length of each phase and mode, in seconds. */
+  readonly seconds: number;
+  /**
+   * The greedy client's requests per second, in total. @default twice its per-minute quota
+   * over one phase, so that it is over quota within the first
+   */
+  readonly greedyRate?: number;
+  /** Length of the unreported warm-up load of each instance, in seconds. */
+  readonly warmSeconds: number;
+  /** Time a plan serially and in waves before the load. */
+  readonly timePlan: boolean;
+  /** Opening line of the report. */
+  readonly title: string;
+}
+
+/** `redis-server` is not on PATH: a multi-instance scenario cannot start. */
+export class RedisMissingError extends Error {
+  override readonly name = 'RedisMissingError';
 }
 
 const SIM_CLI = fileURLToPath(new URL('../sim/cli.js', import.meta.url));
@@ -60,8 +98,14 @@ const TENANTS = 64;
 /** The per-client quota: far above a tenant's share of the load, far below the greedy client's. */
 const CLIENT_LIMIT_PER_MINUTE = 150;
 
-/** Service settings both modes share (`MODE` differs). */
-function serviceEnv(mode: 'resilient' | 'naive', port: number, experts: string, keys: string[]) {
+/** Service settings both modes share (`MODE` differs; `REDIS_URL` only for shared resilient instances). */
+function serviceEnv(
+  mode: 'resilient' | 'naive',
+  port: number,
+  experts: string,
+  keys: string[],
+  instance: { id: string; redisUrl: string | undefined },
+) {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of CONFIG_VARIABLES) delete env[name];
   return {
@@ -81,32 +125,89 @@ function serviceEnv(mode: 'resilient' | 'naive', port: number, experts: string, 
     DEFAULT_DEADLINE_MS: '2500',
     CACHE_TTL_MS: '2000',
     SHUTDOWN_TIMEOUT_MS: '3000',
+    INSTANCE_ID: instance.id,
+    ...(instance.redisUrl === undefined ? {} : { REDIS_URL: instance.redisUrl }),
   };
 }
 
+type Mode = 'resilient' | 'naive';
+
 interface Service {
-  readonly mode: 'resilient' | 'naive';
+  readonly mode: Mode;
+  /** `i1`, `i2`, … within its mode. */
+  readonly instance: string;
   readonly url: string;
   readonly child: Child;
 }
 
-interface PhaseStats {
-  readonly mode: 'resilient' | 'naive';
+/** The figures of one mode in one phase, for one instance or all of them (`instance: 'total'`). */
+export interface PhaseStats {
+  readonly mode: Mode;
+  /** `i1`, `i2`, … for one instance's share of the load; `total` for all of it. */
+  readonly instance: string;
+  /** 2xx answers to the main load per second of the phase. */
   readonly okPerSecond: number;
   readonly p50: number | undefined;
   readonly p95: number | undefined;
   readonly p99: number | undefined;
+  /**
+   * p99 of every answer of the main load, whatever its status (a 502 after the deadline
+   * keeps the client waiting as long as a 200 would).
+   */
+  readonly p99AllAnswers: number | undefined;
+  /** Client-visible errors: non-2xx except 429, client timeouts, socket errors (both loads). */
   readonly errors: number;
+  /** 429 answers (both loads). */
   readonly limited: number;
   readonly cacheHitRatio: number | undefined;
   readonly coalesced: number | undefined;
   readonly breakers: string;
+  /** 2xx answers (both loads). */
   readonly answered: number;
+  /** Responses of any status (both loads). */
+  readonly responses: number;
   /** What the client errors were: `status xxx: n`, `timeouts: n`, `socket errors: n`. */
   readonly errorKinds: string;
 }
 
+/** Redis commands the resilient instances sent during one phase, from `INFO commandstats`. */
+export interface RedisUsage {
+  /** Commands processed, the scenario's own `INFO` calls left out. */
+  readonly commands: number;
+  /** Responses the resilient instances gave in the phase (both loads). */
+  readonly requests: number;
+  /** `commands / requests`. */
+  readonly perRequest: number | undefined;
+  /** Commands by name, most used first. */
+  readonly byCommand: Readonly<Record<string, number>>;
+}
+
+/** One phase of the scenario. */
+export interface PhaseReport {
+  readonly name: 'normal' | 'outage' | 'recovery';
+  readonly title: string;
+  /** Per mode: one row per instance, then the total (a single `total` row with one instance). */
+  readonly rows: readonly PhaseStats[];
+  /** Only when the resilient instances share a Redis. */
+  readonly redis: RedisUsage | undefined;
+}
+
+/** What {@link runScenario} measured. */
+export interface ScenarioReport {
+  readonly settings: ScenarioSettings;
+  /** `os.availableParallelism()` of the machine that ran it. */
+  readonly cores: number;
+  /** Empty when every check passed. */
+  readonly failures: readonly string[];
+  readonly phases: readonly PhaseReport[];
+  /** Process ids of every child started (experts, services, Redis), all stopped. */
+  readonly pids: readonly number[];
+  /** Whether the run was aborted. */
+  readonly aborted: boolean;
+}
+
 interface Phase {
+  readonly name: PhaseReport['name'];
   readonly title: string;
   readonly profiles: Readonly<Record<string, object>>;
 }
@@ -137,7 +238,7 @@ async function waitHealthy(service: Service, signal: AbortSignal, timeoutMs = 15
     await sleep(100, signal);
   }
   throw new Error(
-    `The ${service.mode} service did not answer GET /health with 200 within ${timeoutMs} ms:\n${service.child.tail()}`,
+    `The ${service.child.name} did not answer GET /health with 200 within ${timeoutMs} ms:\n${service.child.tail()}`,
   );
 }
 
@@ -156,6 +257,8 @@ function authHeaders(key: string): Record<string, string> {
 
 interface LoadResult {
   latencies: number[];
+  /** Latency of every answer, whatever its status. */
+  allLatencies: number[];
   statuses: Map<number, number>;
   /** Timeouts and socket errors (autocannon counts timeouts among its errors). */
   errors: number;
@@ -168,7 +271,13 @@ function load(
   question: () => string,
   signal: AbortSignal,
 ): Promise<LoadResult> {
-  const result: LoadResult = { latencies: [], statuses: new Map(), errors: 0, timeouts: 0 };
+  const result: LoadResult = {
+    latencies: [],
+    allLatencies: [],
+    statuses: new Map(),
+    errors: 0,
+    timeouts: 0,
+  };
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -204,6 +313,7 @@ function load(
     signal.addEventListener('abort', stop, { once: true });
     instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
       result.statuses.set(status, (result.statuses.get(status) ?? 0) + 1);
+      result.allLatencies.push(ms);
       if (status >= 200 && status < 300) result.latencies.push(ms);
     });
   });
@@ -287,29 +397,152 @@ function median(values: readonly number[]): number | undefined {
   );
 }
 
+/** Calls per command from `INFO commandstats`. */
+async function commandStats(redis: Redis) {
+  const text = await redis.info('commandstats');
+  const calls = new Map<string, number>();
+  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    calls.set(match[1]!, Number(match[2]));
+  }
+  return calls;
+}
+
+function redisUsage(
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>,
+  requests: number,
+): RedisUsage {
+  const byCommand: [string, number][] = [];
+  for (const [name, calls] of after) {
+    // The scenario's own INFO calls are not the service's.
+    if (name === 'info') continue;
+    const delta = calls - (before.get(name) ?? 0);
+    if (delta > 0) byCommand.push([name, delta]);
+  }
+  byCommand.sort((a, b) => b[1] - a[1]);
+  const commands = byCommand.reduce((sum, [, n]) => sum + n, 0);
+  return {
+    commands,
+    requests,
+    perRequest: requests === 0 ? undefined : commands / requests,
+    byCommand: Object.fromEntries(byCommand),
+  };
+}
+
+interface InstanceRun {
+  readonly main: LoadResult;
+  readonly greedy: LoadResult;
+  readonly before: readonly MetricSample[];
+  readonly after: readonly MetricSample[];
+}
+
+/** Folds the loads and metric scrapes of one or more instances into one row. */
+function summarise(mode: Mode, instance: string, runs: readonly InstanceRun[], seconds: number) {
+  const statuses = new Map<number, number>();
+  const latencies: number[] = [];
+  const allLatencies: number[] = [];
+  let errors = 0;
+  let timeouts = 0;
+  let hits: number | undefined;
+  let misses: number | undefined;
+  let coalesced: number | undefined;
+  const add = (a: number | undefined, b: number | undefined) =>
+    a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0);
+  for (const run of runs) {
+    for (const load of [run.main, run.greedy]) {
+      for (const [status, n] of load.statuses)
+        statuses.set(status, (statuses.get(status) ?? 0) + n);
+      // autocannon counts timeouts among its errors.
+      errors += load.errors;
+      timeouts += load.timeouts;
+    }
+    latencies.push(...run.main.latencies);
+    allLatencies.push(...run.main.allLatencies);
+    const cache = (result: string) =>
+      counterDelta(run.before, run.after, 'experts_cache_requests_total', { result });
+    hits = add(hits, add(cache('hit'), cache('stale')));
+    misses = add(misses, cache('miss'));
+    coalesced = add(coalesced, counterDelta(run.before, run.after, 'experts_coalesced_total'));
+  }
+  const sorted = latencies.sort((a, b) => a - b);
+  const lookups = (hits ?? 0) + (misses ?? 0);
+  const breakers = [...new Set(runs.map((r) => showBreakers(breakerStates(r.after))))];
+  const isError = (s: number) => s < 200 || (s >= 300 && s !== 429);
+  return {
+    mode,
+    instance,
+    okPerSecond: sorted.length / seconds,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    p99AllAnswers: percentile(
+      allLatencies.sort((a, b) => a - b),
+      99,
+    ),
+    errors: count(statuses, isError) + errors,
+    limited: count(statuses, (s) => s === 429),
+    cacheHitRatio:
+      hits === undefined && misses === undefined ? undefined : lookups === 0 ? 0 : hits! / lookups,
+    coalesced,
+    breakers:
+      mode === 'naive' ? '- (none)' : breakers.length === 1 ? breakers[0]! : 'differ by instance',
+    answered: count(statuses, (s) => s >= 200 && s < 300),
+    responses: count(statuses, () => true),
+    errorKinds: [
+      ...[...statuses].filter(([s]) => isError(s)).map(([s, n]) => `status ${s}: ${n}`),
+      `timeouts: ${timeouts}`,
+      `socket errors: ${errors - timeouts}`,
+    ].join(', '),
+  } satisfies PhaseStats;
+}
+
+/** Splits `total` into `parts` integers that differ by at most one, the larger first. */
+function share(total: number, parts: number, index: number): number {
+  return Math.floor(total / parts) + (index < total % parts ? 1 : 0);
+}
+
 /**
- * Runs the demo: five simulated experts and the service in resilient and naive mode as
- * child processes, a scripted load (normal, outage, recovery) against both, a plan timed
- * serially and in waves. Returns true when every check passed; every child process is
- * stopped before it settles, on success, failure or abort.
+ * Runs the scenario: five simulated experts, `instances` service processes in resilient and
+ * in naive mode (the resilient ones sharing a `redis-server` when `redis` is set), a
+ * scripted load (normal, outage, recovery) spread evenly over the instances of each mode,
+ * and optionally a plan timed serially and in waves. Prints one table per phase through
+ * `out` and returns every figure. Every child process (and Redis) is stopped before it
+ * settles, on success, failure or abort. Throws {@link RedisMissingError} before starting
+ * anything when Redis is asked for and `redis-server` is not on PATH.
  */
-export async function runDemo(options: DemoOptions): Promise<boolean> {
+export async function runScenario(
+  settings: ScenarioSettings,
+  options: { readonly out: (line: string) => void; readonly signal: AbortSignal },
+): Promise<ScenarioReport> {
   const { out, signal } = options;
-  const seconds = options.quick ? 2 : 7;
-  const warmSeconds = options.quick ? 1 : 3;
-  const offeredRate = options.quick ? OFFERED_RATE / 2 : OFFERED_RATE;
+  const { instances, seconds } = settings;
+  if (!Number.isSafeInteger(instances) || instances < 1) {
+    throw new RangeError(`Expected instances to be an integer >= 1, got ${instances}`);
+  }
+  const perInstance = (total: number, i: number) => Math.max(1, share(total, instances, i));
   const children = new ChildSet();
   const failures: string[] = [];
+  const phaseReports: PhaseReport[] = [];
+  let redis: RedisServerHandle | undefined;
+  const pids: number[] = [];
   try {
+    if (settings.redis) {
+      try {
+        redis = await startRedis();
+      } catch (error) {
+        if (error instanceof RedisNotInstalledError) throw new RedisMissingError(error.message);
+        throw error;
+      }
+      if (redis.pid !== undefined) pids.push(redis.pid);
+    }
+    const redisClient = redis?.client();
     const adminKey = randomBytes(24).toString('hex');
     const tenantKeys = Array.from(
       { length: TENANTS },
       () => `tenant-${randomBytes(12).toString('hex')}`,
     );
     const greedyKey = `greedy-${randomBytes(12).toString('hex')}`;
-    out(
-      `Breakwater demo: five simulated experts and the Circle-of-Experts service, resilient beside naive (${seconds} s per phase and mode).`,
-    );
+    out(settings.title);
 
     // 1. The simulated experts, one process each.
     const simEnv = { ...process.env, SIM_ADMIN_KEY: adminKey };
@@ -335,45 +568,78 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     const expertList = experts.map((e) => `${e.name}=${e.url}`).join(',');
     out(`Experts: ${experts.map((e) => `${e.name} ${e.url}`).join(', ')}`);
 
-    // 2. The service twice: every primitive on, and naive.
+    // 2. The service in both modes: every primitive on, and naive; `instances` processes each.
     const keys = [...tenantKeys, greedyKey];
     const services: Service[] = [];
     for (const mode of ['resilient', 'naive'] as const) {
-      const port = await freePort();
-      const child = children.start(
-        `${mode} service`,
-        SERVICE_MAIN,
-        [],
-        serviceEnv(mode, port, expertList, keys),
-      );
-      services.push({ mode, url: `http://127.0.0.1:${port}`, child });
+      for (let i = 1; i <= instances; i++) {
+        const port = await freePort();
+        const instance = `i${i}`;
+        const name = instances === 1 ? `${mode} service` : `${mode} service ${instance}`;
+        const child = children.start(
+          name,
+          SERVICE_MAIN,
+          [],
+          serviceEnv(mode, port, expertList, keys, {
+            id: `${mode}-${instance}`,
+            redisUrl: mode === 'resilient' ? redis?.url : undefined,
+          }),
+        );
+        services.push({ mode, instance, url: `http://127.0.0.1:${port}`, child });
+      }
     }
     await Promise.all(services.map((s) => waitHealthy(s, signal)));
-    out(`Services: ${services.map((s) => `${s.mode} ${s.url}`).join(', ')}`);
-    const [resilient] = services as [Service, Service];
+    out(
+      instances === 1
+        ? `Services: ${services.map((s) => `${s.mode} ${s.url}`).join(', ')}`
+        : `Services: ${(['resilient', 'naive'] as const)
+            .map(
+              (mode) =>
+                `${mode} ${services
+                  .filter((s) => s.mode === mode)
+                  .map((s) => `${s.instance} ${s.url}`)
+                  .join(', ')}`,
+            )
+            .join('; ')}`,
+    );
+    if (redis !== undefined) {
+      out(
+        `Redis: ${redis.url} (pid ${redis.pid}), shared by the resilient instances; the naive ones use none.`,
+      );
+    }
+    const resilient = services.filter((s) => s.mode === 'resilient');
 
     // 3. A plan with a dependency, timed before any load (every breaker closed).
-    const serial = await timePlan(resilient.url, tenantKeys[0]!, 1, 3, signal);
-    const waves = await timePlan(resilient.url, tenantKeys[0]!, undefined, 3, signal);
+    const serial = settings.timePlan
+      ? await timePlan(resilient[0]!.url, tenantKeys[0]!, 1, 3, signal)
+      : undefined;
+    const waves = settings.timePlan
+      ? await timePlan(resilient[0]!.url, tenantKeys[0]!, undefined, 3, signal)
+      : undefined;
 
     // 4. The scripted load.
     const phases: Phase[] = [
-      { title: 'normal: every expert healthy', profiles: {} },
+      { name: 'normal', title: 'normal: every expert healthy', profiles: {} },
       {
+        name: 'outage',
         title: `outage: ${DOWN} down (503), ${SLOW} ${SLOWDOWN}x slower`,
         profiles: { [DOWN]: { outage: true }, [SLOW]: { slowdown: SLOWDOWN } },
       },
       {
+        name: 'recovery',
         title: `recovery: ${DOWN} and ${SLOW} back to normal`,
         profiles: { [DOWN]: { outage: false }, [SLOW]: { slowdown: 1 } },
       },
     ];
     // The greedy client asks at twice its quota per phase, so it is over quota within the first.
-    const greedyRate = Math.ceil((2 * CLIENT_LIMIT_PER_MINUTE) / seconds);
+    const greedyRate = settings.greedyRate ?? Math.ceil((2 * CLIENT_LIMIT_PER_MINUTE) / seconds);
     out(
-      `Load per phase and mode: ${offeredRate} req/s offered over ${CONNECTIONS} connections by ${TENANTS} clients, ` +
+      `Load per phase and mode: ${settings.rate} req/s offered over ${settings.connections} connections by ${TENANTS} clients, ` +
         `plus one client at ${greedyRate} req/s against a quota of ${CLIENT_LIMIT_PER_MINUTE} per minute; ` +
-        `${Math.round(HOT_SHARE * 100)}% of questions from a set of ${HOT_QUESTIONS.length}.`,
+        `${Math.round(HOT_SHARE * 100)}% of questions from a set of ${HOT_QUESTIONS.length}` +
+        (instances === 1
+          ? '.'
+          : `; both loads split evenly over the ${instances} instances of the mode (one load generator per instance, as a round-robin balancer would).`),
     );
     const random = seededRandom(2024);
     const question = (): string =>
@@ -382,9 +648,15 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
         : `What timeout suits downstream service ${Math.floor(random() * 100_000)}?`;
     let tenant = 0;
     const nextTenant = (): string => tenantKeys[tenant++ % TENANTS]!;
+    /** One instance's share of a load: its rate, and no more connections than requests per second. */
+    const slice = (rate: number, connections: number, i: number) => {
+      const r = perInstance(rate, i);
+      return { rate: r, connections: Math.min(r, perInstance(connections, i)) };
+    };
 
     const headers = [
       'mode',
+      ...(instances === 1 ? [] : ['instance']),
       'ok req/s',
       'p50 ms',
       'p95 ms',
@@ -396,12 +668,21 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
       'breakers',
     ];
     // A short unreported load first, so that the first phase does not measure a cold process.
-    for (const service of services) {
-      await load(
-        service.url,
-        { rate: offeredRate / 3, connections: CONNECTIONS, seconds: warmSeconds, key: nextTenant },
-        question,
-        signal,
+    for (const mode of ['resilient', 'naive'] as const) {
+      const group = services.filter((s) => s.mode === mode);
+      await Promise.all(
+        group.map((service, i) =>
+          load(
+            service.url,
+            {
+              ...slice(Math.max(instances, Math.round(settings.rate / 3)), settings.connections, i),
+              seconds: settings.warmSeconds,
+              key: nextTenant,
+            },
+            question,
+            signal,
+          ),
+        ),
       );
     }
     for (const [index, phase] of phases.entries()) {
@@ -410,66 +691,55 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
         await setProfile(byName.get(name)!, adminKey, profile);
       }
       const rows: PhaseStats[] = [];
-      for (const service of services) {
+      let redisInPhase: RedisUsage | undefined;
+      for (const mode of ['resilient', 'naive'] as const) {
         signal.throwIfAborted();
-        const before = await scrape(service.url);
-        const [main, greedy] = await Promise.all([
-          load(
-            service.url,
-            { rate: offeredRate, connections: CONNECTIONS, seconds, key: nextTenant },
-            question,
-            signal,
+        const group = services.filter((s) => s.mode === mode);
+        const before = await Promise.all(group.map((s) => scrape(s.url)));
+        const commandsBefore =
+          mode === 'resilient' && redisClient !== undefined
+            ? await commandStats(redisClient)
+            : undefined;
+        const loads = await Promise.all(
+          group.map((service, i) =>
+            Promise.all([
+              load(
+                service.url,
+                { ...slice(settings.rate, settings.connections, i), seconds, key: nextTenant },
+                question,
+                signal,
+              ),
+              load(
+                service.url,
+                { ...slice(greedyRate, 2 * instances, i), seconds, key: () => greedyKey },
+                question,
+                signal,
+              ),
+            ]),
           ),
-          load(
-            service.url,
-            { rate: greedyRate, connections: 2, seconds, key: () => greedyKey },
-            question,
-            signal,
-          ),
-        ]);
+        );
         signal.throwIfAborted();
-        const after = await scrape(service.url);
-        const statuses = new Map(main.statuses);
-        for (const [status, n] of greedy.statuses)
-          statuses.set(status, (statuses.get(status) ?? 0) + n);
-        const hits = counterDelta(before, after, 'experts_cache_requests_total', { result: 'hit' });
-        const stale = counterDelta(before, after, 'experts_cache_requests_total', {
-          result: 'stale',
-        });
-        const misses = counterDelta(before, after, 'experts_cache_requests_total', {
-          result: 'miss',
-        });
-        const lookups = (hits ?? 0) + (stale ?? 0) + (misses ?? 0);
-        const sorted = main.latencies.sort((a, b) => a - b);
-        rows.push({
-          mode: service.mode,
-          okPerSecond: sorted.length / seconds,
-          p50: percentile(sorted, 50),
-          p95: percentile(sorted, 95),
-          p99: percentile(sorted, 99),
-          errors:
-            count(statuses, (s) => s < 200 || (s >= 300 && s !== 429)) +
-            main.errors +
-            greedy.errors,
-          limited: count(statuses, (s) => s === 429),
-          cacheHitRatio:
-            hits === undefined && stale === undefined && misses === undefined
-              ? undefined
-              : lookups === 0
-                ? 0
-                : ((hits ?? 0) + (stale ?? 0)) / lookups,
-          coalesced: counterDelta(before, after, 'experts_coalesced_total'),
-          breakers: service.mode === 'naive' ? '- (none)' : showBreakers(breakerStates(after)),
-          answered: count(statuses, (s) => s >= 200 && s < 300),
-          errorKinds: [
-            ...[...statuses]
-              .filter(([s]) => s < 200 || (s >= 300 && s !== 429))
-              .map(([s, n]) => `status ${s}: ${n}`),
-            `timeouts: ${main.timeouts + greedy.timeouts}`,
-            `socket errors: ${main.errors + greedy.errors - main.timeouts - greedy.timeouts}`,
-          ].join(', '),
-        });
+        const commandsAfter =
+          commandsBefore === undefined ? undefined : await commandStats(redisClient!);
+        const after = await Promise.all(group.map((s) => scrape(s.url)));
+        const runs: InstanceRun[] = loads.map(([main, greedy], i) => ({
+          main,
+          greedy,
+          before: before[i]!,
+          after: after[i]!,
+        }));
+        if (instances > 1) {
+          for (const [i, run] of runs.entries()) {
+            rows.push(summarise(mode, group[i]!.instance, [run], seconds));
+          }
+        }
+        const total = summarise(mode, 'total', runs, seconds);
+        rows.push(total);
+        if (commandsBefore !== undefined && commandsAfter !== undefined) {
+          redisInPhase = redisUsage(commandsBefore, commandsAfter, total.responses);
+        }
       }
+      phaseReports.push({ name: phase.name, title: phase.title, rows, redis: redisInPhase });
       out('');
       out(`Phase ${index + 1}/${phases.length} - ${phase.title}`);
       out(
@@ -477,6 +747,7 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
           headers,
           rows.map((r) => [
             r.mode,
+            ...(instances === 1 ? [] : [r.instance]),
             show(r.okPerSecond),
             show(r.p50),
             show(r.p95),
@@ -489,46 +760,96 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
           ]),
         ),
       );
-      const res = rows.find((r) => r.mode === 'resilient')!;
+      if (redisInPhase !== undefined) {
+        const top = Object.entries(redisInPhase.byCommand)
+          .slice(0, 5)
+          .map(([name, n]) => `${name} ${n}`)
+          .join(', ');
+        out(
+          `Redis: ${redisInPhase.commands} commands for ${redisInPhase.requests} resilient responses ` +
+            `(${show(redisInPhase.perRequest, 2)} per request${top === '' ? '' : `; ${top}`})`,
+        );
+      }
+      const res = rows.find((r) => r.mode === 'resilient' && r.instance === 'total')!;
       if (res.errors > 0) {
         failures.push(
-          `resilient mode showed ${res.errors} client errors in the ${phase.title.split(':')[0]} phase (${res.errorKinds})`,
+          `resilient mode showed ${res.errors} client errors in the ${phase.name} phase (${res.errorKinds})`,
         );
       }
       if (res.answered === 0) {
-        failures.push(`resilient mode answered nothing in the ${phase.title.split(':')[0]} phase`);
+        failures.push(`resilient mode answered nothing in the ${phase.name} phase`);
       }
     }
 
     // 5. The plan.
-    out('');
-    out('Plan: atlas, boreal, cirrus, delta, then ember reading their four answers');
-    if (serial === 'unsupported' || waves === 'unsupported') {
-      out('  this build of the service does not accept `plan` yet: nothing to time');
-    } else {
-      out(
-        formatTable(
-          ['execution', 'wall ms (median of 3)', 'X-Exec-Time ms (median)'],
-          [serial, waves].map((t) => [t.label, show(median(t.wallMs)), show(median(t.execMs))]),
-        ),
-      );
+    if (serial !== undefined && waves !== undefined) {
+      out('');
+      out('Plan: atlas, boreal, cirrus, delta, then ember reading their four answers');
+      if (serial === 'unsupported' || waves === 'unsupported') {
+        out('  this build of the service does not accept `plan` yet: nothing to time');
+      } else {
+        out(
+          formatTable(
+            ['execution', 'wall ms (median of 3)', 'X-Exec-Time ms (median)'],
+            [serial, waves].map((t) => [t.label, show(median(t.wallMs)), show(median(t.execMs))]),
+          ),
+        );
+      }
     }
   } catch (error) {
+    if (error instanceof RedisMissingError) throw error;
     if (!signal.aborted) failures.push(error instanceof Error ? error.message : String(error));
   } finally {
-    const pids = children.pids();
+    pids.push(...children.pids());
     await children.stopAll();
-    out('');
-    out(`Stopped ${pids.length} child processes (pids ${pids.join(' ')}).`);
+    await redis?.stop();
   }
-  if (signal.aborted) {
+  return {
+    settings,
+    cores: availableParallelism(),
+    failures,
+    phases: phaseReports,
+    pids,
+    aborted: signal.aborted,
+  };
+}
+
+/**
+ * Runs the demo: the scenario at the demo's load (60 req/s over 16 connections, 7 s per
+ * phase; half the rate and 2 s with `quick`), on one service process per mode or on
+ * `instances` of them sharing a Redis, then prints what was stopped and whether every check
+ * passed. Returns true when every check passed.
+ */
+export async function runDemo(options: DemoOptions): Promise<boolean> {
+  const { out, signal } = options;
+  const instances = options.instances ?? 1;
+  const seconds = options.quick ? 2 : 7;
+  const report = await runScenario(
+    {
+      instances,
+      redis: instances > 1,
+      rate: options.quick ? OFFERED_RATE / 2 : OFFERED_RATE,
+      connections: CONNECTIONS,
+      seconds,
+      warmSeconds: options.quick ? 1 : 3,
+      timePlan: true,
+      title:
+        instances === 1
+          ? `Breakwater demo: five simulated experts and the Circle-of-Experts service, resilient beside naive (${seconds} s per phase and mode).`
+          : `Breakwater demo: five simulated experts and ${instances} instances of the Circle-of-Experts service per mode, the resilient ones sharing one Redis (${seconds} s per phase and mode).`,
+    },
+    { out, signal },
+  );
+  out('');
+  out(`Stopped ${report.pids.length} child processes (pids ${report.pids.join(' ')}).`);
+  if (report.aborted) {
     out('Interrupted.');
     return false;
   }
   out(
-    failures.length === 0
+    report.failures.length === 0
       ? 'All checks passed.'
-      : `FAILED:\n${failures.map((f) => `  - ${f}`).join('\n')}`,
+      : `FAILED:\n${report.failures.map((f) => `  - ${f}`).join('\n')}`,
   );
-  return failures.length === 0;
+  return report.failures.length === 0;
 }
