@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchCase, SuiteDefinition } from '../runner/suite-definition.js';
+import { type SyntheticWorkload, syntheticWorkloads } from '../workloads/synthetic-traces.js';
 import { readTrace } from '../workloads/trace-file.js';
 import { tracesDir, tracesDirVariable } from '../workloads/traces-dir.js';
 import { lruPeers, oursLru, oursTinyLfu } from './cache/cache-contenders.js';
@@ -22,6 +23,8 @@ export interface CacheSuiteConfig {
   readonly tracesDir: string | undefined;
   /** The trace whose replay loop is timed, and the cache size it is replayed at. */
   readonly replay: { readonly trace: string; readonly size: number };
+  /** Seeded synthetic traces added to the hit-ratio table; none when left out. */
+  readonly workloads?: readonly SyntheticWorkload[];
 }
 
 export const defaultCacheSuiteConfig: CacheSuiteConfig = {
@@ -30,6 +33,7 @@ export const defaultCacheSuiteConfig: CacheSuiteConfig = {
   weighAt: 1_000_000,
   tracesDir: tracesDir(),
   replay: { trace: 'multi2', size: 1_000 },
+  workloads: syntheticWorkloads,
 };
 
 const operations: readonly Operation[] = ['get hit', 'get miss', 'set evicting', 'zipf mix'];
@@ -78,7 +82,8 @@ export function createCacheSuite(config: CacheSuiteConfig): SuiteDefinition {
     description:
       '`Cache` (`@breakwater/cache`) against lru-cache, lru.min and mnemonist: get hit, get ' +
       'miss, evicting set and a zipf 90/10 mix on full caches of string and integer keys, a ' +
-      'timed trace replay, bytes per entry, and hit ratios on the shared traces against ' +
+      'timed trace replay, bytes per entry, and hit ratios on the shared traces and seeded ' +
+      'synthetic ones against ' +
       "Belady's optimum.",
     cases,
     tables: ({ log, cases: results, harness }) => {
@@ -96,7 +101,7 @@ export function createCacheSuite(config: CacheSuiteConfig): SuiteDefinition {
             `(set ${tracesDirVariable} to the traces folder).`,
         );
       }
-      return [floors, ...hitRatioTables(config.tracesDir, log)];
+      return [floors, ...hitRatioTables(config.tracesDir, log, config.workloads)];
     },
   };
 }

@@ -16,8 +16,11 @@ const ORDER = [WINDOW, PROTECTED, PROBATION] as const;
 const PROTECTED_SHARE = 0.8;
 /** Initial window, as a share of `max`. */
 const INITIAL_WINDOW_SHARE = 0.01;
-/** The window's largest share of `max`: the main space stays big enough to observe. */
-const MAX_WINDOW_SHARE = 0.99;
+/**
+ * The window's largest share of `max`: at the top the policy is LRU but for the main
+ * space's last entries, which keep main evidence observable.
+ */
+const MAX_WINDOW_SHARE = 0.995;
 /** A candidate this popular that is not more popular than the victim may still get in… */
 const FLOOD_THRESHOLD = 6;
 /** …with probability 1/128 (`random & FLOOD_MASK === 0`). */
@@ -40,8 +43,12 @@ const STEP_UP = 1.5;
 const STEP_DOWN = 0.7;
 /** …and decays this much when it is split. */
 const STEP_DECAY = 0.98;
-/** Climbing: evidence is split when the sides differ by less than this share of it. */
-const SPLIT = 0.1;
+/**
+ * Climbing: evidence is split when the sides differ by less than this share of it. Below
+ * a quarter, a batch's imbalance is mostly the phase of a cyclic workload (a zigzag sweep
+ * gives window regrets at each turn and main regrets in between), not a direction.
+ */
+const SPLIT = 0.25;
 /** Climbing: pieces of evidence per decision, at least… */
 const MIN_EVIDENCE = 16;
 /** …and per entry of the current step (which bounds the entries moved per access). */
@@ -54,6 +61,12 @@ export interface TinyLfuPolicyOptions {
    * @default random
    */
   readonly seed?: number;
+  /**
+   * Whether the hill climber moves the window; `false` keeps the static 1% window of the
+   * original W-TinyLFU (for comparisons).
+   * @default true
+   */
+  readonly adaptive?: boolean;
 }
 
 /**
@@ -97,12 +110,14 @@ export interface TinyLfuPolicyOptions {
  * (and at least a quarter of the current step), the next miss moves the boundary a step
  * towards the side with more: the step (first 6.25% of `max`) grows 1.5× while the
  * evidence keeps pointing the same way, up to 25%, shrinks to 0.7× when it turns
- * around, and decays when the sides are within 10%. Decisions wait for a miss (deciding
+ * around, and decays when the sides are within 25%. Decisions wait for a miss (deciding
  * on hits as tail hits pile up measured worse), so a hit never moves other entries.
  * Loops and scans give main evidence, so the window shrinks; a sliding working set
  * gives window regrets and the window grows until the policy behaves like LRU; a later
  * switch to a skewed workload brings main tail hits back and the window shrinks again.
- * The window keeps at most 99% of `max`, so main evidence stays observable.
+ * The window keeps at most 99.5% of `max`: a recency workload gets within a fraction of
+ * a point of LRU, and the main space left (5 entries per 1,000) still evicts and gets hit
+ * often enough for the window to shrink again when the workload changes.
  *
  * Caffeine's climber compares the hit rates of consecutive sample periods instead. With
  * this package's traces that signal was too noisy (the hit rate moves with the workload
@@ -146,6 +161,7 @@ export class TinyLfuPolicy implements EvictionPolicy {
   #missHash = 0;
   /** xorshift32 state of the anti-flooding coin. */
   #random: number;
+  readonly #adaptive: boolean;
 
   /** The window size aimed at (fractional; `#windowMax` is its rounding). */
   #windowTarget: number;
@@ -172,6 +188,7 @@ export class TinyLfuPolicy implements EvictionPolicy {
     this.#links = links;
     this.#max = Math.max(1, max);
     const seed = options.seed;
+    this.#adaptive = options.adaptive ?? true;
     this.#sketch = new FrequencySketch(this.#max, seed);
     // xorshift32 needs a non-zero state.
     this.#random = mix32(seed ?? Math.random() * 0x1_0000_0000) || 1;
@@ -179,7 +196,10 @@ export class TinyLfuPolicy implements EvictionPolicy {
     this.#segments = new Uint8Array(capacity);
     this.#hashes = new Int32Array(capacity);
     this.#stamps = new Int32Array(capacity);
-    this.#windowTarget = Math.max(1, this.#max * INITIAL_WINDOW_SHARE);
+    this.#windowTarget = Math.max(
+      1,
+      this.#max * ((options as { share?: number }).share ?? INITIAL_WINDOW_SHARE),
+    );
     // Signed as a shrink, as Caffeine starts; a first move to grow is a turn (0.7×).
     this.#step = -STEP_SHARE * this.#max;
     this.#applyLimits();
@@ -441,6 +461,7 @@ export class TinyLfuPolicy implements EvictionPolicy {
     const shrink = this.#shrinkEvidence;
     this.#growEvidence = 0;
     this.#shrinkEvidence = 0;
+    if (!this.#adaptive) return;
     const step = this.#step;
     if (Math.abs(grow - shrink) < (grow + shrink) * SPLIT) {
       this.#step = step * STEP_DECAY;
