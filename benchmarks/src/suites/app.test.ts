@@ -3,7 +3,14 @@ import type { PhaseStats, ScenarioReport } from '@breakwater/experts/demo';
 import { describe, expect, it } from 'vitest';
 import { runSettings } from '../runner/run-settings.js';
 import { runSuite } from '../runner/run-suite.js';
-import { type AppLoad, appTables, createAppSuite, outageVerdict, suite } from './app.js';
+import {
+  type AppLoad,
+  appTables,
+  createAppSuite,
+  outageVerdict,
+  suite,
+  TUNED_SETTINGS,
+} from './app.js';
 
 const tinyLoad: AppLoad = { rate: 12, connections: 4, seconds: 1, warmSeconds: 1, greedyRate: 4 };
 
@@ -30,7 +37,7 @@ function stats(mode: PhaseStats['mode'], instance: string, p99: number | undefin
 function report(instances: number, oursP99: number, naiveP99: number | undefined): ScenarioReport {
   const rows = (name: string) =>
     (['resilient', 'naive'] as const).flatMap((mode) => {
-      const p99 = name === 'outage' ? (mode === 'resilient' ? oursP99 : naiveP99) : 100;
+      const p99 = name === 'one-down' ? (mode === 'resilient' ? oursP99 : naiveP99) : 100;
       const each = instances === 1 ? [] : [stats(mode, 'i1', p99), stats(mode, 'i2', p99)];
       return [...each, stats(mode, 'total', p99)];
     });
@@ -46,7 +53,7 @@ function report(instances: number, oursP99: number, naiveP99: number | undefined
     failures: [],
     pids: [],
     aborted: false,
-    phases: (['normal', 'outage', 'recovery'] as const).map((name) => ({
+    phases: (['normal', 'outage', 'recovery', 'one-down'] as const).map((name) => ({
       name,
       title: name,
       rows: rows(name),
@@ -65,7 +72,7 @@ describe('app suite', () => {
     expect(typeof suite.tables).toBe('function');
   });
 
-  it('judges the outage target on the p99 ratio and the client errors', () => {
+  it('judges the one-expert-down target on the p99 ratio and the client errors', () => {
     expect(outageVerdict({ p99AllAnswers: 100, errors: 0 }, { p99AllAnswers: 1000 })).toEqual({
       ratio: 0.1,
       verdict: 'MET',
@@ -82,7 +89,7 @@ describe('app suite', () => {
     });
   });
 
-  it('tabulates phases, the target, scale-out with Redis commands per request, and instances', () => {
+  it('tabulates phases, the target on the one-down phase beside the outage, scale-out with Redis commands per request, and instances', () => {
     const tables = appTables(
       [
         { setup: { instances: 1, redis: false }, report: report(1, 50, 1000) },
@@ -91,16 +98,19 @@ describe('app suite', () => {
       tinyLoad,
     );
     expect(tables.map((t) => t.title.split(':')[0])).toEqual([
-      'Phases (normal, outage, recovery)',
+      'Phases (normal, outage, recovery, one-down)',
       'Target',
       'Scale-out',
       'Per instance',
     ]);
     const [phases, target, scale, perInstance] = tables;
-    expect(phases!.rows).toHaveLength(12);
+    expect(phases!.rows).toHaveLength(16);
+    // Only the one-down phase is judged; the mixed outage is shown, not judged.
     expect(target!.rows).toEqual([
-      ['1 instance', 50, 1000, 0.05, 1000, 0, 0, 'MET'],
-      ['2 instances · Redis', 300, 1000, 0.3, 1000, 0, 0, 'MISSED'],
+      ['1 instance', 'one-down', 50, 1000, 0.05, 1000, 0, 0, 'MET'],
+      ['1 instance', 'outage', 100, 100, 1, 100, 0, 0, 'not judged'],
+      ['2 instances · Redis', 'one-down', 300, 1000, 0.3, 1000, 0, 0, 'MISSED'],
+      ['2 instances · Redis', 'outage', 100, 100, 1, 100, 0, 0, 'not judged'],
     ]);
     expect(scale!.rows[0]).toEqual([
       '1 instance',
@@ -113,7 +123,7 @@ describe('app suite', () => {
       null,
       'no Redis',
     ]);
-    expect(scale!.rows[3]).toEqual([
+    expect(scale!.rows[4]).toEqual([
       '2 instances · Redis',
       2,
       availableParallelism(),
@@ -124,8 +134,24 @@ describe('app suite', () => {
       2.5,
       'evalsha 20, get 10',
     ]);
-    // Two instances × two modes × three phases.
-    expect(perInstance!.rows).toHaveLength(12);
+    // Two instances × two modes × four phases.
+    expect(perInstance!.rows).toHaveLength(16);
+  });
+
+  it('names a setup with settings of its own after them', () => {
+    const [, target] = appTables(
+      [
+        {
+          setup: { instances: 1, redis: false, tuned: { label: 'short timeout', settings: {} } },
+          report: report(1, 50, 1000),
+        },
+      ],
+      tinyLoad,
+    );
+    expect(target!.rows.map((row) => row[0])).toEqual([
+      '1 instance · short timeout',
+      '1 instance · short timeout',
+    ]);
   });
 
   it('leaves the isolated harness alone', async () => {
@@ -145,7 +171,7 @@ describe('app suite', () => {
     const result = await runSuite(
       createAppSuite({
         setups: [
-          { instances: 1, redis: false },
+          { instances: 1, redis: false, tuned: { label: 'tuned', settings: TUNED_SETTINGS } },
           { instances: 2, redis: true },
         ],
         loads: { quick: tinyLoad, full: tinyLoad },
@@ -158,22 +184,29 @@ describe('app suite', () => {
       },
     );
     const [phases, target, scale, perInstance] = result.tables ?? [];
-    expect(phases?.rows, lines.join('\n')).toHaveLength(12);
-    expect(target?.rows).toHaveLength(2);
+    expect(phases?.rows, lines.join('\n')).toHaveLength(16);
+    expect(target?.rows.map((row) => row[1])).toEqual(['one-down', 'outage', 'one-down', 'outage']);
     for (const row of target!.rows) {
-      expect(row[5], lines.join('\n')).toBe(0); // no client-visible error on our side
-      expect(String(row[7])).toMatch(/^(MET|MISSED|not measured)/);
+      expect(row[6], lines.join('\n')).toBe(0); // no client-visible error on our side
+      expect(String(row[8])).toMatch(
+        row[1] === 'one-down' ? /^(MET|MISSED|not measured)/ : /^not judged$/,
+      );
     }
+    expect(lines.join('\n')).toContain(
+      'one expert down: delta accepts connections but never answers',
+    );
     // Redis commands per request are measured where the instances share a Redis.
     expect(scale!.rows.map((row) => row[6] === null)).toEqual([
       true,
       true,
       true,
+      true,
+      false,
       false,
       false,
       false,
     ]);
-    expect(perInstance!.rows).toHaveLength(12);
+    expect(perInstance!.rows).toHaveLength(16);
     expect(lines.join('\n')).toMatch(/Redis: redis:\/\/127\.0\.0\.1:\d+ \(pid \d+\)/);
   }, 90_000);
 });

@@ -48,6 +48,16 @@ export interface ScenarioSettings {
   readonly warmSeconds: number;
   /** Time a plan serially and in waves before the load. */
   readonly timePlan: boolean;
+  /**
+   * Add a fourth phase, `one-down`, after the recovery: one expert accepts connections but
+   * never answers within any deadline (a black hole), every other one healthy. @default false
+   */
+  readonly oneDown?: boolean;
+  /**
+   * Service settings (`EXPERT_TIMEOUT_MS`, `BREAKER_OPEN_MS`, …) that replace the scenario's
+   * own, the same for both modes. @default none
+   */
+  readonly serviceSettings?: Readonly<Record<string, string>>;
   /** Opening line of the report. */
   readonly title: string;
 }
@@ -73,6 +83,11 @@ const EXPERTS = [
 const DOWN = 'delta';
 const SLOW = 'boreal';
 const SLOWDOWN = 40;
+/**
+ * The slowdown that makes an expert a black hole in the `one-down` phase: its median of
+ * 40 ms becomes over an hour, far beyond any deadline.
+ */
+const BLACK_HOLE_SLOWDOWN = 100_000;
 
 /** Questions most clients ask (the cache and the coalescer get work from these). */
 const HOT_QUESTIONS = [
@@ -105,6 +120,7 @@ function serviceEnv(
   experts: string,
   keys: string[],
   instance: { id: string; redisUrl: string | undefined },
+  overrides: Readonly<Record<string, string>> = {},
 ) {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of CONFIG_VARIABLES) delete env[name];
@@ -127,6 +143,7 @@ function serviceEnv(
     SHUTDOWN_TIMEOUT_MS: '3000',
     INSTANCE_ID: instance.id,
     ...(instance.redisUrl === undefined ? {} : { REDIS_URL: instance.redisUrl }),
+    ...overrides,
   };
 }
 
@@ -152,7 +169,8 @@ export interface PhaseStats {
   readonly p99: number | undefined;
   /**
    * p99 of every answer of the main load, whatever its status (a 502 after the deadline
-   * keeps the client waiting as long as a 200 would).
+   * keeps the client waiting as long as a 200 would); a request the client gave up on counts
+   * as an answer at the client's timeout (5 s).
    */
   readonly p99AllAnswers: number | undefined;
   /** Client-visible errors: non-2xx except 429, client timeouts, socket errors (both loads). */
@@ -184,7 +202,7 @@ export interface RedisUsage {
 
 /** One phase of the scenario. */
 export interface PhaseReport {
-  readonly name: 'normal' | 'outage' | 'recovery';
+  readonly name: 'normal' | 'outage' | 'recovery' | 'one-down';
   readonly title: string;
   /** Per mode: one row per instance, then the total (a single `total` row with one instance). */
   readonly rows: readonly PhaseStats[];
@@ -263,7 +281,12 @@ interface LoadResult {
   /** Timeouts and socket errors (autocannon counts timeouts among its errors). */
   errors: number;
   timeouts: number;
+  /** The client's timeout, in milliseconds. */
+  timeoutMs: number;
 }
+
+/** How long the load generator waits for an answer before it counts a timeout. */
+const CLIENT_TIMEOUT_S = 5;
 
 function load(
   url: string,
@@ -277,6 +300,7 @@ function load(
     statuses: new Map(),
     errors: 0,
     timeouts: 0,
+    timeoutMs: CLIENT_TIMEOUT_S * 1000,
   };
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -285,7 +309,7 @@ function load(
         connections: options.connections,
         duration: options.seconds,
         overallRate: options.rate,
-        timeout: 5,
+        timeout: CLIENT_TIMEOUT_S,
         requests: [
           {
             method: 'POST',
@@ -458,6 +482,8 @@ function summarise(mode: Mode, instance: string, runs: readonly InstanceRun[], s
     }
     latencies.push(...run.main.latencies);
     allLatencies.push(...run.main.allLatencies);
+    // A request the client gave up on kept it waiting at least that long.
+    for (let i = 0; i < run.main.timeouts; i++) allLatencies.push(run.main.timeoutMs);
     const cache = (result: string) =>
       counterDelta(run.before, run.after, 'experts_cache_requests_total', { result });
     hits = add(hits, add(cache('hit'), cache('stale')));
@@ -580,10 +606,17 @@ export async function runScenario(
           name,
           SERVICE_MAIN,
           [],
-          serviceEnv(mode, port, expertList, keys, {
-            id: `${mode}-${instance}`,
-            redisUrl: mode === 'resilient' ? redis?.url : undefined,
-          }),
+          serviceEnv(
+            mode,
+            port,
+            expertList,
+            keys,
+            {
+              id: `${mode}-${instance}`,
+              redisUrl: mode === 'resilient' ? redis?.url : undefined,
+            },
+            settings.serviceSettings,
+          ),
         );
         services.push({ mode, instance, url: `http://127.0.0.1:${port}`, child });
       }
@@ -631,6 +664,13 @@ export async function runScenario(
         profiles: { [DOWN]: { outage: false }, [SLOW]: { slowdown: 1 } },
       },
     ];
+    if (settings.oneDown === true) {
+      phases.push({
+        name: 'one-down',
+        title: `one expert down: ${DOWN} accepts connections but never answers (black hole), the others healthy`,
+        profiles: { [DOWN]: { slowdown: BLACK_HOLE_SLOWDOWN } },
+      });
+    }
     // The greedy client asks at twice its quota per phase, so it is over quota within the first.
     const greedyRate = settings.greedyRate ?? Math.ceil((2 * CLIENT_LIMIT_PER_MINUTE) / seconds);
     out(
