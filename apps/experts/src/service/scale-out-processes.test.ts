@@ -95,8 +95,10 @@ describe('two service processes over one Redis', () => {
       const reply = await consult(first, TRIPPER, ['down']);
       expect(reply.status).toBe(200);
     }
+    // The fleet's breaker may open at a sync after the 5th failure (minimumCalls) or the 6th.
     const asked = down.stats().requests;
-    expect(asked).toBe(6);
+    expect(asked).toBeGreaterThanOrEqual(5);
+    expect(asked).toBeLessThanOrEqual(6);
     for (const url of urls) {
       await eventually('each process sees the breaker of `down` open', async () => {
         const metrics = await (await fetch(`${url}/metrics`)).text();
