@@ -71,6 +71,12 @@ function resultOf(rule: Rule, out: Outcome): RateLimitResult {
 }
 
 /**
+ * Units booked past which GCRA moves its origin forward (a key never fully available, for
+ * over 10^12 units): the units released since the origin stay exact to 10^-4 units.
+ */
+export const GCRA_REBASE = 2 ** 40;
+
+/**
  * GCRA: [origin, booked]. The theoretical arrival time is `origin + booked × interval`,
  * kept as a whole number of units booked since a per-key origin (an instant of the clock)
  * rather than as a timestamp: adding an interval to an epoch-ms timestamp rounds at the
@@ -86,15 +92,37 @@ export function decideGcra(
   now: number,
   commit: boolean,
 ): RateLimitResult {
-  gcraOutcome(rule, state, at, cost, now, commit, scratch);
-  return resultOf(rule, scratch);
+  // `gcraOutcome` and `resultOf` in one, written out: no outcome to fill and read back.
+  const interval = rule.interval;
+  const capacity = rule.capacity;
+  let origin = state[at]!;
+  let booked = state[at + 1]!;
+  let released = (now - origin) / interval;
+  if (booked <= released) {
+    origin = now;
+    booked = 0;
+    released = 0;
+  }
+  const need = booked + cost - capacity;
+  const fits = need <= released + EPSILON;
+  const after = fits ? booked + cost : booked;
+  if (commit && fits) {
+    if (after > GCRA_REBASE) {
+      state[at] = now;
+      state[at + 1] = after - released;
+    } else {
+      state[at] = origin;
+      state[at + 1] = after;
+    }
+  }
+  return {
+    allowed: fits,
+    limit: rule.limit,
+    remaining: Math.max(0, Math.floor(capacity - after + released + EPSILON)),
+    retryAfterMs: fits ? 0 : retryMs((need - released) * interval),
+    resetAfterMs: wholeMs((after - released) * interval),
+  };
 }
-
-/**
- * Units booked past which GCRA moves its origin forward (a key never fully available, for
- * over 10^12 units): the units released since the origin stay exact to 10^-4 units.
- */
-export const GCRA_REBASE = 2 ** 40;
 
 export function gcraOutcome(
   rule: Rule,
@@ -180,8 +208,24 @@ export function decideFixedWindow(
   now: number,
   commit: boolean,
 ): RateLimitResult {
-  fixedWindowOutcome(rule, state, at, cost, now, commit, scratch);
-  return resultOf(rule, scratch);
+  // `fixedWindowOutcome` and `resultOf` in one, written out.
+  const w = rule.windowMs;
+  const limit = rule.limit;
+  const start = Math.floor(now / w) * w;
+  const used = state[at] === start ? state[at + 1]! : 0;
+  const fits = used + cost <= limit;
+  if (commit && fits) {
+    state[at] = start;
+    state[at + 1] = used + cost;
+  }
+  const reset = start + w - now;
+  return {
+    allowed: fits,
+    limit,
+    remaining: fits ? limit - used - cost : limit - used,
+    retryAfterMs: fits ? 0 : retryMs(reset),
+    resetAfterMs: wholeMs(reset),
+  };
 }
 
 export function fixedWindowOutcome(

@@ -123,6 +123,8 @@ const SWEEP_PER_CALL = 2;
  */
 export class RateLimiter {
   readonly #rules: readonly Rule[];
+  /** The limit of a one-limit limiter; undefined with several. */
+  readonly #rule: Rule | undefined;
   /** The algorithm, as one of `GCRA` … `FIXED_WINDOW`. */
   readonly #kind: number;
   /** The algorithm's decision on one limit, returning the result (one-limit limiters). */
@@ -163,6 +165,7 @@ export class RateLimiter {
     this.#outcomeOf = parts.outcome;
     this.#clock = clock;
     this.#rules = rules;
+    this.#rule = rules.length === 1 ? rules[0] : undefined;
     let maxCost = Number.POSITIVE_INFINITY;
     for (const rule of this.#rules) maxCost = Math.min(maxCost, rule.capacity);
     this.#maxCost = maxCost;
@@ -182,7 +185,8 @@ export class RateLimiter {
    *   integer, or that exceeds what any window could ever allow.
    */
   consume(key: string, cost = 1): RateLimitResult {
-    this.#check(key, cost);
+    // The common call (a non-empty key, cost 1) skips the full check.
+    if (cost !== 1 || typeof key !== 'string' || key === '') this.#check(key, cost);
     if (this.#closed) throw new RateLimiterClosedError();
     return this.#consume(key, cost);
   }
@@ -192,9 +196,15 @@ export class RateLimiter {
     if (this.#sweepPause > 0) this.#sweepPause--;
     else this.#sweepSome(now);
     const slot = this.#slots.get(key);
+    const rule = this.#rule;
     let result: RateLimitResult;
-    if (slot !== undefined) result = this.#decide(slot * this.#stride, cost, now, true);
-    else {
+    if (slot !== undefined) {
+      // One limit, the common case: straight to its decision.
+      result =
+        rule !== undefined
+          ? this.#decideOne(rule, this.#data, slot * this.#stride, cost, now, true)
+          : this.#decideAll(slot * this.#stride, cost, now, true);
+    } else {
       // A new key: its fresh state goes into the next free slot, which it takes only when
       // allowed (a denied first request leaves no state behind).
       const free = this.#nextSlot();
@@ -467,9 +477,9 @@ export class RateLimiter {
    * fit, from none otherwise.
    */
   #decide(base: number, cost: number, now: number, commit: boolean): RateLimitResult {
-    const rules = this.#rules;
+    const rule = this.#rule;
     // The common case, one limit: decided, recorded and returned in one call.
-    if (rules.length === 1) return this.#decideOne(rules[0]!, this.#data, base, cost, now, commit);
+    if (rule !== undefined) return this.#decideOne(rule, this.#data, base, cost, now, commit);
     return this.#decideAll(base, cost, now, commit);
   }
 
