@@ -110,14 +110,61 @@ interface Entry<T> {
   leakTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
-/** A caller of `acquire` in the queue; `wait` leaves it when the caller's signal aborts. */
-interface Queued<T> {
-  readonly priority: number;
-  readonly since: number;
-  readonly deadline: number;
-  readonly timeoutMs: number;
-  readonly origin: Error | undefined;
-  readonly wait: Waiter<T>;
+/**
+ * A caller of `acquire` in the queue: its promise, and the abort listener (the waiter itself)
+ * that takes it out of the queue when the caller's signal aborts. Settled once: whoever takes
+ * it out of the queue settles it.
+ */
+class Queued<T> {
+  readonly promise: Promise<T>;
+  #resolve!: (value: T) => void;
+  #reject!: (reason: unknown) => void;
+  #signal: AbortSignal | undefined;
+  readonly #leave: (waiter: Queued<T>) => void;
+
+  constructor(
+    readonly priority: number,
+    readonly since: number,
+    readonly deadline: number,
+    readonly timeoutMs: number,
+    readonly origin: Error | undefined,
+    signal: AbortSignal | undefined,
+    leave: (waiter: Queued<T>) => void,
+  ) {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.#leave = leave;
+    if (signal !== undefined) {
+      this.#signal = signal;
+      signal.addEventListener('abort', this, { once: true });
+    }
+  }
+
+  resolve(value: T): void {
+    this.#stopListening();
+    this.#resolve(value);
+  }
+
+  reject(reason: unknown): void {
+    this.#stopListening();
+    this.#reject(reason);
+  }
+
+  #stopListening(): void {
+    if (this.#signal === undefined) return;
+    this.#signal.removeEventListener('abort', this);
+    this.#signal = undefined;
+  }
+
+  /** @internal The abort listener: leaves the queue and rejects with the signal's reason. */
+  handleEvent(): void {
+    const signal = this.#signal;
+    if (signal === undefined) return;
+    this.#leave(this);
+    this.reject(signal.reason);
+  }
 }
 
 /**
@@ -134,7 +181,16 @@ export class Pool<T> implements AsyncDisposable {
   readonly #lent = new Map<T, Entry<T>>();
   /** Every resource the pool holds (idle, lent or being validated), to refuse duplicates. */
   readonly #live = new Set<T>();
-  readonly #waiters: Queued<T>[] = [];
+  /**
+   * Waiting callers, highest priority first, arrival order within a priority, from `#head`
+   * on: taking the first one moves `#head` (no shift), and the slots before it are reclaimed
+   * in bulk.
+   */
+  readonly #queue: (Queued<T> | undefined)[] = [];
+  #head = 0;
+  readonly #leave = (waiter: Queued<T>): void => {
+    this.#removeWaiter(waiter);
+  };
   #creating = 0;
   #checking = 0;
   #closed = false;
@@ -289,7 +345,10 @@ export class Pool<T> implements AsyncDisposable {
       this.#retryTimer = undefined;
       if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
       this.#deadlineTimer = undefined;
-      for (const waiter of this.#waiters.splice(0)) waiter.wait.reject(new PoolClosedError());
+      const waiting = this.#queue.splice(this.#head) as Queued<T>[];
+      this.#queue.length = 0;
+      this.#head = 0;
+      for (const waiter of waiting) waiter.reject(new PoolClosedError());
       for (const entry of this.#idle.splice(0)) void this.#destroy(entry, 'closed');
       for (const controller of this.#creates) controller.abort(new PoolClosedError());
     }
@@ -361,7 +420,7 @@ export class Pool<T> implements AsyncDisposable {
       size: this.#idle.length + this.#lent.size + this.#checking,
       idle: this.#idle.length,
       borrowed: this.#lent.size,
-      waiting: this.#waiters.length,
+      waiting: this.#waiting(),
       creating: this.#creating,
       created: this.#created,
       destroyed: this.#destroyed,
@@ -399,7 +458,7 @@ export class Pool<T> implements AsyncDisposable {
       if (signal?.aborted === true) return Promise.reject(signal.reason);
     }
     // Fast path: an idle resource, nobody ahead, nothing to validate.
-    if (this.#waiters.length === 0 && this.#idle.length > 0 && this.#o.validate === undefined) {
+    if (this.#waiting() === 0 && this.#idle.length > 0 && this.#o.validate === undefined) {
       const entry = this.#takeIdle()!;
       this.#lend(
         entry,
@@ -407,24 +466,25 @@ export class Pool<T> implements AsyncDisposable {
       );
       return Promise.resolve(entry.resource);
     }
-    if (this.#waiters.length >= this.#o.maxWaiting) {
+    if (this.#waiting() >= this.#o.maxWaiting) {
       return Promise.reject(
-        new PoolFullError(this.#lent.size, this.#o.max, this.#waiters.length, this.#o.maxWaiting),
+        new PoolFullError(this.#lent.size, this.#o.max, this.#waiting(), this.#o.maxWaiting),
       );
     }
     const since = this.#o.clock.now();
-    const waiter: Queued<T> = {
+    const waiter = new Queued<T>(
       priority,
       since,
-      deadline: since + timeoutMs,
+      since + timeoutMs,
       timeoutMs,
-      origin: this.#o.leakDetectionMs > 0 ? new Error('Resource acquired here') : undefined,
-      wait: new Waiter<T>({ signal, onAbort: () => this.#removeWaiter(waiter) }),
-    };
+      this.#o.leakDetectionMs > 0 ? new Error('Resource acquired here') : undefined,
+      signal,
+      this.#leave,
+    );
     this.#armDeadline(waiter.deadline, timeoutMs);
     this.#enqueue(waiter);
     this.#dispatch();
-    return waiter.wait.promise;
+    return waiter.promise;
   }
 
   /**
@@ -444,11 +504,11 @@ export class Pool<T> implements AsyncDisposable {
     // Trust the timer as much as the clock (an injected clock may not follow timers).
     const now = Math.max(this.#o.clock.now(), this.#deadlineAt);
     let next = Number.POSITIVE_INFINITY;
-    for (const waiter of [...this.#waiters]) {
+    for (const waiter of this.#queue.slice(this.#head) as Queued<T>[]) {
       if (waiter.deadline <= now) {
         this.#removeWaiter(waiter);
         this.#timeouts++;
-        waiter.wait.reject(this.#timeoutError(waiter));
+        waiter.reject(this.#timeoutError(waiter));
       } else if (waiter.deadline < next) {
         next = waiter.deadline;
       }
@@ -458,7 +518,7 @@ export class Pool<T> implements AsyncDisposable {
 
   #timeoutError(waiter: Queued<T>): PoolTimeoutError {
     const failure = this.#lastCreateError;
-    const detail = `${this.#lent.size}/${this.#o.max} in use, ${this.#waiters.length} waiting`;
+    const detail = `${this.#lent.size}/${this.#o.max} in use, ${this.#waiting()} waiting`;
     if (failure !== undefined && failure.at >= waiter.since) {
       return new PoolTimeoutError(
         waiter.timeoutMs,
@@ -469,30 +529,49 @@ export class Pool<T> implements AsyncDisposable {
     return new PoolTimeoutError(waiter.timeoutMs, detail);
   }
 
+  /** Callers waiting now. */
+  #waiting(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  /** Behind every waiter of the same or a higher priority: a push unless it overtakes some. */
   #enqueue(waiter: Queued<T>): void {
-    const waiters = this.#waiters;
-    let i = waiters.length;
-    while (i > 0 && waiters[i - 1]!.priority < waiter.priority) i--;
-    waiters.splice(i, 0, waiter);
+    const queue = this.#queue;
+    let i = queue.length;
+    while (i > this.#head && queue[i - 1]!.priority < waiter.priority) i--;
+    if (i === queue.length) queue.push(waiter);
+    else queue.splice(i, 0, waiter);
   }
 
   #removeWaiter(waiter: Queued<T>): boolean {
-    const index = this.#waiters.indexOf(waiter);
+    const index = this.#queue.indexOf(waiter, this.#head);
     if (index < 0) return false;
-    this.#waiters.splice(index, 1);
+    this.#queue.splice(index, 1);
     this.#noWaitersLeft();
     return true;
   }
 
   #nextWaiter(): Queued<T> | undefined {
-    const waiter = this.#waiters.shift();
+    const queue = this.#queue;
+    const head = this.#head;
+    if (head === queue.length) return undefined;
+    const waiter = queue[head];
+    queue[head] = undefined;
+    this.#head = head + 1;
+    if (head + 1 === queue.length) {
+      queue.length = 0;
+      this.#head = 0;
+    } else if (head >= COMPACT_AFTER && head * 2 >= queue.length) {
+      queue.splice(0, head + 1);
+      this.#head = 0;
+    }
     this.#noWaitersLeft();
     return waiter;
   }
 
   /** With nobody waiting, the deadline timer must not hold the process open. */
   #noWaitersLeft(): void {
-    if (this.#waiters.length === 0 && this.#deadlineTimer !== undefined) {
+    if (this.#waiting() === 0 && this.#deadlineTimer !== undefined) {
       clearTimeout(this.#deadlineTimer);
       this.#deadlineTimer = undefined;
     }
@@ -529,10 +608,10 @@ export class Pool<T> implements AsyncDisposable {
   }
 
   #returnIdle(entry: Entry<T>): void {
-    if (this.#waiters.length > 0 && this.#o.validate === undefined) {
+    if (this.#waiting() > 0 && this.#o.validate === undefined) {
       const waiter = this.#nextWaiter()!;
       this.#lend(entry, waiter.origin);
-      waiter.wait.resolve(entry.resource);
+      waiter.resolve(entry.resource);
       return;
     }
     this.#idle.push(entry);
@@ -543,18 +622,18 @@ export class Pool<T> implements AsyncDisposable {
   #dispatch(): void {
     if (this.#closed) return;
     const o = this.#o;
-    while (this.#waiters.length > 0 && this.#idle.length > 0) {
+    while (this.#waiting() > 0 && this.#idle.length > 0) {
       if (o.validate !== undefined) {
-        if (this.#checking >= this.#waiters.length) break;
+        if (this.#checking >= this.#waiting()) break;
         void this.#check(this.#takeIdle()!);
         continue;
       }
       const entry = this.#takeIdle()!;
       const waiter = this.#nextWaiter()!;
       this.#lend(entry, waiter.origin);
-      waiter.wait.resolve(entry.resource);
+      waiter.resolve(entry.resource);
     }
-    const wanted = this.#waiters.length - this.#creating - this.#checking;
+    const wanted = this.#waiting() - this.#creating - this.#checking;
     const room = o.max - (this.#idle.length + this.#lent.size + this.#checking + this.#creating);
     this.#startCreates(Math.min(wanted, room));
   }
@@ -640,7 +719,7 @@ export class Pool<T> implements AsyncDisposable {
         if (waiter === undefined) this.#idle.push(entry);
         else {
           this.#lend(entry, waiter.origin);
-          waiter.wait.resolve(entry.resource);
+          waiter.resolve(entry.resource);
         }
         this.#dispatch();
       },
@@ -710,7 +789,7 @@ export class Pool<T> implements AsyncDisposable {
         this.#checking--;
         if (ok && !this.#closed) {
           entry.lastChecked = o.clock.now();
-          this.#waiters.length > 0 ? this.#serveChecked(entry) : this.#idle.push(entry);
+          this.#waiting() > 0 ? this.#serveChecked(entry) : this.#idle.push(entry);
         } else {
           void this.#destroy(entry, ok ? 'closed' : 'invalid');
           this.#dispatch();
@@ -726,7 +805,7 @@ export class Pool<T> implements AsyncDisposable {
   #serveChecked(entry: Entry<T>): void {
     const waiter = this.#nextWaiter()!;
     this.#lend(entry, waiter.origin);
-    waiter.wait.resolve(entry.resource);
+    waiter.resolve(entry.resource);
   }
 
   #destroy(entry: Entry<T>, reason: DestroyReason): Promise<void> {
@@ -818,6 +897,9 @@ export class Pool<T> implements AsyncDisposable {
     this.#fill();
   }
 }
+
+/** Taken slots at the front of the waiter queue beyond which they are reclaimed. */
+const COMPACT_AFTER = 1024;
 
 /** The reason a destroy's wait ends with when it outlives `destroyTimeoutMs`. */
 const DESTROY_TIMED_OUT = Symbol('destroy timed out');
