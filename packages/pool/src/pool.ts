@@ -106,6 +106,8 @@ interface Entry<T> {
   readonly retireAt: number;
   lastUsed: number;
   lastChecked: number;
+  /** True while a caller holds it. */
+  lent: boolean;
   lentAt: number;
   leakTimer: ReturnType<typeof setTimeout> | undefined;
 }
@@ -178,9 +180,13 @@ class Queued<T> {
 export class Pool<T> implements AsyncDisposable {
   readonly #o: ResolvedPoolOptions<T>;
   readonly #idle: Entry<T>[] = [];
-  readonly #lent = new Map<T, Entry<T>>();
-  /** Every resource the pool holds (idle, lent or being validated), to refuse duplicates. */
-  readonly #live = new Set<T>();
+  /**
+   * Every resource the pool holds (idle, lent or being validated) and its entry: refuses
+   * duplicates, and finds the entry of a resource given back (lent ones have `lent` set).
+   */
+  readonly #live = new Map<T, Entry<T>>();
+  /** Resources lent out now. */
+  #borrowed = 0;
   /**
    * Waiting callers, highest priority first, arrival order within a priority, from `#head`
    * on: taking the first one moves `#head` (no shift), and the slots before it are reclaimed
@@ -288,10 +294,24 @@ export class Pool<T> implements AsyncDisposable {
    * @throws NotBorrowedError for a resource not lent out (double release, another pool's).
    */
   release(resource: T): Promise<void> {
-    const entry = this.#lent.get(resource);
-    if (entry === undefined) return Promise.reject(new NotBorrowedError('release'));
+    const entry = this.#live.get(resource);
+    if (entry === undefined || !entry.lent) {
+      return Promise.reject(new NotBorrowedError('release'));
+    }
     this.#unlend(entry);
-    const now = this.#o.clock.now();
+    const o = this.#o;
+    if (
+      o.validate === undefined &&
+      entry.retireAt === Number.POSITIVE_INFINITY &&
+      this.#waiting() > 0 &&
+      !this.#closed
+    ) {
+      // Straight to the next waiter, reading no clock: nothing to validate, no lifetime to
+      // check, and when a resource was last used is only read while it is idle.
+      this.#handTo(entry, this.#nextWaiter()!);
+      return RESOLVED;
+    }
+    const now = o.clock.now();
     if (this.#closed) return this.#destroy(entry, 'closed');
     if (now >= entry.retireAt) {
       const done = this.#destroy(entry, 'lifetime');
@@ -303,7 +323,7 @@ export class Pool<T> implements AsyncDisposable {
       return this.#check(entry).then(() => undefined);
     }
     this.#returnIdle(entry);
-    return Promise.resolve();
+    return RESOLVED;
   }
 
   /**
@@ -311,8 +331,10 @@ export class Pool<T> implements AsyncDisposable {
    * @throws NotBorrowedError for a resource not lent out.
    */
   destroy(resource: T): Promise<void> {
-    const entry = this.#lent.get(resource);
-    if (entry === undefined) return Promise.reject(new NotBorrowedError('destroy'));
+    const entry = this.#live.get(resource);
+    if (entry === undefined || !entry.lent) {
+      return Promise.reject(new NotBorrowedError('destroy'));
+    }
     this.#unlend(entry);
     const done = this.#destroy(entry, 'broken');
     this.#dispatch();
@@ -353,7 +375,7 @@ export class Pool<T> implements AsyncDisposable {
       for (const controller of this.#creates) controller.abort(new PoolClosedError());
     }
     await this.#settleWithin(timeoutMs);
-    if (this.#lent.size > 0) throw new PoolCloseTimeoutError(timeoutMs, this.#lent.size);
+    if (this.#borrowed > 0) throw new PoolCloseTimeoutError(timeoutMs, this.#borrowed);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -375,7 +397,7 @@ export class Pool<T> implements AsyncDisposable {
     let drained: Deferred<void> | undefined;
     try {
       while (
-        this.#lent.size > 0 ||
+        this.#borrowed > 0 ||
         this.#creating > 0 ||
         this.#checking > 0 ||
         this.#pendingWork.size > 0
@@ -417,9 +439,9 @@ export class Pool<T> implements AsyncDisposable {
 
   stats(): PoolStats {
     return {
-      size: this.#idle.length + this.#lent.size + this.#checking,
+      size: this.#idle.length + this.#borrowed + this.#checking,
       idle: this.#idle.length,
-      borrowed: this.#lent.size,
+      borrowed: this.#borrowed,
       waiting: this.#waiting(),
       creating: this.#creating,
       created: this.#created,
@@ -468,7 +490,7 @@ export class Pool<T> implements AsyncDisposable {
     }
     if (this.#waiting() >= this.#o.maxWaiting) {
       return Promise.reject(
-        new PoolFullError(this.#lent.size, this.#o.max, this.#waiting(), this.#o.maxWaiting),
+        new PoolFullError(this.#borrowed, this.#o.max, this.#waiting(), this.#o.maxWaiting),
       );
     }
     const since = this.#o.clock.now();
@@ -518,7 +540,7 @@ export class Pool<T> implements AsyncDisposable {
 
   #timeoutError(waiter: Queued<T>): PoolTimeoutError {
     const failure = this.#lastCreateError;
-    const detail = `${this.#lent.size}/${this.#o.max} in use, ${this.#waiting()} waiting`;
+    const detail = `${this.#borrowed}/${this.#o.max} in use, ${this.#waiting()} waiting`;
     if (failure !== undefined && failure.at >= waiter.since) {
       return new PoolTimeoutError(
         waiter.timeoutMs,
@@ -582,11 +604,12 @@ export class Pool<T> implements AsyncDisposable {
   }
 
   #lend(entry: Entry<T>, origin: Error | undefined): void {
-    const now = this.#o.clock.now();
-    entry.lentAt = now;
-    this.#lent.set(entry.resource, entry);
+    entry.lent = true;
+    this.#borrowed++;
     const leakMs = this.#o.leakDetectionMs;
     if (leakMs > 0) {
+      // Only a leak report reads when it was lent: without one, lending reads no clock.
+      entry.lentAt = this.#o.clock.now();
       const timer = setTimeout(() => {
         entry.leakTimer = undefined;
         this.#leaks++;
@@ -601,21 +624,23 @@ export class Pool<T> implements AsyncDisposable {
   }
 
   #unlend(entry: Entry<T>): void {
-    this.#lent.delete(entry.resource);
-    if (entry.leakTimer !== undefined) clearTimeout(entry.leakTimer);
-    entry.leakTimer = undefined;
+    entry.lent = false;
+    this.#borrowed--;
+    if (entry.leakTimer !== undefined) {
+      clearTimeout(entry.leakTimer);
+      entry.leakTimer = undefined;
+    }
     this.#maybeDrained();
   }
 
   #returnIdle(entry: Entry<T>): void {
     if (this.#waiting() > 0 && this.#o.validate === undefined) {
-      const waiter = this.#nextWaiter()!;
-      this.#lend(entry, waiter.origin);
-      waiter.resolve(entry.resource);
+      this.#handTo(entry, this.#nextWaiter()!);
       return;
     }
     this.#idle.push(entry);
-    this.#dispatch();
+    // Nobody waits: nothing to serve, and no create is wanted.
+    if (this.#waiting() > 0) this.#dispatch();
   }
 
   /** Serves waiters from idle resources, then starts the creates the rest need. */
@@ -629,19 +654,17 @@ export class Pool<T> implements AsyncDisposable {
         continue;
       }
       const entry = this.#takeIdle()!;
-      const waiter = this.#nextWaiter()!;
-      this.#lend(entry, waiter.origin);
-      waiter.resolve(entry.resource);
+      this.#handTo(entry, this.#nextWaiter()!);
     }
     const wanted = this.#waiting() - this.#creating - this.#checking;
-    const room = o.max - (this.#idle.length + this.#lent.size + this.#checking + this.#creating);
+    const room = o.max - (this.#idle.length + this.#borrowed + this.#checking + this.#creating);
     this.#startCreates(Math.min(wanted, room));
   }
 
   /** Tops the pool up to `min`. */
   #fill(): void {
     if (this.#closed) return;
-    const size = this.#idle.length + this.#lent.size + this.#checking + this.#creating;
+    const size = this.#idle.length + this.#borrowed + this.#checking + this.#creating;
     this.#startCreates(this.#o.min - size);
   }
 
@@ -703,11 +726,12 @@ export class Pool<T> implements AsyncDisposable {
           retireAt: now + lifetime,
           lastUsed: now,
           lastChecked: now,
+          lent: false,
           lentAt: 0,
           leakTimer: undefined,
         };
         this.#created++;
-        this.#live.add(resource);
+        this.#live.set(resource, entry);
         this.#createFailures = 0;
         this.#retryAt = 0;
         if (this.#onCreate.active) this.#onCreate.emit({ resource });
@@ -717,10 +741,7 @@ export class Pool<T> implements AsyncDisposable {
         }
         const waiter = this.#nextWaiter();
         if (waiter === undefined) this.#idle.push(entry);
-        else {
-          this.#lend(entry, waiter.origin);
-          waiter.resolve(entry.resource);
-        }
+        else this.#handTo(entry, waiter);
         this.#dispatch();
       },
       (error: unknown) => this.#createFailed(controller, error),
@@ -803,7 +824,11 @@ export class Pool<T> implements AsyncDisposable {
   }
 
   #serveChecked(entry: Entry<T>): void {
-    const waiter = this.#nextWaiter()!;
+    this.#handTo(entry, this.#nextWaiter()!);
+  }
+
+  /** Lends `entry` to `waiter`, which has left the queue. */
+  #handTo(entry: Entry<T>, waiter: Queued<T>): void {
     this.#lend(entry, waiter.origin);
     waiter.resolve(entry.resource);
   }
@@ -855,7 +880,7 @@ export class Pool<T> implements AsyncDisposable {
   #maybeDrained(): void {
     if (
       this.#drained.size > 0 &&
-      this.#lent.size === 0 &&
+      this.#borrowed === 0 &&
       this.#creating === 0 &&
       this.#checking === 0
     ) {
@@ -871,7 +896,7 @@ export class Pool<T> implements AsyncDisposable {
     const o = this.#o;
     const now = o.clock.now();
     const keep: Entry<T>[] = [];
-    let size = this.#idle.length + this.#lent.size + this.#checking;
+    let size = this.#idle.length + this.#borrowed + this.#checking;
     // Oldest-used first, so eviction down to `min` keeps the freshest.
     const idle = this.#idle.splice(0).sort((a, b) => a.lastUsed - b.lastUsed);
     for (const entry of idle) {
@@ -897,6 +922,9 @@ export class Pool<T> implements AsyncDisposable {
     this.#fill();
   }
 }
+
+/** What `release` returns when it is done at once: one settled promise for every call. */
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /** Taken slots at the front of the waiter queue beyond which they are reclaimed. */
 const COMPACT_AFTER = 1024;
