@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { boom, caught } from './breaker-test-support.fixture.js';
 import { CircuitBreaker } from './circuit-breaker.js';
+import type { CallContext } from './policy.js';
 
 /** A promise settled by hand, to hold calls in flight across state changes. */
 function later<T>() {
@@ -52,5 +53,19 @@ describe('untimed calls without outcome rules', () => {
     // A call of the current state still counts and trips.
     await caught(breaker.execute(boom));
     expect(breaker.state).toBe('open');
+  });
+
+  it('hand the operation a never-aborted read-only context, or the caller signal', async () => {
+    const breaker = new CircuitBreaker();
+    const contexts: CallContext[] = [];
+    const op = async (context: CallContext) => {
+      contexts.push(context);
+      return context.signal.aborted;
+    };
+    expect(await breaker.execute(op)).toBe(false);
+    const caller = new AbortController();
+    expect(await breaker.execute(op, { signal: caller.signal })).toBe(false);
+    expect(Object.isFrozen(contexts[0])).toBe(true);
+    expect(contexts[1]!.signal).toBe(caller.signal);
   });
 });

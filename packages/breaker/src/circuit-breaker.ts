@@ -30,7 +30,7 @@ import {
   TimeWindow,
   type WindowSnapshot,
 } from './outcome-window.js';
-import type { ExecuteOptions, Operation, Policy } from './policy.js';
+import type { CallContext, ExecuteOptions, Operation, Policy } from './policy.js';
 import { wholeMs } from './whole-ms.js';
 
 /** Where the breaker stands. The last three are only entered by hand. */
@@ -155,6 +155,8 @@ export interface BreakerSnapshot {
 
 /** A never-aborted signal handed to calls that have neither a timeout nor a caller signal. */
 const IDLE_SIGNAL = new AbortController().signal;
+/** The context of those calls: one frozen object, as `CallContext` is read-only. */
+const IDLE_CONTEXT: CallContext = Object.freeze({ signal: IDLE_SIGNAL });
 
 /** How a call was admitted: normally, as a half-open probe, or while disabled. */
 const NORMAL = 0;
@@ -270,7 +272,7 @@ export class CircuitBreaker implements Policy {
     }
     let pending: T | PromiseLike<T>;
     try {
-      pending = fn({ signal: signal ?? IDLE_SIGNAL });
+      pending = fn(signal === undefined ? IDLE_CONTEXT : { signal });
     } catch (error) {
       this.#settle(epoch, admission, classifyError(this.#o, error, signal), start, error);
       return Promise.reject(error);
