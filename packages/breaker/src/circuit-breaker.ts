@@ -15,6 +15,7 @@ import {
   FAILURE,
   IGNORED,
   probeFailed,
+  SUCCESS,
 } from './call-outcome.js';
 import { BreakerOpenError, OperationTimeoutError } from './errors.js';
 import { checkCallKeys, MAX_TIMER_MS, runOperation } from './invoke-operation.js';
@@ -29,7 +30,7 @@ import {
   TimeWindow,
   type WindowSnapshot,
 } from './outcome-window.js';
-import type { ExecuteOptions, Operation, Policy } from './policy.js';
+import type { CallContext, ExecuteOptions, Operation, Policy } from './policy.js';
 import { wholeMs } from './whole-ms.js';
 
 /** Where the breaker stands. The last three are only entered by hand. */
@@ -154,6 +155,8 @@ export interface BreakerSnapshot {
 
 /** A never-aborted signal handed to calls that have neither a timeout nor a caller signal. */
 const IDLE_SIGNAL = new AbortController().signal;
+/** The context of those calls: one frozen object, as `CallContext` is read-only. */
+const IDLE_CONTEXT: CallContext = Object.freeze({ signal: IDLE_SIGNAL });
 
 /** How a call was admitted: normally, as a half-open probe, or while disabled. */
 const NORMAL = 0;
@@ -188,6 +191,17 @@ export class CircuitBreaker implements Policy {
   #probesSucceeded = 0;
   /** Reused by the trip check so a call allocates nothing for it. */
   readonly #totals = { calls: 0, failures: 0, slowCalls: 0 };
+  /**
+   * Outcomes are judged by the defaults alone (no `isFailure`, no `isResultFailure`): judging
+   * a call cannot throw, so an untimed call can hand the caller the operation's own promise.
+   */
+  readonly #plainRules: boolean;
+  /** The epoch `#recordSuccess` and `#recordFailure` were made for. */
+  #observersEpoch = -1;
+  /** Records an untimed, normally admitted call's value; shared by the calls of one epoch. */
+  #recordSuccess: (value: unknown) => void = noop;
+  /** Records an untimed, normally admitted call's error; shared by the calls of one epoch. */
+  #recordFailure: (error: unknown) => void = noop;
 
   #calls = 0;
   #successes = 0;
@@ -212,6 +226,7 @@ export class CircuitBreaker implements Policy {
         ? new CountWindow(o.window.size)
         : new TimeWindow(o.window.durationMs, o.window.buckets ?? 10);
     this.#timed = o.window.type === 'time' || o.slowCallDurationMs !== Number.POSITIVE_INFINITY;
+    this.#plainRules = o.isFailure === undefined && o.isResultFailure === undefined;
   }
 
   /** The breaker's name. */
@@ -257,10 +272,20 @@ export class CircuitBreaker implements Policy {
     }
     let pending: T | PromiseLike<T>;
     try {
-      pending = fn({ signal: signal ?? IDLE_SIGNAL });
+      pending = fn(signal === undefined ? IDLE_CONTEXT : { signal });
     } catch (error) {
       this.#settle(epoch, admission, classifyError(this.#o, error, signal), start, error);
       return Promise.reject(error);
+    }
+    if (signal === undefined && admission === NORMAL && start < 0 && this.#plainRules) {
+      // The lean path: the outcome is recorded by reactions shared by every call of this
+      // epoch, registered before the caller's, and the caller awaits the operation's own
+      // promise: no closures per call, and the caller resumes in the turn that records the
+      // outcome instead of the turn after.
+      const result = Promise.resolve(pending);
+      if (this.#observersEpoch !== epoch) this.#observe(epoch);
+      result.then(this.#recordSuccess, this.#recordFailure);
+      return result;
     }
     const settled =
       signal === undefined
@@ -276,6 +301,13 @@ export class CircuitBreaker implements Policy {
         throw error;
       },
     );
+  }
+
+  /** The reactions of the lean path for calls admitted in `epoch`. */
+  #observe(epoch: number): void {
+    this.#observersEpoch = epoch;
+    this.#recordSuccess = (value) => this.#settle(epoch, NORMAL, SUCCESS, -1, value);
+    this.#recordFailure = (error) => this.#settle(epoch, NORMAL, FAILURE, -1, error);
   }
 
   /** A call with a timer: through the shared `runOperation`, off the untimed hot path. */
@@ -540,6 +572,8 @@ export class CircuitBreaker implements Policy {
     if (snapshot.state !== this.#state) this.#transition(snapshot.state);
   }
 }
+
+function noop(): void {}
 
 const STATES: readonly BreakerState[] = [
   'closed',

@@ -111,6 +111,45 @@ describe('Pool: borrowing', () => {
     await pool.close();
   });
 
+  it('keeps the order of a long queue served while callers keep arriving, priorities included', async () => {
+    const f = factory();
+    const pool = new Pool<Resource>({ create: f.create, max: 1, maxWaiting: 10_000 });
+    let held = await pool.acquire();
+    const order: number[] = [];
+    const served: Resource[] = [];
+    const arrive = (n: number, priority = 0) => {
+      void pool.acquire({ priority }).then((r) => {
+        order.push(n);
+        served.push(r);
+      });
+    };
+    const handOn = async () => {
+      await pool.release(held);
+      for (let i = 0; i < 5 && served.length === 0; i++) await Promise.resolve();
+      held = served.shift()!;
+    };
+    for (let n = 0; n < 3000; n++) arrive(n);
+    const aborted = new AbortController();
+    const leaving = caught(pool.acquire({ signal: aborted.signal }));
+    // Serve most of the queue, so that its served front is reclaimed, with some arriving.
+    for (let n = 0; n < 2500; n++) {
+      await handOn();
+      if (n === 2000) {
+        arrive(3000, 1);
+        arrive(3001);
+        aborted.abort(new Error('gone'));
+      }
+    }
+    expect(await leaving).toEqual(new Error('gone'));
+    expect(pool.stats().waiting).toBe(502);
+    while (pool.stats().waiting > 0) await handOn();
+    const expected = Array.from({ length: 3002 }, (_, n) => n).filter((n) => n !== 3000);
+    expected.splice(2001, 0, 3000);
+    expect(order).toEqual(expected);
+    await pool.release(held);
+    await pool.close();
+  });
+
   it('rejects with PoolFullError beyond maxWaiting, with the numbers', async () => {
     const f = factory();
     const pool = new Pool<Resource>({ create: f.create, max: 1, maxWaiting: 1 });

@@ -106,18 +106,67 @@ interface Entry<T> {
   readonly retireAt: number;
   lastUsed: number;
   lastChecked: number;
+  /** True while a caller holds it. */
+  lent: boolean;
   lentAt: number;
   leakTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
-/** A caller of `acquire` in the queue; `wait` leaves it when the caller's signal aborts. */
-interface Queued<T> {
-  readonly priority: number;
-  readonly since: number;
-  readonly deadline: number;
-  readonly timeoutMs: number;
-  readonly origin: Error | undefined;
-  readonly wait: Waiter<T>;
+/**
+ * A caller of `acquire` in the queue: its promise, and the abort listener (the waiter itself)
+ * that takes it out of the queue when the caller's signal aborts. Settled once: whoever takes
+ * it out of the queue settles it.
+ */
+class Queued<T> {
+  readonly promise: Promise<T>;
+  #resolve!: (value: T) => void;
+  #reject!: (reason: unknown) => void;
+  #signal: AbortSignal | undefined;
+  readonly #leave: (waiter: Queued<T>) => void;
+
+  constructor(
+    readonly priority: number,
+    readonly since: number,
+    readonly deadline: number,
+    readonly timeoutMs: number,
+    readonly origin: Error | undefined,
+    signal: AbortSignal | undefined,
+    leave: (waiter: Queued<T>) => void,
+  ) {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.#leave = leave;
+    if (signal !== undefined) {
+      this.#signal = signal;
+      signal.addEventListener('abort', this, { once: true });
+    }
+  }
+
+  resolve(value: T): void {
+    this.#stopListening();
+    this.#resolve(value);
+  }
+
+  reject(reason: unknown): void {
+    this.#stopListening();
+    this.#reject(reason);
+  }
+
+  #stopListening(): void {
+    if (this.#signal === undefined) return;
+    this.#signal.removeEventListener('abort', this);
+    this.#signal = undefined;
+  }
+
+  /** @internal The abort listener: leaves the queue and rejects with the signal's reason. */
+  handleEvent(): void {
+    const signal = this.#signal;
+    if (signal === undefined) return;
+    this.#leave(this);
+    this.reject(signal.reason);
+  }
 }
 
 /**
@@ -131,10 +180,23 @@ interface Queued<T> {
 export class Pool<T> implements AsyncDisposable {
   readonly #o: ResolvedPoolOptions<T>;
   readonly #idle: Entry<T>[] = [];
-  readonly #lent = new Map<T, Entry<T>>();
-  /** Every resource the pool holds (idle, lent or being validated), to refuse duplicates. */
-  readonly #live = new Set<T>();
-  readonly #waiters: Queued<T>[] = [];
+  /**
+   * Every resource the pool holds (idle, lent or being validated) and its entry: refuses
+   * duplicates, and finds the entry of a resource given back (lent ones have `lent` set).
+   */
+  readonly #live = new Map<T, Entry<T>>();
+  /** Resources lent out now. */
+  #borrowed = 0;
+  /**
+   * Waiting callers, highest priority first, arrival order within a priority, from `#head`
+   * on: taking the first one moves `#head` (no shift), and the slots before it are reclaimed
+   * in bulk.
+   */
+  readonly #queue: (Queued<T> | undefined)[] = [];
+  #head = 0;
+  readonly #leave = (waiter: Queued<T>): void => {
+    this.#removeWaiter(waiter);
+  };
   #creating = 0;
   #checking = 0;
   #closed = false;
@@ -232,10 +294,24 @@ export class Pool<T> implements AsyncDisposable {
    * @throws NotBorrowedError for a resource not lent out (double release, another pool's).
    */
   release(resource: T): Promise<void> {
-    const entry = this.#lent.get(resource);
-    if (entry === undefined) return Promise.reject(new NotBorrowedError('release'));
+    const entry = this.#live.get(resource);
+    if (entry === undefined || !entry.lent) {
+      return Promise.reject(new NotBorrowedError('release'));
+    }
     this.#unlend(entry);
-    const now = this.#o.clock.now();
+    const o = this.#o;
+    if (
+      o.validate === undefined &&
+      entry.retireAt === Number.POSITIVE_INFINITY &&
+      this.#waiting() > 0 &&
+      !this.#closed
+    ) {
+      // Straight to the next waiter, reading no clock: nothing to validate, no lifetime to
+      // check, and when a resource was last used is only read while it is idle.
+      this.#handTo(entry, this.#nextWaiter()!);
+      return RESOLVED;
+    }
+    const now = o.clock.now();
     if (this.#closed) return this.#destroy(entry, 'closed');
     if (now >= entry.retireAt) {
       const done = this.#destroy(entry, 'lifetime');
@@ -247,7 +323,7 @@ export class Pool<T> implements AsyncDisposable {
       return this.#check(entry).then(() => undefined);
     }
     this.#returnIdle(entry);
-    return Promise.resolve();
+    return RESOLVED;
   }
 
   /**
@@ -255,8 +331,10 @@ export class Pool<T> implements AsyncDisposable {
    * @throws NotBorrowedError for a resource not lent out.
    */
   destroy(resource: T): Promise<void> {
-    const entry = this.#lent.get(resource);
-    if (entry === undefined) return Promise.reject(new NotBorrowedError('destroy'));
+    const entry = this.#live.get(resource);
+    if (entry === undefined || !entry.lent) {
+      return Promise.reject(new NotBorrowedError('destroy'));
+    }
     this.#unlend(entry);
     const done = this.#destroy(entry, 'broken');
     this.#dispatch();
@@ -289,12 +367,15 @@ export class Pool<T> implements AsyncDisposable {
       this.#retryTimer = undefined;
       if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
       this.#deadlineTimer = undefined;
-      for (const waiter of this.#waiters.splice(0)) waiter.wait.reject(new PoolClosedError());
+      const waiting = this.#queue.splice(this.#head) as Queued<T>[];
+      this.#queue.length = 0;
+      this.#head = 0;
+      for (const waiter of waiting) waiter.reject(new PoolClosedError());
       for (const entry of this.#idle.splice(0)) void this.#destroy(entry, 'closed');
       for (const controller of this.#creates) controller.abort(new PoolClosedError());
     }
     await this.#settleWithin(timeoutMs);
-    if (this.#lent.size > 0) throw new PoolCloseTimeoutError(timeoutMs, this.#lent.size);
+    if (this.#borrowed > 0) throw new PoolCloseTimeoutError(timeoutMs, this.#borrowed);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -316,7 +397,7 @@ export class Pool<T> implements AsyncDisposable {
     let drained: Deferred<void> | undefined;
     try {
       while (
-        this.#lent.size > 0 ||
+        this.#borrowed > 0 ||
         this.#creating > 0 ||
         this.#checking > 0 ||
         this.#pendingWork.size > 0
@@ -358,10 +439,10 @@ export class Pool<T> implements AsyncDisposable {
 
   stats(): PoolStats {
     return {
-      size: this.#idle.length + this.#lent.size + this.#checking,
+      size: this.#idle.length + this.#borrowed + this.#checking,
       idle: this.#idle.length,
-      borrowed: this.#lent.size,
-      waiting: this.#waiters.length,
+      borrowed: this.#borrowed,
+      waiting: this.#waiting(),
       creating: this.#creating,
       created: this.#created,
       destroyed: this.#destroyed,
@@ -399,7 +480,7 @@ export class Pool<T> implements AsyncDisposable {
       if (signal?.aborted === true) return Promise.reject(signal.reason);
     }
     // Fast path: an idle resource, nobody ahead, nothing to validate.
-    if (this.#waiters.length === 0 && this.#idle.length > 0 && this.#o.validate === undefined) {
+    if (this.#waiting() === 0 && this.#idle.length > 0 && this.#o.validate === undefined) {
       const entry = this.#takeIdle()!;
       this.#lend(
         entry,
@@ -407,24 +488,25 @@ export class Pool<T> implements AsyncDisposable {
       );
       return Promise.resolve(entry.resource);
     }
-    if (this.#waiters.length >= this.#o.maxWaiting) {
+    if (this.#waiting() >= this.#o.maxWaiting) {
       return Promise.reject(
-        new PoolFullError(this.#lent.size, this.#o.max, this.#waiters.length, this.#o.maxWaiting),
+        new PoolFullError(this.#borrowed, this.#o.max, this.#waiting(), this.#o.maxWaiting),
       );
     }
     const since = this.#o.clock.now();
-    const waiter: Queued<T> = {
+    const waiter = new Queued<T>(
       priority,
       since,
-      deadline: since + timeoutMs,
+      since + timeoutMs,
       timeoutMs,
-      origin: this.#o.leakDetectionMs > 0 ? new Error('Resource acquired here') : undefined,
-      wait: new Waiter<T>({ signal, onAbort: () => this.#removeWaiter(waiter) }),
-    };
+      this.#o.leakDetectionMs > 0 ? new Error('Resource acquired here') : undefined,
+      signal,
+      this.#leave,
+    );
     this.#armDeadline(waiter.deadline, timeoutMs);
     this.#enqueue(waiter);
     this.#dispatch();
-    return waiter.wait.promise;
+    return waiter.promise;
   }
 
   /**
@@ -444,11 +526,11 @@ export class Pool<T> implements AsyncDisposable {
     // Trust the timer as much as the clock (an injected clock may not follow timers).
     const now = Math.max(this.#o.clock.now(), this.#deadlineAt);
     let next = Number.POSITIVE_INFINITY;
-    for (const waiter of [...this.#waiters]) {
+    for (const waiter of this.#queue.slice(this.#head) as Queued<T>[]) {
       if (waiter.deadline <= now) {
         this.#removeWaiter(waiter);
         this.#timeouts++;
-        waiter.wait.reject(this.#timeoutError(waiter));
+        waiter.reject(this.#timeoutError(waiter));
       } else if (waiter.deadline < next) {
         next = waiter.deadline;
       }
@@ -458,7 +540,7 @@ export class Pool<T> implements AsyncDisposable {
 
   #timeoutError(waiter: Queued<T>): PoolTimeoutError {
     const failure = this.#lastCreateError;
-    const detail = `${this.#lent.size}/${this.#o.max} in use, ${this.#waiters.length} waiting`;
+    const detail = `${this.#borrowed}/${this.#o.max} in use, ${this.#waiting()} waiting`;
     if (failure !== undefined && failure.at >= waiter.since) {
       return new PoolTimeoutError(
         waiter.timeoutMs,
@@ -469,30 +551,49 @@ export class Pool<T> implements AsyncDisposable {
     return new PoolTimeoutError(waiter.timeoutMs, detail);
   }
 
+  /** Callers waiting now. */
+  #waiting(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  /** Behind every waiter of the same or a higher priority: a push unless it overtakes some. */
   #enqueue(waiter: Queued<T>): void {
-    const waiters = this.#waiters;
-    let i = waiters.length;
-    while (i > 0 && waiters[i - 1]!.priority < waiter.priority) i--;
-    waiters.splice(i, 0, waiter);
+    const queue = this.#queue;
+    let i = queue.length;
+    while (i > this.#head && queue[i - 1]!.priority < waiter.priority) i--;
+    if (i === queue.length) queue.push(waiter);
+    else queue.splice(i, 0, waiter);
   }
 
   #removeWaiter(waiter: Queued<T>): boolean {
-    const index = this.#waiters.indexOf(waiter);
+    const index = this.#queue.indexOf(waiter, this.#head);
     if (index < 0) return false;
-    this.#waiters.splice(index, 1);
+    this.#queue.splice(index, 1);
     this.#noWaitersLeft();
     return true;
   }
 
   #nextWaiter(): Queued<T> | undefined {
-    const waiter = this.#waiters.shift();
+    const queue = this.#queue;
+    const head = this.#head;
+    if (head === queue.length) return undefined;
+    const waiter = queue[head];
+    queue[head] = undefined;
+    this.#head = head + 1;
+    if (head + 1 === queue.length) {
+      queue.length = 0;
+      this.#head = 0;
+    } else if (head >= COMPACT_AFTER && head * 2 >= queue.length) {
+      queue.splice(0, head + 1);
+      this.#head = 0;
+    }
     this.#noWaitersLeft();
     return waiter;
   }
 
   /** With nobody waiting, the deadline timer must not hold the process open. */
   #noWaitersLeft(): void {
-    if (this.#waiters.length === 0 && this.#deadlineTimer !== undefined) {
+    if (this.#waiting() === 0 && this.#deadlineTimer !== undefined) {
       clearTimeout(this.#deadlineTimer);
       this.#deadlineTimer = undefined;
     }
@@ -503,11 +604,12 @@ export class Pool<T> implements AsyncDisposable {
   }
 
   #lend(entry: Entry<T>, origin: Error | undefined): void {
-    const now = this.#o.clock.now();
-    entry.lentAt = now;
-    this.#lent.set(entry.resource, entry);
+    entry.lent = true;
+    this.#borrowed++;
     const leakMs = this.#o.leakDetectionMs;
     if (leakMs > 0) {
+      // Only a leak report reads when it was lent: without one, lending reads no clock.
+      entry.lentAt = this.#o.clock.now();
       const timer = setTimeout(() => {
         entry.leakTimer = undefined;
         this.#leaks++;
@@ -522,47 +624,47 @@ export class Pool<T> implements AsyncDisposable {
   }
 
   #unlend(entry: Entry<T>): void {
-    this.#lent.delete(entry.resource);
-    if (entry.leakTimer !== undefined) clearTimeout(entry.leakTimer);
-    entry.leakTimer = undefined;
+    entry.lent = false;
+    this.#borrowed--;
+    if (entry.leakTimer !== undefined) {
+      clearTimeout(entry.leakTimer);
+      entry.leakTimer = undefined;
+    }
     this.#maybeDrained();
   }
 
   #returnIdle(entry: Entry<T>): void {
-    if (this.#waiters.length > 0 && this.#o.validate === undefined) {
-      const waiter = this.#nextWaiter()!;
-      this.#lend(entry, waiter.origin);
-      waiter.wait.resolve(entry.resource);
+    if (this.#waiting() > 0 && this.#o.validate === undefined) {
+      this.#handTo(entry, this.#nextWaiter()!);
       return;
     }
     this.#idle.push(entry);
-    this.#dispatch();
+    // Nobody waits: nothing to serve, and no create is wanted.
+    if (this.#waiting() > 0) this.#dispatch();
   }
 
   /** Serves waiters from idle resources, then starts the creates the rest need. */
   #dispatch(): void {
     if (this.#closed) return;
     const o = this.#o;
-    while (this.#waiters.length > 0 && this.#idle.length > 0) {
+    while (this.#waiting() > 0 && this.#idle.length > 0) {
       if (o.validate !== undefined) {
-        if (this.#checking >= this.#waiters.length) break;
+        if (this.#checking >= this.#waiting()) break;
         void this.#check(this.#takeIdle()!);
         continue;
       }
       const entry = this.#takeIdle()!;
-      const waiter = this.#nextWaiter()!;
-      this.#lend(entry, waiter.origin);
-      waiter.wait.resolve(entry.resource);
+      this.#handTo(entry, this.#nextWaiter()!);
     }
-    const wanted = this.#waiters.length - this.#creating - this.#checking;
-    const room = o.max - (this.#idle.length + this.#lent.size + this.#checking + this.#creating);
+    const wanted = this.#waiting() - this.#creating - this.#checking;
+    const room = o.max - (this.#idle.length + this.#borrowed + this.#checking + this.#creating);
     this.#startCreates(Math.min(wanted, room));
   }
 
   /** Tops the pool up to `min`. */
   #fill(): void {
     if (this.#closed) return;
-    const size = this.#idle.length + this.#lent.size + this.#checking + this.#creating;
+    const size = this.#idle.length + this.#borrowed + this.#checking + this.#creating;
     this.#startCreates(this.#o.min - size);
   }
 
@@ -624,11 +726,12 @@ export class Pool<T> implements AsyncDisposable {
           retireAt: now + lifetime,
           lastUsed: now,
           lastChecked: now,
+          lent: false,
           lentAt: 0,
           leakTimer: undefined,
         };
         this.#created++;
-        this.#live.add(resource);
+        this.#live.set(resource, entry);
         this.#createFailures = 0;
         this.#retryAt = 0;
         if (this.#onCreate.active) this.#onCreate.emit({ resource });
@@ -638,10 +741,7 @@ export class Pool<T> implements AsyncDisposable {
         }
         const waiter = this.#nextWaiter();
         if (waiter === undefined) this.#idle.push(entry);
-        else {
-          this.#lend(entry, waiter.origin);
-          waiter.wait.resolve(entry.resource);
-        }
+        else this.#handTo(entry, waiter);
         this.#dispatch();
       },
       (error: unknown) => this.#createFailed(controller, error),
@@ -710,7 +810,7 @@ export class Pool<T> implements AsyncDisposable {
         this.#checking--;
         if (ok && !this.#closed) {
           entry.lastChecked = o.clock.now();
-          this.#waiters.length > 0 ? this.#serveChecked(entry) : this.#idle.push(entry);
+          this.#waiting() > 0 ? this.#serveChecked(entry) : this.#idle.push(entry);
         } else {
           void this.#destroy(entry, ok ? 'closed' : 'invalid');
           this.#dispatch();
@@ -724,9 +824,13 @@ export class Pool<T> implements AsyncDisposable {
   }
 
   #serveChecked(entry: Entry<T>): void {
-    const waiter = this.#nextWaiter()!;
+    this.#handTo(entry, this.#nextWaiter()!);
+  }
+
+  /** Lends `entry` to `waiter`, which has left the queue. */
+  #handTo(entry: Entry<T>, waiter: Queued<T>): void {
     this.#lend(entry, waiter.origin);
-    waiter.wait.resolve(entry.resource);
+    waiter.resolve(entry.resource);
   }
 
   #destroy(entry: Entry<T>, reason: DestroyReason): Promise<void> {
@@ -776,7 +880,7 @@ export class Pool<T> implements AsyncDisposable {
   #maybeDrained(): void {
     if (
       this.#drained.size > 0 &&
-      this.#lent.size === 0 &&
+      this.#borrowed === 0 &&
       this.#creating === 0 &&
       this.#checking === 0
     ) {
@@ -792,7 +896,7 @@ export class Pool<T> implements AsyncDisposable {
     const o = this.#o;
     const now = o.clock.now();
     const keep: Entry<T>[] = [];
-    let size = this.#idle.length + this.#lent.size + this.#checking;
+    let size = this.#idle.length + this.#borrowed + this.#checking;
     // Oldest-used first, so eviction down to `min` keeps the freshest.
     const idle = this.#idle.splice(0).sort((a, b) => a.lastUsed - b.lastUsed);
     for (const entry of idle) {
@@ -818,6 +922,12 @@ export class Pool<T> implements AsyncDisposable {
     this.#fill();
   }
 }
+
+/** What `release` returns when it is done at once: one settled promise for every call. */
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** Taken slots at the front of the waiter queue beyond which they are reclaimed. */
+const COMPACT_AFTER = 1024;
 
 /** The reason a destroy's wait ends with when it outlives `destroyTimeoutMs`. */
 const DESTROY_TIMED_OUT = Symbol('destroy timed out');
