@@ -1,3 +1,4 @@
+import { settleWithin } from '@breakwater/core';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { ServiceConfig } from './config.js';
 
@@ -81,20 +82,8 @@ export class RedisLink {
   /** Pings Redis; `false` when it does not answer within `timeoutMs`. */
   async ping(timeoutMs: number): Promise<boolean> {
     if (!this.ready) return false;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const answer = await Promise.race([
-        this.client.ping(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
-        }),
-      ]);
-      return answer === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      clearTimeout(timer);
-    }
+    const answer = await settleWithin(this.client.ping(), timeoutMs);
+    return answer.ok && answer.value === 'PONG';
   }
 
   /** Closes every connection (pending commands fail). */

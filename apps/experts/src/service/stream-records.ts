@@ -1,5 +1,6 @@
 import { WriteBehindBatcher } from '@breakwater/batcher';
 import type { RetryOptions } from '@breakwater/breaker';
+import { settleWithin } from '@breakwater/core';
 import type { Registry } from '@breakwater/metrics';
 import type { ServiceConfig } from './config.js';
 import type { ConsultationRecord, ExpertStatsRow, RecordSink, StatsTotals } from './records.js';
@@ -156,14 +157,9 @@ export class RecordStream {
         JSON.stringify(record),
       );
     }
-    let timer: NodeJS.Timeout | undefined;
-    const results = await Promise.race([
-      pipeline.exec(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('XADD timed out')), APPEND_TIMEOUT_MS);
-        timer.unref();
-      }),
-    ]).finally(() => clearTimeout(timer));
+    const settled = await settleWithin(pipeline.exec(), APPEND_TIMEOUT_MS);
+    if (!settled.ok) throw settled.timedOut ? new Error('XADD timed out') : settled.error;
+    const results = settled.value;
     let failure: Error | undefined;
     todo.forEach((entry, i) => {
       const error =
