@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import { Registry } from '@breakwater/metrics';
 import Fastify, {
   type FastifyBaseLogger,
@@ -87,6 +88,16 @@ export function buildApp(config: ServiceConfig, options: BuildAppOptions = {}): 
   const app = Fastify({
     ...(logger === false ? { logger: false } : { loggerInstance: logger }),
     bodyLimit: config.bodyLimitBytes,
+    // A client trickling its request cannot hold a connection forever: Node's check runs at
+    // a tenth of the timeout (its default, 30 s, would let it run far past it).
+    serverFactory: (handler) =>
+      createServer(
+        {
+          requestTimeout: config.requestTimeoutMs,
+          connectionsCheckingInterval: Math.max(100, Math.floor(config.requestTimeoutMs / 10)),
+        },
+        handler,
+      ),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,

@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       bodyLimitBytes: 65_536,
       readyTimeoutMs: 1000,
       shutdownTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
       mode: 'resilient',
       logLevel: 'info',
       logQuestions: false,
@@ -139,6 +140,7 @@ describe('loadConfig', () => {
     [{ LOG_QUESTIONS: 'yes' }, RangeError, /`LOG_QUESTIONS`/],
     [{ EXPERT_RETRIES: '6' }, RangeError, /`EXPERT_RETRIES`/],
     [{ MAX_PARALLEL: '0' }, RangeError, /`MAX_PARALLEL`/],
+    [{ REQUEST_TIMEOUT_MS: '999' }, RangeError, /`REQUEST_TIMEOUT_MS`/],
     [{ BREAKER_OPEN_MS: '99' }, RangeError, /`BREAKER_OPEN_MS`/],
     [{ CACHE_TTL_MS: '10' }, RangeError, /`CACHE_TTL_MS`/],
   ])('refuses %o naming the variable', (env, type, message) => {

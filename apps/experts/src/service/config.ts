@@ -48,6 +48,8 @@ export interface ServiceConfig {
   readonly readyTimeoutMs: number;
   /** `SHUTDOWN_TIMEOUT_MS`: how long SIGTERM waits for in-flight requests, 100..120000. @default 10000 */
   readonly shutdownTimeoutMs: number;
+  /** `REQUEST_TIMEOUT_MS`: longest time a client may take to send its whole request (408 past it), 1000..600000. @default 30000 */
+  readonly requestTimeoutMs: number;
   /** `LOG_LEVEL`: one of {@link LOG_LEVELS}. @default 'info' */
   readonly logLevel: LogLevel;
   /** `LOG_QUESTIONS`: write question texts into the logs (`true`/`false`). @default false */
@@ -255,6 +257,7 @@ export const CONFIG_VARIABLES = [
   'BODY_LIMIT_BYTES',
   'READY_TIMEOUT_MS',
   'SHUTDOWN_TIMEOUT_MS',
+  'REQUEST_TIMEOUT_MS',
   'LOG_LEVEL',
   'LOG_QUESTIONS',
   'API_KEYS',
@@ -367,6 +370,7 @@ export function loadConfig(
     bodyLimitBytes: integer(e, 'BODY_LIMIT_BYTES', 65_536, 1024, 10_485_760),
     readyTimeoutMs: integer(e, 'READY_TIMEOUT_MS', 1000, 10, 10_000),
     shutdownTimeoutMs: integer(e, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 120_000),
+    requestTimeoutMs: integer(e, 'REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
     logLevel: level,
     logQuestions: boolean(e, 'LOG_QUESTIONS', false),
     apiKeyHashes: Object.freeze(parseKeys(e, 'API_KEYS')),
