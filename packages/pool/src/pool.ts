@@ -104,6 +104,7 @@ export interface PoolStats {
 interface Entry<T> {
   readonly resource: T;
   readonly retireAt: number;
+  /** When it was last returned (or made); `UNSTAMPED` until the housekeeping stamps it. */
   lastUsed: number;
   lastChecked: number;
   /** True while a caller holds it. */
@@ -208,6 +209,13 @@ export class Pool<T> implements AsyncDisposable {
   #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   #deadlineAt = 0;
   #lastCreateError: { error: unknown; at: number } | undefined;
+  /**
+   * The latest clock reading (never later than now): a returned resource whose `retireAt`
+   * it has reached is retired without reading the clock again. The housekeeping reads the
+   * clock every `housekeepingIntervalMs`, so a lent resource is retired on return at most
+   * that long after its lifetime, or at the next housekeeping if it goes idle.
+   */
+  #seen = Number.NEGATIVE_INFINITY;
   readonly #housekeeping: ReturnType<typeof setInterval> | undefined;
   readonly #pendingWork = new Set<Promise<unknown>>();
   readonly #creates = new Set<AbortController>();
@@ -299,31 +307,35 @@ export class Pool<T> implements AsyncDisposable {
       return Promise.reject(new NotBorrowedError('release'));
     }
     this.#unlend(entry);
+    if (this.#closed) return this.#destroy(entry, 'closed');
     const o = this.#o;
-    if (
-      o.validate === undefined &&
-      entry.retireAt === Number.POSITIVE_INFINITY &&
-      this.#waiting() > 0 &&
-      !this.#closed
-    ) {
-      // Straight to the next waiter, reading no clock: nothing to validate, no lifetime to
-      // check, and when a resource was last used is only read while it is idle.
-      this.#handTo(entry, this.#nextWaiter()!);
+    if (o.validate === undefined) {
+      // No clock read: the lifetime is judged by the last reading (see `#seen`), and an idle
+      // resource gets its time of last use from the next housekeeping (see `housekeep`).
+      if (this.#seen >= entry.retireAt) return this.#retire(entry);
+      if (this.#waiting() > 0) {
+        this.#handTo(entry, this.#nextWaiter()!);
+      } else {
+        entry.lastUsed = UNSTAMPED;
+        this.#idle.push(entry);
+      }
       return RESOLVED;
     }
-    const now = o.clock.now();
-    if (this.#closed) return this.#destroy(entry, 'closed');
-    if (now >= entry.retireAt) {
-      const done = this.#destroy(entry, 'lifetime');
-      this.#dispatch();
-      return done;
-    }
+    const now = this.#now();
+    if (now >= entry.retireAt) return this.#retire(entry);
     entry.lastUsed = now;
-    if (this.#o.validateOnReturn && this.#o.validate !== undefined) {
+    if (o.validateOnReturn) {
       return this.#check(entry).then(() => undefined);
     }
     this.#returnIdle(entry);
     return RESOLVED;
+  }
+
+  /** Destroys a returned resource past its lifetime and serves the waiters without it. */
+  #retire(entry: Entry<T>): Promise<void> {
+    const done = this.#destroy(entry, 'lifetime');
+    this.#dispatch();
+    return done;
   }
 
   /**
@@ -493,7 +505,7 @@ export class Pool<T> implements AsyncDisposable {
         new PoolFullError(this.#borrowed, this.#o.max, this.#waiting(), this.#o.maxWaiting),
       );
     }
-    const since = this.#o.clock.now();
+    const since = this.#now();
     const waiter = new Queued<T>(
       priority,
       since,
@@ -524,7 +536,7 @@ export class Pool<T> implements AsyncDisposable {
   #expireWaiters(): void {
     this.#deadlineTimer = undefined;
     // Trust the timer as much as the clock (an injected clock may not follow timers).
-    const now = Math.max(this.#o.clock.now(), this.#deadlineAt);
+    const now = Math.max(this.#now(), this.#deadlineAt);
     let next = Number.POSITIVE_INFINITY;
     for (const waiter of this.#queue.slice(this.#head) as Queued<T>[]) {
       if (waiter.deadline <= now) {
@@ -549,6 +561,13 @@ export class Pool<T> implements AsyncDisposable {
       );
     }
     return new PoolTimeoutError(waiter.timeoutMs, detail);
+  }
+
+  /** Reads the clock, remembering the reading in `#seen`. */
+  #now(): number {
+    const now = this.#o.clock.now();
+    this.#seen = now;
+    return now;
   }
 
   /** Callers waiting now. */
@@ -609,7 +628,7 @@ export class Pool<T> implements AsyncDisposable {
     const leakMs = this.#o.leakDetectionMs;
     if (leakMs > 0) {
       // Only a leak report reads when it was lent: without one, lending reads no clock.
-      entry.lentAt = this.#o.clock.now();
+      entry.lentAt = this.#now();
       const timer = setTimeout(() => {
         entry.leakTimer = undefined;
         this.#leaks++;
@@ -670,7 +689,7 @@ export class Pool<T> implements AsyncDisposable {
 
   #startCreates(count: number): void {
     if (count <= 0) return;
-    const now = this.#o.clock.now();
+    const now = this.#now();
     if (now < this.#retryAt) {
       this.#scheduleRetry(this.#retryAt - now);
       return;
@@ -716,7 +735,7 @@ export class Pool<T> implements AsyncDisposable {
           return;
         }
         this.#finishCreate(controller);
-        const now = o.clock.now();
+        const now = this.#now();
         const lifetime =
           o.maxLifetimeMs > 0
             ? o.maxLifetimeMs * (1 - o.lifetimeJitter * o.random())
@@ -774,7 +793,7 @@ export class Pool<T> implements AsyncDisposable {
     if (this.#closed) return;
     this.#createErrors++;
     this.#createFailures++;
-    const now = o.clock.now();
+    const now = this.#now();
     this.#lastCreateError = { error, at: now };
     const delay = backoffDelay(o.createBackoff, this.#createFailures, this.#retryDelay, o.random);
     this.#retryDelay = delay;
@@ -809,7 +828,7 @@ export class Pool<T> implements AsyncDisposable {
       .then((ok) => {
         this.#checking--;
         if (ok && !this.#closed) {
-          entry.lastChecked = o.clock.now();
+          entry.lastChecked = this.#now();
           this.#waiting() > 0 ? this.#serveChecked(entry) : this.#idle.push(entry);
         } else {
           void this.#destroy(entry, ok ? 'closed' : 'invalid');
@@ -894,9 +913,12 @@ export class Pool<T> implements AsyncDisposable {
   housekeep(): void {
     if (this.#closed) return;
     const o = this.#o;
-    const now = o.clock.now();
+    const now = this.#now();
     const keep: Entry<T>[] = [];
     let size = this.#idle.length + this.#borrowed + this.#checking;
+    // A resource returned since the last housekeeping was last used no later than now: it
+    // is stamped now, so it is never evicted early (at most one interval late).
+    for (const entry of this.#idle) if (Number.isNaN(entry.lastUsed)) entry.lastUsed = now;
     // Oldest-used first, so eviction down to `min` keeps the freshest.
     const idle = this.#idle.splice(0).sort((a, b) => a.lastUsed - b.lastUsed);
     for (const entry of idle) {
@@ -925,6 +947,12 @@ export class Pool<T> implements AsyncDisposable {
 
 /** What `release` returns when it is done at once: one settled promise for every call. */
 const RESOLVED: Promise<void> = Promise.resolve();
+
+/**
+ * `lastUsed` of a resource returned without reading the clock (NaN, so it compares with
+ * nothing): `housekeep` stamps it when it finds it idle.
+ */
+const UNSTAMPED = Number.NaN;
 
 /** Taken slots at the front of the waiter queue beyond which they are reclaimed. */
 const COMPACT_AFTER = 1024;
