@@ -196,6 +196,8 @@ export class CircuitBreaker implements Policy {
    * a call cannot throw, so an untimed call can hand the caller the operation's own promise.
    */
   readonly #plainRules: boolean;
+  /** No rate rule: only failures in a row can trip the breaker. */
+  readonly #countsOnly: boolean;
   /** The epoch `#recordSuccess` and `#recordFailure` were made for. */
   #observersEpoch = -1;
   /** Records an untimed, normally admitted call's value; shared by the calls of one epoch. */
@@ -227,6 +229,9 @@ export class CircuitBreaker implements Policy {
         : new TimeWindow(o.window.durationMs, o.window.buckets ?? 10);
     this.#timed = o.window.type === 'time' || o.slowCallDurationMs !== Number.POSITIVE_INFINITY;
     this.#plainRules = o.isFailure === undefined && o.isResultFailure === undefined;
+    this.#countsOnly =
+      o.failureRateThreshold === Number.POSITIVE_INFINITY &&
+      o.slowCallRateThreshold === Number.POSITIVE_INFINITY;
   }
 
   /** The breaker's name. */
@@ -306,8 +311,22 @@ export class CircuitBreaker implements Policy {
   /** The reactions of the lean path for calls admitted in `epoch`. */
   #observe(epoch: number): void {
     this.#observersEpoch = epoch;
-    this.#recordSuccess = (value) => this.#settle(epoch, NORMAL, SUCCESS, -1, value);
+    this.#recordSuccess = this.#countsOnly
+      ? () => this.#settleLeanSuccess(epoch)
+      : (value) => this.#settle(epoch, NORMAL, SUCCESS, -1, value);
     this.#recordFailure = (error) => this.#settle(epoch, NORMAL, FAILURE, -1, error);
+  }
+
+  /**
+   * `#settle` of a lean-path success when no rate rule is set: untimed, so never slow, and
+   * with no rate to check a success cannot trip the breaker, only reset the failures in a row.
+   */
+  #settleLeanSuccess(epoch: number): void {
+    this.#successes++;
+    if (this.#onSuccess.active) this.#onSuccess.emit({ durationMs: 0 });
+    if (epoch !== this.#epoch) return;
+    this.#consecutive = 0;
+    this.#window.record(false, false, 0);
   }
 
   /** A call with a timer: through the shared `runOperation`, off the untimed hot path. */
