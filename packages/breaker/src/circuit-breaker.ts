@@ -326,7 +326,7 @@ export class CircuitBreaker implements Policy {
     if (this.#onSuccess.active) this.#onSuccess.emit({ durationMs: 0 });
     if (epoch !== this.#epoch) return;
     this.#consecutive = 0;
-    this.#window.record(false, false, 0);
+    this.#window.recordSuccess(0);
   }
 
   /** A call with a timer: through the shared `runOperation`, off the untimed hot path. */

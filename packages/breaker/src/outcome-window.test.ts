@@ -37,6 +37,55 @@ describe('CountWindow', () => {
     );
   });
 
+  it('holds deferred successes as if each had been recorded at once, for any sequence', () => {
+    // 0: recordSuccess, 1: record(false, false), 2: failure, 3: slow failure, 4: slow success,
+    // 5: totals, 6: snapshot, 7: reset.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 7 }), fc.constant(0)), { maxLength: 80 }),
+        (size, steps) => {
+          const lazy = new CountWindow(size);
+          const eager = new CountWindow(size);
+          for (const step of steps) {
+            if (step === 0) {
+              lazy.recordSuccess();
+              eager.record(false, false);
+            } else if (step <= 4) {
+              const failed = step === 2 || step === 3;
+              const slow = step === 3 || step === 4;
+              lazy.record(failed, slow);
+              eager.record(failed, slow);
+            } else if (step === 5) {
+              expect(lazy.totals()).toEqual(eager.totals());
+            } else if (step === 6) {
+              expect(lazy.snapshot()).toEqual(eager.snapshot());
+            } else {
+              lazy.reset();
+              eager.reset();
+            }
+          }
+          expect(lazy.snapshot()).toEqual(eager.snapshot());
+          expect(lazy.totals()).toEqual(eager.totals());
+        },
+      ),
+    );
+  });
+
+  it('writes more deferred successes than it holds as a window of successes', () => {
+    const window = new CountWindow(3);
+    window.record(true, true);
+    window.record(true, false);
+    for (let i = 0; i < 7; i++) window.recordSuccess();
+    expect(window.totals()).toEqual({ calls: 3, failures: 0, slowCalls: 0 });
+    window.record(true, false);
+    expect(window.snapshot()).toEqual({ type: 'count', size: 3, outcomes: [0, 0, 1] });
+    const restored = new CountWindow(3);
+    for (let i = 0; i < 5; i++) restored.recordSuccess();
+    restored.restore({ type: 'count', size: 3, outcomes: [1] });
+    expect(restored.totals()).toEqual({ calls: 1, failures: 1, slowCalls: 0 });
+  });
+
   it('restoring a time snapshot into a count window leaves it empty', () => {
     const window = new CountWindow(3);
     window.record(true, false);
@@ -55,6 +104,14 @@ describe('TimeWindow', () => {
     expect(window.totals(100)).toEqual({ calls: 2, failures: 0, slowCalls: 1 });
     expect(window.totals(125)).toEqual({ calls: 1, failures: 0, slowCalls: 0 });
     expect(window.totals(10_000)).toEqual({ calls: 0, failures: 0, slowCalls: 0 });
+  });
+
+  it('records a success at its time at once', () => {
+    const window = new TimeWindow(100, 4);
+    window.recordSuccess(10);
+    window.recordSuccess(60);
+    expect(window.totals(60)).toEqual({ calls: 2, failures: 0, slowCalls: 0 });
+    expect(window.totals(110)).toEqual({ calls: 1, failures: 0, slowCalls: 0 });
   });
 
   it('matches a naive recount for any sequence of times', () => {

@@ -22,6 +22,8 @@ export type WindowSnapshot =
 
 export interface OutcomeWindow {
   record(failed: boolean, slow: boolean, now: number): void;
+  /** `record(false, false, now)`, which a window may defer until it is next read. */
+  recordSuccess(now: number): void;
   /** Totals at `now`, written into `out` when given (no allocation on the hot path). */
   totals(now: number, out?: WindowTotals): WindowTotals;
   reset(): void;
@@ -44,7 +46,41 @@ export class CountWindow implements OutcomeWindow {
     this.#outcomes = new Uint8Array(size);
   }
 
+  /**
+   * Successes recorded by `recordSuccess` and not yet written into the ring: every other
+   * method writes them first (or drops them, when it empties the window), so what the
+   * window holds is as if each had been recorded at once.
+   */
+  #pending = 0;
+
+  recordSuccess(): void {
+    this.#pending++;
+  }
+
+  /** Writes the deferred successes into the ring. */
+  #flush(): void {
+    const count = this.#pending;
+    if (count === 0) return;
+    this.#pending = 0;
+    const size = this.#outcomes.length;
+    if (count < size) {
+      for (let i = 0; i < count; i++) this.#write(false, false);
+      return;
+    }
+    // As many successes as the window holds: nothing else is left in it.
+    this.#outcomes.fill(0);
+    this.#filled = size;
+    this.#failures = 0;
+    this.#slow = 0;
+    this.#next = (this.#next + (count % size)) % size;
+  }
+
   record(failed: boolean, slow: boolean): void {
+    if (this.#pending !== 0) this.#flush();
+    this.#write(failed, slow);
+  }
+
+  #write(failed: boolean, slow: boolean): void {
     const outcomes = this.#outcomes;
     const index = this.#next;
     if (this.#filled === outcomes.length) {
@@ -62,6 +98,7 @@ export class CountWindow implements OutcomeWindow {
   }
 
   totals(_now?: number, out: WindowTotals = { calls: 0, failures: 0, slowCalls: 0 }): WindowTotals {
+    if (this.#pending !== 0) this.#flush();
     out.calls = this.#filled;
     out.failures = this.#failures;
     out.slowCalls = this.#slow;
@@ -69,6 +106,7 @@ export class CountWindow implements OutcomeWindow {
   }
 
   reset(): void {
+    this.#pending = 0;
     this.#next = 0;
     this.#filled = 0;
     this.#failures = 0;
@@ -76,6 +114,7 @@ export class CountWindow implements OutcomeWindow {
   }
 
   snapshot(): WindowSnapshot {
+    this.#flush();
     const outcomes: number[] = [];
     const size = this.#outcomes.length;
     const start = this.#filled === size ? this.#next : 0;
@@ -158,6 +197,10 @@ export class TimeWindow implements OutcomeWindow {
     this.#sumCalls = 0;
     this.#sumFailures = 0;
     this.#sumSlow = 0;
+  }
+
+  recordSuccess(now: number): void {
+    this.record(false, false, now);
   }
 
   record(failed: boolean, slow: boolean, now: number): void {
