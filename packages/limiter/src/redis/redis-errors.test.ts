@@ -67,6 +67,65 @@ describe('RedisRateLimiter: onError', () => {
     }
   });
 
+  it('calls written together time out one by one, and the connection serves the next turn', async () => {
+    const frozen = await startRedis();
+    const redis = frozen.client();
+    try {
+      await redis.ping();
+      const limiter = new RedisRateLimiter({
+        redis,
+        limits: { limit: 5, windowMs: 3_600_000 },
+        redisTimeoutMs: 30,
+        maxBatch: 1,
+      });
+      const errors: RateLimiterRedisErrorEvent[] = [];
+      limiter.onError((event) => errors.push(event));
+      const cork = vi.spyOn(redis.stream, 'cork');
+      const uncork = vi.spyOn(redis.stream, 'uncork');
+
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      process.kill(frozen.pid!, 'SIGSTOP');
+      // Three calls of one turn, one script call each, written in one go.
+      const decisions = Promise.all([
+        limiter.consume('a'),
+        limiter.consume('b'),
+        limiter.consume('a'),
+      ]);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(cork).toHaveBeenCalledTimes(1);
+      expect(uncork).toHaveBeenCalledTimes(1);
+      await vi.advanceTimersByTimeAsync(30);
+      // The outage policy ('local') answered each of them.
+      expect((await decisions).map((r) => r.remaining)).toEqual([4, 4, 3]);
+      vi.useRealTimers();
+      expect(errors.map((e) => [e.kind, e.keys])).toEqual([
+        ['timeout', ['a']],
+        ['timeout', ['b']],
+        ['timeout', ['a']],
+      ]);
+      expect(limiter.stats()).toMatchObject({ outageDecisions: 3, redis: { timeouts: 3 } });
+
+      // Back: the late replies of the timed-out calls are not taken for the new ones.
+      process.kill(frozen.pid!, 'SIGCONT');
+      await eventually('the limiter is back on Redis', async () => {
+        await limiter.consume('probe');
+        return limiter.mode === 'redis';
+      });
+      const next = await Promise.all([limiter.consume('c'), limiter.consume('c')]);
+      expect(next.map((r) => [r.allowed, r.remaining])).toEqual([
+        [true, 4],
+        [true, 3],
+      ]);
+      expect(limiter.stats().outageDecisions).toBe(3);
+      cork.mockRestore();
+      uncork.mockRestore();
+      await limiter.close();
+    } finally {
+      if (frozen.pid !== undefined) process.kill(frozen.pid, 'SIGCONT');
+      await frozen.stop();
+    }
+  });
+
   it('reports calls skipped while a killed Redis is away, and answers Redis refused', async () => {
     const server = await startRedis();
     const redis = server.client();

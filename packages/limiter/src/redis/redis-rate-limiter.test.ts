@@ -346,6 +346,29 @@ describe('batching', () => {
     expect(one.stats().scriptCalls).toBe(4);
   });
 
+  it('writes the script calls of one turn together, in order, also when reloading the script', async () => {
+    const key = fresh();
+    const one = new RedisRateLimiter({
+      redis: client,
+      limits: { limit: 100, windowMs: 60_000 },
+      maxBatch: 1,
+    });
+    const cork = vi.spyOn(client.stream, 'cork');
+    onTestFinished(() => cork.mockRestore());
+    const first = await Promise.all(Array.from({ length: 5 }, () => one.consume(key)));
+    expect(first.map((r) => r.remaining)).toEqual([99, 98, 97, 96, 95]);
+    expect(cork).toHaveBeenCalledTimes(1);
+    // EVALSHA → NOSCRIPT for each, then EVAL each, still in call order.
+    await client.script('FLUSH');
+    const second = await Promise.all(Array.from({ length: 4 }, () => one.consume(key)));
+    expect(second.map((r) => r.remaining)).toEqual([94, 93, 92, 91]);
+    expect(cork).toHaveBeenCalledTimes(2);
+    // A single call is written as it is.
+    expect(await one.consume(key)).toMatchObject({ remaining: 90 });
+    expect(cork).toHaveBeenCalledTimes(2);
+    expect(one.stats()).toMatchObject({ scriptCalls: 10, redis: { errors: 0 } });
+  });
+
   it('a reset goes to Redis after the requests made before it', async () => {
     const limiter = new RedisRateLimiter({ redis: client, limits: { limit: 1, windowMs: 60_000 } });
     const key = fresh();

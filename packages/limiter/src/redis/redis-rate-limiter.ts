@@ -194,6 +194,7 @@ export class RedisRateLimiter {
   readonly #peekScript: LuaScript;
   readonly #maxBatch: number;
   readonly #cluster: boolean;
+  readonly #client: RedisClient;
   /** Batches still taking requests: one per key on a Cluster, one in all otherwise. */
   readonly #open = new Map<string, Batch>();
   /** Batches to send at the end of this turn of the event loop, in order. */
@@ -253,6 +254,7 @@ export class RedisRateLimiter {
     this.#script = buildConsumeScript(algorithm, this.#rules);
     this.#peekScript = buildPeekScript(algorithm, this.#rules);
     this.#cluster = client.isCluster === true;
+    this.#client = client;
     this.#redisTimeoutMs = calls.redisTimeoutMs;
     this.#redis = new RedisCalls(client, calls);
   }
@@ -338,7 +340,19 @@ export class RedisRateLimiter {
     const ready = this.#ready;
     this.#ready = [];
     this.#open.clear();
-    for (const batch of ready) this.#send(batch);
+    // Several script calls (more requests than `maxBatch`) on one connection: its socket is
+    // corked while they are written, so they leave in one write instead of one each.
+    const stream = ready.length > 1 && !this.#cluster ? (this.#client as Redis).stream : undefined;
+    if (typeof stream?.cork !== 'function') {
+      for (const batch of ready) this.#send(batch);
+      return;
+    }
+    stream.cork();
+    try {
+      for (const batch of ready) this.#send(batch);
+    } finally {
+      stream.uncork();
+    }
   }
 
   #send(batch: Batch): void {
