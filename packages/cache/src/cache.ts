@@ -307,9 +307,10 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
    */
   set(key: K, value: V | undefined, options?: SetOptions): this {
     // The short path: a plain LRU cache (no weights, no TTL yet, no load or remembered
-    // failure to supersede) storing a value without per-call options. It does what the
-    // general path does in that case, in the same order, and stays small enough for V8
-    // to inline into the caller's loop.
+    // failure to supersede) storing a value without per-call options. `#setPlain` does
+    // what `#store` does in that case, in the same order. The guard stays small enough
+    // for V8 to inline into the caller's loop; the body stays out of it, which measured
+    // faster for loops that also inline `get`.
     if (
       options === undefined &&
       value !== undefined &&
@@ -319,37 +320,43 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
       this.#inflight.size === 0 &&
       this.#failures.size === 0
     ) {
-      const map = this.#map;
-      const slot = map.get(key);
-      if (slot !== undefined) {
-        const values = this.#values;
-        const old = values[slot] as V;
-        values[slot] = value;
-        if (old !== value) this.#replaced(key, old);
-        this.#links.moveToHead(LRU_LIST, slot);
-        return this;
-      }
-      if (map.size >= this.#max) {
-        // At capacity: the least recently used entry's slot goes to the new entry.
-        const links = this.#links;
-        const victim = links.tail(LRU_LIST);
-        const keys = this.#keys;
-        const values = this.#values;
-        const evictedKey = keys[victim] as K;
-        const evictedValue = values[victim] as V;
-        map.delete(evictedKey);
-        this.#evictedCapacity++;
-        links.moveToHead(LRU_LIST, victim);
-        map.set(key, victim);
-        keys[victim] = key;
-        values[victim] = value;
-        if (this.#onEvict.active) {
-          this.#onEvict.emit({ key: evictedKey, value: evictedValue, reason: 'capacity' });
-        }
-        return this;
-      }
+      if (this.#setPlain(key, value)) return this;
     }
     return this.#store(key, value, options);
+  }
+
+  /** The short path of `set`; false when the key is new and the cache has room. */
+  #setPlain(key: K, value: V): boolean {
+    const map = this.#map;
+    const slot = map.get(key);
+    if (slot !== undefined) {
+      const values = this.#values;
+      const old = values[slot] as V;
+      values[slot] = value;
+      if (old !== value) this.#replaced(key, old);
+      this.#links.moveToHead(LRU_LIST, slot);
+      return true;
+    }
+    if (map.size >= this.#max) {
+      // At capacity: the least recently used entry's slot goes to the new entry.
+      const links = this.#links;
+      const victim = links.tail(LRU_LIST);
+      const keys = this.#keys;
+      const values = this.#values;
+      const evictedKey = keys[victim] as K;
+      const evictedValue = values[victim] as V;
+      map.delete(evictedKey);
+      this.#evictedCapacity++;
+      links.moveToHead(LRU_LIST, victim);
+      map.set(key, victim);
+      keys[victim] = key;
+      values[victim] = value;
+      if (this.#onEvict.active) {
+        this.#onEvict.emit({ key: evictedKey, value: evictedValue, reason: 'capacity' });
+      }
+      return true;
+    }
+    return false;
   }
 
   /** `set` in general: options, TTLs, weights, W-TinyLFU, loads to supersede. */
