@@ -15,7 +15,7 @@ import {
 import { CacheClosedError, NoLoaderError } from './errors.js';
 import type { EvictionPolicy } from './eviction-policy.js';
 import { hashKey } from './hash-key.js';
-import { LruPolicy } from './lru-policy.js';
+import { LRU_LIST, LruPolicy } from './lru-policy.js';
 import {
   type CacheOptions,
   checkOptionKeys,
@@ -135,6 +135,10 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
   readonly #hashing: boolean;
   /** LRU without weights: at capacity, a new entry takes over the victim's slot. */
   readonly #recycle: boolean;
+  /** The `lru` policy: a read moves the slot to the head of the links' one list. */
+  readonly #lru: boolean;
+  /** `#recycle` without a default TTL: `set` may take the short path (see `set`). */
+  readonly #plainLru: boolean;
   readonly #free: number[] = [];
   #nextSlot = FIRST_SLOT;
   #max: number;
@@ -181,7 +185,9 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
         ? new TinyLfuPolicy(this.#links, resolved.max)
         : new LruPolicy(this.#links);
     this.#hashing = this.#policy.usesHashes;
-    this.#recycle = resolved.policy === 'lru' && resolved.sizeOf === undefined;
+    this.#lru = resolved.policy === 'lru';
+    this.#recycle = this.#lru && resolved.sizeOf === undefined;
+    this.#plainLru = this.#recycle && resolved.ttlMs === 0;
     if (resolved.sizeOf !== undefined) this.#sizes = new Float64Array(this.#links.capacity);
     this.#staleKeep = Math.max(resolved.staleWhileRevalidateMs, resolved.staleIfErrorMs);
     if (resolved.purgeIntervalMs > 0)
@@ -195,14 +201,24 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
    * used (and resets its TTL with `updateAgeOnGet`).
    */
   get(key: K): V | undefined {
+    // Kept small so that V8 inlines it into the caller's loop: entries with expiry
+    // times take `#getExpiring`, other policies their own `touch`.
     const slot = this.#map.get(key);
     if (slot === undefined) {
       this.#misses++;
       if (this.#hashing) this.#policy.miss(hashKey(key));
       return undefined;
     }
-    const expires = this.#expires;
-    if (expires !== undefined && expires[slot]! !== NEVER) {
+    if (this.#expires !== undefined) return this.#getExpiring(key, slot, this.#expires);
+    this.#hits++;
+    if (this.#lru) this.#links.moveToHead(LRU_LIST, slot);
+    else this.#policy.touch(slot);
+    return this.#values[slot];
+  }
+
+  /** `get` of a held entry once some entry has had an expiry time. */
+  #getExpiring(key: K, slot: number, expires: Float64Array): V | undefined {
+    if (expires[slot]! !== NEVER) {
       const now = this.#options.clock.now();
       if (expires[slot]! <= now) {
         this.#misses++;
@@ -290,6 +306,61 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
    *   `options.size` or `sizeOf`'s result is invalid.
    */
   set(key: K, value: V | undefined, options?: SetOptions): this {
+    // The short path: a plain LRU cache (no weights, no TTL yet, no load or remembered
+    // failure to supersede) storing a value without per-call options. `#setPlain` does
+    // what `#store` does in that case, in the same order. The guard stays small enough
+    // for V8 to inline into the caller's loop; the body stays out of it, which measured
+    // faster for loops that also inline `get`.
+    if (
+      options === undefined &&
+      value !== undefined &&
+      this.#plainLru &&
+      this.#expires === undefined &&
+      !this.#closed &&
+      this.#inflight.size === 0 &&
+      this.#failures.size === 0
+    ) {
+      if (this.#setPlain(key, value)) return this;
+    }
+    return this.#store(key, value, options);
+  }
+
+  /** The short path of `set`; false when the key is new and the cache has room. */
+  #setPlain(key: K, value: V): boolean {
+    const map = this.#map;
+    const slot = map.get(key);
+    if (slot !== undefined) {
+      const values = this.#values;
+      const old = values[slot] as V;
+      values[slot] = value;
+      if (old !== value) this.#replaced(key, old);
+      this.#links.moveToHead(LRU_LIST, slot);
+      return true;
+    }
+    if (map.size >= this.#max) {
+      // At capacity: the least recently used entry's slot goes to the new entry.
+      const links = this.#links;
+      const victim = links.tail(LRU_LIST);
+      const keys = this.#keys;
+      const values = this.#values;
+      const evictedKey = keys[victim] as K;
+      const evictedValue = values[victim] as V;
+      map.delete(evictedKey);
+      this.#evictedCapacity++;
+      links.moveToHead(LRU_LIST, victim);
+      map.set(key, victim);
+      keys[victim] = key;
+      values[victim] = value;
+      if (this.#onEvict.active) {
+        this.#onEvict.emit({ key: evictedKey, value: evictedValue, reason: 'capacity' });
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** `set` in general: options, TTLs, weights, W-TinyLFU, loads to supersede. */
+  #store(key: K, value: V | undefined, options: SetOptions | undefined): this {
     if (this.#closed && value !== undefined) throw new CacheClosedError();
     let ttl = this.#options.ttlMs;
     let size = 1;
@@ -324,10 +395,7 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
     if (slot !== undefined) {
       const old = this.#values[slot] as V;
       this.#values[slot] = value;
-      if (old !== value) {
-        this.#evictedReplaced++;
-        if (this.#onEvict.active) this.#onEvict.emit({ key, value: old, reason: 'replaced' });
-      }
+      if (old !== value) this.#replaced(key, old);
       this.#policy.touch(slot);
     } else {
       if (this.#recycle && this.#map.size >= this.#max) {
@@ -576,6 +644,12 @@ export class Cache<K, V, C = unknown> implements Iterable<[K, V]> {
       this.#ttls = growFloat(this.#ttls!, capacity, 0);
     }
     if (this.#sizes !== undefined) this.#sizes = growFloat(this.#sizes, capacity, 0);
+  }
+
+  /** Counts (and reports) `old`, the value of `key` that a `set` replaced. */
+  #replaced(key: K, old: V): void {
+    this.#evictedReplaced++;
+    if (this.#onEvict.active) this.#onEvict.emit({ key, value: old, reason: 'replaced' });
   }
 
   #setTtl(slot: number, ttl: number): void {

@@ -1,7 +1,8 @@
 import type { EvictionPolicy } from './eviction-policy.js';
 import type { SlotLinks } from './slot-links.js';
 
-const LIST = 0;
+/** The one list of the `lru` policy in the cache's links. */
+export const LRU_LIST = 0;
 
 /** Plain least-recently-used: one list, reads and writes move an entry to its head. */
 export class LruPolicy implements EvictionPolicy {
@@ -13,11 +14,11 @@ export class LruPolicy implements EvictionPolicy {
   }
 
   insert(slot: number): void {
-    this.#links.pushHead(LIST, slot);
+    this.#links.pushHead(LRU_LIST, slot);
   }
 
   touch(slot: number): void {
-    this.#links.moveToHead(LIST, slot);
+    this.#links.moveToHead(LRU_LIST, slot);
   }
 
   miss(): void {}
@@ -27,19 +28,19 @@ export class LruPolicy implements EvictionPolicy {
   }
 
   victim(): number {
-    return this.#links.tail(LIST);
+    return this.#links.tail(LRU_LIST);
   }
 
   order(): number[] {
     const out: number[] = [];
     const next = this.#links.next;
-    for (let slot = next[LIST]!; slot !== LIST; slot = next[slot]!) out.push(slot);
+    for (let slot = next[LRU_LIST]!; slot !== LRU_LIST; slot = next[slot]!) out.push(slot);
     return out;
   }
 
   resize(): void {}
 
   clear(): void {
-    this.#links.reset(LIST);
+    this.#links.reset(LRU_LIST);
   }
 }
