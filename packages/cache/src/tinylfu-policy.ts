@@ -49,6 +49,22 @@ const STEP_DECAY = 0.98;
  * gives window regrets at each turn and main regrets in between), not a direction.
  */
 const SPLIT = 0.25;
+/**
+ * Climbing: growing a window pinned at 0, once the step has grown past this share of
+ * `max` there, waits for the next decision to agree. On a cyclic workload (a zigzag
+ * sweep) such a window sees a lone batch of window regrets at each turn of the sweep;
+ * moving on it would throw a grown step's worth of frequency-chosen main entries away,
+ * only for main evidence to bring the window back to 0 right after.
+ */
+const CONFIRM_STEP_SHARE = 0.15;
+/** …and the agreeing decision needs this margin, as a share of its evidence. */
+const CONFIRM_MARGIN = 0.33;
+/**
+ * A confirmed growth whose second batch is this lopsided (window regrets at least this
+ * many times main evidence) also takes the move the first batch would have made: a new
+ * working set (a phase change) does not pay for the wait.
+ */
+const CATCH_UP_RATIO = 4;
 /** Climbing: pieces of evidence per decision, at least… */
 const MIN_EVIDENCE = 16;
 /** …and per entry of the current step (which bounds the entries moved per access). */
@@ -110,7 +126,13 @@ export interface TinyLfuPolicyOptions {
  * (and at least a quarter of the current step), the next miss moves the boundary a step
  * towards the side with more: the step (first 6.25% of `max`) grows 1.5× while the
  * evidence keeps pointing the same way, up to 25%, shrinks to 0.7× when it turns
- * around, and decays when the sides are within 25%. Decisions wait for a miss (deciding
+ * around, and decays when the sides are within 25%. A window at 0 whose step has grown
+ * past 15% of `max` grows only when two decisions in a row say so, the second by a
+ * margin of a third of its evidence: a zigzag sweep gives a lone batch of window regrets
+ * at each turn, and following each one swung the window by the whole step and back,
+ * every swing throwing frequency-chosen main entries away. A second batch of window
+ * regrets four times the main evidence (a new working set) also takes the move the wait
+ * skipped. Decisions wait for a miss (deciding
  * on hits as tail hits pile up measured worse), so a hit never moves other entries.
  * Loops and scans give main evidence, so the window shrinks; a sliding working set
  * gives window regrets and the window grows until the policy behaves like LRU; a later
@@ -169,6 +191,8 @@ export class TinyLfuPolicy implements EvictionPolicy {
   #step: number;
   #horizon = MIN_HORIZON;
   #evidenceNeeded = MIN_EVIDENCE;
+  /** A turn waiting for the next decision to confirm it: its direction, or 0. */
+  #pendingTurn = 0;
   #growEvidence = 0;
   #shrinkEvidence = 0;
   /** Outflows of each side so far: the ghosts' clocks. */
@@ -330,6 +354,7 @@ export class TinyLfuPolicy implements EvictionPolicy {
     this.#mainGhosts.fill(0);
     this.#growEvidence = 0;
     this.#shrinkEvidence = 0;
+    this.#pendingTurn = 0;
   }
 
   /** TinyLFU admission: should `candidate` take `victim`'s place? */
@@ -463,19 +488,36 @@ export class TinyLfuPolicy implements EvictionPolicy {
     this.#shrinkEvidence = 0;
     if (!this.#adaptive) return;
     const step = this.#step;
-    if (Math.abs(grow - shrink) < (grow + shrink) * SPLIT) {
+    const pending = this.#pendingTurn;
+    this.#pendingTurn = 0;
+    const margin = Math.abs(grow - shrink);
+    if (margin < (grow + shrink) * SPLIT) {
       this.#step = step * STEP_DECAY;
       this.#evidenceNeeded = evidenceFor(this.#step);
       return;
     }
     const direction = grow > shrink ? 1 : -1;
     const magnitude = Math.abs(step);
+    const largestStep = MAX_STEP_SHARE * this.#max;
     if (direction * step > 0) {
       this.#windowTarget += step;
-      this.#step = direction * Math.min(MAX_STEP_SHARE * this.#max, magnitude * STEP_UP);
+      this.#step = direction * Math.min(largestStep, magnitude * STEP_UP);
     } else {
-      this.#step = direction * Math.max(MIN_STEP, magnitude * STEP_DOWN);
-      this.#windowTarget += this.#step;
+      const confirm = this.#windowTarget <= 0 && magnitude > CONFIRM_STEP_SHARE * this.#max;
+      if (confirm && (pending !== direction || margin < (grow + shrink) * CONFIRM_MARGIN)) {
+        // The step and the window stay; the next decision confirms the turn or drops it.
+        this.#pendingTurn = direction;
+        this.#evidenceNeeded = evidenceFor(step);
+        return;
+      }
+      const turn = direction * Math.max(MIN_STEP, magnitude * STEP_DOWN);
+      this.#windowTarget += turn;
+      this.#step = turn;
+      if (confirm && direction > 0 && grow >= CATCH_UP_RATIO * shrink) {
+        // That was the first batch's move; this one's follows it in the same direction.
+        this.#windowTarget += Math.min(largestStep, turn * STEP_UP);
+        this.#step = Math.min(largestStep, turn * STEP_UP * STEP_UP);
+      }
     }
     this.#applyLimits();
   }
